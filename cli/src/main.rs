@@ -1,0 +1,346 @@
+//! `agenticstar`: tokens, sign-in, streamed chat, SSE decoding and the local emulator.
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use agenticstar::authcode::AuthorizeOptions;
+use agenticstar::chat::{ChatRequest, Message};
+use agenticstar::{Client, ClientAuthMethod, Credentials, FileStore, Flow, Provider, TokenStore};
+use clap::{Args, Parser, Subcommand};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+mod demo;
+
+#[derive(Parser)]
+#[command(name = "agenticstar", version, about = "AGENTIC STAR tokens and streaming chat from the command line")]
+struct Cli {
+    /// Log what the SDK does (token renewals, retries) to stderr; secrets are never logged.
+    #[arg(short, long, global = true)]
+    verbose: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Get a valid access token and print its scopes and expiry.
+    Token {
+        #[command(flatten)]
+        conn: Conn,
+        /// Also print the access token itself.
+        #[arg(long)]
+        show_token: bool,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign a user in with the Authorization Code flow (PKCE) and store the session.
+    Login {
+        #[command(flatten)]
+        conn: Conn,
+        /// Port of the loopback redirect listener (0 = any free port).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        #[arg(long)]
+        scope: Option<String>,
+        /// Login screen language (ja, en, fr, es, th, id, ar).
+        #[arg(long)]
+        ui_locales: Option<String>,
+        /// Only print the URL; do not try to open a browser.
+        #[arg(long)]
+        no_browser: bool,
+        /// Give up waiting for the browser after this many seconds.
+        #[arg(long, default_value_t = 300)]
+        timeout: u64,
+    },
+    /// Forget the stored session of this client.
+    Logout {
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// Stream a reply from the agent, printing deltas as they arrive.
+    Chat {
+        #[command(flatten)]
+        conn: Conn,
+        /// The message to send.
+        message: String,
+        #[arg(long)]
+        system: Option<String>,
+        #[arg(long)]
+        model: Option<String>,
+        /// Print each chunk as a JSON line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Decode raw SSE from stdin into JSON lines (one per event, then {"retry": N} if seen).
+    SseDecode,
+    /// Run the local emulator of every token dialect and the Chat API.
+    Emulator {
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        #[arg(long, default_value = "127.0.0.1")]
+        host: std::net::IpAddr,
+        /// Exit when standard input closes (so a test harness that dies takes the emulator along).
+        #[arg(long)]
+        exit_on_stdin_close: bool,
+    },
+    /// Start the emulator in process and run the whole path: tokens, streamed reply, refresh, sign-in.
+    Demo,
+}
+
+/// Where and who: flags or AGENTICSTAR_* environment variables.
+#[derive(Args, Clone)]
+struct Conn {
+    /// agenticstar (SaaS), marketplace, keycloak, wrapped, oidc or oauth.
+    #[arg(long, env = "AGENTICSTAR_PROVIDER", default_value = "agenticstar")]
+    provider: String,
+    /// The token service: SaaS auth host, Marketplace domain, Keycloak base, wrapped API URL, OIDC issuer or token URL.
+    #[arg(long, env = "AGENTICSTAR_AUTH_URL")]
+    auth_url: String,
+    /// Keycloak realm.
+    #[arg(long, env = "AGENTICSTAR_REALM")]
+    realm: Option<String>,
+    /// Base URL of the agent API (chat).
+    #[arg(long, env = "AGENTICSTAR_API_URL")]
+    api_url: Option<String>,
+    #[arg(long, env = "AGENTICSTAR_CLIENT_ID")]
+    client_id: String,
+    #[arg(long, env = "AGENTICSTAR_CLIENT_SECRET", hide_env_values = true)]
+    client_secret: String,
+    /// Send the secret with HTTP Basic instead of in the form.
+    #[arg(long)]
+    basic_auth: bool,
+    /// Scope to request with client credentials.
+    #[arg(long, env = "AGENTICSTAR_SCOPE")]
+    client_scope: Option<String>,
+    /// Token file (default: $AGENTICSTAR_TOKEN_FILE or ~/.config/agenticstar/tokens.json).
+    #[arg(long)]
+    token_file: Option<std::path::PathBuf>,
+}
+
+impl Conn {
+    fn store(&self) -> Arc<FileStore> {
+        Arc::new(FileStore::new(self.token_file.clone().unwrap_or_else(FileStore::default_path)))
+    }
+
+    fn client(&self, flow: Flow) -> agenticstar::Result<Client> {
+        let provider = Provider::from_name(&self.provider, &self.auth_url, self.realm.as_deref())?;
+        let mut creds = Credentials::new(&self.client_id, self.client_secret.as_str());
+        if self.basic_auth {
+            creds = creds.auth_method(ClientAuthMethod::ClientSecretBasic);
+        }
+        if let Some(s) = &self.client_scope {
+            creds = creds.scope(s);
+        }
+        let mut b = Client::builder().provider(provider).credentials(creds).flow(flow).token_store(self.store());
+        if let Some(u) = &self.api_url {
+            b = b.api_url(u)?;
+        }
+        b.build()
+    }
+
+    /// The stored user session if `login` left one, else client credentials.
+    async fn session(&self) -> agenticstar::Result<Client> {
+        let user = self.client(Flow::AuthorizationCode)?;
+        let has_user = self.store().load(user.tokens().store_key()).await.ok().flatten().is_some();
+        if has_user { Ok(user) } else { self.client(Flow::ClientCredentials) }
+    }
+}
+
+fn fail(e: &agenticstar::Error) -> ExitCode {
+    eprintln!("error [{}]: {e}", e.kind());
+    ExitCode::FAILURE
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = if cli.verbose { "agenticstar=debug" } else { "agenticstar=warn" };
+    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into())).with_writer(std::io::stderr).init();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    rt.block_on(run(cli.command))
+}
+
+async fn run(cmd: Command) -> ExitCode {
+    match cmd {
+        Command::Token { conn, show_token, json } => {
+            let client = match conn.session().await {
+                Ok(c) => c,
+                Err(e) => return fail(&e),
+            };
+            match client.get_token().await {
+                Ok(t) => {
+                    let scope = t.scopes().map(|s| s.to_string()).unwrap_or_default();
+                    let secs = t.expires_in().map(|d| d.as_secs());
+                    if json {
+                        let mut v = serde_json::json!({"token_type": t.token_type(), "scope": scope, "expires_in": secs, "expires_at": t.expires_at_unix(), "refreshable": t.refresh_token().is_some()});
+                        if show_token {
+                            v["access_token"] = t.access_token().expose().into();
+                        }
+                        println!("{v}");
+                    } else {
+                        println!("scope:      {scope}");
+                        println!("expires in: {}", secs.map_or("unknown".into(), |s| format!("{s} s")));
+                        if show_token {
+                            println!("token:      {}", t.access_token().expose());
+                        }
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e),
+            }
+        }
+        Command::Login { conn, port, scope, ui_locales, no_browser, timeout } => {
+            match login(&conn, port, scope, ui_locales, no_browser, Duration::from_secs(timeout)).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(&e),
+            }
+        }
+        Command::Logout { conn } => {
+            for flow in [Flow::AuthorizationCode, Flow::ClientCredentials] {
+                if let Err(e) = async { conn.client(flow)?.tokens().clear().await }.await {
+                    return fail(&e);
+                }
+            }
+            println!("signed out");
+            ExitCode::SUCCESS
+        }
+        Command::Chat { conn, message, system, model, json } => {
+            let client = match conn.session().await {
+                Ok(c) => c,
+                Err(e) => return fail(&e),
+            };
+            let mut messages = Vec::new();
+            if let Some(s) = system {
+                messages.push(Message::system(s));
+            }
+            messages.push(Message::user(message));
+            let mut req = ChatRequest::new(messages);
+            req.model = model;
+            let mut stream = client.chat_stream(req);
+            let mut out = std::io::stdout().lock();
+            while let Some(item) = stream.next().await {
+                match item {
+                    Ok(chunk) => {
+                        let _ = if json {
+                            writeln!(out, "{}", serde_json::to_string(&chunk).unwrap_or_default())
+                        } else {
+                            write!(out, "{}", chunk.text())
+                        };
+                        let _ = out.flush(); // one delta at a time, as it arrives
+                    }
+                    Err(e) => {
+                        let _ = writeln!(out);
+                        return fail(&e);
+                    }
+                }
+            }
+            if !json {
+                let _ = writeln!(out);
+            }
+            ExitCode::SUCCESS
+        }
+        Command::SseDecode => {
+            let stdin = std::io::stdin().lock();
+            let stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            match agenticstar::sse::decode_to_json_lines(stdin, stdout) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Emulator { port, host, exit_on_stdin_close } => {
+            let emu = match agenticstar_emulator::Emulator::start(agenticstar_emulator::EmulatorConfig { port, host }).await {
+                Ok(e) => e,
+                Err(e) => {
+                    eprintln!("error: cannot start the emulator: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            println!("{}", serde_json::json!({"ready": true, "url": emu.url()}));
+            let _ = std::io::stdout().flush();
+            if exit_on_stdin_close {
+                let mut buf = [0u8; 256];
+                let mut stdin = tokio::io::stdin();
+                while matches!(stdin.read(&mut buf).await, Ok(n) if n > 0) {}
+            } else {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+            emu.shutdown();
+            ExitCode::SUCCESS
+        }
+        Command::Demo => match demo::run().await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(&e),
+        },
+    }
+}
+
+/// The `gh auth login` way: a loopback listener receives the redirect, so no code is copied by hand.
+async fn login(conn: &Conn, port: u16, scope: Option<String>, ui_locales: Option<String>, no_browser: bool, wait: Duration) -> agenticstar::Result<()> {
+    let cfg = |m: String| agenticstar::Error::new(agenticstar::ErrorKind::Config, m);
+    let client = conn.client(Flow::AuthorizationCode)?;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| cfg(format!("cannot listen for the redirect: {e}")))?;
+    let addr = listener.local_addr().map_err(|e| cfg(e.to_string()))?;
+    let mut opts = AuthorizeOptions::new(format!("http://127.0.0.1:{}/callback", addr.port()));
+    opts.scope = scope;
+    opts.ui_locales = ui_locales;
+    let request = client.authorize_url(&opts).await?;
+    println!("Open this URL to sign in:\n{}", request.url);
+    let _ = std::io::stdout().flush();
+    if !no_browser {
+        open_browser(&request.url);
+    }
+    let callback = tokio::time::timeout(wait, receive_redirect(&listener))
+        .await
+        .map_err(|_| agenticstar::Error::new(agenticstar::ErrorKind::Timeout, "no redirect from the browser in time"))?
+        .map_err(|e| cfg(format!("redirect listener: {e}")))?;
+    let signed_in = client.complete_authorization(&request, &callback.0).await;
+    let page = match &signed_in {
+        Ok(_) => "Signed in. You can close this window.",
+        Err(_) => "Sign-in failed. See the terminal.",
+    };
+    let mut sock = callback.1;
+    let _ = sock
+        .write_all(format!("HTTP/1.1 200 OK\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}", page.len()).as_bytes())
+        .await;
+    let s = signed_in?;
+    let who = s.id_claims.as_ref().map(|c| c.name.clone().or(c.email.clone()).unwrap_or_else(|| c.sub.clone())).unwrap_or_else(|| "user".into());
+    println!("Signed in as {who}; scopes: {}", s.token.scopes().map(|s| s.to_string()).unwrap_or_default());
+    Ok(())
+}
+
+/// Accept connections until one is a GET for the callback path; returns its full URL and socket.
+async fn receive_redirect(listener: &tokio::net::TcpListener) -> std::io::Result<(String, tokio::net::TcpStream)> {
+    loop {
+        let (mut sock, addr) = listener.accept().await?;
+        let mut buf = Vec::with_capacity(2048);
+        let mut tmp = [0u8; 2048];
+        while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 16 * 1024 {
+            let n = sock.read(&mut tmp).await?;
+            if n == 0 {
+                break;
+            }
+            buf.extend_from_slice(&tmp[..n]);
+        }
+        let head = String::from_utf8_lossy(&buf);
+        let target = head.lines().next().and_then(|l| l.strip_prefix("GET ")).and_then(|l| l.split(' ').next()).unwrap_or("");
+        if target.starts_with("/callback") {
+            return Ok((format!("http://{}{target}", listener.local_addr().unwrap_or(addr)), sock));
+        }
+        let _ = sock.write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await;
+    }
+}
+
+fn open_browser(url: &str) {
+    let cmd = if cfg!(target_os = "macos") { "open" } else if cfg!(windows) { "explorer" } else { "xdg-open" };
+    let _ = std::process::Command::new(cmd).arg(url).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn();
+}

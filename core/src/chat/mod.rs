@@ -1,0 +1,7 @@
+//! The Chat API: requests, typed chunks, and a cancellable stream.
+mod stream;
+mod types;
+
+pub use stream::ChatStream;
+pub(crate) use stream::spawn_stream;
+pub use types::*;

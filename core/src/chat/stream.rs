@@ -1,0 +1,291 @@
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use tokio::sync::mpsc;
+use tokio_util::sync::{CancellationToken, DropGuard};
+
+use super::types::{decode_event, ChatChunk, ChatCompletion, CompletionChoice, CompletionMessage, StreamItem, Usage};
+use crate::client::ClientInner;
+use crate::error::{Error, ErrorKind, Result};
+use crate::sse::SseDecoder;
+
+/// Batches in flight between the network task and the consumer; bounded so a slow consumer
+/// slows the reads (TCP backpressure) instead of growing memory.
+const CHANNEL_BATCHES: usize = 16;
+
+/// A streamed reply. Read it with [`ChatStream::next`] (or as a `futures::Stream`); dropping it or
+/// calling [`ChatStream::cancel`] closes the HTTP connection at once.
+///
+/// The network task decodes everything that arrived together and hands it over as one batch, so
+/// bindings can cross their language boundary once per batch ([`ChatStream::next_batch`]).
+pub struct ChatStream {
+    rx: mpsc::Receiver<Result<Vec<ChatChunk>>>,
+    buf: VecDeque<ChatChunk>,
+    cancel: CancellationToken,
+    _guard: DropGuard,
+    finished: bool,
+    acc: Accumulator,
+}
+
+#[derive(Default)]
+struct Accumulator {
+    id: Option<String>,
+    model: Option<String>,
+    created: Option<i64>,
+    role: Option<String>,
+    text: String,
+    finish_reason: Option<String>,
+    usage: Option<Usage>,
+}
+
+impl Accumulator {
+    fn add(&mut self, c: &ChatChunk) {
+        if self.id.is_none() {
+            self.id.clone_from(&c.id);
+            self.model.clone_from(&c.model);
+            self.created = c.created;
+        }
+        for ch in c.choices.iter().filter(|ch| ch.index == 0) {
+            if let Some(r) = &ch.delta.role {
+                self.role = Some(r.clone());
+            }
+            if let Some(t) = &ch.delta.content {
+                self.text.push_str(t);
+            }
+            if let Some(f) = &ch.finish_reason {
+                self.finish_reason = Some(f.clone());
+            }
+        }
+        if let Some(u) = &c.usage {
+            self.usage = Some(u.clone());
+        }
+    }
+}
+
+impl ChatStream {
+    pub(crate) fn new(rx: mpsc::Receiver<Result<Vec<ChatChunk>>>, cancel: CancellationToken) -> Self {
+        ChatStream { rx, buf: VecDeque::new(), _guard: cancel.clone().drop_guard(), cancel, finished: false, acc: Accumulator::default() }
+    }
+
+    /// A stream that fails at once (bad request detected before sending).
+    pub(crate) fn failed(e: Error) -> Self {
+        let (tx, rx) = mpsc::channel(1);
+        let _ = tx.try_send(Err(e));
+        Self::new(rx, CancellationToken::new())
+    }
+
+    /// The next chunk; `None` after `data: [DONE]` or after [`cancel`](Self::cancel).
+    /// Cancel-safe: dropping this future loses nothing.
+    pub async fn next(&mut self) -> Option<Result<ChatChunk>> {
+        if let Some(c) = self.buf.pop_front() {
+            return Some(Ok(c));
+        }
+        match self.next_batch().await? {
+            Ok(mut b) => {
+                // next_batch accumulated the whole batch already; keep the rest for later calls.
+                let first = b.remove(0);
+                self.buf.extend(b);
+                Some(Ok(first))
+            }
+            Err(e) => Some(Err(e)),
+        }
+    }
+
+    /// Every chunk that is ready (at least one), or `None` at the end. Never returns an empty batch.
+    pub async fn next_batch(&mut self) -> Option<Result<Vec<ChatChunk>>> {
+        if !self.buf.is_empty() {
+            return Some(Ok(self.buf.drain(..).collect()));
+        }
+        if self.finished {
+            return None;
+        }
+        let item = tokio::select! {
+            biased;
+            item = self.rx.recv() => item,
+            _ = self.cancel.cancelled() => None,
+        };
+        self.take(item)
+    }
+
+    /// Like [`next_batch`](Self::next_batch) without waiting: `None` if nothing is ready yet,
+    /// `Some(None)` at the end.
+    pub fn try_next_batch(&mut self) -> Option<Option<Result<Vec<ChatChunk>>>> {
+        if !self.buf.is_empty() {
+            return Some(Some(Ok(self.buf.drain(..).collect())));
+        }
+        if self.finished || self.cancel.is_cancelled() {
+            self.finished = true;
+            return Some(None);
+        }
+        match self.rx.try_recv() {
+            Ok(item) => Some(self.take(Some(item))),
+            Err(mpsc::error::TryRecvError::Empty) => None,
+            Err(mpsc::error::TryRecvError::Disconnected) => Some(self.take(None)),
+        }
+    }
+
+    fn take(&mut self, item: Option<Result<Vec<ChatChunk>>>) -> Option<Result<Vec<ChatChunk>>> {
+        match item {
+            Some(Ok(batch)) => {
+                for c in &batch {
+                    self.acc.add(c);
+                }
+                Some(Ok(batch))
+            }
+            Some(Err(e)) => {
+                self.finished = true;
+                Some(Err(e))
+            }
+            None => {
+                self.finished = true;
+                None
+            }
+        }
+    }
+
+    /// Stop now: the connection is closed and `next` returns `None`. Safe from any thread.
+    pub fn cancel(&self) {
+        self.cancel.cancel();
+    }
+
+    /// A handle that cancels this stream from elsewhere (an AbortSignal, a task, another thread).
+    pub fn cancellation_token(&self) -> CancellationToken {
+        self.cancel.clone()
+    }
+
+    /// The text received so far (first choice).
+    pub fn text(&self) -> &str {
+        &self.acc.text
+    }
+    pub fn finish_reason(&self) -> Option<&str> {
+        self.acc.finish_reason.as_deref()
+    }
+    pub fn usage(&self) -> Option<&Usage> {
+        self.acc.usage.as_ref()
+    }
+    pub fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    /// What was received so far, as one completion.
+    pub fn completion(&self) -> ChatCompletion {
+        let a = &self.acc;
+        ChatCompletion {
+            id: a.id.clone(),
+            model: a.model.clone(),
+            created: a.created,
+            choices: vec![CompletionChoice {
+                index: 0,
+                message: CompletionMessage { role: a.role.clone().unwrap_or_else(|| "assistant".into()), content: Some(a.text.clone()), tool_calls: None },
+                finish_reason: a.finish_reason.clone(),
+            }],
+            usage: a.usage.clone(),
+        }
+    }
+
+    /// Read to the end and return the whole completion.
+    pub async fn collect(mut self) -> Result<ChatCompletion> {
+        while let Some(b) = self.next_batch().await {
+            b?;
+        }
+        Ok(self.completion())
+    }
+}
+
+impl futures::Stream for ChatStream {
+    type Item = Result<ChatChunk>;
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        let fut = this.next();
+        futures::pin_mut!(fut);
+        fut.poll(cx)
+    }
+}
+
+use std::future::Future;
+
+/// Start the network task for one streamed request.
+pub(crate) fn spawn_stream(client: Arc<ClientInner>, body: serde_json::Value) -> ChatStream {
+    let (tx, rx) = mpsc::channel(CHANNEL_BATCHES);
+    let cancel = CancellationToken::new();
+    let task_cancel = cancel.clone();
+    let runtime = client.runtime.clone().or_else(|| tokio::runtime::Handle::try_current().ok());
+    let run = async move {
+        let work = produce(&client, body, &tx);
+        tokio::select! {
+            // Cancelling drops `work`, and with it the response: the connection closes at once.
+            _ = task_cancel.cancelled() => {}
+            r = work => if let Err(e) = r {
+                let _ = tx.send(Err(e)).await;
+            }
+        }
+    };
+    match runtime {
+        Some(h) => {
+            h.spawn(run);
+        }
+        None => return ChatStream::failed(Error::config("chat_stream needs a tokio runtime")),
+    }
+    ChatStream::new(rx, cancel)
+}
+
+async fn produce(client: &ClientInner, body: serde_json::Value, tx: &mpsc::Sender<Result<Vec<ChatChunk>>>) -> Result<()> {
+    client.check_scope(&["chat:exec"]).await?;
+    let mut resp = client.send_authorized(reqwest::Method::POST, "/v1/chat/completions", Some(&body), true).await?;
+    let status = resp.status().as_u16();
+    let ctype = resp.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    if !ctype.starts_with("text/event-stream") {
+        let body = crate::token::read_limited_pub(resp, 64 * 1024).await.unwrap_or_default();
+        if let Some(v) = serde_json::from_slice::<serde_json::Value>(&body).ok().filter(|v| v.get("error").is_some()) {
+            return Err(crate::client::api_error(status, Some(&v), &body, None));
+        }
+        let what = if ctype.is_empty() { "no content type".to_owned() } else { ctype };
+        return Err(Error::new(ErrorKind::UnexpectedResponse, format!("expected an event stream (text/event-stream), got {what}"))
+            .with_status(status)
+            .with_excerpt(&body));
+    }
+    let idle = client.http_config.stream_idle_timeout;
+    let mut decoder = SseDecoder::with_limits(client.max_line_bytes, client.max_event_bytes);
+    let mut batch: Vec<ChatChunk> = Vec::new();
+    let mut done = false;
+    let mut failure: Option<Error> = None;
+    loop {
+        let chunk = match tokio::time::timeout(idle, resp.chunk()).await {
+            Err(_) => {
+                return Err(Error::new(ErrorKind::Timeout, format!("no data from the stream for {idle:?} (idle timeout)")));
+            }
+            Ok(Err(e)) => {
+                let cause = Error::from_reqwest(&e, "stream interrupted");
+                return Err(Error::new(ErrorKind::StreamTruncated, format!("the stream ended before [DONE]: {}", cause.message())));
+            }
+            Ok(Ok(None)) => break,
+            Ok(Ok(Some(c))) => c,
+        };
+        let fed = decoder.feed(&chunk, |ev| {
+            if done || failure.is_some() {
+                return;
+            }
+            match decode_event(ev.event, ev.data) {
+                Ok(StreamItem::Chunk(c)) => batch.push(c),
+                Ok(StreamItem::Done) => done = true,
+                Err(e) => failure = Some(e),
+            }
+        });
+        if let Err(e) = fed {
+            failure.get_or_insert_with(|| Error::new(ErrorKind::StreamTooLarge, e.to_string()));
+        }
+        if !batch.is_empty() && tx.send(Ok(std::mem::take(&mut batch))).await.is_err() {
+            return Ok(()); // consumer gone
+        }
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        if done {
+            return Ok(());
+        }
+    }
+    decoder.finish();
+    Err(Error::new(ErrorKind::StreamTruncated, "the stream ended before [DONE]"))
+}

@@ -1,0 +1,409 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header;
+use serde_json::Value;
+use url::Url;
+
+use crate::authcode::{self, AuthorizationRequest, AuthorizeOptions};
+use crate::chat::{spawn_stream, ChatCompletion, ChatRequest, ChatStream};
+use crate::error::{Error, ErrorKind, Result};
+use crate::http::{parse_retry_after, with_retries, HttpConfig, RetryPolicy};
+use crate::oidc::{validate_id_token, IdClaims, IdTokenCheck};
+use crate::provider::{classify_error, Credentials, Provider};
+use crate::secret::Secret;
+use crate::token::{AuthServer, Flow, Grant, MemoryStore, Token, TokenListener, TokenManager, TokenStore};
+
+/// The SDK's entry point: tokens, chat and raw API calls over one connection pool.
+/// Cheap to clone; clones share tokens and connections.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<ClientInner>,
+}
+
+pub(crate) struct ClientInner {
+    pub runtime: Option<tokio::runtime::Handle>,
+    pub http: reqwest::Client,
+    pub http_config: HttpConfig,
+    pub retry: RetryPolicy,
+    pub api_url: Option<Url>,
+    pub tokens: TokenManager,
+    pub enforce_scopes: bool,
+    pub max_line_bytes: usize,
+    pub max_event_bytes: usize,
+    pub id_token_leeway: Duration,
+}
+
+/// The outcome of a completed sign-in.
+#[derive(Clone, Debug)]
+pub struct SignIn {
+    pub token: Token,
+    /// The validated id_token's claims, when one was issued.
+    pub id_claims: Option<IdClaims>,
+}
+
+/// An answer to [`Client::request`].
+#[derive(Clone, Debug)]
+pub struct RawResponse {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}
+
+impl RawResponse {
+    pub fn json(&self) -> Result<Value> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            Error::new(ErrorKind::UnexpectedResponse, format!("response is not JSON: {e}")).with_status(self.status).with_excerpt(&self.body)
+        })
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// Builds a [`Client`]. Only the provider and credentials are required.
+pub struct ClientBuilder {
+    provider: Option<Provider>,
+    credentials: Option<Credentials>,
+    api_url: Option<Url>,
+    http: HttpConfig,
+    retry: RetryPolicy,
+    refresh_window: Duration,
+    flow: Flow,
+    store: Option<Arc<dyn TokenStore>>,
+    store_key: Option<String>,
+    listener: Option<Arc<dyn TokenListener>>,
+    enforce_scopes: Option<bool>,
+    runtime: Option<tokio::runtime::Handle>,
+    max_line_bytes: usize,
+    max_event_bytes: usize,
+    id_token_leeway: Duration,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            provider: None,
+            credentials: None,
+            api_url: None,
+            http: HttpConfig::default(),
+            retry: RetryPolicy::default(),
+            refresh_window: Duration::from_secs(300),
+            flow: Flow::default(),
+            store: None,
+            store_key: None,
+            listener: None,
+            enforce_scopes: None,
+            runtime: None,
+            max_line_bytes: crate::sse::DEFAULT_MAX_LINE,
+            max_event_bytes: crate::sse::DEFAULT_MAX_EVENT,
+            id_token_leeway: Duration::from_secs(60),
+        }
+    }
+}
+
+impl ClientBuilder {
+    pub fn provider(mut self, p: Provider) -> Self {
+        self.provider = Some(p);
+        self
+    }
+    pub fn credentials(mut self, c: Credentials) -> Self {
+        self.credentials = Some(c);
+        self
+    }
+    /// Base URL of the agent API (`https://api.agenticstar.jp`); paths like `/v1/chat/completions` go under it.
+    pub fn api_url(mut self, url: &str) -> Result<Self> {
+        self.api_url = Some(Url::parse(url).map_err(|e| Error::config(format!("api_url is not a URL: {e}")))?);
+        Ok(self)
+    }
+    pub fn http_config(mut self, c: HttpConfig) -> Self {
+        self.http = c;
+        self
+    }
+    pub fn retry_policy(mut self, r: RetryPolicy) -> Self {
+        self.retry = r;
+        self
+    }
+    /// Renew tokens this long before expiry (default 5 minutes; never more than half a token's life).
+    pub fn refresh_window(mut self, d: Duration) -> Self {
+        self.refresh_window = d;
+        self
+    }
+    pub fn flow(mut self, f: Flow) -> Self {
+        self.flow = f;
+        self
+    }
+    pub fn token_store(mut self, s: Arc<dyn TokenStore>) -> Self {
+        self.store = Some(s);
+        self
+    }
+    pub fn store_key(mut self, k: impl Into<String>) -> Self {
+        self.store_key = Some(k.into());
+        self
+    }
+    pub fn on_token(mut self, l: Arc<dyn TokenListener>) -> Self {
+        self.listener = Some(l);
+        self
+    }
+    /// Refuse calls the token's scopes do not cover (default: on for AGENTIC STAR SaaS only).
+    pub fn enforce_scopes(mut self, on: bool) -> Self {
+        self.enforce_scopes = Some(on);
+        self
+    }
+    /// Run background work (token renewals, stream readers) on this runtime instead of the caller's.
+    pub fn runtime(mut self, h: tokio::runtime::Handle) -> Self {
+        self.runtime = Some(h);
+        self
+    }
+    /// Limits on one SSE line and one event's data (memory stays bounded on hostile streams).
+    pub fn stream_limits(mut self, max_line_bytes: usize, max_event_bytes: usize) -> Self {
+        self.max_line_bytes = max_line_bytes;
+        self.max_event_bytes = max_event_bytes;
+        self
+    }
+    pub fn id_token_leeway(mut self, d: Duration) -> Self {
+        self.id_token_leeway = d;
+        self
+    }
+
+    pub fn build(self) -> Result<Client> {
+        let provider = self.provider.ok_or_else(|| Error::config("a provider is required"))?;
+        let creds = self.credentials.ok_or_else(|| Error::config("credentials are required"))?;
+        if creds.client_id.is_empty() {
+            return Err(Error::config("client_id is empty"));
+        }
+        let http = self.http.build()?;
+        // Check the fixed endpoints now so a misconfiguration fails at build, not at first use.
+        if let Some(e) = provider.static_endpoints() {
+            self.http.check_url(&e.token_url, "token endpoint")?;
+        }
+        if let Some(u) = provider.discovery_url() {
+            self.http.check_url(&u, "discovery URL")?;
+        }
+        let api_url = self.api_url.or_else(|| default_api_url(&provider));
+        if let Some(u) = &api_url {
+            self.http.check_url(u, "api_url")?;
+        }
+        let location = provider
+            .static_endpoints()
+            .map(|e| e.token_url.to_string())
+            .or_else(|| provider.discovery_url().map(|u| u.to_string()))
+            .unwrap_or_default();
+        let store_key = self.store_key.unwrap_or_else(|| {
+            let flow = match self.flow {
+                Flow::ClientCredentials => "client",
+                Flow::AuthorizationCode => "user",
+            };
+            format!("{location}#{}#{flow}", creds.client_id)
+        });
+        let enforce_scopes = self.enforce_scopes.unwrap_or_else(|| provider.enforces_scopes());
+        let server = AuthServer::new(provider, creds, http.clone(), self.http.clone(), self.retry.clone());
+        let store = self.store.unwrap_or_else(|| Arc::new(MemoryStore::default()));
+        let tokens = TokenManager::new(server, self.flow, self.refresh_window, store, store_key, self.listener);
+        Ok(Client {
+            inner: Arc::new(ClientInner {
+                runtime: self.runtime,
+                http,
+                http_config: self.http,
+                retry: self.retry,
+                api_url,
+                tokens,
+                enforce_scopes,
+                max_line_bytes: self.max_line_bytes,
+                max_event_bytes: self.max_event_bytes,
+                id_token_leeway: self.id_token_leeway,
+            }),
+        })
+    }
+}
+
+/// Where the agent API lives when it shares the token service's host.
+fn default_api_url(p: &Provider) -> Option<Url> {
+    match p {
+        Provider::Marketplace { base_url } => Some(base_url.clone()),
+        Provider::Wrapped { api_url } => {
+            let mut u = api_url.clone();
+            let path = u.path().trim_end_matches('/').trim_end_matches("/v1").to_owned();
+            u.set_path(&path);
+            Some(u)
+        }
+        _ => None,
+    }
+}
+
+/// An error answer from the agent API (not the token endpoint): 401 means the bearer token.
+pub(crate) fn api_error(status: u16, json: Option<&Value>, body: &[u8], retry_after: Option<Duration>) -> Error {
+    let e = classify_error(status, json, body).with_retry_after(retry_after);
+    let kind = match status {
+        401 => ErrorKind::Authentication,
+        403 if e.code() == Some("insufficient_scope") => ErrorKind::InsufficientScope,
+        403 => ErrorKind::Forbidden,
+        429 => ErrorKind::RateLimited,
+        500..=599 => ErrorKind::ServerError,
+        _ => ErrorKind::Api,
+    };
+    e.with_kind(kind)
+}
+
+impl Client {
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    pub fn tokens(&self) -> &TokenManager {
+        &self.inner.tokens
+    }
+
+    /// A valid access token (cached while fresh; renewed once for all concurrent callers).
+    pub async fn get_token(&self) -> Result<Token> {
+        self.inner.tokens.get_token().await
+    }
+
+    /// Start the Authorization Code flow: the URL to open, plus the state/nonce/PKCE to keep.
+    pub async fn authorize_url(&self, opts: &AuthorizeOptions) -> Result<AuthorizationRequest> {
+        let server = self.inner.tokens.server();
+        let endpoints = server.endpoints().await?;
+        let url = endpoints.authorize_url.ok_or_else(|| Error::config("this provider has no authorization endpoint"))?;
+        self.inner.http_config.check_url(&url, "authorization endpoint")?;
+        authcode::build(&url, &server.creds.client_id, opts)
+    }
+
+    /// Finish the flow from the URL the browser was redirected to: check state, exchange the
+    /// code (with the PKCE verifier), validate the id_token, and keep the tokens.
+    pub async fn complete_authorization(&self, request: &AuthorizationRequest, callback_url: &str) -> Result<SignIn> {
+        let code = authcode::parse_callback(request, callback_url)?;
+        self.exchange_code(request, code).await
+    }
+
+    /// Exchange a code received by other means (the state must already have been checked).
+    pub async fn exchange_code(&self, request: &AuthorizationRequest, code: Secret) -> Result<SignIn> {
+        let server = self.inner.tokens.server();
+        let grant = Grant::AuthorizationCode {
+            code,
+            redirect_uri: request.redirect_uri.clone(),
+            code_verifier: request.code_verifier.clone(),
+        };
+        let resp = server.request(&grant).await?;
+        let id_claims = match (&resp.id_token, server.provider.discovery_url()) {
+            (Some(id), Some(_)) => {
+                let meta = server.metadata().await?;
+                let jwks_uri = meta.jwks_uri.as_ref().ok_or_else(|| Error::new(ErrorKind::IdTokenInvalid, "discovery has no jwks_uri to check the id_token"))?;
+                let check = IdTokenCheck {
+                    issuer: &meta.issuer,
+                    client_id: &server.creds.client_id,
+                    nonce: Some(request.nonce.expose()),
+                    leeway: self.inner.id_token_leeway,
+                };
+                Some(validate_id_token(&server.jwks, &server.http, &server.cfg, jwks_uri, id.expose(), &check).await?)
+            }
+            (Some(_), None) => {
+                tracing::warn!(target: "agenticstar", "id_token not validated: this provider has no discovery document");
+                None
+            }
+            (None, _) if request.expects_id_token => {
+                return Err(Error::new(ErrorKind::IdTokenInvalid, "the scope asked for openid but no id_token came back"));
+            }
+            (None, _) => None,
+        };
+        let token = self.inner.tokens.adopt(resp).await?;
+        Ok(SignIn { token, id_claims })
+    }
+
+    /// Stream a chat reply. Not async: errors (auth, HTTP) arrive as the stream's first item.
+    pub fn chat_stream(&self, request: ChatRequest) -> ChatStream {
+        match request.body(true) {
+            Ok(body) => spawn_stream(self.inner.clone(), body),
+            Err(e) => ChatStream::failed(e),
+        }
+    }
+
+    /// A whole reply in one answer (`stream: false`).
+    pub async fn chat(&self, request: ChatRequest) -> Result<ChatCompletion> {
+        let body = request.body(false)?;
+        self.inner.check_scope(&["chat:exec"]).await?;
+        let resp = self.inner.send_authorized(reqwest::Method::POST, "/v1/chat/completions", Some(&body), false).await?;
+        let status = resp.status().as_u16();
+        let bytes = crate::token::read_limited_pub(resp, 64 << 20).await?;
+        serde_json::from_slice(&bytes).map_err(|e| {
+            Error::new(ErrorKind::UnexpectedResponse, format!("chat completion is not valid JSON: {e}")).with_status(status).with_excerpt(&bytes)
+        })
+    }
+
+    /// An authenticated call to any other endpoint of the API (history, files, management...),
+    /// with the same token renewal and 401 handling. Error statuses become typed errors.
+    pub async fn request(&self, method: &str, path: &str, json: Option<&Value>) -> Result<RawResponse> {
+        let method = reqwest::Method::from_bytes(method.to_ascii_uppercase().as_bytes()).map_err(|_| Error::config(format!("invalid HTTP method {method:?}")))?;
+        let resp = self.inner.send_authorized(method, path, json, false).await?;
+        let status = resp.status().as_u16();
+        let content_type = resp.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let body = crate::token::read_limited_pub(resp, 64 << 20).await?;
+        Ok(RawResponse { status, content_type, body })
+    }
+}
+
+impl ClientInner {
+    /// Fail before sending when the token provably lacks every one of `needed`.
+    pub(crate) async fn check_scope(&self, needed: &[&str]) -> Result<()> {
+        if !self.enforce_scopes {
+            return Ok(());
+        }
+        let token = self.tokens.get_token().await?;
+        match token.scopes() {
+            Some(s) if !s.is_empty() && !s.allows_any(needed) => Err(Error::new(
+                ErrorKind::InsufficientScope,
+                format!("the access token lacks scope {} (it has: {s})", needed[0]),
+            )
+            .with_code(Some("insufficient_scope".into()), None)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Send with a bearer token; on 401 invalidate that very token, renew, and try once more.
+    pub(crate) async fn send_authorized(&self, method: reqwest::Method, path: &str, json: Option<&Value>, stream: bool) -> Result<reqwest::Response> {
+        let base = self.api_url.as_ref().ok_or_else(|| Error::config("api_url is not configured"))?;
+        let url = join_path(base, path)?;
+        self.http_config.check_url(&url, "api_url")?;
+        with_retries(&self.retry, "API request", || async {
+            let mut renewed = false;
+            loop {
+                let token = self.tokens.get_token().await?;
+                let mut req = self.http.request(method.clone(), url.clone()).bearer_auth(token.access_token().expose());
+                req = if stream {
+                    req.header(header::ACCEPT, "text/event-stream")
+                } else {
+                    req.timeout(self.http_config.request_timeout).header(header::ACCEPT, "application/json")
+                };
+                if let Some(j) = json {
+                    req = req.json(j);
+                }
+                let resp = req.send().await.map_err(|e| Error::from_reqwest(&e, "API request"))?;
+                let status = resp.status().as_u16();
+                if status == 401 && !renewed {
+                    tracing::info!(target: "agenticstar", "API answered 401; renewing the token and retrying once");
+                    self.tokens.invalidate(token.access_token().expose());
+                    renewed = true;
+                    continue;
+                }
+                if (200..300).contains(&status) {
+                    return Ok(resp);
+                }
+                let retry_after = parse_retry_after(resp.headers().get(header::RETRY_AFTER));
+                let body = crate::token::read_limited_pub(resp, 64 * 1024).await.unwrap_or_default();
+                let v: Option<Value> = serde_json::from_slice(&body).ok();
+                return Err(api_error(status, v.as_ref(), &body, retry_after));
+            }
+        })
+        .await
+    }
+}
+
+fn join_path(base: &Url, path: &str) -> Result<Url> {
+    if path.contains("://") {
+        return Err(Error::config("request path must be relative to api_url"));
+    }
+    let mut u = base.clone();
+    let (p, q) = path.split_once('?').map_or((path, None), |(p, q)| (p, Some(q)));
+    u.set_path(&format!("{}/{}", base.path().trim_end_matches('/'), p.trim_start_matches('/')));
+    u.set_query(q);
+    Ok(u)
+}

@@ -1,0 +1,272 @@
+use std::fmt;
+use std::time::Duration;
+
+/// What went wrong, as a stable code shared by every binding (`Error::kind().as_str()`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Bad configuration or argument (no request was made).
+    Config,
+    /// A non-loopback endpoint was given over plain http.
+    InsecureTransport,
+    /// The server rejected the client's id or secret (`invalid_client`, Keycloak 401).
+    InvalidClient,
+    /// The server says the request was malformed or incomplete (`invalid_request`, 400).
+    InvalidRequest,
+    /// A code or refresh token was rejected (`invalid_grant`) outside a refresh.
+    InvalidGrant,
+    /// The session's refresh token is no longer accepted: the user has to sign in again.
+    SignInRequired,
+    /// The client may not use this grant (`unauthorized_client`, `unsupported_grant_type`).
+    UnauthorizedClient,
+    /// The bearer token was rejected by the API even after one renewal (401).
+    Authentication,
+    /// Access refused (403) for a reason other than licences.
+    Forbidden,
+    /// Keycloak 403: not enough available concurrent user licences. Back off.
+    LicensesExhausted,
+    /// The token provably lacks the scope a call needs; nothing was sent.
+    InsufficientScope,
+    /// 429: slow down (see `retry_after`).
+    RateLimited,
+    /// 5xx from the server.
+    ServerError,
+    /// Any other error status from an API, with its `code` / `code_reason` when it gave one.
+    Api,
+    /// A time limit passed (connect, request or idle-between-chunks).
+    Timeout,
+    /// Connection refused, reset, DNS or TLS failure.
+    Network,
+    /// A 2xx answer that is not what the protocol promises (wrong content type, bad JSON, empty).
+    UnexpectedResponse,
+    /// The authorization server redirected back with `error=` (e.g. `access_denied`).
+    AuthorizationDenied,
+    /// The `state` in the callback does not match the one sent.
+    StateMismatch,
+    /// id_token signature invalid or signed by an unknown key.
+    IdTokenSignature,
+    /// id_token `nonce` does not match.
+    IdTokenNonce,
+    /// id_token `aud` is not this client.
+    IdTokenAudience,
+    /// id_token `iss` is not the issuer.
+    IdTokenIssuer,
+    /// id_token expired.
+    IdTokenExpired,
+    /// id_token missing or malformed.
+    IdTokenInvalid,
+    /// The stream ended (or the connection broke) before `data: [DONE]`.
+    StreamTruncated,
+    /// A stream chunk is not valid JSON of the expected shape.
+    StreamDecode,
+    /// The server sent an error inside the stream (`event: error` or an error object).
+    StreamError,
+    /// A line or event exceeded the configured size limit.
+    StreamTooLarge,
+    /// The token store failed to load or save.
+    Store,
+    /// A bug: a panic was caught at a boundary.
+    Internal,
+}
+
+impl ErrorKind {
+    /// Stable snake_case code, the same in every language.
+    pub fn as_str(self) -> &'static str {
+        use ErrorKind::*;
+        match self {
+            Config => "config",
+            InsecureTransport => "insecure_transport",
+            InvalidClient => "invalid_client",
+            InvalidRequest => "invalid_request",
+            InvalidGrant => "invalid_grant",
+            SignInRequired => "sign_in_required",
+            UnauthorizedClient => "unauthorized_client",
+            Authentication => "authentication",
+            Forbidden => "forbidden",
+            LicensesExhausted => "licenses_exhausted",
+            InsufficientScope => "insufficient_scope",
+            RateLimited => "rate_limited",
+            ServerError => "server_error",
+            Api => "api_error",
+            Timeout => "timeout",
+            Network => "network",
+            UnexpectedResponse => "unexpected_response",
+            AuthorizationDenied => "authorization_denied",
+            StateMismatch => "state_mismatch",
+            IdTokenSignature => "id_token_signature",
+            IdTokenNonce => "id_token_nonce",
+            IdTokenAudience => "id_token_audience",
+            IdTokenIssuer => "id_token_issuer",
+            IdTokenExpired => "id_token_expired",
+            IdTokenInvalid => "id_token_invalid",
+            StreamTruncated => "stream_truncated",
+            StreamDecode => "stream_decode",
+            StreamError => "stream_error",
+            StreamTooLarge => "stream_too_large",
+            Store => "store",
+            Internal => "internal",
+        }
+    }
+
+    /// Whether a token request failing this way may be retried after a pause.
+    pub fn is_transient(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::RateLimited | ErrorKind::ServerError | ErrorKind::Timeout | ErrorKind::Network
+        )
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The one error type of the SDK. Cheap to clone (single-flight callers share it).
+///
+/// Messages and excerpts are scrubbed of secrets when the error is made, so `Display` and `Debug`
+/// are safe to log.
+#[derive(Clone, PartialEq)]
+pub struct Error(Box<Inner>);
+
+#[derive(Clone, PartialEq)]
+struct Inner {
+    kind: ErrorKind,
+    message: String,
+    status: Option<u16>,
+    code: Option<String>,
+    code_reason: Option<String>,
+    retry_after: Option<Duration>,
+    body_excerpt: Option<String>,
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error(Box::new(Inner {
+            kind,
+            message: message.into(),
+            status: None,
+            code: None,
+            code_reason: None,
+            retry_after: None,
+            body_excerpt: None,
+        }))
+    }
+    pub(crate) fn config(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Config, message)
+    }
+    pub(crate) fn with_status(mut self, status: u16) -> Self {
+        self.0.status = Some(status);
+        self
+    }
+    pub(crate) fn with_code(mut self, code: Option<String>, reason: Option<String>) -> Self {
+        self.0.code = code;
+        self.0.code_reason = reason;
+        self
+    }
+    pub(crate) fn with_retry_after(mut self, d: Option<Duration>) -> Self {
+        self.0.retry_after = d;
+        self
+    }
+    pub(crate) fn with_excerpt(mut self, body: &[u8]) -> Self {
+        self.0.body_excerpt = Some(crate::redact::excerpt(body));
+        self
+    }
+    pub(crate) fn map_message(mut self, f: impl FnOnce(&str) -> String) -> Self {
+        self.0.message = f(&self.0.message);
+        self
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        self.0.kind
+    }
+    pub fn message(&self) -> &str {
+        &self.0.message
+    }
+    /// HTTP status, when the error came from an answer.
+    pub fn status(&self) -> Option<u16> {
+        self.0.status
+    }
+    /// The server's error code (`invalid_client`, `401021`, `insufficient_scope`, ...).
+    pub fn code(&self) -> Option<&str> {
+        self.0.code.as_deref()
+    }
+    /// The wrapped token API's `code_reason`.
+    pub fn code_reason(&self) -> Option<&str> {
+        self.0.code_reason.as_deref()
+    }
+    /// How long the server asked us to wait (Retry-After), or the back-off still running.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.0.retry_after
+    }
+    /// A short, secret-scrubbed excerpt of the body that caused the error.
+    pub fn body_excerpt(&self) -> Option<&str> {
+        self.0.body_excerpt.as_deref()
+    }
+
+    /// Classify a reqwest failure; never includes the URL's query (it may carry a code).
+    pub(crate) fn from_reqwest(e: &reqwest::Error, what: &str) -> Self {
+        let kind = if e.is_timeout() { ErrorKind::Timeout } else { ErrorKind::Network };
+        let mut cause = String::new();
+        let mut src: Option<&dyn std::error::Error> = std::error::Error::source(e);
+        while let Some(s) = src {
+            cause = s.to_string();
+            src = s.source();
+        }
+        let msg = if cause.is_empty() {
+            format!("{what}: {}", if e.is_timeout() { "timed out" } else { "request failed" })
+        } else {
+            format!("{what}: {}", crate::redact::scrub(&cause))
+        };
+        Error::new(kind, msg)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.message)?;
+        if let Some(s) = self.0.status {
+            write!(f, " (HTTP {s}")?;
+            if let Some(c) = &self.0.code {
+                write!(f, ", code {c}")?;
+            }
+            f.write_str(")")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &self.0.kind).field("message", &self.0.message);
+        if let Some(s) = self.0.status {
+            d.field("status", &s);
+        }
+        if let Some(c) = &self.0.code {
+            d.field("code", c);
+        }
+        if let Some(c) = &self.0.code_reason {
+            d.field("code_reason", c);
+        }
+        if let Some(r) = self.0.retry_after {
+            d.field("retry_after", &r);
+        }
+        if let Some(b) = &self.0.body_excerpt {
+            d.field("body_excerpt", b);
+        }
+        d.finish()
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl Error {
+    pub(crate) fn with_kind(mut self, kind: ErrorKind) -> Self {
+        self.0.kind = kind;
+        self
+    }
+}

@@ -1,0 +1,191 @@
+//! Transport settings shared by token and API requests: timeouts, proxies, private CAs, retries.
+use std::time::Duration;
+
+use rand::Rng;
+use url::Url;
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// How the SDK talks HTTP. Defaults suit servers and mobile apps alike.
+#[derive(Clone, Debug)]
+pub struct HttpConfig {
+    /// Time to establish a TCP + TLS connection.
+    pub connect_timeout: Duration,
+    /// Whole-request limit for token and non-streaming requests.
+    pub request_timeout: Duration,
+    /// Longest silence allowed between two pieces of a chat stream (keep-alives count).
+    pub stream_idle_timeout: Duration,
+    pub user_agent: String,
+    /// Explicit proxy URL (`http://` or `https://`); otherwise HTTP(S)_PROXY / NO_PROXY apply.
+    pub proxy: Option<String>,
+    /// Extra root certificates (PEM, one or many) trusted besides the platform's.
+    pub extra_root_certs_pem: Vec<Vec<u8>>,
+    /// Allow plain http to non-loopback hosts. Only for closed test networks.
+    pub allow_insecure_http: bool,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            stream_idle_timeout: Duration::from_secs(120),
+            user_agent: format!("agenticstar-rust/{}", env!("CARGO_PKG_VERSION")),
+            proxy: None,
+            extra_root_certs_pem: Vec::new(),
+            allow_insecure_http: false,
+        }
+    }
+}
+
+impl HttpConfig {
+    pub(crate) fn build(&self) -> Result<reqwest::Client> {
+        let mut b = reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .user_agent(&self.user_agent)
+            // Token endpoints must not be followed to another host with our credentials.
+            .redirect(reqwest::redirect::Policy::none());
+        if let Some(p) = &self.proxy {
+            let proxy = reqwest::Proxy::all(p.as_str())
+                .map_err(|_| Error::config("proxy: not a valid proxy URL"))?;
+            b = b.proxy(proxy);
+        }
+        for pem in &self.extra_root_certs_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| Error::config(format!("extra root certificate: {e}")))?;
+            for c in certs {
+                b = b.add_root_certificate(c);
+            }
+        }
+        b.build().map_err(|e| Error::config(format!("HTTP client: {e}")))
+    }
+
+    /// Refuse plain http off loopback: tokens and secrets would cross the network in clear.
+    pub(crate) fn check_url(&self, url: &Url, what: &str) -> Result<()> {
+        match url.scheme() {
+            "https" => Ok(()),
+            "http" if self.allow_insecure_http || is_loopback(url) => Ok(()),
+            "http" => Err(Error::new(
+                ErrorKind::InsecureTransport,
+                format!("{what} must use https (http is allowed only on loopback hosts): {}", url.host_str().unwrap_or("")),
+            )),
+            s => Err(Error::config(format!("{what}: unsupported URL scheme {s:?}"))),
+        }
+    }
+}
+
+pub(crate) fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost") || d.to_ascii_lowercase().ends_with(".localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Bounded exponential back-off with full jitter for token requests (5xx, 429, connection failures).
+#[derive(Clone, Debug)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt (0 disables retrying).
+    pub max_retries: u32,
+    pub initial_backoff: Duration,
+    pub max_backoff: Duration,
+    /// A Retry-After longer than this is not waited out: the error is returned with it.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 3,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(10),
+            max_retry_after: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The pause before retry number `attempt` (1-based), or None to give up.
+    pub(crate) fn delay(&self, attempt: u32, err: &Error) -> Option<Duration> {
+        if attempt > self.max_retries || !err.kind().is_transient() {
+            return None;
+        }
+        if let Some(ra) = err.retry_after() {
+            return (ra <= self.max_retry_after).then_some(ra);
+        }
+        let cap = self
+            .initial_backoff
+            .saturating_mul(1u32 << (attempt - 1).min(16))
+            .min(self.max_backoff);
+        // Full jitter keeps many clients from retrying in lock-step.
+        let ms = cap.as_millis() as u64;
+        Some(Duration::from_millis(rand::rng().random_range(ms / 2..=ms.max(1))))
+    }
+}
+
+/// Retry-After as seconds or an HTTP date.
+pub(crate) fn parse_retry_after(h: Option<&reqwest::header::HeaderValue>) -> Option<Duration> {
+    let v = h?.to_str().ok()?.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(v).ok()?;
+    Some(when.duration_since(std::time::SystemTime::now()).unwrap_or(Duration::ZERO))
+}
+
+/// Run `attempt` until it succeeds, fails for good, or the policy runs out.
+pub(crate) async fn with_retries<T, F, Fut>(policy: &RetryPolicy, what: &str, mut attempt: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let mut n = 0;
+    loop {
+        match attempt().await {
+            Ok(v) => return Ok(v),
+            Err(e) => {
+                n += 1;
+                match policy.delay(n, &e) {
+                    Some(d) => {
+                        tracing::warn!(target: "agenticstar", "{what} failed ({}: {}); retry {n} in {:?}", e.kind(), e.message(), d);
+                        tokio::time::sleep(d).await;
+                    }
+                    None => return Err(e),
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn https_enforced_off_loopback() {
+        let c = HttpConfig::default();
+        for ok in ["https://auth.example.com/x", "http://127.0.0.1:8080/", "http://localhost/x", "http://[::1]:9/", "http://127.9.9.9/"] {
+            c.check_url(&Url::parse(ok).unwrap(), "t").unwrap();
+        }
+        for bad in ["http://auth.example.com/x", "http://10.0.0.1/", "http://localhost.evil.com/"] {
+            let e = c.check_url(&Url::parse(bad).unwrap(), "t").unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InsecureTransport, "{bad}");
+        }
+    }
+
+    #[test]
+    fn backoff_is_bounded_and_honours_retry_after() {
+        let p = RetryPolicy::default();
+        let e = Error::new(ErrorKind::ServerError, "x");
+        for a in 1..=3 {
+            assert!(p.delay(a, &e).unwrap() <= p.max_backoff);
+        }
+        assert!(p.delay(4, &e).is_none());
+        assert!(p.delay(1, &Error::new(ErrorKind::InvalidClient, "x")).is_none());
+        let ra = Error::new(ErrorKind::RateLimited, "x").with_retry_after(Some(Duration::from_secs(2)));
+        assert_eq!(p.delay(1, &ra), Some(Duration::from_secs(2)));
+        let long = Error::new(ErrorKind::RateLimited, "x").with_retry_after(Some(Duration::from_secs(999)));
+        assert_eq!(p.delay(1, &long), None);
+    }
+}

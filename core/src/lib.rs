@@ -1,0 +1,41 @@
+//! # agenticstar
+//!
+//! One Rust core for the OAuth 2.0 / OIDC token lifecycle and the Server-Sent-Events chat stream of
+//! AGENTIC STAR (SaaS and Marketplace), Eggplant DAI (Keycloak), the wrapped token API and any
+//! standard OIDC server. The Python, Node, Kotlin and Swift packages are thin bindings over it.
+//!
+//! ```no_run
+//! # async fn demo() -> agenticstar::Result<()> {
+//! use agenticstar::{Client, Credentials, Provider, chat::ChatRequest};
+//! let client = Client::builder()
+//!     .provider(Provider::agenticstar("https://auth.agenticstar.jp")?)
+//!     .credentials(Credentials::new("my-client", "my-secret"))
+//!     .api_url("https://api.agenticstar.jp")?
+//!     .build()?;
+//! let mut stream = client.chat_stream(ChatRequest::user("こんにちは"));
+//! while let Some(chunk) = stream.next().await {
+//!     print!("{}", chunk?.text());
+//! }
+//! # Ok(()) }
+//! ```
+
+pub mod authcode;
+pub mod chat;
+mod client;
+mod error;
+mod http;
+pub mod oidc;
+pub mod provider;
+pub mod redact;
+pub mod scope;
+mod secret;
+pub mod sse;
+pub mod token;
+
+pub use client::{Client, ClientBuilder, RawResponse, SignIn};
+pub use error::{Error, ErrorKind, Result};
+pub use http::{HttpConfig, RetryPolicy};
+pub use provider::{ClientAuthMethod, Credentials, Dialect, Provider};
+pub use scope::Scopes;
+pub use secret::Secret;
+pub use token::{FileStore, Flow, MemoryStore, StoredToken, Token, TokenListener, TokenManager, TokenStore};

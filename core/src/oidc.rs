@@ -1,0 +1,192 @@
+//! OpenID Connect: discovery, the JWKS cache and id_token validation.
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use jsonwebtoken::jwk::{Jwk, JwkSet};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde::Deserialize;
+use url::Url;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::http::HttpConfig;
+
+/// The parts of a discovery document the SDK uses.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Metadata {
+    pub issuer: String,
+    #[serde(default)]
+    pub authorization_endpoint: Option<Url>,
+    #[serde(default)]
+    pub token_endpoint: Option<Url>,
+    #[serde(default)]
+    pub jwks_uri: Option<Url>,
+    #[serde(default)]
+    pub code_challenge_methods_supported: Option<Vec<String>>,
+    #[serde(default)]
+    pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
+}
+
+async fn get_json(http: &reqwest::Client, cfg: &HttpConfig, url: &Url, what: &str) -> Result<Vec<u8>> {
+    let resp = http
+        .get(url.clone())
+        .timeout(cfg.request_timeout)
+        .header(reqwest::header::ACCEPT, "application/json")
+        .send()
+        .await
+        .map_err(|e| Error::from_reqwest(&e, what))?;
+    let status = resp.status().as_u16();
+    let body = crate::token::read_limited_pub(resp, 1 << 20).await?;
+    if !(200..300).contains(&status) {
+        let json = serde_json::from_slice(&body).ok();
+        return Err(crate::provider::classify_error(status, json.as_ref(), &body).map_message(|m| format!("{what}: {m}")));
+    }
+    Ok(body)
+}
+
+impl Metadata {
+    pub(crate) async fn fetch(http: &reqwest::Client, cfg: &HttpConfig, url: &Url) -> Result<Metadata> {
+        let body = get_json(http, cfg, url, "OIDC discovery").await?;
+        serde_json::from_slice(&body).map_err(|e| {
+            Error::new(ErrorKind::UnexpectedResponse, format!("OIDC discovery document is invalid: {e}")).with_excerpt(&body)
+        })
+    }
+}
+
+/// Signing keys by key id, fetched again when a token names a key we do not know (key rotation),
+/// at most once per cooldown so that forged key ids cannot make us hammer the server.
+pub struct JwksCache {
+    state: Mutex<JwksState>,
+    refetch_cooldown: Duration,
+}
+
+#[derive(Default)]
+struct JwksState {
+    keys: Option<JwkSet>,
+    last_refetch: Option<Instant>,
+}
+
+impl Default for JwksCache {
+    fn default() -> Self {
+        JwksCache { state: Mutex::default(), refetch_cooldown: Duration::from_secs(30) }
+    }
+}
+
+impl JwksCache {
+    fn find(&self, kid: Option<&str>, alg: Algorithm) -> Option<Jwk> {
+        let st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let set = st.keys.as_ref()?;
+        match kid {
+            Some(k) => set.find(k).cloned(),
+            // No kid: acceptable only when exactly one key could match the algorithm.
+            None => {
+                let fam = alg.family();
+                let mut it = set.keys.iter().filter(|k| k.is_supported() && DecodingKey::from_jwk(k).is_ok_and(|d| d.family() == fam));
+                let first = it.next().cloned();
+                if it.next().is_some() { None } else { first }
+            }
+        }
+    }
+
+    async fn key(&self, http: &reqwest::Client, cfg: &HttpConfig, jwks_uri: &Url, kid: Option<&str>, alg: Algorithm) -> Result<Jwk> {
+        if let Some(k) = self.find(kid, alg) {
+            return Ok(k);
+        }
+        let may_fetch = {
+            let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            let first = st.keys.is_none();
+            let cooled = st.last_refetch.is_none_or(|t| t.elapsed() >= self.refetch_cooldown);
+            if !first && cooled {
+                st.last_refetch = Some(Instant::now());
+            }
+            first || cooled
+        };
+        if may_fetch {
+            let body = get_json(http, cfg, jwks_uri, "JWKS").await?;
+            let set: JwkSet = serde_json::from_slice(&body)
+                .map_err(|e| Error::new(ErrorKind::UnexpectedResponse, format!("JWKS is invalid: {e}")))?;
+            self.state.lock().unwrap_or_else(|p| p.into_inner()).keys = Some(set);
+            if let Some(k) = self.find(kid, alg) {
+                return Ok(k);
+            }
+        }
+        Err(Error::new(ErrorKind::IdTokenSignature, format!("id_token is signed with an unknown key ({})", kid.unwrap_or("no kid"))))
+    }
+}
+
+/// Claims of a validated id_token.
+#[derive(Clone, Debug, Deserialize)]
+pub struct IdClaims {
+    pub iss: String,
+    pub sub: String,
+    #[serde(default)]
+    pub nonce: Option<String>,
+    #[serde(default)]
+    pub exp: u64,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(flatten)]
+    pub extra: HashMap<String, serde_json::Value>,
+}
+
+/// Algorithms accepted for id_tokens; `none` and HMAC (client-secret keyed) are never accepted.
+const ALLOWED: &[Algorithm] = &[
+    Algorithm::RS256,
+    Algorithm::RS384,
+    Algorithm::RS512,
+    Algorithm::PS256,
+    Algorithm::PS384,
+    Algorithm::PS512,
+    Algorithm::ES256,
+    Algorithm::ES384,
+];
+
+pub(crate) struct IdTokenCheck<'a> {
+    pub issuer: &'a str,
+    pub client_id: &'a str,
+    pub nonce: Option<&'a str>,
+    pub leeway: Duration,
+}
+
+/// Validate signature (against the JWKS), iss, aud, exp (with leeway) and nonce; each failure has its own kind.
+pub(crate) async fn validate_id_token(
+    jwks: &JwksCache,
+    http: &reqwest::Client,
+    cfg: &HttpConfig,
+    jwks_uri: &Url,
+    id_token: &str,
+    check: &IdTokenCheck<'_>,
+) -> Result<IdClaims> {
+    let invalid = |m: String| Error::new(ErrorKind::IdTokenInvalid, m);
+    let header = jsonwebtoken::decode_header(id_token).map_err(|e| invalid(format!("id_token is malformed: {e}")))?;
+    if !ALLOWED.contains(&header.alg) {
+        return Err(Error::new(ErrorKind::IdTokenSignature, format!("id_token algorithm {:?} is not accepted", header.alg)));
+    }
+    let jwk = jwks.key(http, cfg, jwks_uri, header.kid.as_deref(), header.alg).await?;
+    let key = DecodingKey::from_jwk(&jwk).map_err(|e| invalid(format!("JWKS key unusable: {e}")))?;
+    let mut v = Validation::new(header.alg);
+    v.set_issuer(&[check.issuer]);
+    v.set_audience(&[check.client_id]);
+    v.leeway = check.leeway.as_secs();
+    v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+    let data = jsonwebtoken::decode::<IdClaims>(id_token, &key, &v).map_err(|e| {
+        use jsonwebtoken::errors::ErrorKind as J;
+        let kind = match e.kind() {
+            J::InvalidSignature | J::InvalidAlgorithm | J::InvalidEcdsaKey | J::InvalidRsaKey(_) => ErrorKind::IdTokenSignature,
+            J::ExpiredSignature => ErrorKind::IdTokenExpired,
+            J::InvalidAudience => ErrorKind::IdTokenAudience,
+            J::InvalidIssuer => ErrorKind::IdTokenIssuer,
+            _ => ErrorKind::IdTokenInvalid,
+        };
+        Error::new(kind, format!("id_token rejected: {e}"))
+    })?;
+    if let Some(expected) = check.nonce {
+        let got = data.claims.nonce.as_deref().unwrap_or("");
+        if !bool::from(subtle::ConstantTimeEq::ct_eq(got.as_bytes(), expected.as_bytes())) {
+            return Err(Error::new(ErrorKind::IdTokenNonce, "id_token nonce does not match the one sent"));
+        }
+    }
+    Ok(data.claims)
+}

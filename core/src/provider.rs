@@ -1,0 +1,405 @@
+//! Token services and their dialects: where to ask, how to ask, and how to read the answer.
+use std::time::Duration;
+
+use serde_json::Value;
+use url::Url;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::secret::Secret;
+
+/// A token service. Each variant knows its endpoint layout and wire dialect.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Provider {
+    /// AGENTIC STAR SaaS: `{auth_url}/federation/auth/v1/{token,authorize}`, OIDC discovery under it.
+    AgenticStar { auth_url: Url },
+    /// AGENTIC STAR Marketplace: JSON `POST {base_url}/api/v1/auth/external-service-token`.
+    Marketplace { base_url: Url },
+    /// Eggplant DAI (Keycloak): `{base_url}/auth/realms/{realm}/protocol/openid-connect/token`.
+    Keycloak { base_url: Url, realm: String },
+    /// The wrapped token API: `POST {api_url}/auth/token`, answers under `{"data": ...}`.
+    Wrapped { api_url: Url },
+    /// Any OIDC server, endpoints found by discovery at `{issuer}/.well-known/openid-configuration`.
+    Oidc { issuer: Url },
+    /// Any OAuth 2.0 server with endpoints given directly.
+    OAuth { token_url: Url, authorize_url: Option<Url> },
+}
+
+fn parse_url(s: &str) -> Result<Url> {
+    Url::parse(s.trim()).map_err(|e| Error::config(format!("invalid URL {s:?}: {e}")))
+}
+
+fn join(base: &Url, path: &str) -> Url {
+    let mut u = base.clone();
+    let p = format!("{}{}", base.path().trim_end_matches('/'), path);
+    u.set_path(&p);
+    u.set_query(None);
+    u
+}
+
+impl Provider {
+    pub fn agenticstar(auth_url: &str) -> Result<Self> {
+        Ok(Provider::AgenticStar { auth_url: parse_url(auth_url)? })
+    }
+    pub fn marketplace(base_url: &str) -> Result<Self> {
+        Ok(Provider::Marketplace { base_url: parse_url(base_url)? })
+    }
+    pub fn keycloak(base_url: &str, realm: &str) -> Result<Self> {
+        if realm.is_empty() || realm.contains('/') {
+            return Err(Error::config("keycloak realm must be a non-empty name without '/'"));
+        }
+        Ok(Provider::Keycloak { base_url: parse_url(base_url)?, realm: realm.to_owned() })
+    }
+    pub fn wrapped(api_url: &str) -> Result<Self> {
+        Ok(Provider::Wrapped { api_url: parse_url(api_url)? })
+    }
+    pub fn oidc(issuer: &str) -> Result<Self> {
+        Ok(Provider::Oidc { issuer: parse_url(issuer)? })
+    }
+    pub fn oauth(token_url: &str, authorize_url: Option<&str>) -> Result<Self> {
+        Ok(Provider::OAuth {
+            token_url: parse_url(token_url)?,
+            authorize_url: authorize_url.map(parse_url).transpose()?,
+        })
+    }
+
+    /// Build from a provider name as used by the CLI and the bindings.
+    pub fn from_name(name: &str, url: &str, realm: Option<&str>) -> Result<Self> {
+        match name {
+            "agenticstar" | "saas" => Self::agenticstar(url),
+            "marketplace" => Self::marketplace(url),
+            "keycloak" | "eggplant" => Self::keycloak(url, realm.unwrap_or_default()),
+            "wrapped" => Self::wrapped(url),
+            "oidc" => Self::oidc(url),
+            "oauth" => Self::oauth(url, None),
+            other => Err(Error::config(format!(
+                "unknown provider {other:?} (expected agenticstar, marketplace, keycloak, wrapped, oidc or oauth)"
+            ))),
+        }
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Provider::AgenticStar { .. } | Provider::Oidc { .. } | Provider::OAuth { .. } => Dialect::OAuth,
+            Provider::Keycloak { .. } => Dialect::OAuth,
+            Provider::Marketplace { .. } => Dialect::Marketplace,
+            Provider::Wrapped { .. } => Dialect::Wrapped,
+        }
+    }
+
+    /// Where OIDC discovery lives, for providers that have it.
+    pub(crate) fn discovery_url(&self) -> Option<Url> {
+        let issuer = match self {
+            Provider::AgenticStar { auth_url } => join(auth_url, "/federation/auth/v1"),
+            Provider::Keycloak { base_url, realm } => join(base_url, &format!("/auth/realms/{realm}")),
+            Provider::Oidc { issuer } => issuer.clone(),
+            _ => return None,
+        };
+        Some(join(&issuer, "/.well-known/openid-configuration"))
+    }
+
+    /// Endpoints known without discovery (`None` for [`Provider::Oidc`]).
+    pub(crate) fn static_endpoints(&self) -> Option<Endpoints> {
+        let (token_url, authorize_url) = match self {
+            Provider::AgenticStar { auth_url } => (
+                join(auth_url, "/federation/auth/v1/token"),
+                Some(join(auth_url, "/federation/auth/v1/authorize")),
+            ),
+            Provider::Marketplace { base_url } => (join(base_url, "/api/v1/auth/external-service-token"), None),
+            Provider::Keycloak { base_url, realm } => (
+                join(base_url, &format!("/auth/realms/{realm}/protocol/openid-connect/token")),
+                Some(join(base_url, &format!("/auth/realms/{realm}/protocol/openid-connect/auth"))),
+            ),
+            Provider::Wrapped { api_url } => (join(api_url, "/auth/token"), None),
+            Provider::OAuth { token_url, authorize_url } => (token_url.clone(), authorize_url.clone()),
+            Provider::Oidc { .. } => return None,
+        };
+        Some(Endpoints { token_url, authorize_url })
+    }
+
+    /// Whether this service's `scope` values are the documented AGENTIC STAR permissions, so a
+    /// call can be refused before sending. Marketplace has no scope restrictions.
+    pub fn enforces_scopes(&self) -> bool {
+        matches!(self, Provider::AgenticStar { .. })
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Endpoints {
+    pub token_url: Url,
+    pub authorize_url: Option<Url>,
+}
+
+/// How a token service speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Dialect {
+    /// RFC 6749 form POST with `grant_type`, JSON answer; also Keycloak's error bodies.
+    OAuth,
+    /// JSON `{client_id, client_secret}` in, `{"success": true, ...}` out.
+    Marketplace,
+    /// Form `client_id`, `client_secret` with no `grant_type`; `{"data": {...}}` / `{"error": {...}}`.
+    Wrapped,
+}
+
+impl Dialect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dialect::OAuth => "oauth",
+            Dialect::Marketplace => "marketplace",
+            Dialect::Wrapped => "wrapped",
+        }
+    }
+    pub fn from_name(s: &str) -> Option<Self> {
+        Some(match s {
+            "oauth" => Dialect::OAuth,
+            "marketplace" => Dialect::Marketplace,
+            "wrapped" => Dialect::Wrapped,
+            _ => return None,
+        })
+    }
+}
+
+/// How the client proves its identity at the token endpoint.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ClientAuthMethod {
+    /// `client_id` and `client_secret` in the form body (what the vendor docs show).
+    #[default]
+    ClientSecretPost,
+    /// HTTP Basic with the url-encoded id and secret (RFC 6749 §2.3.1).
+    ClientSecretBasic,
+}
+
+/// The application's registration.
+#[derive(Clone, Debug)]
+pub struct Credentials {
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub auth_method: ClientAuthMethod,
+    /// Scope to request with client credentials (space separated); none by default.
+    pub scope: Option<String>,
+}
+
+impl Credentials {
+    pub fn new(client_id: impl Into<String>, client_secret: impl Into<Secret>) -> Self {
+        Credentials {
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+            auth_method: ClientAuthMethod::default(),
+            scope: None,
+        }
+    }
+    pub fn auth_method(mut self, m: ClientAuthMethod) -> Self {
+        self.auth_method = m;
+        self
+    }
+    pub fn scope(mut self, s: impl Into<String>) -> Self {
+        self.scope = Some(s.into());
+        self
+    }
+}
+
+/// What the token endpoint gave, in any dialect.
+#[derive(Clone, Debug)]
+pub struct TokenResponse {
+    pub access_token: Secret,
+    pub token_type: String,
+    pub expires_in: Option<u64>,
+    pub refresh_token: Option<Secret>,
+    pub refresh_expires_in: Option<u64>,
+    pub id_token: Option<Secret>,
+    pub scope: Option<String>,
+}
+
+/// Read a token endpoint's answer in `dialect`. Pure: this is what fuzzing and the parity vectors drive.
+pub fn parse_token_response(
+    dialect: Dialect,
+    status: u16,
+    retry_after: Option<Duration>,
+    body: &[u8],
+) -> Result<TokenResponse> {
+    let json: Option<Value> = serde_json::from_slice(body).ok();
+    if !(200..300).contains(&status) {
+        return Err(classify_error(status, json.as_ref(), body).with_retry_after(retry_after));
+    }
+    let unexpected = |why: &str| {
+        Error::new(ErrorKind::UnexpectedResponse, format!("token endpoint answered {status} but {why}"))
+            .with_status(status)
+            .with_excerpt(body)
+    };
+    let Some(root) = json else {
+        return Err(if body.iter().all(u8::is_ascii_whitespace) {
+            unexpected("the body is empty")
+        } else {
+            unexpected("the body is not JSON")
+        });
+    };
+    let obj = match dialect {
+        Dialect::Wrapped => match root.get("data") {
+            Some(d) => d,
+            None if root.get("error").is_some() => return Err(classify_error(status, Some(&root), body)),
+            None => return Err(unexpected("it has no \"data\" object")),
+        },
+        Dialect::Marketplace => {
+            if root.get("success").and_then(Value::as_bool) == Some(false) {
+                return Err(classify_error(status, Some(&root), body));
+            }
+            &root
+        }
+        Dialect::OAuth => {
+            if root.get("error").is_some() && root.get("access_token").is_none() {
+                return Err(classify_error(status, Some(&root), body));
+            }
+            &root
+        }
+    };
+    let Some(obj) = obj.as_object() else {
+        return Err(unexpected("the token is not a JSON object"));
+    };
+    let access_token = match obj.get("access_token") {
+        Some(Value::String(s)) if !s.is_empty() => Secret::from(s.as_str()),
+        _ => return Err(unexpected("it has no access_token")),
+    };
+    // Servers are sloppy about token_type's case and presence; a non-bearer type is not usable here.
+    let token_type = match obj.get("token_type") {
+        None | Some(Value::Null) => "Bearer".to_owned(),
+        Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => "Bearer".to_owned(),
+        Some(other) => return Err(unexpected(&format!("token_type is {other}, not Bearer"))),
+    };
+    let secret_field = |k: &str| match obj.get(k) {
+        Some(Value::String(s)) if !s.is_empty() => Some(Secret::from(s.as_str())),
+        _ => None,
+    };
+    Ok(TokenResponse {
+        access_token,
+        token_type,
+        expires_in: seconds(obj.get("expires_in")),
+        refresh_token: secret_field("refresh_token"),
+        refresh_expires_in: seconds(obj.get("refresh_expires_in")),
+        id_token: secret_field("id_token"),
+        scope: obj.get("scope").and_then(Value::as_str).map(str::to_owned),
+    })
+}
+
+/// `expires_in` as a number, a numeric string, or a float; nonsense is treated as absent.
+fn seconds(v: Option<&Value>) -> Option<u64> {
+    match v? {
+        Value::Number(n) => n.as_u64().or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
+        Value::String(s) => s.trim().parse::<f64>().ok().filter(|f| *f >= 0.0 && f.is_finite()).map(|f| f as u64),
+        _ => None,
+    }
+}
+
+fn kind_for_code(code: &str) -> Option<ErrorKind> {
+    Some(match code {
+        "invalid_client" | "unauthorized" => ErrorKind::InvalidClient,
+        "invalid_request" | "invalid_scope" => ErrorKind::InvalidRequest,
+        "invalid_grant" => ErrorKind::InvalidGrant,
+        "unauthorized_client" | "unsupported_grant_type" => ErrorKind::UnauthorizedClient,
+        "access_denied" | "forbidden" => ErrorKind::Forbidden,
+        "temporarily_unavailable" | "server_error" | "API_ERROR" => ErrorKind::ServerError,
+        "slow_down" | "rate_limited" | "rate_limit_exceeded" => ErrorKind::RateLimited,
+        _ => return None,
+    })
+}
+
+pub(crate) fn kind_for_status(status: u16) -> ErrorKind {
+    match status {
+        400 => ErrorKind::InvalidRequest,
+        401 => ErrorKind::InvalidClient,
+        403 => ErrorKind::Forbidden,
+        429 => ErrorKind::RateLimited,
+        500..=599 => ErrorKind::ServerError,
+        _ => ErrorKind::Api,
+    }
+}
+
+/// Turn an error answer of any dialect into one typed error, keeping codes and a scrubbed excerpt.
+pub(crate) fn classify_error(status: u16, json: Option<&Value>, body: &[u8]) -> Error {
+    let s = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
+    let (mut kind, code, reason, message) = match json {
+        // Wrapped API: {"error": {"code", "code_reason", "message"}}
+        Some(j) if j.get("error").is_some_and(Value::is_object) => {
+            let e = &j["error"];
+            let code = s(e.get("code")).or_else(|| e.get("code").filter(|c| c.is_number()).map(|c| c.to_string()));
+            let reason = s(e.get("code_reason")).or_else(|| s(e.get("type")));
+            let k = reason.as_deref().and_then(kind_for_code).or_else(|| code.as_deref().and_then(kind_for_code));
+            (k, code, reason, s(e.get("message")))
+        }
+        // RFC 6749: {"error": "invalid_client", "error_description": "..."}
+        Some(j) if j.get("error").is_some_and(Value::is_string) => {
+            let code = s(j.get("error"));
+            let k = code.as_deref().and_then(kind_for_code);
+            let msg = s(j.get("error_description")).or_else(|| code.clone());
+            (k, code, None, msg)
+        }
+        // Keycloak gateway: {"message", "description"}; Marketplace: {"success": false, "message"}
+        Some(j) if j.get("message").is_some() || j.get("description").is_some() => {
+            let msg = match (s(j.get("message")), s(j.get("description"))) {
+                (Some(m), Some(d)) => Some(format!("{m}: {d}")),
+                (m, d) => m.or(d),
+            };
+            (None, None, None, msg)
+        }
+        _ => (None, None, None, None),
+    };
+    let lower = message.as_deref().unwrap_or_default().to_ascii_lowercase();
+    if status == 403 && (lower.contains("licenses") || lower.contains("licences")) {
+        kind = Some(ErrorKind::LicensesExhausted);
+    }
+    // The status wins for throttling and outages whatever the body says.
+    let kind = match status {
+        429 => ErrorKind::RateLimited,
+        500..=599 if kind != Some(ErrorKind::RateLimited) => ErrorKind::ServerError,
+        _ => kind.unwrap_or_else(|| kind_for_status(status)),
+    };
+    let message = match message {
+        Some(m) => crate::redact::scrub(&m),
+        None if json.is_none() && !body.is_empty() => "error answer is not JSON".to_owned(),
+        None => "error answer without a message".to_owned(),
+    };
+    Error::new(kind, message)
+        .with_status(status)
+        .with_code(code, reason)
+        .with_excerpt(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(d: Dialect, status: u16, body: &str) -> Error {
+        parse_token_response(d, status, None, body.as_bytes()).unwrap_err()
+    }
+
+    #[test]
+    fn success_shapes() {
+        let t = parse_token_response(Dialect::OAuth, 200, None, br#"{"access_token":"a","expires_in":"300","scope":"x y"}"#).unwrap();
+        assert_eq!((t.access_token.expose(), t.expires_in, t.token_type.as_str()), ("a", Some(300), "Bearer"));
+        let t = parse_token_response(Dialect::Wrapped, 200, None, br#"{"data":{"access_token":"sk-1","token_type":"Bearer","expires_in":3600}}"#).unwrap();
+        assert_eq!(t.expires_in, Some(3600));
+        let t = parse_token_response(Dialect::Marketplace, 200, None, br#"{"success":true,"access_token":"m","token_type":"bearer","expires_in":1800,"scope":"openid"}"#).unwrap();
+        assert_eq!(t.scope.as_deref(), Some("openid"));
+        assert_eq!(err(Dialect::OAuth, 200, r#"{"access_token":"a","token_type":"mac"}"#).kind(), ErrorKind::UnexpectedResponse);
+        assert_eq!(err(Dialect::OAuth, 200, "").kind(), ErrorKind::UnexpectedResponse);
+        assert_eq!(err(Dialect::OAuth, 200, "<html>").kind(), ErrorKind::UnexpectedResponse);
+    }
+
+    #[test]
+    fn error_shapes() {
+        let e = err(Dialect::Wrapped, 401, r#"{"error":{"code":"401021","code_reason":"invalid_client","message":"Invalid client_id"}}"#);
+        assert_eq!((e.kind(), e.code(), e.code_reason(), e.status()), (ErrorKind::InvalidClient, Some("401021"), Some("invalid_client"), Some(401)));
+        let e = err(Dialect::Wrapped, 500, r#"{"error":{"code":"500999","code_reason":"API_ERROR","message":"Api Error"}}"#);
+        assert_eq!(e.kind(), ErrorKind::ServerError);
+        let e = err(Dialect::OAuth, 403, r#"{"message":"Forbidden","description":"Not enough available concurrent user licenses"}"#);
+        assert_eq!(e.kind(), ErrorKind::LicensesExhausted);
+        let e = err(Dialect::OAuth, 401, r#"{"message":"Not Authorized","description":"The credentials you provided are not valid."}"#);
+        assert_eq!(e.kind(), ErrorKind::InvalidClient);
+        let e = err(Dialect::OAuth, 400, r#"{"error":"invalid_grant","error_description":"Token is not active"}"#);
+        assert_eq!((e.kind(), e.code()), (ErrorKind::InvalidGrant, Some("invalid_grant")));
+        let e = err(Dialect::Marketplace, 200, r#"{"success":false,"message":"nope"}"#);
+        assert_eq!(e.kind(), ErrorKind::Api);
+        let e = err(Dialect::Marketplace, 401, r#"{"success":false,"message":"Invalid client credentials"}"#);
+        assert_eq!(e.kind(), ErrorKind::InvalidClient);
+        assert_eq!(err(Dialect::OAuth, 503, "<html>down</html>").kind(), ErrorKind::ServerError);
+        assert_eq!(err(Dialect::OAuth, 429, "").kind(), ErrorKind::RateLimited);
+    }
+}

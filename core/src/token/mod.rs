@@ -1,0 +1,149 @@
+//! Tokens, the token endpoint client, stores and the token manager.
+mod manager;
+mod server;
+mod store;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+pub use manager::{Flow, TokenListener, TokenManager};
+pub(crate) use server::{AuthServer, Grant};
+pub use store::{FileStore, MemoryStore, StoredToken, TokenStore};
+
+use crate::provider::TokenResponse;
+use crate::scope::Scopes;
+use crate::secret::Secret;
+
+/// An access token with what the SDK knows about it. Cheap to clone.
+#[derive(Clone)]
+pub struct Token(Arc<TokenInner>);
+
+struct TokenInner {
+    access_token: Secret,
+    token_type: String,
+    scopes: Option<Scopes>,
+    /// Monotonic expiry: wall-clock jumps must not make a token look fresh or stale.
+    expires_at: Option<Instant>,
+    expires_at_unix: Option<u64>,
+    lifetime: Option<Duration>,
+    refresh_token: Option<Secret>,
+    refresh_expires_at_unix: Option<u64>,
+    id_token: Option<Secret>,
+}
+
+pub(crate) fn unix_now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+impl Token {
+    /// A token fresh from the endpoint. A refresh answer without refresh_token keeps `previous_refresh`.
+    pub(crate) fn from_response(r: TokenResponse, previous_refresh: Option<Secret>) -> Token {
+        let now = unix_now();
+        let lifetime = r.expires_in.map(Duration::from_secs);
+        Token(Arc::new(TokenInner {
+            access_token: r.access_token,
+            token_type: r.token_type,
+            scopes: r.scope.as_deref().map(Scopes::parse),
+            expires_at: lifetime.map(|l| Instant::now() + l),
+            expires_at_unix: r.expires_in.map(|s| now + s),
+            lifetime,
+            refresh_token: r.refresh_token.or(previous_refresh),
+            refresh_expires_at_unix: r.refresh_expires_in.filter(|s| *s > 0).map(|s| now + s),
+            id_token: r.id_token,
+        }))
+    }
+
+    pub(crate) fn from_stored(s: StoredToken) -> Token {
+        let now = unix_now();
+        let expires_at = s
+            .expires_at
+            .map(|e| Instant::now() + Duration::from_secs(e.saturating_sub(now)));
+        Token(Arc::new(TokenInner {
+            access_token: s.access_token,
+            token_type: s.token_type,
+            scopes: s.scope.as_deref().map(Scopes::parse),
+            expires_at,
+            expires_at_unix: s.expires_at,
+            lifetime: s.lifetime_secs.map(Duration::from_secs),
+            refresh_token: s.refresh_token,
+            refresh_expires_at_unix: s.refresh_expires_at,
+            id_token: s.id_token,
+        }))
+    }
+
+    pub fn to_stored(&self) -> StoredToken {
+        let t = &self.0;
+        StoredToken {
+            access_token: t.access_token.clone(),
+            token_type: t.token_type.clone(),
+            scope: t.scopes.as_ref().map(|s| s.to_string()),
+            expires_at: t.expires_at_unix,
+            lifetime_secs: t.lifetime.map(|l| l.as_secs()),
+            refresh_token: t.refresh_token.clone(),
+            refresh_expires_at: t.refresh_expires_at_unix,
+            id_token: t.id_token.clone(),
+        }
+    }
+
+    pub fn access_token(&self) -> &Secret {
+        &self.0.access_token
+    }
+    pub fn token_type(&self) -> &str {
+        &self.0.token_type
+    }
+    /// The granted scopes, when the server said.
+    pub fn scopes(&self) -> Option<&Scopes> {
+        self.0.scopes.as_ref()
+    }
+    /// Time left before expiry (zero once expired); None if the server gave no lifetime.
+    pub fn expires_in(&self) -> Option<Duration> {
+        self.0.expires_at.map(|e| e.saturating_duration_since(Instant::now()))
+    }
+    /// Expiry as Unix seconds (wall clock), for display and storage.
+    pub fn expires_at_unix(&self) -> Option<u64> {
+        self.0.expires_at_unix
+    }
+    /// Seconds of life the server granted.
+    pub fn lifetime(&self) -> Option<Duration> {
+        self.0.lifetime
+    }
+    pub fn refresh_token(&self) -> Option<&Secret> {
+        self.0.refresh_token.as_ref()
+    }
+    pub fn id_token(&self) -> Option<&Secret> {
+        self.0.id_token.as_ref()
+    }
+    pub fn is_expired(&self) -> bool {
+        self.0.expires_at.is_some_and(|e| Instant::now() >= e)
+    }
+
+    /// More than the refresh window left. The window never exceeds half the lifetime, so
+    /// short-lived tokens (Keycloak's 5 minutes) are still used for half their life.
+    pub(crate) fn is_fresh(&self, window: Duration) -> bool {
+        let Some(expires_at) = self.0.expires_at else { return true };
+        let window = match self.0.lifetime {
+            Some(l) => window.min(l / 2),
+            None => window,
+        };
+        Instant::now() + window < expires_at
+    }
+
+    pub(crate) fn same_access(&self, other: &str) -> bool {
+        self.0.access_token.expose() == other
+    }
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Token")
+            .field("access_token", &self.0.access_token)
+            .field("token_type", &self.0.token_type)
+            .field("scopes", &self.0.scopes)
+            .field("expires_in", &self.expires_in())
+            .field("refresh_token", &self.0.refresh_token)
+            .field("id_token", &self.0.id_token)
+            .finish()
+    }
+}
+
+pub(crate) use server::read_limited as read_limited_pub;

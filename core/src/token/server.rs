@@ -1,0 +1,160 @@
+//! One authorization server: its endpoints (static or discovered) and token requests in its dialect.
+use std::sync::Arc;
+
+use base64::Engine;
+use reqwest::header;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::http::{parse_retry_after, with_retries, HttpConfig, RetryPolicy};
+use crate::oidc::{JwksCache, Metadata};
+use crate::provider::{parse_token_response, ClientAuthMethod, Credentials, Dialect, Endpoints, Provider, TokenResponse};
+use crate::secret::Secret;
+
+/// Token answers are small; anything larger is not a token answer.
+const MAX_TOKEN_BODY: usize = 1 << 20;
+
+pub(crate) enum Grant {
+    ClientCredentials,
+    AuthorizationCode { code: Secret, redirect_uri: String, code_verifier: Option<Secret> },
+    RefreshToken(Secret),
+}
+
+impl Grant {
+    fn name(&self) -> &'static str {
+        match self {
+            Grant::ClientCredentials => "client_credentials",
+            Grant::AuthorizationCode { .. } => "authorization_code",
+            Grant::RefreshToken(_) => "refresh_token",
+        }
+    }
+}
+
+pub(crate) struct AuthServer {
+    pub provider: Provider,
+    pub creds: Credentials,
+    pub http: reqwest::Client,
+    pub cfg: HttpConfig,
+    pub retry: RetryPolicy,
+    metadata: tokio::sync::OnceCell<Arc<Metadata>>,
+    pub jwks: JwksCache,
+}
+
+impl AuthServer {
+    pub fn new(provider: Provider, creds: Credentials, http: reqwest::Client, cfg: HttpConfig, retry: RetryPolicy) -> Self {
+        AuthServer { provider, creds, http, cfg, retry, metadata: Default::default(), jwks: JwksCache::default() }
+    }
+
+    /// OIDC discovery, fetched once (a failure is not cached, so the next call tries again).
+    pub async fn metadata(&self) -> Result<Arc<Metadata>> {
+        let url = self
+            .provider
+            .discovery_url()
+            .ok_or_else(|| Error::config("this provider has no OpenID Connect discovery document"))?;
+        self.metadata
+            .get_or_try_init(|| async {
+                self.cfg.check_url(&url, "discovery URL")?;
+                let m = with_retries(&self.retry, "OIDC discovery", || Metadata::fetch(&self.http, &self.cfg, &url)).await?;
+                for (u, what) in [(&m.token_endpoint, "token endpoint"), (&m.jwks_uri, "jwks_uri")] {
+                    if let Some(u) = u {
+                        self.cfg.check_url(u, what)?;
+                    }
+                }
+                Ok(Arc::new(m))
+            })
+            .await
+            .cloned()
+    }
+
+    pub async fn endpoints(&self) -> Result<Endpoints> {
+        if let Some(e) = self.provider.static_endpoints() {
+            return Ok(e);
+        }
+        let m = self.metadata().await?;
+        let token_url = m
+            .token_endpoint
+            .clone()
+            .ok_or_else(|| Error::new(ErrorKind::UnexpectedResponse, "discovery document has no token_endpoint"))?;
+        Ok(Endpoints { token_url, authorize_url: m.authorization_endpoint.clone() })
+    }
+
+    /// A token request with retries for 5xx, 429 and connection failures.
+    pub async fn request(&self, grant: &Grant) -> Result<TokenResponse> {
+        let endpoints = self.endpoints().await?;
+        self.cfg.check_url(&endpoints.token_url, "token endpoint")?;
+        let what = format!("token request ({})", grant.name());
+        with_retries(&self.retry, &what, || self.attempt(&endpoints.token_url, grant)).await
+    }
+
+    async fn attempt(&self, url: &url::Url, grant: &Grant) -> Result<TokenResponse> {
+        let dialect = self.provider.dialect();
+        let c = &self.creds;
+        let mut req = self.http.post(url.clone()).timeout(self.cfg.request_timeout).header(header::ACCEPT, "application/json");
+        match dialect {
+            Dialect::Marketplace | Dialect::Wrapped if !matches!(grant, Grant::ClientCredentials) => {
+                return Err(Error::config(format!("the {} token service only supports client credentials", dialect.as_str())));
+            }
+            Dialect::Marketplace => {
+                req = req.json(&serde_json::json!({"client_id": c.client_id, "client_secret": c.client_secret.expose()}));
+            }
+            Dialect::Wrapped => {
+                req = req.form(&[("client_id", c.client_id.as_str()), ("client_secret", c.client_secret.expose())]);
+            }
+            Dialect::OAuth => {
+                let mut form: Vec<(&str, &str)> = vec![("grant_type", grant.name())];
+                match grant {
+                    Grant::ClientCredentials => {
+                        if let Some(s) = &c.scope {
+                            form.push(("scope", s));
+                        }
+                    }
+                    Grant::AuthorizationCode { code, redirect_uri, code_verifier } => {
+                        form.push(("code", code.expose()));
+                        form.push(("redirect_uri", redirect_uri));
+                        if let Some(v) = code_verifier {
+                            form.push(("code_verifier", v.expose()));
+                        }
+                    }
+                    Grant::RefreshToken(rt) => form.push(("refresh_token", rt.expose())),
+                }
+                match c.auth_method {
+                    ClientAuthMethod::ClientSecretPost => {
+                        form.push(("client_id", &c.client_id));
+                        form.push(("client_secret", c.client_secret.expose()));
+                    }
+                    ClientAuthMethod::ClientSecretBasic => {
+                        // RFC 6749 §2.3.1: both parts form-url-encoded before base64.
+                        let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+                        let raw = format!("{}:{}", enc(&c.client_id), enc(c.client_secret.expose()));
+                        let b64 = base64::engine::general_purpose::STANDARD.encode(raw);
+                        req = req.header(header::AUTHORIZATION, format!("Basic {b64}"));
+                    }
+                }
+                req = req.form(&form);
+            }
+        }
+        tracing::debug!(target: "agenticstar", grant = grant.name(), dialect = dialect.as_str(), host = url.host_str().unwrap_or(""), "token request");
+        let resp = req.send().await.map_err(|e| Error::from_reqwest(&e, "token request"))?;
+        let status = resp.status().as_u16();
+        let retry_after = parse_retry_after(resp.headers().get(header::RETRY_AFTER));
+        let body = read_limited(resp, MAX_TOKEN_BODY).await?;
+        parse_token_response(dialect, status, retry_after, &body).map_err(|e| {
+            tracing::debug!(target: "agenticstar", kind = e.kind().as_str(), status, "token request failed");
+            e
+        })
+    }
+}
+
+/// Read a body up to `limit` bytes; a longer one is an unexpected response, not an allocation.
+pub(crate) async fn read_limited(mut resp: reqwest::Response, limit: usize) -> Result<Vec<u8>> {
+    let status = resp.status().as_u16();
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| Error::from_reqwest(&e, "reading response"))? {
+        if body.len() + chunk.len() > limit {
+            return Err(Error::new(ErrorKind::UnexpectedResponse, format!("response body larger than {limit} bytes"))
+                .with_status(status)
+                .with_excerpt(&body));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}

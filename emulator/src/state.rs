@@ -1,0 +1,206 @@
+//! Everything the emulator remembers, behind one `Arc<Mutex<State>>`.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+use crate::faults::Fault;
+use crate::http::{BodyKind, Incoming};
+
+/// Endpoints that are counted, accept faults and have their requests recorded.
+pub const ENDPOINTS: [&str; 12] = [
+    "saas.token",
+    "saas.authorize",
+    "saas.discovery",
+    "saas.jwks",
+    "marketplace.token",
+    "keycloak.token",
+    "keycloak.discovery",
+    "keycloak.jwks",
+    "wrapped.token",
+    "chat.completions",
+    "models",
+    "me",
+];
+/// Counters that record how chat streams ended rather than requests.
+const STREAM_COUNTERS: [&str; 2] = ["chat.completed", "chat.disconnects"];
+/// Recorded requests kept per endpoint.
+const MAX_RECORDS: usize = 200;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IdTokenAlg {
+    RS256,
+    ES256,
+}
+
+/// Runtime behaviour; `GET/POST /admin/config` shows and patches exactly these fields.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub token_lifetime_secs: u64,
+    pub marketplace_lifetime_secs: u64,
+    pub keycloak_lifetime_secs: u64,
+    pub refresh_token_lifetime_secs: u64,
+    pub rotate_refresh_tokens: bool,
+    pub id_token_alg: IdTokenAlg,
+    pub licenses_exhausted: bool,
+    pub reply: Option<String>,
+    pub chunk_chars: usize,
+    pub chunk_delay_ms: u64,
+    pub keepalive_every: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            token_lifetime_secs: 3600,
+            marketplace_lifetime_secs: 1800,
+            keycloak_lifetime_secs: 300,
+            refresh_token_lifetime_secs: 86400,
+            rotate_refresh_tokens: true,
+            id_token_alg: IdTokenAlg::RS256,
+            licenses_exhausted: false,
+            reply: None,
+            chunk_chars: 4,
+            chunk_delay_ms: 0,
+            keepalive_every: 0,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    Saas,
+    Marketplace,
+    Keycloak,
+    Wrapped,
+}
+
+/// An issued access token; bearer checks look tokens up here rather than verifying JWTs.
+#[derive(Clone)]
+pub struct Issued {
+    pub client_id: String,
+    pub sub: String,
+    pub scope: String,
+    pub dialect: Dialect,
+    pub expires_at: u64,
+    pub revoked: bool,
+}
+
+/// What a user approved at /authorize; carried by codes and refresh tokens.
+#[derive(Clone)]
+pub struct Grant {
+    pub client_id: String,
+    pub scope: String,
+    pub nonce: Option<String>,
+    pub auth_time: u64,
+    pub expires_at: u64,
+}
+
+pub struct Code {
+    pub grant: Grant,
+    pub redirect_uri: String,
+    /// (challenge, method) when PKCE was used.
+    pub challenge: Option<(String, String)>,
+}
+
+pub struct State {
+    pub settings: Settings,
+    pub counters: BTreeMap<&'static str, u64>,
+    pub faults: Vec<Fault>,
+    pub requests: HashMap<&'static str, VecDeque<Value>>,
+    pub tokens: HashMap<String, Issued>,
+    pub codes: HashMap<String, Code>,
+    pub refresh_tokens: HashMap<String, Grant>,
+    /// Index into `keys::KEYS.rsa`: 0 = rsa-1, 1 = rsa-2 after rotation.
+    pub rsa_key: usize,
+    /// Source of `chatcmpl-<n>` ids.
+    pub completions: u64,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        Self {
+            settings: Settings::default(),
+            // All keys present from the start so GET /admin/counters always lists them.
+            counters: ENDPOINTS.iter().chain(&STREAM_COUNTERS).map(|k| (*k, 0)).collect(),
+            faults: Vec::new(),
+            requests: HashMap::new(),
+            tokens: HashMap::new(),
+            codes: HashMap::new(),
+            refresh_tokens: HashMap::new(),
+            rsa_key: 0,
+            completions: 0,
+        }
+    }
+}
+
+impl State {
+    pub fn count(&mut self, key: &'static str) {
+        *self.counters.entry(key).or_default() += 1;
+    }
+
+    /// The access token if it was issued here, is unexpired and not revoked.
+    pub fn active_token(&self, token: &str) -> Option<&Issued> {
+        self.tokens.get(token).filter(|t| !t.revoked && now() < t.expires_at)
+    }
+}
+
+/// Shared handle given to every handler.
+#[derive(Clone)]
+pub struct Ctx {
+    pub state: Arc<Mutex<State>>,
+    /// `http://host:port`, used for issuers and discovery documents.
+    pub base: Arc<str>,
+    /// Cancelled by `Emulator::shutdown`, so streams that would otherwise hang end too.
+    pub shutdown: CancellationToken,
+}
+
+impl Ctx {
+    /// Runs `f` under the lock; being synchronous, it cannot hold the lock across an await.
+    pub fn with<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        f(&mut self.state.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Bookkeeping every endpoint does first: count, record, and apply the next queued fault.
+    /// Generic faults (delay, drop, canned reply) are handled here; `Err` is the reply to send.
+    /// The fault is returned so handlers can apply endpoint-specific kinds.
+    pub async fn arrive(
+        &self,
+        endpoint: &'static str,
+        req: &Incoming,
+        kind: BodyKind,
+    ) -> Result<Option<Fault>, Response> {
+        let record = req.record(kind);
+        let fault = self.with(|s| {
+            s.count(endpoint);
+            let log = s.requests.entry(endpoint).or_default();
+            if log.len() == MAX_RECORDS {
+                log.pop_front();
+            }
+            log.push_back(record);
+            crate::faults::take(&mut s.faults, endpoint)
+        });
+        match fault {
+            Some(fault) => fault.apply_generic().await.map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+pub fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// `n` random bytes as lowercase hex.
+pub fn random_hex(n: usize) -> String {
+    use rand::RngCore;
+    let mut bytes = vec![0u8; n];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
