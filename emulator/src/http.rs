@@ -37,8 +37,16 @@ impl<S: Send + Sync> FromRequest<S> for Incoming {
         let path = req.uri().path().to_owned();
         let query = parse_urlencoded(req.uri().query().unwrap_or("").as_bytes());
         let headers = req.headers().clone();
-        let body = Bytes::from_request(req, state).await.map_err(IntoResponse::into_response)?;
-        Ok(Self { method, path, query, headers, body })
+        let body = Bytes::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Self {
+            method,
+            path,
+            query,
+            headers,
+            body,
+        })
     }
 }
 
@@ -68,8 +76,15 @@ impl Incoming {
     }
 
     fn authorization(&self) -> Option<(&str, &str)> {
-        let value = self.headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
-        value.split_once(' ').map(|(scheme, rest)| (scheme, rest.trim()))
+        let value = self
+            .headers
+            .get(header::AUTHORIZATION)?
+            .to_str()
+            .ok()?
+            .trim();
+        value
+            .split_once(' ')
+            .map(|(scheme, rest)| (scheme, rest.trim()))
     }
 
     pub fn bearer(&self) -> Option<&str> {
@@ -80,11 +95,16 @@ impl Incoming {
 
     /// RFC 6749 §2.3.1: id and secret are form-urlencoded before being joined with ':'.
     pub fn basic(&self) -> Basic {
-        let Some((scheme, b64)) = self.authorization() else { return Basic::Absent };
+        let Some((scheme, b64)) = self.authorization() else {
+            return Basic::Absent;
+        };
         if !scheme.eq_ignore_ascii_case("basic") {
             return Basic::Absent;
         }
-        let decoded = STANDARD.decode(b64).ok().and_then(|raw| String::from_utf8(raw).ok());
+        let decoded = STANDARD
+            .decode(b64)
+            .ok()
+            .and_then(|raw| String::from_utf8(raw).ok());
         let Some((id, secret)) = decoded.as_deref().and_then(|s| s.split_once(':')) else {
             return Basic::Malformed;
         };
