@@ -83,6 +83,8 @@ pub struct Emulator {
 impl Emulator {
     /// Binds, spawns the server on the current tokio runtime and returns once it accepts connections.
     pub async fn start(config: EmulatorConfig) -> io::Result<Emulator> {
+        // Parse the embedded keys now rather than in the first token request.
+        std::sync::LazyLock::force(&keys::KEYS);
         let listener = TcpListener::bind((config.host, config.port)).await?;
         let addr = listener.local_addr()?;
         // A wildcard bind is still reached through loopback.

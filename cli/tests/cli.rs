@@ -1,0 +1,138 @@
+//! The `agenticstar` binary as users run it, against an emulator on loopback.
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+
+use agenticstar_emulator::{clients as c, Emulator, EmulatorConfig};
+
+const BIN: &str = env!("CARGO_BIN_EXE_agenticstar");
+
+fn run(args: &[&str], token_file: &std::path::Path) -> (bool, String, String) {
+    let out = Command::new(BIN).args(args).env("AGENTICSTAR_TOKEN_FILE", token_file).env_remove("AGENTICSTAR_CLIENT_SECRET").output().unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+fn tmpfile(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("agenticstar-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d.join("tokens.json")
+}
+
+#[test]
+fn sse_decode_writes_json_lines() {
+    let mut child = Command::new(BIN).arg("sse-decode").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(b"\xEF\xBB\xBFretry: 1500\r\nid: 7\nevent: delta\ndata: a\ndata: b\n\n: comment\ndata: x\r\rdata: unterminated").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0], serde_json::json!({"event": "delta", "data": "a\nb", "id": "7"}));
+    assert_eq!(lines[1], serde_json::json!({"event": "message", "data": "x", "id": "7"}));
+    assert_eq!(lines[2], serde_json::json!({"retry": 1500}));
+}
+
+#[test]
+fn emulator_prints_its_ready_line_and_exits_with_stdin() {
+    let mut child = Command::new(BIN).args(["emulator", "--port", "0", "--exit-on-stdin-close"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(v["ready"], true);
+    let url = v["url"].as_str().unwrap();
+    assert!(url.starts_with("http://127.0.0.1:"));
+    let body = reqwest::blocking_get(&format!("{url}/federation/auth/v1/.well-known/openid-configuration"));
+    assert!(body.contains("token_endpoint"));
+    drop(child.stdin.take());
+    assert!(child.wait().unwrap().success());
+}
+
+mod reqwest {
+    /// A GET without pulling in reqwest's blocking feature: the test runs its own runtime.
+    pub fn blocking_get(url: &str) -> String {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async { ::reqwest::get(url).await.unwrap().text().await.unwrap() })
+    }
+    pub fn blocking_post(url: &str, body: serde_json::Value) -> serde_json::Value {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async { ::reqwest::Client::new().post(url).json(&body).send().await.unwrap().json().await.unwrap_or_default() })
+    }
+}
+
+fn with_emulator<T>(f: impl FnOnce(&str) -> T) -> T {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let emu = rt.block_on(Emulator::start(EmulatorConfig::default())).unwrap();
+    let url = emu.url().to_owned();
+    let out = f(&url);
+    emu.shutdown();
+    out
+}
+
+#[test]
+fn token_and_chat_with_client_credentials() {
+    with_emulator(|url| {
+        let file = tmpfile("cc");
+        let conn = ["--auth-url", url, "--client-id", c::SAAS_CC_CLIENT_ID, "--client-secret", c::SAAS_CC_CLIENT_SECRET];
+        let (ok, out, err) = run(&[&["token", "--json"][..], &conn].concat(), &file);
+        assert!(ok, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["scope"], "openid chat:all");
+        assert!(v.get("access_token").is_none(), "the token is shown only with --show-token");
+        let (_, shown, _) = run(&[&["token", "--show-token"][..], &conn].concat(), &file);
+        assert!(shown.contains("token:      ey"));
+
+        let (ok, out, err) = run(&[&["chat", "こんにちは"][..], &conn, &["--api-url", url]].concat(), &file);
+        assert!(ok, "{err}");
+        assert_eq!(out.trim_end(), "こんにちは！🌸 You said: こんにちは");
+
+        let (ok, _, err) = run(&["token", "--auth-url", url, "--client-id", c::SAAS_CC_CLIENT_ID, "--client-secret", "wrong"], &tmpfile("bad"));
+        assert!(!ok);
+        assert!(err.contains("invalid_client") && !err.contains("wrong"), "{err}");
+    });
+}
+
+#[test]
+fn login_stores_a_session_that_token_refreshes_silently() {
+    with_emulator(|url| {
+        let file = tmpfile("login");
+        // 1-second tokens: by the time `token` runs, the session must be refreshed.
+        reqwest::blocking_post(&format!("{url}/admin/config"), serde_json::json!({"token_lifetime_secs": 1}));
+        let conn = ["--auth-url", url, "--client-id", c::SAAS_APP_CLIENT_ID, "--client-secret", c::SAAS_APP_CLIENT_SECRET];
+        let mut child = Command::new(BIN)
+            .args([&["login", "--no-browser", "--scope", "openid chat:exec", "--timeout", "30"][..], &conn].concat())
+            .env("AGENTICSTAR_TOKEN_FILE", &file)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        let authorize = loop {
+            line.clear();
+            assert!(stdout.read_line(&mut line).unwrap() > 0, "login printed no URL");
+            if line.starts_with("http") {
+                break line.trim().to_owned();
+            }
+        };
+        // Play the browser: the emulator approves and redirects to the CLI's loopback listener.
+        let page = reqwest::blocking_get(&authorize);
+        assert!(page.contains("Signed in"), "{page}");
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+        assert!(child.wait().unwrap().success());
+        assert!(rest.contains("Signed in as Alice"), "{rest}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(600));
+        let (ok, out, err) = run(&[&["token", "--json"][..], &conn].concat(), &file);
+        assert!(ok, "{err}");
+        let grants: Vec<String> = match reqwest::blocking_get(&format!("{url}/admin/requests?endpoint=saas.token")).parse::<serde_json::Value>().unwrap() {
+            serde_json::Value::Array(a) => a.iter().map(|r| r["form"]["grant_type"].as_str().unwrap_or("").to_owned()).collect(),
+            _ => vec![],
+        };
+        assert_eq!(grants, ["authorization_code", "refresh_token"], "silent refresh with the stored refresh token");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!((v["refreshable"].as_bool(), v["scope"].as_str()), (Some(true), Some("openid chat:exec")));
+    });
+}

@@ -1,0 +1,106 @@
+//! Interop with a real, widely used OIDC server: panva/oidc-provider (npm), started by this test.
+//! Needs `npm ci` in interop/oidc-provider (the test script does it). Without it the test is
+//! skipped, unless AGENTICSTAR_REQUIRE_INTEROP=1 (set by the test script) makes that a failure.
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Stdio;
+
+use agenticstar::authcode::AuthorizeOptions;
+use agenticstar::{Client, ClientAuthMethod, Credentials, ErrorKind, Flow, Provider};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+const REDIRECT: &str = "http://127.0.0.1:7777/callback";
+
+struct OidcProvider {
+    url: String,
+    _child: tokio::process::Child,
+    _stdout: tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
+}
+
+async fn start() -> Option<OidcProvider> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../interop/oidc-provider");
+    if !dir.join("node_modules/oidc-provider").exists() {
+        assert!(std::env::var("AGENTICSTAR_REQUIRE_INTEROP").is_err(), "interop/oidc-provider is not installed (npm ci)");
+        eprintln!("skipped: run `npm ci` in interop/oidc-provider");
+        return None;
+    }
+    let mut child = tokio::process::Command::new("node")
+        .arg("server.mjs")
+        .current_dir(&dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = tokio::time::timeout(std::time::Duration::from_secs(30), lines.next_line()).await.expect("ready in time").unwrap().unwrap();
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    Some(OidcProvider { url: v["url"].as_str().unwrap().to_owned(), _child: child, _stdout: lines })
+}
+
+/// Play the browser: follow redirects by hand with a cookie jar until the redirect to our app.
+async fn browse_to_callback(start: &str) -> String {
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let mut jar = BTreeMap::new();
+    let mut url = reqwest::Url::parse(start).unwrap();
+    for _ in 0..10 {
+        let cookies: Vec<String> = jar.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let resp = http.get(url.clone()).header("cookie", cookies.join("; ")).send().await.unwrap();
+        for c in resp.headers().get_all("set-cookie") {
+            let pair = c.to_str().unwrap().split(';').next().unwrap();
+            if let Some((k, v)) = pair.split_once('=') {
+                jar.insert(k.trim().to_owned(), v.trim().to_owned());
+            }
+        }
+        let loc = resp.headers().get("location").unwrap_or_else(|| panic!("no redirect at {url}: {}", resp.status())).to_str().unwrap().to_owned();
+        let next = url.join(&loc).unwrap();
+        if next.as_str().starts_with(REDIRECT) {
+            return next.into();
+        }
+        url = next;
+    }
+    panic!("too many redirects");
+}
+
+#[tokio::test]
+async fn client_credentials_authorization_code_and_refresh_against_oidc_provider() {
+    let Some(op) = start().await else { return };
+    let provider = Provider::oidc(&op.url).unwrap();
+
+    // Client credentials, secret in the form and with HTTP Basic.
+    let cc = Client::builder().provider(provider.clone()).credentials(Credentials::new("interop-client", "interop-secret").scope("chat:exec")).build().unwrap();
+    let t = cc.get_token().await.unwrap();
+    assert!(t.scopes().unwrap().allows("chat:exec"));
+    let basic = Client::builder()
+        .provider(provider.clone())
+        .credentials(Credentials::new("interop-basic", "interop-basic-secret").auth_method(ClientAuthMethod::ClientSecretBasic))
+        .build()
+        .unwrap();
+    basic.get_token().await.unwrap();
+    let wrong = Client::builder().provider(provider.clone()).credentials(Credentials::new("interop-client", "wrong")).build().unwrap();
+    assert_eq!(wrong.get_token().await.unwrap_err().kind(), ErrorKind::InvalidClient);
+
+    // Authorization code + PKCE, id_token validated against oidc-provider's JWKS.
+    let app = Client::builder().provider(provider).credentials(Credentials::new("interop-client", "interop-secret")).flow(Flow::AuthorizationCode).build().unwrap();
+    let req = app.authorize_url(&AuthorizeOptions::new(REDIRECT).scope("openid offline_access chat:exec")).await.unwrap();
+    let callback = browse_to_callback(&req.url).await;
+    let signed = app.complete_authorization(&req, &callback).await.unwrap();
+    assert_eq!(signed.id_claims.as_ref().unwrap().sub, "alice");
+    let old_rt = signed.token.refresh_token().expect("refresh token issued").clone();
+
+    // Refresh with rotation; the old refresh token is then refused by the server.
+    let refreshed = app.tokens().force_refresh().await.unwrap();
+    assert_ne!(refreshed.access_token(), signed.token.access_token());
+    assert_ne!(refreshed.refresh_token().unwrap(), &old_rt, "oidc-provider rotates");
+    let r = reqwest::Client::new()
+        .post(format!("{}/token", op.url))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", old_rt.expose()), ("client_id", "interop-client"), ("client_secret", "interop-secret")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["error"], "invalid_grant");
+
+    // A replayed callback (used code) is refused.
+    assert_eq!(app.complete_authorization(&req, &callback).await.unwrap_err().kind(), ErrorKind::InvalidGrant);
+}

@@ -1,0 +1,86 @@
+// A real third-party OIDC server (panva/oidc-provider, OpenID certified) for interop tests.
+// It auto-approves the user "alice" so no browser is needed, and prints one JSON ready line:
+//   {"ready": true, "url": "http://127.0.0.1:PORT"}
+// Exits when stdin closes, so a test harness that dies takes it along.
+import http from 'node:http';
+import Provider from 'oidc-provider';
+
+// stdout carries only the ready line; the provider's notices go to stderr.
+console.log = console.info = console.warn = (...args) => console.error(...args);
+
+const REDIRECT = 'http://127.0.0.1:7777/callback';
+const server = http.createServer();
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const issuer = `http://127.0.0.1:${server.address().port}`;
+
+const provider = new Provider(issuer, {
+  clients: [
+    {
+      client_id: 'interop-client',
+      client_secret: 'interop-secret',
+      grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+      response_types: ['code'],
+      redirect_uris: [REDIRECT],
+      token_endpoint_auth_method: 'client_secret_post',
+      scope: 'openid offline_access chat:exec',
+    },
+    {
+      client_id: 'interop-basic',
+      client_secret: 'interop-basic-secret',
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      token_endpoint_auth_method: 'client_secret_basic',
+      scope: 'chat:exec',
+    },
+  ],
+  cookies: { keys: ['interop-only-cookie-key'] },
+  scopes: ['openid', 'offline_access', 'chat:exec'],
+  features: {
+    devInteractions: { enabled: false },
+    clientCredentials: { enabled: true },
+  },
+  pkce: { required: () => true },
+  // Refresh tokens for every client allowed the grant, without the offline_access consent dance.
+  issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
+  rotateRefreshToken: true,
+  findAccount: async (ctx, id) => ({
+    accountId: id,
+    claims: async () => ({ sub: id, name: 'Alice', email: 'alice@example.com' }),
+  }),
+  interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
+  ttl: { AccessToken: 3600, ClientCredentials: 3600, IdToken: 3600, RefreshToken: 86400 },
+});
+provider.on('server_error', (ctx, err) => console.error('server_error', err));
+
+// Auto-approve: log "alice" in, then grant every requested scope.
+async function interaction(req, res) {
+  const details = await provider.interactionDetails(req, res);
+  const { prompt, params, session } = details;
+  if (prompt.name === 'login') {
+    return provider.interactionFinished(req, res, { login: { accountId: 'alice' } }, { mergeWithLastSubmission: false });
+  }
+  const grant = details.grantId
+    ? await provider.Grant.find(details.grantId)
+    : new provider.Grant({ accountId: session.accountId, clientId: params.client_id });
+  grant.addOIDCScope(String(params.scope || 'openid'));
+  const grantId = await grant.save();
+  return provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+}
+
+const callback = provider.callback();
+server.on('request', (req, res) => {
+  if (req.url.startsWith('/interaction/')) {
+    interaction(req, res).catch((err) => {
+      res.statusCode = 500;
+      res.end(String(err));
+    });
+    return;
+  }
+  callback(req, res);
+});
+
+process.stdout.write(JSON.stringify({ ready: true, url: issuer }) + '\n');
+process.stdin.on('end', () => process.exit(0));
+process.stdin.on('close', () => process.exit(0));
+process.stdin.resume();

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# The main job: start the bundled emulator in process and run the whole path — tokens for every
+# dialect, a streamed reply, a refresh ahead of expiry, sign-in with PKCE — narrating each step.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo run -q -j2 -p agenticstar-cli -- demo
