@@ -107,6 +107,11 @@ pub(crate) fn build(authorize_endpoint: &Url, client_id: &str, opts: &AuthorizeO
 /// Read the redirect the browser came back with (a full URL or just its `?query`): surface
 /// `error`, check `state` in constant time, and return the code.
 pub fn parse_callback(request: &AuthorizationRequest, callback: &str) -> Result<Secret> {
+    parse_callback_with_state(request.state.expose(), callback)
+}
+
+/// [`parse_callback`] given only the state that was sent.
+pub fn parse_callback_with_state(expected_state: &str, callback: &str) -> Result<Secret> {
     let callback = callback.trim();
     let query = match Url::parse(callback) {
         Ok(u) => u.query().unwrap_or("").to_owned(),
@@ -125,7 +130,7 @@ pub fn parse_callback(request: &AuthorizationRequest, callback: &str) -> Result<
             _ => {}
         }
     }
-    let state_ok = state.as_deref().is_some_and(|s| bool::from(subtle::ConstantTimeEq::ct_eq(s.as_bytes(), request.state.expose().as_bytes())));
+    let state_ok = state.as_deref().is_some_and(|s| bool::from(subtle::ConstantTimeEq::ct_eq(s.as_bytes(), expected_state.as_bytes())));
     if let Some(err) = error {
         // An error redirect with a foreign state may be forged: report the mismatch instead.
         if !state_ok && state.is_some() {

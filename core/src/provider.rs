@@ -325,6 +325,8 @@ pub(crate) fn classify_error(status: u16, json: Option<&Value>, body: &[u8]) -> 
             (k, code, reason, s(e.get("message")))
         }
         // RFC 6749: {"error": "invalid_client", "error_description": "..."}
+        // A prose `error` (the wrapped API's 403/404 bodies) is a message, not a code.
+        Some(j) if j["error"].as_str().is_some_and(|e| e.contains(' ')) => (None, None, None, s(j.get("error"))),
         Some(j) if j.get("error").is_some_and(Value::is_string) => {
             let code = s(j.get("error"));
             let k = code.as_deref().and_then(kind_for_code);

@@ -1,1 +1,288 @@
-pub fn x(){}
+//! Node.js binding of the agenticstar core. It only translates: every behaviour lives in the core,
+//! and the idiomatic API (classes, `for await`, AbortSignal, typed errors) is the TypeScript in
+//! `/node/src`, which is the only consumer of these `Native*` items.
+//!
+//! Rules that keep Node healthy (see shared/style.md §3):
+//! - async methods never borrow `self`: they clone what they need into a `'static` future;
+//! - every sync method has `catch_unwind`, every future is wrapped in `catch_unwind`: a panic
+//!   becomes an `internal` error, never an abort;
+//! - stored JS callbacks are *weak* threadsafe functions, so they never keep the process alive;
+//! - errors cross as JSON in the napi error reason (`errors.ts` rebuilds the typed classes).
+#![deny(clippy::all)]
+
+mod convert;
+mod store;
+mod stream;
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
+
+use agenticstar::authcode::AuthorizeOptions;
+use agenticstar::{Client, ClientAuthMethod, Credentials, Error, ErrorKind, Flow, HttpConfig, Provider, RetryPolicy, Scopes, Secret};
+use futures::FutureExt;
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use tokio_util::sync::CancellationToken;
+
+use convert::{NativeAuthRequest, NativeAuthorizeOptions, NativeRawResponse, NativeSignIn, NativeToken};
+pub use store::{StoreFn, TokenFn};
+pub use stream::NativeChatStream;
+
+/// A core error as the JSON reason of a napi error; `errors.ts` turns it into a typed class.
+pub(crate) fn to_napi(e: Error) -> napi::Error {
+    let json = serde_json::json!({
+        "kind": e.kind().as_str(),
+        "message": e.message(),
+        "status": e.status(),
+        "code": e.code(),
+        "codeReason": e.code_reason(),
+        "retryAfter": e.retry_after().map(|d| d.as_secs_f64()),
+        "bodyExcerpt": e.body_excerpt(),
+    });
+    napi::Error::new(Status::GenericFailure, json.to_string())
+}
+
+pub(crate) fn config_err(msg: impl Into<String>) -> napi::Error {
+    to_napi(Error::new(ErrorKind::Config, msg))
+}
+
+/// Run a core future as a JS promise: typed errors, and a panic rejects instead of aborting.
+pub(crate) fn spawn<'e, T, F>(env: &'e Env, fut: F) -> Result<PromiseRaw<'e, T>>
+where
+    T: ToNapiValue + Send + 'static,
+    F: Future<Output = agenticstar::Result<T>> + Send + 'static,
+{
+    env.spawn_future(async move {
+        match AssertUnwindSafe(fut).catch_unwind().await {
+            Ok(r) => r.map_err(to_napi),
+            Err(_) => Err(to_napi(Error::new(ErrorKind::Internal, "a panic was caught in the native module (this is a bug)"))),
+        }
+    })
+}
+
+/// Like [`spawn`], but settles at once with an `aborted` error when `cancel` fires; dropping the
+/// core future closes its HTTP connection.
+fn spawn_cancellable<'e, T, F>(env: &'e Env, cancel: Option<&NativeCancel>, fut: F) -> Result<PromiseRaw<'e, T>>
+where
+    T: ToNapiValue + Send + 'static,
+    F: Future<Output = agenticstar::Result<T>> + Send + 'static,
+{
+    let token = cancel.map(|c| c.0.clone()).unwrap_or_default();
+    spawn(env, async move {
+        tokio::select! {
+            r = fut => r,
+            // The TS layer replaces this with `signal.reason`; the kind only has to be recognisable.
+            _ = token.cancelled() => Err(Error::new(ErrorKind::Internal, "aborted")),
+        }
+    })
+}
+
+/// Options of `new Client(...)`, flattened by `client.ts` from the public discriminated union.
+#[napi(object)]
+pub struct NativeOptions {
+    /// agenticstar | marketplace | keycloak | wrapped | oidc | oauth
+    pub provider: String,
+    /// auth_url / base_url / api_url / issuer / token_url, by provider.
+    pub url: String,
+    pub realm: Option<String>,
+    pub authorize_url: Option<String>,
+    pub client_id: String,
+    pub client_secret: String,
+    /// client_secret_post (default) | client_secret_basic
+    pub client_auth_method: Option<String>,
+    pub scope: Option<String>,
+    pub api_url: Option<String>,
+    /// client_credentials (default) | authorization_code
+    pub flow: Option<String>,
+    pub store_key: Option<String>,
+    pub enforce_scopes: Option<bool>,
+    pub refresh_window_ms: Option<f64>,
+    pub timeout_ms: Option<f64>,
+    pub connect_timeout_ms: Option<f64>,
+    pub stream_idle_timeout_ms: Option<f64>,
+    pub max_retries: Option<u32>,
+    pub user_agent: Option<String>,
+    pub proxy: Option<String>,
+    pub ca_certs: Option<Vec<String>>,
+    pub allow_insecure_http: Option<bool>,
+}
+
+fn ms(v: Option<f64>, what: &str) -> Result<Option<Duration>> {
+    match v {
+        None => Ok(None),
+        Some(x) if x.is_finite() && x >= 0.0 => Ok(Some(Duration::from_secs_f64(x / 1000.0))),
+        Some(_) => Err(config_err(format!("{what} must be a non-negative number of milliseconds"))),
+    }
+}
+
+fn build_client(o: NativeOptions, store: Option<StoreFn>, on_token: Option<TokenFn>) -> Result<Client> {
+    let provider = match o.provider.as_str() {
+        "oauth" => Provider::oauth(&o.url, o.authorize_url.as_deref()),
+        name => Provider::from_name(name, &o.url, o.realm.as_deref()),
+    }
+    .map_err(to_napi)?;
+    let mut creds = Credentials::new(o.client_id, Secret::from(o.client_secret));
+    creds = creds.auth_method(match o.client_auth_method.as_deref() {
+        None | Some("client_secret_post") => ClientAuthMethod::ClientSecretPost,
+        Some("client_secret_basic") => ClientAuthMethod::ClientSecretBasic,
+        Some(m) => return Err(config_err(format!("unknown clientAuthMethod {m:?}"))),
+    });
+    if let Some(s) = o.scope {
+        creds = creds.scope(s);
+    }
+    let flow = match o.flow.as_deref() {
+        None | Some("client_credentials") => Flow::ClientCredentials,
+        Some("authorization_code") => Flow::AuthorizationCode,
+        Some(f) => return Err(config_err(format!("unknown flow {f:?}"))),
+    };
+    let mut http = HttpConfig { user_agent: format!("agenticstar-node/{}", env!("CARGO_PKG_VERSION")), ..HttpConfig::default() };
+    if let Some(d) = ms(o.timeout_ms, "timeout")? {
+        http.request_timeout = d;
+    }
+    if let Some(d) = ms(o.connect_timeout_ms, "connectTimeout")? {
+        http.connect_timeout = d;
+    }
+    if let Some(d) = ms(o.stream_idle_timeout_ms, "streamIdleTimeout")? {
+        http.stream_idle_timeout = d;
+    }
+    if let Some(ua) = o.user_agent {
+        http.user_agent = ua;
+    }
+    http.proxy = o.proxy;
+    http.extra_root_certs_pem = o.ca_certs.unwrap_or_default().into_iter().map(String::into_bytes).collect();
+    http.allow_insecure_http = o.allow_insecure_http.unwrap_or(false);
+    let mut retry = RetryPolicy::default();
+    if let Some(n) = o.max_retries {
+        retry.max_retries = n;
+    }
+    // The core spawns renewals and stream readers on this runtime; a sync napi call has none current.
+    let runtime = napi::bindgen_prelude::within_runtime_if_available(tokio::runtime::Handle::current);
+    let mut b = Client::builder().provider(provider).credentials(creds).flow(flow).http_config(http).retry_policy(retry).runtime(runtime);
+    if let Some(u) = o.api_url {
+        b = b.api_url(&u).map_err(to_napi)?;
+    }
+    if let Some(k) = o.store_key {
+        b = b.store_key(k);
+    }
+    if let Some(e) = o.enforce_scopes {
+        b = b.enforce_scopes(e);
+    }
+    if let Some(w) = ms(o.refresh_window_ms, "refreshWindow")? {
+        b = b.refresh_window(w);
+    }
+    if let Some(f) = store {
+        b = b.token_store(Arc::new(store::JsStore(f)));
+    }
+    if let Some(f) = on_token {
+        b = b.on_token(Arc::new(store::JsListener(f)));
+    }
+    b.build().map_err(to_napi)
+}
+
+/// Cancels one `chatCreate` / `request` call (bridged from an AbortSignal in TS).
+#[napi]
+pub struct NativeCancel(CancellationToken);
+
+#[napi]
+impl NativeCancel {
+    #[napi(constructor)]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        NativeCancel(CancellationToken::new())
+    }
+    #[napi]
+    pub fn cancel(&self) {
+        self.0.cancel();
+    }
+}
+
+#[napi]
+pub struct NativeClient {
+    inner: Client,
+}
+
+#[napi]
+impl NativeClient {
+    #[napi(constructor, catch_unwind)]
+    pub fn new(options: NativeOptions, store: Option<StoreFn>, on_token: Option<TokenFn>) -> Result<Self> {
+        Ok(NativeClient { inner: build_client(options, store, on_token)? })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn get_token<'e>(&self, env: &'e Env, force_refresh: Option<bool>) -> Result<PromiseRaw<'e, NativeToken>> {
+        let c = self.inner.clone();
+        spawn(env, async move {
+            let t = if force_refresh.unwrap_or(false) { c.tokens().force_refresh().await? } else { c.get_token().await? };
+            Ok(NativeToken::from(&t))
+        })
+    }
+
+    /// Forget the session here and in the token store.
+    #[napi(catch_unwind)]
+    pub fn sign_out<'e>(&self, env: &'e Env) -> Result<PromiseRaw<'e, ()>> {
+        let c = self.inner.clone();
+        spawn(env, async move { c.tokens().clear().await })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn authorize_url<'e>(&self, env: &'e Env, options: NativeAuthorizeOptions) -> Result<PromiseRaw<'e, NativeAuthRequest>> {
+        let c = self.inner.clone();
+        let opts = AuthorizeOptions::from(options);
+        spawn(env, async move { Ok(NativeAuthRequest::from(c.authorize_url(&opts).await?)) })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn complete_authorization<'e>(&self, env: &'e Env, request: NativeAuthRequest, callback_url: String) -> Result<PromiseRaw<'e, NativeSignIn>> {
+        let c = self.inner.clone();
+        spawn(env, async move { Ok(NativeSignIn::from(c.complete_authorization(&request.into(), &callback_url).await?)) })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn exchange_code<'e>(&self, env: &'e Env, request: NativeAuthRequest, code: String) -> Result<PromiseRaw<'e, NativeSignIn>> {
+        let c = self.inner.clone();
+        spawn(env, async move { Ok(NativeSignIn::from(c.exchange_code(&request.into(), Secret::from(code)).await?)) })
+    }
+
+    /// `body` is JSON text (the TS layer stringifies).
+    #[napi(catch_unwind)]
+    pub fn request<'e>(&self, env: &'e Env, method: String, path: String, body: Option<String>, cancel: Option<&NativeCancel>) -> Result<PromiseRaw<'e, NativeRawResponse>> {
+        let json = body.map(|b| serde_json::from_str::<serde_json::Value>(&b)).transpose().map_err(|e| config_err(format!("request body is not JSON: {e}")))?;
+        let c = self.inner.clone();
+        spawn_cancellable(env, cancel, async move { Ok(NativeRawResponse::from(c.request(&method, &path, json.as_ref()).await?)) })
+    }
+
+    /// A whole completion, as JSON text (parsed by `JSON.parse`, much faster than building objects here).
+    #[napi(catch_unwind)]
+    pub fn chat_create<'e>(&self, env: &'e Env, request: String, cancel: Option<&NativeCancel>) -> Result<PromiseRaw<'e, String>> {
+        let req = convert::chat_request(&request)?;
+        let c = self.inner.clone();
+        spawn_cancellable(env, cancel, async move {
+            let completion = c.chat(req).await?;
+            Ok(serde_json::to_string(&completion).unwrap_or_default())
+        })
+    }
+
+    /// Start a stream. Sync: the request runs in the background; its errors surface on the first read.
+    #[napi(catch_unwind)]
+    pub fn chat_stream(&self, request: String) -> Result<NativeChatStream> {
+        let req = convert::chat_request(&request)?;
+        Ok(NativeChatStream::new(self.inner.chat_stream(req)))
+    }
+}
+
+/// Whether granted `scope` (space separated) allows `needed`, with the documented inclusions.
+#[napi(catch_unwind)]
+pub fn scope_allows(scope: String, needed: String) -> bool {
+    Scopes::parse(&scope).allows(&needed)
+}
+
+/// Test hook: proves a panic becomes an `internal` error instead of aborting Node.
+#[napi(js_name = "__panicForTest", catch_unwind)]
+pub fn panic_for_test<'e>(env: &'e Env, in_future: bool) -> Result<PromiseRaw<'e, ()>> {
+    if !in_future {
+        panic!("test panic (sync)");
+    }
+    spawn(env, async { panic!("test panic (async)") })
+}

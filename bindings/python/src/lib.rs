@@ -184,12 +184,12 @@ pub fn py_to_json(o: &Bound<'_, PyAny>) -> PyResult<Value> {
     } else if o.is_instance_of::<PyFloat>() {
         Ok(serde_json::Number::from_f64(o.extract()?).map(Value::Number).unwrap_or(Value::Null))
     } else if let Ok(s) = o.cast::<PyString>() {
-        Ok(Value::String(s.to_str()?.to_owned()))
+        Ok(Value::String(s.to_cow()?.into_owned()))
     } else if let Ok(d) = o.cast::<PyDict>() {
         let mut m = serde_json::Map::new();
         for (k, v) in d.iter() {
             let k = k.cast::<PyString>().map_err(|_| pyo3::exceptions::PyTypeError::new_err("JSON object keys must be str"))?;
-            m.insert(k.to_str()?.to_owned(), py_to_json(&v)?);
+            m.insert(k.to_cow()?.into_owned(), py_to_json(&v)?);
         }
         Ok(Value::Object(m))
     } else if o.is_instance_of::<PyList>() || o.is_instance_of::<PyTuple>() {

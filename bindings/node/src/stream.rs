@@ -1,0 +1,75 @@
+//! The native half of `ChatStream`: batches of chunks as JSON text, cancellation, accumulation.
+use std::sync::Arc;
+
+use agenticstar::chat::{ChatChunk, ChatStream};
+use agenticstar::{Error, ErrorKind};
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use tokio::sync::Mutex;
+use tokio_util::sync::CancellationToken;
+
+use crate::{spawn, to_napi};
+
+/// Batches are JSON arrays of chunks: one string and one `JSON.parse` per batch is much faster
+/// than building nested JS objects field by field, and keeps the OpenAI wire shape.
+/// End of stream is the empty string.
+fn encode(item: Option<agenticstar::Result<Vec<ChatChunk>>>) -> agenticstar::Result<String> {
+    match item {
+        None => Ok(String::new()),
+        Some(Ok(batch)) => serde_json::to_string(&batch).map_err(|e| Error::new(ErrorKind::Internal, format!("encode chunks: {e}"))),
+        Some(Err(e)) => Err(e),
+    }
+}
+
+#[napi]
+pub struct NativeChatStream {
+    inner: Arc<Mutex<ChatStream>>,
+    // Separate from the mutex so cancelling works while a read is pending.
+    cancel: CancellationToken,
+}
+
+impl NativeChatStream {
+    pub(crate) fn new(s: ChatStream) -> Self {
+        NativeChatStream { cancel: s.cancellation_token(), inner: Arc::new(Mutex::new(s)) }
+    }
+
+    fn locked(&self) -> Result<tokio::sync::MutexGuard<'_, ChatStream>> {
+        self.inner.try_lock().map_err(|_| to_napi(Error::new(ErrorKind::Config, "the stream is being read; ask again when the pending read settles")))
+    }
+}
+
+#[napi]
+impl NativeChatStream {
+    /// Every chunk that is ready (waits for at least one); "" at the end.
+    #[napi(catch_unwind)]
+    pub fn next_batch<'e>(&self, env: &'e Env) -> Result<PromiseRaw<'e, String>> {
+        let inner = self.inner.clone();
+        spawn(env, async move { encode(inner.lock().await.next_batch().await) })
+    }
+
+    /// The fast path: what is ready now without a trip through the runtime. `null` when nothing is
+    /// ready yet (call `nextBatch`), "" at the end.
+    #[napi(catch_unwind)]
+    pub fn try_next_batch(&self) -> Result<Option<String>> {
+        let Ok(mut s) = self.inner.try_lock() else { return Ok(None) };
+        s.try_next_batch().map(encode).transpose().map_err(to_napi)
+    }
+
+    /// Close the connection now; a pending or later read returns "".
+    #[napi(catch_unwind)]
+    pub fn cancel(&self) {
+        self.cancel.cancel();
+    }
+
+    /// The text received so far (first choice).
+    #[napi(catch_unwind)]
+    pub fn text(&self) -> Result<String> {
+        Ok(self.locked()?.text().to_owned())
+    }
+
+    /// What was received so far as one completion (JSON text).
+    #[napi(catch_unwind)]
+    pub fn completion(&self) -> Result<String> {
+        Ok(serde_json::to_string(&self.locked()?.completion()).unwrap_or_default())
+    }
+}

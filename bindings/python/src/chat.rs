@@ -1,0 +1,353 @@
+//! Chat types (thin views over the core's structs, converted field by field on access) and the stream.
+use std::sync::Arc;
+
+use agenticstar::chat as c;
+use pyo3::prelude::*;
+use pyo3::types::PyList;
+use tokio::sync::Mutex;
+use tokio_util::sync::CancellationToken;
+
+use crate::{dispatch, json_to_py, to_pyerr};
+
+/// `to_dict()` for any of the serde types below.
+fn to_dict<'py, T: serde::Serialize>(py: Python<'py>, v: &T) -> PyResult<Bound<'py, PyAny>> {
+    json_to_py(py, &serde_json::to_value(v).unwrap_or_default())
+}
+
+/// Token counts of a reply.
+#[pyclass(module = "agenticstar._native", frozen, eq)]
+#[derive(Clone, PartialEq)]
+pub struct Usage(c::Usage);
+
+#[pymethods]
+impl Usage {
+    #[getter]
+    fn prompt_tokens(&self) -> u64 {
+        self.0.prompt_tokens
+    }
+    #[getter]
+    fn completion_tokens(&self) -> u64 {
+        self.0.completion_tokens
+    }
+    #[getter]
+    fn total_tokens(&self) -> u64 {
+        self.0.total_tokens
+    }
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_dict(py, &self.0)
+    }
+    fn __repr__(&self) -> String {
+        format!("Usage(prompt_tokens={}, completion_tokens={}, total_tokens={})", self.0.prompt_tokens, self.0.completion_tokens, self.0.total_tokens)
+    }
+}
+
+#[pyclass(module = "agenticstar._native", frozen)]
+pub struct FunctionDelta(c::FunctionDelta);
+
+#[pymethods]
+impl FunctionDelta {
+    #[getter]
+    fn name(&self) -> Option<&str> {
+        self.0.name.as_deref()
+    }
+    #[getter]
+    fn arguments(&self) -> Option<&str> {
+        self.0.arguments.as_deref()
+    }
+    fn __repr__(&self) -> String {
+        format!("FunctionDelta(name={:?}, arguments={:?})", self.0.name, self.0.arguments)
+    }
+}
+
+#[pyclass(module = "agenticstar._native", frozen)]
+pub struct ToolCallDelta(c::ToolCallDelta);
+
+#[pymethods]
+impl ToolCallDelta {
+    #[getter]
+    fn index(&self) -> u32 {
+        self.0.index
+    }
+    #[getter]
+    fn id(&self) -> Option<&str> {
+        self.0.id.as_deref()
+    }
+    #[getter]
+    fn r#type(&self) -> Option<&str> {
+        self.0.kind.as_deref()
+    }
+    #[getter]
+    fn function(&self) -> Option<FunctionDelta> {
+        self.0.function.clone().map(FunctionDelta)
+    }
+    fn __repr__(&self) -> String {
+        format!("ToolCallDelta(index={}, id={:?}, type={:?})", self.0.index, self.0.id, self.0.kind)
+    }
+}
+
+/// What one chunk adds to a choice.
+#[pyclass(module = "agenticstar._native", frozen)]
+pub struct Delta(c::Delta);
+
+#[pymethods]
+impl Delta {
+    #[getter]
+    fn role(&self) -> Option<&str> {
+        self.0.role.as_deref()
+    }
+    #[getter]
+    fn content(&self) -> Option<&str> {
+        self.0.content.as_deref()
+    }
+    #[getter]
+    fn tool_calls(&self) -> Option<Vec<ToolCallDelta>> {
+        self.0.tool_calls.as_ref().map(|v| v.iter().cloned().map(ToolCallDelta).collect())
+    }
+    fn __repr__(&self) -> String {
+        format!("Delta(role={:?}, content={:?})", self.0.role, self.0.content)
+    }
+}
+
+#[pyclass(module = "agenticstar._native", frozen)]
+pub struct ChunkChoice(c::ChunkChoice);
+
+#[pymethods]
+impl ChunkChoice {
+    #[getter]
+    fn index(&self) -> u32 {
+        self.0.index
+    }
+    #[getter]
+    fn delta(&self) -> Delta {
+        Delta(self.0.delta.clone())
+    }
+    #[getter]
+    fn finish_reason(&self) -> Option<&str> {
+        self.0.finish_reason.as_deref()
+    }
+    fn __repr__(&self) -> String {
+        format!("ChunkChoice(index={}, delta={}, finish_reason={:?})", self.0.index, Delta(self.0.delta.clone()).__repr__(), self.0.finish_reason)
+    }
+}
+
+/// One streamed piece of a reply. `text` is the first choice's new text ("" when none).
+#[pyclass(module = "agenticstar._native", frozen)]
+pub struct ChatChunk(c::ChatChunk);
+
+#[pymethods]
+impl ChatChunk {
+    #[getter]
+    fn text(&self) -> &str {
+        self.0.text()
+    }
+    /// The first choice's delta (empty when the chunk has no choices, e.g. the usage chunk).
+    #[getter]
+    fn delta(&self) -> Delta {
+        Delta(self.0.choices.first().map(|c| c.delta.clone()).unwrap_or_default())
+    }
+    #[getter]
+    fn choices(&self) -> Vec<ChunkChoice> {
+        self.0.choices.iter().cloned().map(ChunkChoice).collect()
+    }
+    #[getter]
+    fn finish_reason(&self) -> Option<&str> {
+        self.0.finish_reason()
+    }
+    #[getter]
+    fn usage(&self) -> Option<Usage> {
+        self.0.usage.clone().map(Usage)
+    }
+    #[getter]
+    fn id(&self) -> Option<&str> {
+        self.0.id.as_deref()
+    }
+    #[getter]
+    fn model(&self) -> Option<&str> {
+        self.0.model.as_deref()
+    }
+    #[getter]
+    fn created(&self) -> Option<i64> {
+        self.0.created
+    }
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_dict(py, &self.0)
+    }
+    fn __repr__(&self) -> String {
+        format!("ChatChunk(id={:?}, text={:?}, finish_reason={:?})", self.0.id, self.0.text(), self.0.finish_reason())
+    }
+}
+
+#[pyclass(module = "agenticstar._native", frozen)]
+pub struct CompletionMessage(c::CompletionMessage);
+
+#[pymethods]
+impl CompletionMessage {
+    #[getter]
+    fn role(&self) -> &str {
+        &self.0.role
+    }
+    #[getter]
+    fn content(&self) -> Option<&str> {
+        self.0.content.as_deref()
+    }
+    #[getter]
+    fn tool_calls<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.0.tool_calls.as_ref().map(|v| json_to_py(py, v)).transpose()
+    }
+    fn __repr__(&self) -> String {
+        format!("CompletionMessage(role={:?}, content={:?})", self.0.role, self.0.content)
+    }
+}
+
+#[pyclass(module = "agenticstar._native", frozen)]
+pub struct CompletionChoice(c::CompletionChoice);
+
+#[pymethods]
+impl CompletionChoice {
+    #[getter]
+    fn index(&self) -> u32 {
+        self.0.index
+    }
+    #[getter]
+    fn message(&self) -> CompletionMessage {
+        CompletionMessage(self.0.message.clone())
+    }
+    #[getter]
+    fn finish_reason(&self) -> Option<&str> {
+        self.0.finish_reason.as_deref()
+    }
+    fn __repr__(&self) -> String {
+        format!("CompletionChoice(index={}, finish_reason={:?})", self.0.index, self.0.finish_reason)
+    }
+}
+
+/// A whole reply: from `chat.create()`, or accumulated by a stream.
+#[pyclass(module = "agenticstar._native", frozen)]
+pub struct ChatCompletion(c::ChatCompletion);
+
+impl From<c::ChatCompletion> for ChatCompletion {
+    fn from(v: c::ChatCompletion) -> Self {
+        ChatCompletion(v)
+    }
+}
+
+#[pymethods]
+impl ChatCompletion {
+    /// The first choice's text.
+    #[getter]
+    fn text(&self) -> &str {
+        self.0.text()
+    }
+    #[getter]
+    fn finish_reason(&self) -> Option<&str> {
+        self.0.finish_reason()
+    }
+    #[getter]
+    fn choices(&self) -> Vec<CompletionChoice> {
+        self.0.choices.iter().cloned().map(CompletionChoice).collect()
+    }
+    #[getter]
+    fn usage(&self) -> Option<Usage> {
+        self.0.usage.clone().map(Usage)
+    }
+    #[getter]
+    fn id(&self) -> Option<&str> {
+        self.0.id.as_deref()
+    }
+    #[getter]
+    fn model(&self) -> Option<&str> {
+        self.0.model.as_deref()
+    }
+    #[getter]
+    fn created(&self) -> Option<i64> {
+        self.0.created
+    }
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_dict(py, &self.0)
+    }
+    fn __repr__(&self) -> String {
+        format!("ChatCompletion(id={:?}, text={:?}, finish_reason={:?})", self.0.id, self.0.text(), self.0.finish_reason())
+    }
+}
+
+/// The core stream, read a batch at a time (one boundary crossing per network read). The Python
+/// wrappers `ChatStream` / `AsyncChatStream` iterate the batches.
+#[pyclass(module = "agenticstar._native", frozen)]
+pub struct NativeChatStream {
+    inner: Arc<Mutex<c::ChatStream>>,
+    cancel: CancellationToken,
+}
+
+/// A batch as a Python list; the end of the stream is the empty list (the core never yields an empty batch).
+struct Batch(Option<Vec<c::ChatChunk>>);
+
+impl<'py> IntoPyObject<'py> for Batch {
+    type Target = PyList;
+    type Output = Bound<'py, PyList>;
+    type Error = PyErr;
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        PyList::new(py, self.0.unwrap_or_default().into_iter().map(ChatChunk))
+    }
+}
+
+impl NativeChatStream {
+    pub fn new(s: c::ChatStream) -> Self {
+        NativeChatStream { cancel: s.cancellation_token(), inner: Arc::new(Mutex::new(s)) }
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&c::ChatStream) -> T) -> PyResult<T> {
+        // Only contended while a read is pending; the accumulated values are read after the loop.
+        self.inner.try_lock().map(|s| f(&s)).map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("the stream is being read"))
+    }
+}
+
+#[pymethods]
+impl NativeChatStream {
+    /// The next batch (`[]` at the end), waiting for it: an awaitable when `asynchronous`.
+    fn next_batch<'py>(&self, py: Python<'py>, asynchronous: bool) -> PyResult<Bound<'py, PyAny>> {
+        let inner = self.inner.clone();
+        dispatch(py, asynchronous, async move {
+            match inner.lock().await.next_batch().await {
+                None => Ok(Batch(None)),
+                Some(r) => r.map(|b| Batch(Some(b))),
+            }
+        })
+    }
+
+    /// The next batch if one is already there (`[]` at the end), else None: the async fast path
+    /// that skips creating an asyncio future.
+    fn try_next_batch<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyList>>> {
+        let Ok(mut s) = self.inner.try_lock() else { return Ok(None) };
+        match s.try_next_batch() {
+            None => Ok(None),
+            Some(None) => Batch(None).into_pyobject(py).map(Some),
+            Some(Some(Ok(b))) => Batch(Some(b)).into_pyobject(py).map(Some),
+            Some(Some(Err(e))) => Err(to_pyerr(py, &e)),
+        }
+    }
+
+    /// Stop now and close the connection; works while a read is pending.
+    fn cancel(&self) {
+        self.cancel.cancel();
+    }
+
+    #[getter]
+    fn text(&self) -> PyResult<String> {
+        self.with(|s| s.text().to_owned())
+    }
+    #[getter]
+    fn finish_reason(&self) -> PyResult<Option<String>> {
+        self.with(|s| s.finish_reason().map(str::to_owned))
+    }
+    #[getter]
+    fn usage(&self) -> PyResult<Option<Usage>> {
+        self.with(|s| s.usage().cloned().map(Usage))
+    }
+    #[getter]
+    fn is_finished(&self) -> PyResult<bool> {
+        self.with(|s| s.is_finished())
+    }
+    fn completion(&self) -> PyResult<ChatCompletion> {
+        self.with(|s| ChatCompletion(s.completion()))
+    }
+}

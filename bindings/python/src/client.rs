@@ -1,0 +1,491 @@
+//! The client, its credentials and tokens, the authorization code flow and raw requests.
+use std::sync::Arc;
+use std::time::Duration;
+
+use agenticstar::authcode::{self, AuthorizeOptions};
+use agenticstar::chat::{ChatRequest, Message};
+use agenticstar::{ClientAuthMethod, Credentials, Flow, HttpConfig, RetryPolicy};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyString};
+
+use crate::chat::{ChatCompletion, NativeChatStream};
+use crate::store::{PyListener, PyTokenStore};
+use crate::{config_error, dispatch, json_to_py, py_to_json, to_pyerr};
+
+/// A token service: where tokens come from and which dialect it speaks.
+#[pyclass(module = "agenticstar._native", frozen)]
+#[derive(Clone)]
+pub struct Provider(pub agenticstar::Provider);
+
+fn core<T>(py: Python<'_>, r: agenticstar::Result<T>) -> PyResult<T> {
+    r.map_err(|e| to_pyerr(py, &e))
+}
+
+#[pymethods]
+impl Provider {
+    /// AGENTIC STAR SaaS (`https://auth.agenticstar.jp`).
+    #[staticmethod]
+    fn agenticstar(py: Python<'_>, auth_url: &str) -> PyResult<Self> {
+        core(py, agenticstar::Provider::agenticstar(auth_url)).map(Self)
+    }
+    #[staticmethod]
+    fn marketplace(py: Python<'_>, base_url: &str) -> PyResult<Self> {
+        core(py, agenticstar::Provider::marketplace(base_url)).map(Self)
+    }
+    #[staticmethod]
+    fn keycloak(py: Python<'_>, base_url: &str, realm: &str) -> PyResult<Self> {
+        core(py, agenticstar::Provider::keycloak(base_url, realm)).map(Self)
+    }
+    #[staticmethod]
+    fn wrapped(py: Python<'_>, api_url: &str) -> PyResult<Self> {
+        core(py, agenticstar::Provider::wrapped(api_url)).map(Self)
+    }
+    #[staticmethod]
+    fn oidc(py: Python<'_>, issuer: &str) -> PyResult<Self> {
+        core(py, agenticstar::Provider::oidc(issuer)).map(Self)
+    }
+    #[staticmethod]
+    #[pyo3(signature = (token_url, authorize_url=None))]
+    fn oauth(py: Python<'_>, token_url: &str, authorize_url: Option<&str>) -> PyResult<Self> {
+        core(py, agenticstar::Provider::oauth(token_url, authorize_url)).map(Self)
+    }
+    #[staticmethod]
+    #[pyo3(signature = (name, url, realm=None))]
+    fn from_name(py: Python<'_>, name: &str, url: &str, realm: Option<&str>) -> PyResult<Self> {
+        core(py, agenticstar::Provider::from_name(name, url, realm)).map(Self)
+    }
+    #[getter]
+    fn dialect(&self) -> &'static str {
+        self.0.dialect().as_str()
+    }
+    fn __repr__(&self) -> String {
+        format!("{:?}", self.0).replacen("AgenticStar", "Provider.agenticstar", 1)
+    }
+}
+
+/// An access token. `repr()` never shows the token values.
+#[pyclass(module = "agenticstar._native", frozen)]
+pub struct Token(pub agenticstar::Token);
+
+#[pymethods]
+impl Token {
+    /// The bearer token itself (a secret: keep it out of logs).
+    #[getter]
+    fn access_token(&self) -> &str {
+        self.0.access_token().expose()
+    }
+    #[getter]
+    fn token_type(&self) -> &str {
+        self.0.token_type()
+    }
+    /// Granted scopes, or None when the server did not say.
+    #[getter]
+    fn scopes(&self) -> Option<Vec<String>> {
+        self.0.scopes().map(|s| s.as_slice().to_vec())
+    }
+    /// Seconds left before expiry (0.0 once expired); None if the server gave no lifetime.
+    #[getter]
+    fn expires_in(&self) -> Option<f64> {
+        self.0.expires_in().map(|d| d.as_secs_f64())
+    }
+    /// Expiry as Unix seconds.
+    #[getter]
+    fn expires_at(&self) -> Option<u64> {
+        self.0.expires_at_unix()
+    }
+    #[getter]
+    fn is_expired(&self) -> bool {
+        self.0.is_expired()
+    }
+    #[getter]
+    fn refresh_token(&self) -> Option<&str> {
+        self.0.refresh_token().map(|s| s.expose())
+    }
+    #[getter]
+    fn id_token(&self) -> Option<&str> {
+        self.0.id_token().map(|s| s.expose())
+    }
+    /// Whether the token allows `scope`, directly or through an including scope (`chat:all` covers `chat:exec`).
+    fn has_scope(&self, scope: &str) -> bool {
+        self.0.scopes().is_some_and(|s| s.allows(scope))
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "Token(token_type={:?}, scopes={:?}, expires_in={:?}, refresh_token={})",
+            self.0.token_type(),
+            self.0.scopes().map(|s| s.to_string()),
+            self.0.expires_in().map(|d| d.as_secs()),
+            if self.0.refresh_token().is_some() { "'***'" } else { "None" }
+        )
+    }
+}
+
+/// A started sign-in: send the user to `url`; keep this object (or `to_json()`) until the callback.
+#[pyclass(module = "agenticstar._native", frozen)]
+pub struct AuthorizationRequest(pub authcode::AuthorizationRequest);
+
+#[pymethods]
+impl AuthorizationRequest {
+    #[getter]
+    fn url(&self) -> &str {
+        &self.0.url
+    }
+    #[getter]
+    fn redirect_uri(&self) -> &str {
+        &self.0.redirect_uri
+    }
+    #[getter]
+    fn state(&self) -> &str {
+        self.0.state.expose()
+    }
+    #[getter]
+    fn nonce(&self) -> &str {
+        self.0.nonce.expose()
+    }
+    #[getter]
+    fn code_verifier(&self) -> Option<&str> {
+        self.0.code_verifier.as_ref().map(|s| s.expose())
+    }
+    /// Serialize (with its secrets) to keep it across the browser round trip, e.g. in a server-side session.
+    fn to_json(&self) -> String {
+        serde_json::to_string(&self.0).unwrap_or_default()
+    }
+    #[staticmethod]
+    fn from_json(py: Python<'_>, data: &str) -> PyResult<Self> {
+        serde_json::from_str(data).map(Self).map_err(|e| config_error(py, format!("not a saved AuthorizationRequest: {e}")))
+    }
+    /// Check the callback URL (state, error) and return the authorization code.
+    fn parse_callback(&self, py: Python<'_>, callback_url: &str) -> PyResult<String> {
+        core(py, authcode::parse_callback(&self.0, callback_url)).map(|s| s.expose().to_owned())
+    }
+    fn __repr__(&self) -> String {
+        format!("{:?}", self.0)
+    }
+}
+
+/// The outcome of a completed sign-in.
+#[pyclass(module = "agenticstar._native", frozen)]
+pub struct SignIn {
+    token: Py<Token>,
+    claims: Option<serde_json::Value>,
+}
+
+#[pymethods]
+impl SignIn {
+    #[getter]
+    fn token(&self, py: Python<'_>) -> Py<Token> {
+        self.token.clone_ref(py)
+    }
+    /// The validated id_token's claims (`sub`, `name`, `email`, ...), when one was issued.
+    #[getter]
+    fn id_claims<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.claims.as_ref().map(|c| json_to_py(py, c)).transpose()
+    }
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let sub = self.claims.as_ref().and_then(|c| c.get("sub")).and_then(|s| s.as_str()).unwrap_or("");
+        format!("SignIn(sub={sub:?}, token={})", self.token.bind(py).get().__repr__())
+    }
+}
+
+/// Local wrapper: the orphan rule forbids converting the core's SignIn directly.
+pub struct SignInOut(agenticstar::SignIn);
+
+impl<'py> IntoPyObject<'py> for SignInOut {
+    type Target = SignIn;
+    type Output = Bound<'py, SignIn>;
+    type Error = PyErr;
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, SignIn>> {
+        let s = self.0;
+        let claims = s.id_claims.map(|c| {
+            let mut m: serde_json::Map<String, serde_json::Value> = c.extra.into_iter().collect();
+            m.insert("iss".into(), c.iss.into());
+            m.insert("sub".into(), c.sub.into());
+            m.insert("exp".into(), c.exp.into());
+            for (k, v) in [("nonce", c.nonce), ("name", c.name), ("email", c.email)] {
+                if let Some(v) = v {
+                    m.insert(k.into(), v.into());
+                }
+            }
+            serde_json::Value::Object(m)
+        });
+        Bound::new(py, SignIn { token: Py::new(py, Token(s.token))?, claims })
+    }
+}
+
+
+/// An answer to `request()`.
+#[pyclass(module = "agenticstar._native", frozen)]
+pub struct Response(agenticstar::RawResponse);
+
+#[pymethods]
+impl Response {
+    #[getter]
+    fn status(&self) -> u16 {
+        self.0.status
+    }
+    #[getter]
+    fn content_type(&self) -> Option<&str> {
+        self.0.content_type.as_deref()
+    }
+    #[getter]
+    fn content<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.0.body)
+    }
+    #[getter]
+    fn text(&self) -> String {
+        self.0.text()
+    }
+    /// The body parsed as JSON (raises UnexpectedResponseError when it is not JSON).
+    fn json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        json_to_py(py, &core(py, self.0.json())?)
+    }
+    fn __repr__(&self) -> String {
+        format!("Response(status={}, content_type={:?}, {} bytes)", self.0.status, self.0.content_type, self.0.body.len())
+    }
+}
+
+/// The native client behind `agenticstar.Client` and `agenticstar.AsyncClient`. Each I/O method
+/// takes `asynchronous`: True returns an awaitable, False blocks with the GIL released.
+#[pyclass(module = "agenticstar._native", frozen)]
+pub struct NativeClient {
+    inner: agenticstar::Client,
+    pid: u32,
+}
+
+fn secs(v: Option<f64>, default: Duration) -> Duration {
+    v.filter(|s| s.is_finite() && *s >= 0.0).map(Duration::from_secs_f64).unwrap_or(default)
+}
+
+impl NativeClient {
+    /// A client's connections and background tasks belong to the process that made it.
+    fn client(&self, py: Python<'_>) -> PyResult<agenticstar::Client> {
+        if std::process::id() != self.pid {
+            return Err(config_error(py, "this client was created in the parent process before fork(); create a new client in the child"));
+        }
+        Ok(self.inner.clone())
+    }
+}
+
+#[pymethods]
+impl NativeClient {
+    #[new]
+    #[pyo3(signature = (
+        provider, client_id, client_secret, *, api_url=None, scope=None, auth_method=None, flow=None,
+        token_store=None, token_file=None, store_key=None, on_token=None, timeout=None, connect_timeout=None,
+        stream_idle_timeout=None, max_retries=None, refresh_window=None, enforce_scopes=None,
+        allow_insecure_http=false, proxy=None, user_agent=None, ca_certs_pem=None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        provider: &Provider,
+        client_id: &str,
+        client_secret: &str,
+        api_url: Option<&str>,
+        scope: Option<&str>,
+        auth_method: Option<&str>,
+        flow: Option<&str>,
+        token_store: Option<Py<PyAny>>,
+        token_file: Option<std::path::PathBuf>,
+        store_key: Option<String>,
+        on_token: Option<Py<PyAny>>,
+        timeout: Option<f64>,
+        connect_timeout: Option<f64>,
+        stream_idle_timeout: Option<f64>,
+        max_retries: Option<u32>,
+        refresh_window: Option<f64>,
+        enforce_scopes: Option<bool>,
+        allow_insecure_http: bool,
+        proxy: Option<String>,
+        user_agent: Option<String>,
+        ca_certs_pem: Option<Vec<Vec<u8>>>,
+    ) -> PyResult<Self> {
+        let mut creds = Credentials::new(client_id, client_secret);
+        creds = creds.auth_method(match auth_method.unwrap_or("client_secret_post") {
+            "client_secret_post" => ClientAuthMethod::ClientSecretPost,
+            "client_secret_basic" => ClientAuthMethod::ClientSecretBasic,
+            other => return Err(config_error(py, format!("auth_method must be client_secret_post or client_secret_basic, not {other:?}"))),
+        });
+        if let Some(s) = scope {
+            creds = creds.scope(s);
+        }
+        let flow = match flow.unwrap_or("client_credentials") {
+            "client_credentials" => Flow::ClientCredentials,
+            "authorization_code" => Flow::AuthorizationCode,
+            other => return Err(config_error(py, format!("flow must be client_credentials or authorization_code, not {other:?}"))),
+        };
+        let d = HttpConfig::default();
+        let http = HttpConfig {
+            connect_timeout: secs(connect_timeout, d.connect_timeout),
+            request_timeout: secs(timeout, d.request_timeout),
+            stream_idle_timeout: secs(stream_idle_timeout, d.stream_idle_timeout),
+            user_agent: user_agent.unwrap_or_else(|| format!("agenticstar-python/{}", env!("CARGO_PKG_VERSION"))),
+            proxy,
+            extra_root_certs_pem: ca_certs_pem.unwrap_or_default(),
+            allow_insecure_http,
+        };
+        let retry = RetryPolicy { max_retries: max_retries.unwrap_or(RetryPolicy::default().max_retries), ..Default::default() };
+        let mut b = agenticstar::Client::builder()
+            .provider(provider.0.clone())
+            .credentials(creds)
+            .http_config(http)
+            .retry_policy(retry)
+            .flow(flow)
+            .runtime(crate::runtime::runtime().handle().clone());
+        if let Some(u) = api_url {
+            b = core(py, b.api_url(u))?;
+        }
+        if let Some(w) = refresh_window {
+            b = b.refresh_window(secs(Some(w), Duration::from_secs(300)));
+        }
+        if let Some(e) = enforce_scopes {
+            b = b.enforce_scopes(e);
+        }
+        match (token_store, token_file) {
+            (Some(_), Some(_)) => return Err(config_error(py, "give token_store or token_file, not both")),
+            (Some(s), None) => b = b.token_store(Arc::new(PyTokenStore::new(s))),
+            (None, Some(p)) => b = b.token_store(Arc::new(agenticstar::FileStore::new(p))),
+            (None, None) => {}
+        }
+        if let Some(k) = store_key {
+            b = b.store_key(k);
+        }
+        if let Some(cb) = on_token {
+            b = b.on_token(Arc::new(PyListener(cb)));
+        }
+        Ok(NativeClient { inner: core(py, b.build())?, pid: std::process::id() })
+    }
+
+    /// The key under which this session's tokens are stored.
+    #[getter]
+    fn store_key(&self) -> &str {
+        self.inner.tokens().store_key()
+    }
+
+    /// The token held now, fresh or not, without any I/O.
+    #[getter]
+    fn current_token(&self) -> Option<Token> {
+        self.inner.tokens().current().map(Token)
+    }
+
+    fn get_token<'py>(&self, py: Python<'py>, asynchronous: bool) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.client(py)?;
+        dispatch(py, asynchronous, async move { c.get_token().await.map(Token) })
+    }
+
+    fn force_refresh<'py>(&self, py: Python<'py>, asynchronous: bool) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.client(py)?;
+        dispatch(py, asynchronous, async move { c.tokens().force_refresh().await.map(Token) })
+    }
+
+    fn sign_out<'py>(&self, py: Python<'py>, asynchronous: bool) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.client(py)?;
+        dispatch(py, asynchronous, async move { c.tokens().clear().await })
+    }
+
+    #[pyo3(signature = (asynchronous, redirect_uri, scope=None, ui_locales=None, pkce=true, extra=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn authorize_url<'py>(
+        &self,
+        py: Python<'py>,
+        asynchronous: bool,
+        redirect_uri: String,
+        scope: Option<String>,
+        ui_locales: Option<String>,
+        pkce: bool,
+        extra: Option<Vec<(String, String)>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.client(py)?;
+        let mut opts = AuthorizeOptions::new(redirect_uri);
+        opts.scope = scope;
+        opts.ui_locales = ui_locales;
+        opts.pkce = pkce;
+        opts.extra = extra.unwrap_or_default();
+        dispatch(py, asynchronous, async move { c.authorize_url(&opts).await.map(AuthorizationRequest) })
+    }
+
+    fn complete_authorization<'py>(
+        &self,
+        py: Python<'py>,
+        asynchronous: bool,
+        request: &AuthorizationRequest,
+        callback_url: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.client(py)?;
+        let req = request.0.clone();
+        dispatch(py, asynchronous, async move { c.complete_authorization(&req, &callback_url).await.map(SignInOut) })
+    }
+
+    fn exchange_code<'py>(&self, py: Python<'py>, asynchronous: bool, request: &AuthorizationRequest, code: String) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.client(py)?;
+        let req = request.0.clone();
+        dispatch(py, asynchronous, async move { c.exchange_code(&req, code.into()).await.map(SignInOut) })
+    }
+
+    #[pyo3(signature = (asynchronous, method, path, json=None))]
+    fn request<'py>(
+        &self,
+        py: Python<'py>,
+        asynchronous: bool,
+        method: String,
+        path: String,
+        json: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.client(py)?;
+        let body = json.filter(|j| !j.is_none()).map(py_to_json).transpose()?;
+        dispatch(py, asynchronous, async move { c.request(&method, &path, body.as_ref()).await.map(Response) })
+    }
+
+    /// A whole reply (`stream: false`).
+    #[pyo3(signature = (asynchronous, messages, model=None, extra=None))]
+    fn chat<'py>(
+        &self,
+        py: Python<'py>,
+        asynchronous: bool,
+        messages: &Bound<'py, PyAny>,
+        model: Option<String>,
+        extra: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.client(py)?;
+        let req = chat_request(messages, model, extra)?;
+        dispatch(py, asynchronous, async move { c.chat(req).await.map(ChatCompletion::from) })
+    }
+
+    /// Start a streamed reply; errors arrive from the first read.
+    #[pyo3(signature = (messages, model=None, extra=None))]
+    fn chat_stream(
+        &self,
+        py: Python<'_>,
+        messages: &Bound<'_, PyAny>,
+        model: Option<String>,
+        extra: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<NativeChatStream> {
+        let c = self.client(py)?;
+        let req = chat_request(messages, model, extra)?;
+        Ok(NativeChatStream::new(c.chat_stream(req)))
+    }
+}
+
+/// Messages as dicts (`{"role": ..., "content": ...}`) or objects with `role` and `content`.
+fn chat_request(messages: &Bound<'_, PyAny>, model: Option<String>, extra: Option<&Bound<'_, PyDict>>) -> PyResult<ChatRequest> {
+    let field = |m: &Bound<'_, PyAny>, k: &str| -> PyResult<String> {
+        let v = match m.cast::<PyDict>() {
+            Ok(d) => d.get_item(k)?,
+            Err(_) => m.getattr(k).ok(),
+        };
+        let v = v.ok_or_else(|| pyo3::exceptions::PyTypeError::new_err(format!("each message needs a {k:?}")))?;
+        Ok(v.cast::<PyString>().map_err(|_| pyo3::exceptions::PyTypeError::new_err(format!("message {k} must be a str")))?.to_cow()?.into_owned())
+    };
+    let list = messages.try_iter()?.map(|m| {
+        let m = m?;
+        Ok(Message::new(field(&m, "role")?, field(&m, "content")?))
+    });
+    let mut req = ChatRequest::new(list.collect::<PyResult<Vec<_>>>()?);
+    req.model = model;
+    if let Some(e) = extra {
+        for (k, v) in e.iter() {
+            req.extra.insert(k.extract::<String>()?, py_to_json(&v)?);
+        }
+    }
+    Ok(req)
+}

@@ -1,0 +1,173 @@
+//! The client object and the platform token store.
+use std::sync::Arc;
+
+use agenticstar::{ErrorKind, StoredToken};
+
+use crate::error::{AgenticStarError, Result};
+use crate::stream::{pump, ChatListener, ChatStream, StreamHandle};
+use crate::types::*;
+use crate::{on_rt, on_rt_detached, rt};
+
+/// Where the app keeps tokens between launches: Keychain on iOS, EncryptedSharedPreferences or
+/// DataStore + Keystore on Android. Values are opaque JSON strings holding secrets (the refresh
+/// token): store them encrypted. Called on an SDK background thread; blocking is fine.
+#[uniffi::export(foreign)]
+pub trait TokenStore: Send + Sync {
+    fn load(&self, key: String) -> Result<Option<String>>;
+    fn save(&self, key: String, value: String) -> Result<()>;
+    fn clear(&self, key: String) -> Result<()>;
+}
+
+/// Adapts the foreign store to the core's async trait; foreign code runs off the runtime workers.
+struct ForeignStore(Arc<dyn TokenStore>);
+
+impl ForeignStore {
+    async fn call<T: Send + 'static>(&self, what: &'static str, f: impl FnOnce(&dyn TokenStore) -> Result<T> + Send + 'static) -> agenticstar::Result<T> {
+        let store = self.0.clone();
+        tokio::task::spawn_blocking(move || f(&*store))
+            .await
+            .unwrap_or_else(|_| Err(AgenticStarError::new(ErrorKind::Store, "the token store panicked")))
+            .map_err(|e| e.into_core(ErrorKind::Store, what))
+    }
+}
+
+#[async_trait::async_trait]
+impl agenticstar::TokenStore for ForeignStore {
+    async fn load(&self, key: &str) -> agenticstar::Result<Option<StoredToken>> {
+        let key = key.to_owned();
+        match self.call("token store load", move |s| s.load(key)).await? {
+            None => Ok(None),
+            Some(json) => serde_json::from_str(&json)
+                .map(Some)
+                .map_err(|e| agenticstar::Error::new(ErrorKind::Store, format!("token store: saved value is unreadable: {e}"))),
+        }
+    }
+    async fn save(&self, key: &str, token: &StoredToken) -> agenticstar::Result<()> {
+        let (key, json) = (key.to_owned(), serde_json::to_string(token).unwrap_or_default());
+        self.call("token store save", move |s| s.save(key, json)).await
+    }
+    async fn clear(&self, key: &str) -> agenticstar::Result<()> {
+        let key = key.to_owned();
+        self.call("token store clear", move |s| s.clear(key)).await
+    }
+}
+
+/// The SDK's entry point: tokens, sign-in and chat over one connection pool. Thread-safe; make
+/// one per app and share it.
+#[derive(uniffi::Object)]
+pub struct Client(agenticstar::Client);
+
+#[uniffi::export]
+impl Client {
+    /// `tokenStore`: where tokens persist (null: in memory only, lost when the app exits).
+    #[uniffi::constructor(default(token_store = None, options))]
+    pub fn new(provider: Arc<Provider>, credentials: Arc<Credentials>, options: ClientOptions, token_store: Option<Arc<dyn TokenStore>>) -> Result<Arc<Self>> {
+        let o = options;
+        let mut http = agenticstar::HttpConfig {
+            connect_timeout: secs("connect_timeout_secs", o.connect_timeout_secs)?,
+            request_timeout: secs("request_timeout_secs", o.request_timeout_secs)?,
+            stream_idle_timeout: secs("stream_idle_timeout_secs", o.stream_idle_timeout_secs)?,
+            proxy: o.proxy,
+            extra_root_certs_pem: o.extra_root_certs_pem.into_iter().map(String::into_bytes).collect(),
+            allow_insecure_http: o.allow_insecure_http,
+            ..Default::default()
+        };
+        http.user_agent = o.user_agent.unwrap_or_else(|| format!("agenticstar-mobile/{}", env!("CARGO_PKG_VERSION")));
+        let retry = agenticstar::RetryPolicy { max_retries: o.max_retries, ..Default::default() };
+        let flow = match o.flow {
+            Some(Flow::AuthorizationCode) => agenticstar::Flow::AuthorizationCode,
+            _ => agenticstar::Flow::ClientCredentials,
+        };
+        let mut b = agenticstar::Client::builder()
+            .provider(provider.0.clone())
+            .credentials(credentials.0.clone())
+            .http_config(http)
+            .retry_policy(retry)
+            .flow(flow)
+            .refresh_window(secs("refresh_window_secs", o.refresh_window_secs)?)
+            .runtime(rt().handle().clone());
+        if let Some(u) = &o.api_url {
+            b = b.api_url(u)?;
+        }
+        if let Some(k) = o.store_key {
+            b = b.store_key(k);
+        }
+        if let Some(e) = o.enforce_scopes {
+            b = b.enforce_scopes(e);
+        }
+        if let Some(s) = token_store {
+            b = b.token_store(Arc::new(ForeignStore(s)));
+        }
+        Ok(Arc::new(Client(b.build()?)))
+    }
+
+    /// A valid access token: cached while fresh, renewed once for all concurrent callers.
+    pub async fn get_token(&self) -> Result<Arc<Token>> {
+        let c = self.0.clone();
+        on_rt(async move { c.get_token().await }).await.map(|t| Arc::new(Token(t)))
+    }
+
+    /// The cached token if it is still fresh; never does I/O.
+    pub fn cached_token(&self) -> Option<Arc<Token>> {
+        self.0.tokens().cached().map(|t| Arc::new(Token(t)))
+    }
+
+    /// Renew now even if the cached token is fresh.
+    pub async fn refresh_token(&self) -> Result<Arc<Token>> {
+        let c = self.0.clone();
+        on_rt(async move { c.tokens().force_refresh().await }).await.map(|t| Arc::new(Token(t)))
+    }
+
+    /// Forget the session here and in the token store.
+    pub async fn sign_out(&self) -> Result<()> {
+        let c = self.0.clone();
+        on_rt_detached(async move { c.tokens().clear().await }).await
+    }
+
+    /// Start the Authorization Code flow (PKCE S256, state, nonce).
+    /// `redirectUri`: your app's callback (custom scheme, universal / app link, or loopback).
+    #[uniffi::method(default(scope = None, ui_locales = None))]
+    pub async fn authorize_url(&self, redirect_uri: String, scope: Option<String>, ui_locales: Option<String>) -> Result<Arc<AuthorizationRequest>> {
+        let c = self.0.clone();
+        let mut opts = agenticstar::authcode::AuthorizeOptions::new(redirect_uri);
+        opts.scope = scope;
+        opts.ui_locales = ui_locales;
+        on_rt(async move { c.authorize_url(&opts).await }).await.map(|r| Arc::new(AuthorizationRequest(r)))
+    }
+
+    /// Finish sign-in from the URL the browser came back with: checks state, exchanges the code
+    /// with the PKCE verifier, validates the id_token and keeps (and stores) the tokens.
+    pub async fn complete_authorization(&self, request: Arc<AuthorizationRequest>, callback_url: String) -> Result<SignIn> {
+        let c = self.0.clone();
+        on_rt_detached(async move { c.complete_authorization(&request.0, &callback_url).await }).await.map(Into::into)
+    }
+
+    /// A whole reply in one answer.
+    pub async fn chat(&self, request: ChatRequest) -> Result<ChatCompletion> {
+        let (c, r) = (self.0.clone(), request.to_core()?);
+        on_rt(async move { c.chat(r).await }).await.map(Into::into)
+    }
+
+    /// Stream a reply; read it with `next()`. Errors (auth, HTTP) come from the first `next()`.
+    pub fn chat_stream(&self, request: ChatRequest) -> Result<Arc<ChatStream>> {
+        Ok(Arc::new(ChatStream::new(self.0.chat_stream(request.to_core()?))))
+    }
+
+    /// Stream a reply to `listener`; the handle cancels it.
+    pub fn chat_stream_to(&self, request: ChatRequest, listener: Arc<dyn ChatListener>) -> Result<Arc<StreamHandle>> {
+        Ok(pump(self.0.chat_stream(request.to_core()?), listener))
+    }
+
+    /// An authenticated call to any other API endpoint (`GET /v1/models`, ...), with the same
+    /// token renewal. `jsonBody`: a JSON text, or null. Error statuses become typed errors.
+    #[uniffi::method(default(json_body = None))]
+    pub async fn request(&self, method: String, path: String, json_body: Option<String>) -> Result<RawResponse> {
+        let body = match json_body {
+            Some(j) => Some(serde_json::from_str::<serde_json::Value>(&j).map_err(|e| AgenticStarError::new(ErrorKind::Config, format!("json_body is not JSON: {e}")))?),
+            None => None,
+        };
+        let c = self.0.clone();
+        let r = on_rt(async move { c.request(&method, &path, body.as_ref()).await }).await?;
+        Ok(RawResponse { status: r.status, content_type: r.content_type, body: r.body })
+    }
+}

@@ -1,0 +1,426 @@
+//! Values that cross the boundary. Anything holding a secret is an object (opaque, no
+//! auto-generated `toString`/`description` showing it); plain data are records.
+use std::sync::Arc;
+
+use agenticstar::chat;
+use agenticstar::ErrorKind;
+
+use crate::error::{AgenticStarError, Result};
+
+// ---------- providers and credentials ----------
+
+/// A token service. Build one with the constructor of its kind; URLs are checked here.
+#[derive(Debug, uniffi::Object)]
+#[uniffi::export(Debug)]
+pub struct Provider(pub(crate) agenticstar::Provider);
+
+#[uniffi::export]
+impl Provider {
+    /// AGENTIC STAR SaaS (`https://auth.agenticstar.jp`): OIDC, client credentials and sign-in.
+    #[uniffi::constructor]
+    pub fn agenticstar(auth_url: String) -> Result<Arc<Self>> {
+        Ok(Arc::new(Self(agenticstar::Provider::agenticstar(&auth_url)?)))
+    }
+    /// AGENTIC STAR Marketplace (JSON token endpoint under `base_url`).
+    #[uniffi::constructor]
+    pub fn marketplace(base_url: String) -> Result<Arc<Self>> {
+        Ok(Arc::new(Self(agenticstar::Provider::marketplace(&base_url)?)))
+    }
+    /// Eggplant DAI (Keycloak realm).
+    #[uniffi::constructor]
+    pub fn keycloak(base_url: String, realm: String) -> Result<Arc<Self>> {
+        Ok(Arc::new(Self(agenticstar::Provider::keycloak(&base_url, &realm)?)))
+    }
+    /// The wrapped token API (`POST {api_url}/auth/token`).
+    #[uniffi::constructor]
+    pub fn wrapped(api_url: String) -> Result<Arc<Self>> {
+        Ok(Arc::new(Self(agenticstar::Provider::wrapped(&api_url)?)))
+    }
+    /// Any OIDC server, found by discovery under `issuer`.
+    #[uniffi::constructor]
+    pub fn oidc(issuer: String) -> Result<Arc<Self>> {
+        Ok(Arc::new(Self(agenticstar::Provider::oidc(&issuer)?)))
+    }
+    /// Any OAuth 2.0 server with its endpoints given directly.
+    #[uniffi::constructor(default(authorize_url = None))]
+    pub fn oauth(token_url: String, authorize_url: Option<String>) -> Result<Arc<Self>> {
+        Ok(Arc::new(Self(agenticstar::Provider::oauth(&token_url, authorize_url.as_deref())?)))
+    }
+    /// By name, as in configuration files: agenticstar, marketplace, keycloak, wrapped, oidc, oauth.
+    #[uniffi::constructor(default(realm = None))]
+    pub fn from_name(name: String, url: String, realm: Option<String>) -> Result<Arc<Self>> {
+        Ok(Arc::new(Self(agenticstar::Provider::from_name(&name, &url, realm.as_deref())?)))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum ClientAuthMethod {
+    /// id and secret in the form body (the vendor default).
+    ClientSecretPost,
+    /// HTTP Basic.
+    ClientSecretBasic,
+}
+
+/// The application's registration. The secret never leaves this object.
+#[derive(uniffi::Object)]
+#[uniffi::export(Debug)]
+pub struct Credentials(pub(crate) agenticstar::Credentials);
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f) // the core's Debug shows the secret as ***
+    }
+}
+
+#[uniffi::export]
+impl Credentials {
+    /// `scope`: space-separated scopes to request with client credentials.
+    #[uniffi::constructor(default(scope = None, auth_method = None))]
+    pub fn new(client_id: String, client_secret: String, scope: Option<String>, auth_method: Option<ClientAuthMethod>) -> Arc<Self> {
+        let mut c = agenticstar::Credentials::new(client_id, client_secret);
+        c.scope = scope;
+        if auth_method == Some(ClientAuthMethod::ClientSecretBasic) {
+            c.auth_method = agenticstar::ClientAuthMethod::ClientSecretBasic;
+        }
+        Arc::new(Self(c))
+    }
+    pub fn client_id(&self) -> String {
+        self.0.client_id.clone()
+    }
+}
+
+/// How the client gets tokens when it has no usable refresh token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum Flow {
+    /// Server-to-server: the client's own credentials (the default).
+    ClientCredentials,
+    /// A user signs in (Authorization Code + PKCE); without a refresh token they sign in again.
+    AuthorizationCode,
+}
+
+/// Everything optional about a client. Every field has a default.
+#[derive(Clone, Debug, uniffi::Record)]
+pub struct ClientOptions {
+    /// Base URL of the agent API (`https://api.agenticstar.jp`). Marketplace and wrapped know theirs.
+    #[uniffi(default = None)]
+    pub api_url: Option<String>,
+    /// Null means client credentials.
+    #[uniffi(default = None)]
+    pub flow: Option<Flow>,
+    /// Key of this session in the token store (default: derived from provider, client and flow).
+    #[uniffi(default = None)]
+    pub store_key: Option<String>,
+    /// Renew tokens this long before they expire.
+    #[uniffi(default = 300.0)]
+    pub refresh_window_secs: f64,
+    /// Refuse calls the token's scopes do not cover (null: on for AGENTIC STAR SaaS only).
+    #[uniffi(default = None)]
+    pub enforce_scopes: Option<bool>,
+    #[uniffi(default = 10.0)]
+    pub connect_timeout_secs: f64,
+    /// Limit for token and non-streamed requests.
+    #[uniffi(default = 30.0)]
+    pub request_timeout_secs: f64,
+    /// Longest silence allowed between two pieces of a chat stream.
+    #[uniffi(default = 120.0)]
+    pub stream_idle_timeout_secs: f64,
+    /// Retries of transient failures (5xx, 429, network); 0 disables them.
+    #[uniffi(default = 3)]
+    pub max_retries: u32,
+    #[uniffi(default = None)]
+    pub user_agent: Option<String>,
+    /// Explicit proxy URL; otherwise HTTP(S)_PROXY apply.
+    #[uniffi(default = None)]
+    pub proxy: Option<String>,
+    /// Extra trusted root certificates, PEM.
+    #[uniffi(default = [])]
+    pub extra_root_certs_pem: Vec<String>,
+    /// Allow plain http to non-loopback hosts (closed test networks only).
+    #[uniffi(default = false)]
+    pub allow_insecure_http: bool,
+}
+
+pub(crate) fn secs(what: &str, s: f64) -> Result<std::time::Duration> {
+    std::time::Duration::try_from_secs_f64(s).map_err(|_| AgenticStarError::new(ErrorKind::Config, format!("{what} must be a non-negative number of seconds")))
+}
+
+// ---------- tokens and sign-in ----------
+
+/// An access token. Opaque so that logging it never prints the secret.
+#[derive(uniffi::Object)]
+#[uniffi::export(Debug)]
+pub struct Token(pub(crate) agenticstar::Token);
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f) // redacted by the core
+    }
+}
+
+#[uniffi::export]
+impl Token {
+    /// The bearer value. Keep it out of logs.
+    pub fn access_token(&self) -> String {
+        self.0.access_token().expose().to_owned()
+    }
+    pub fn token_type(&self) -> String {
+        self.0.token_type().to_owned()
+    }
+    /// Granted scopes (empty when the server did not say).
+    pub fn scopes(&self) -> Vec<String> {
+        self.0.scopes().map(|s| s.as_slice().to_vec()).unwrap_or_default()
+    }
+    /// Seconds left before expiry; null when the server gave no lifetime.
+    pub fn expires_in(&self) -> Option<f64> {
+        self.0.expires_in().map(|d| d.as_secs_f64())
+    }
+    /// Expiry as Unix seconds.
+    pub fn expires_at(&self) -> Option<u64> {
+        self.0.expires_at_unix()
+    }
+    pub fn has_refresh_token(&self) -> bool {
+        self.0.refresh_token().is_some()
+    }
+    pub fn id_token(&self) -> Option<String> {
+        self.0.id_token().map(|s| s.expose().to_owned())
+    }
+    pub fn is_expired(&self) -> bool {
+        self.0.is_expired()
+    }
+}
+
+/// A started sign-in: open `url()` in the browser (ASWebAuthenticationSession, Custom Tabs), keep
+/// this object (or `toJson()` in secure storage if the app may be killed) until the callback.
+#[derive(uniffi::Object)]
+#[uniffi::export(Debug)]
+pub struct AuthorizationRequest(pub(crate) agenticstar::authcode::AuthorizationRequest);
+
+impl std::fmt::Debug for AuthorizationRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f) // no state, nonce or verifier
+    }
+}
+
+#[uniffi::export]
+impl AuthorizationRequest {
+    /// Restore a request saved with `toJson()`.
+    #[uniffi::constructor]
+    pub fn from_json(json: String) -> Result<Arc<Self>> {
+        serde_json::from_str(&json)
+            .map(|r| Arc::new(Self(r)))
+            .map_err(|e| AgenticStarError::new(ErrorKind::Config, format!("not a saved authorization request: {e}")))
+    }
+    pub fn url(&self) -> String {
+        self.0.url.clone()
+    }
+    pub fn redirect_uri(&self) -> String {
+        self.0.redirect_uri.clone()
+    }
+    /// Everything needed to finish the sign-in later. It holds the PKCE verifier: store it securely.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(&self.0).unwrap_or_default()
+    }
+}
+
+/// Claims of the validated id_token.
+#[derive(Clone, Debug, uniffi::Record)]
+pub struct IdClaims {
+    pub issuer: String,
+    pub subject: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub expires_at: u64,
+    /// Every other claim, as a JSON object.
+    pub extra_json: String,
+}
+
+/// The outcome of a completed sign-in.
+#[derive(uniffi::Record)]
+pub struct SignIn {
+    pub token: Arc<Token>,
+    /// Null when the provider issued no id_token.
+    pub claims: Option<IdClaims>,
+}
+
+impl From<agenticstar::SignIn> for SignIn {
+    fn from(s: agenticstar::SignIn) -> Self {
+        SignIn {
+            token: Arc::new(Token(s.token)),
+            claims: s.id_claims.map(|c| IdClaims {
+                issuer: c.iss,
+                subject: c.sub,
+                name: c.name,
+                email: c.email,
+                expires_at: c.exp,
+                extra_json: serde_json::to_string(&c.extra).unwrap_or_else(|_| "{}".into()),
+            }),
+        }
+    }
+}
+
+// ---------- chat ----------
+
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct Message {
+    /// `system`, `user` or `assistant`.
+    pub role: String,
+    pub content: String,
+}
+
+#[derive(Clone, Debug, uniffi::Record)]
+pub struct ChatRequest {
+    pub messages: Vec<Message>,
+    /// Null: the service's default model ("AGENTIC STAR").
+    #[uniffi(default = None)]
+    pub model: Option<String>,
+    /// Further request fields as a JSON object (`{"temperature": 0.2}`), sent as given.
+    #[uniffi(default = None)]
+    pub extra_json: Option<String>,
+}
+
+impl ChatRequest {
+    pub(crate) fn to_core(&self) -> Result<chat::ChatRequest> {
+        let mut r = chat::ChatRequest::new(self.messages.iter().map(|m| chat::Message::new(&m.role, &m.content)).collect());
+        r.model = self.model.clone();
+        if let Some(extra) = &self.extra_json {
+            match serde_json::from_str::<serde_json::Value>(extra) {
+                Ok(serde_json::Value::Object(m)) => r.extra = m,
+                _ => return Err(AgenticStarError::new(ErrorKind::Config, "extra_json must be a JSON object")),
+            }
+        }
+        Ok(r)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct Usage {
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    pub total_tokens: u64,
+}
+
+impl From<chat::Usage> for Usage {
+    fn from(u: chat::Usage) -> Self {
+        Usage { prompt_tokens: u.prompt_tokens, completion_tokens: u.completion_tokens, total_tokens: u.total_tokens }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct ToolCallDelta {
+    pub index: u32,
+    pub id: Option<String>,
+    pub function_name: Option<String>,
+    /// A piece of the arguments' JSON text.
+    pub function_arguments: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct ChoiceDelta {
+    pub index: u32,
+    pub role: Option<String>,
+    pub content: Option<String>,
+    pub tool_calls: Vec<ToolCallDelta>,
+    pub finish_reason: Option<String>,
+}
+
+/// One piece of a streamed reply. `text` is the first choice's new text ("" when none).
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct ChatDelta {
+    pub text: String,
+    pub finish_reason: Option<String>,
+    pub id: Option<String>,
+    pub model: Option<String>,
+    pub created: Option<i64>,
+    pub choices: Vec<ChoiceDelta>,
+    /// Only on the last chunk, when the request asked for usage.
+    pub usage: Option<Usage>,
+}
+
+impl From<chat::ChatChunk> for ChatDelta {
+    fn from(c: chat::ChatChunk) -> Self {
+        ChatDelta {
+            text: c.text().to_owned(),
+            finish_reason: c.finish_reason().map(str::to_owned),
+            id: c.id,
+            model: c.model,
+            created: c.created,
+            choices: c
+                .choices
+                .into_iter()
+                .map(|ch| ChoiceDelta {
+                    index: ch.index,
+                    role: ch.delta.role,
+                    content: ch.delta.content,
+                    tool_calls: ch
+                        .delta
+                        .tool_calls
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|t| ToolCallDelta {
+                            index: t.index,
+                            id: t.id,
+                            function_name: t.function.as_ref().and_then(|f| f.name.clone()),
+                            function_arguments: t.function.and_then(|f| f.arguments),
+                        })
+                        .collect(),
+                    finish_reason: ch.finish_reason,
+                })
+                .collect(),
+            usage: c.usage.map(Into::into),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct CompletionChoice {
+    pub index: u32,
+    pub role: String,
+    pub content: Option<String>,
+    /// Tool calls as JSON, when the model made some.
+    pub tool_calls_json: Option<String>,
+    pub finish_reason: Option<String>,
+}
+
+/// A whole reply. `text` is the first choice's content.
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct ChatCompletion {
+    pub text: String,
+    pub finish_reason: Option<String>,
+    pub id: Option<String>,
+    pub model: Option<String>,
+    pub created: Option<i64>,
+    pub choices: Vec<CompletionChoice>,
+    pub usage: Option<Usage>,
+}
+
+impl From<chat::ChatCompletion> for ChatCompletion {
+    fn from(c: chat::ChatCompletion) -> Self {
+        ChatCompletion {
+            text: c.text().to_owned(),
+            finish_reason: c.finish_reason().map(str::to_owned),
+            id: c.id,
+            model: c.model,
+            created: c.created,
+            choices: c
+                .choices
+                .into_iter()
+                .map(|ch| CompletionChoice {
+                    index: ch.index,
+                    role: ch.message.role,
+                    content: ch.message.content,
+                    tool_calls_json: ch.message.tool_calls.map(|v| v.to_string()),
+                    finish_reason: ch.finish_reason,
+                })
+                .collect(),
+            usage: c.usage.map(Into::into),
+        }
+    }
+}
+
+/// The answer to `Client.request`.
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct RawResponse {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}
