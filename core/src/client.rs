@@ -376,7 +376,12 @@ impl ClientInner {
                 if let Some(j) = json {
                     req = req.json(j);
                 }
-                let resp = req.send().await.map_err(|e| Error::from_reqwest(&e, "API request"))?;
+                // Streams have no whole-request timeout, but their headers must still come in time.
+                let limit = self.http_config.request_timeout;
+                let resp = tokio::time::timeout(limit, req.send())
+                    .await
+                    .map_err(|_| Error::new(ErrorKind::Timeout, format!("no response from the API within {limit:?}")))?
+                    .map_err(|e| Error::from_reqwest(&e, "API request"))?;
                 let status = resp.status().as_u16();
                 if status == 401 && !renewed {
                     tracing::info!(target: "agenticstar", "API answered 401; renewing the token and retrying once");

@@ -15,6 +15,9 @@ pub struct HttpConfig {
     pub request_timeout: Duration,
     /// Longest silence allowed between two pieces of a chat stream (keep-alives count).
     pub stream_idle_timeout: Duration,
+    /// Optional limit on a whole chat stream, however steadily it trickles (none by default:
+    /// agent replies can legitimately run long).
+    pub stream_timeout: Option<Duration>,
     pub user_agent: String,
     /// Explicit proxy URL (`http://` or `https://`); otherwise HTTP(S)_PROXY / NO_PROXY apply.
     pub proxy: Option<String>,
@@ -30,6 +33,7 @@ impl Default for HttpConfig {
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             stream_idle_timeout: Duration::from_secs(120),
+            stream_timeout: None,
             user_agent: format!("agenticstar-rust/{}", env!("CARGO_PKG_VERSION")),
             proxy: None,
             extra_root_certs_pem: Vec::new(),

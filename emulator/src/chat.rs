@@ -158,6 +158,10 @@ pub async fn completions(State(ctx): State<Ctx>, req: Incoming) -> Reply {
         ));
     }
 
+    if settings.stream_chunks > 0 {
+        return Ok(synthetic(ctx, settings.stream_chunks, model, &id, created));
+    }
+
     let chunk = |choices: Value| json!({ "id": id, "object": "chat.completion.chunk", "created": created, "model": model, "choices": choices });
     let choice = |delta: Value, finish: Value| json!([{ "index": 0, "delta": delta, "finish_reason": finish }]);
     let stream_fault = fault.as_ref().and_then(|f| f.stream);
@@ -169,6 +173,7 @@ pub async fn completions(State(ctx): State<Ctx>, req: Incoming) -> Reply {
         steps: Vec::new(),
         delay: Duration::from_millis(settings.chunk_delay_ms),
         split: stream_fault == Some(StreamFault::SplitUtf8),
+        drip: false,
         complete: false,
     };
 
@@ -221,6 +226,8 @@ struct Plan {
     delay: Duration,
     /// split_utf8: every byte goes out as its own frame.
     split: bool,
+    /// drip: from the fault on, every byte is its own frame, 10 ms apart.
+    drip: bool,
     /// Ends with `data: [DONE]`, so reaching the end counts as `chat.completed`.
     complete: bool,
 }
@@ -228,7 +235,12 @@ struct Plan {
 impl Plan {
     fn send(&mut self, bytes: impl Into<Bytes>) {
         let bytes: Bytes = bytes.into();
-        if self.split {
+        if self.drip {
+            for i in 0..bytes.len() {
+                self.steps.push(Step::Pause(Duration::from_millis(10)));
+                self.steps.push(Step::Send(bytes.slice(i..=i)));
+            }
+        } else if self.split {
             for i in 0..bytes.len() {
                 self.steps.push(Step::Yield);
                 self.steps.push(Step::Send(bytes.slice(i..=i)));
@@ -271,6 +283,21 @@ impl Plan {
                 for _ in 0..256 {
                     self.send(Bytes::from_static(&XS));
                 }
+            }
+            StreamFault::InvalidUtf8 => {
+                self.send(Bytes::from_static(b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"bad \xff\xfe bytes\"},\"finish_reason\":null}]}\n\n"));
+                return false;
+            }
+            StreamFault::HugeEvent => {
+                for _ in 0..640 {
+                    self.send("data: ");
+                    self.send(Bytes::from_static(&XS[..16 * 1024]));
+                    self.send("\n");
+                }
+            }
+            StreamFault::Drip => {
+                self.drip = true;
+                return false;
             }
             StreamFault::MissingDone | StreamFault::SplitUtf8 => return false,
         }
@@ -361,4 +388,48 @@ impl Player {
         self.steps = Vec::new().into_iter();
         Some(Err(io::Error::other("stream aborted")))
     }
+}
+
+/// Texts of the generated stream: English, Japanese and emoji, as real replies mix them.
+const SYNTHETIC: [&str; 4] = ["The agent is thinking ", "こんにちは、世界。", "🌸🍣 emoji ", "and more words, "];
+
+/// `stream_chunks` generated chunks at full speed, ~16 KiB per body frame, then `[DONE]`.
+fn synthetic(ctx: Ctx, total: u64, model: &str, id: &str, created: u64) -> Response {
+    let events: Vec<Bytes> = SYNTHETIC
+        .iter()
+        .map(|t| {
+            let c = json!({ "id": id, "object": "chat.completion.chunk", "created": created, "model": model,
+                "choices": [{ "index": 0, "delta": { "content": t }, "finish_reason": null }] });
+            Bytes::from(format!("data: {c}\n\n"))
+        })
+        .collect();
+    let tail = Bytes::from(format!(
+        "data: {}\n\ndata: [DONE]\n\n",
+        json!({ "id": id, "object": "chat.completion.chunk", "created": created, "model": model,
+            "choices": [{ "index": 0, "delta": {}, "finish_reason": "stop" }] })
+    ));
+    let guard = Guard { ctx, finished: false };
+    let stream = futures::stream::unfold((0u64, guard, Some(tail)), move |(sent, mut guard, tail)| {
+        let events = events.clone();
+        async move {
+            if sent >= total {
+                let t = tail?;
+                guard.ctx.with(|s| s.count("chat.completed"));
+                guard.finished = true;
+                return Some((Ok::<_, io::Error>(t), (sent, guard, None)));
+            }
+            let mut frame = Vec::with_capacity(16 * 1024 + 256);
+            let mut n = sent;
+            while n < total && frame.len() < 16 * 1024 {
+                frame.extend_from_slice(&events[(n % events.len() as u64) as usize]);
+                n += 1;
+            }
+            Some((Ok(Bytes::from(frame)), (n, guard, tail)))
+        }
+    });
+    let mut response = Response::new(Body::from_stream(stream));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
 }

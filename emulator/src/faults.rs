@@ -33,6 +33,12 @@ pub enum StreamFault {
     NeverEnd,
     HugeLine,
     SplitUtf8,
+    /// After N chunks, a chunk whose content holds bytes that are not UTF-8; the stream goes on.
+    InvalidUtf8,
+    /// After N chunks, one event of 10 MiB spread over 16 KiB `data:` lines, then the end.
+    HugeEvent,
+    /// After N chunks, the rest of the stream one byte every 10 ms (slow but never idle).
+    Drip,
 }
 
 /// One queued fault, in the same shape it is posted and listed.

@@ -53,6 +53,9 @@ pub struct Settings {
     pub chunk_chars: usize,
     pub chunk_delay_ms: u64,
     pub keepalive_every: usize,
+    /// When > 0, streamed replies are this many generated chunks sent at full speed (benchmarks,
+    /// constant-memory checks), built lazily so even gigabytes never sit in memory.
+    pub stream_chunks: u64,
 }
 
 impl Default for Settings {
@@ -69,6 +72,7 @@ impl Default for Settings {
             chunk_chars: 4,
             chunk_delay_ms: 0,
             keepalive_every: 0,
+            stream_chunks: 0,
         }
     }
 }

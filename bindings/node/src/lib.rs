@@ -26,8 +26,9 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use tokio_util::sync::CancellationToken;
 
-use convert::{NativeAuthRequest, NativeAuthorizeOptions, NativeRawResponse, NativeSignIn, NativeToken};
-pub use store::{StoreFn, TokenFn};
+use convert::{NativeAuthRequest, NativeAuthorizeOptions, NativeRawResponse, NativeSignIn, NativeStoredToken, NativeToken};
+use napi::threadsafe_function::ThreadsafeFunction;
+use store::{StoreCall, StoreFn, TokenFn};
 pub use stream::NativeChatStream;
 
 /// A core error as the JSON reason of a napi error; `errors.ts` turns it into a typed class.
@@ -206,7 +207,12 @@ pub struct NativeClient {
 #[napi]
 impl NativeClient {
     #[napi(constructor, catch_unwind)]
-    pub fn new(options: NativeOptions, store: Option<StoreFn>, on_token: Option<TokenFn>) -> Result<Self> {
+    // Full types spelled out (not the aliases) so the generated .d.ts has the function signatures.
+    pub fn new(
+        options: NativeOptions,
+        store: Option<ThreadsafeFunction<StoreCall, Promise<Option<NativeStoredToken>>, StoreCall, Status, false, true>>,
+        on_token: Option<ThreadsafeFunction<NativeToken, (), NativeToken, Status, false, true>>,
+    ) -> Result<Self> {
         Ok(NativeClient { inner: build_client(options, store, on_token)? })
     }
 

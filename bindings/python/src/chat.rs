@@ -7,7 +7,7 @@ use pyo3::types::PyList;
 use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 
-use crate::{dispatch, json_to_py, to_pyerr};
+use crate::{dispatch, json_to_py, q, to_pyerr};
 
 /// `to_dict()` for any of the serde types below.
 fn to_dict<'py, T: serde::Serialize>(py: Python<'py>, v: &T) -> PyResult<Bound<'py, PyAny>> {
@@ -55,7 +55,7 @@ impl FunctionDelta {
         self.0.arguments.as_deref()
     }
     fn __repr__(&self) -> String {
-        format!("FunctionDelta(name={:?}, arguments={:?})", self.0.name, self.0.arguments)
+        format!("FunctionDelta(name={}, arguments={})", q(self.0.name.as_ref()), q(self.0.arguments.as_ref()))
     }
 }
 
@@ -81,7 +81,7 @@ impl ToolCallDelta {
         self.0.function.clone().map(FunctionDelta)
     }
     fn __repr__(&self) -> String {
-        format!("ToolCallDelta(index={}, id={:?}, type={:?})", self.0.index, self.0.id, self.0.kind)
+        format!("ToolCallDelta(index={}, id={}, type={})", self.0.index, q(self.0.id.as_ref()), q(self.0.kind.as_ref()))
     }
 }
 
@@ -104,7 +104,7 @@ impl Delta {
         self.0.tool_calls.as_ref().map(|v| v.iter().cloned().map(ToolCallDelta).collect())
     }
     fn __repr__(&self) -> String {
-        format!("Delta(role={:?}, content={:?})", self.0.role, self.0.content)
+        format!("Delta(role={}, content={})", q(self.0.role.as_ref()), q(self.0.content.as_ref()))
     }
 }
 
@@ -126,7 +126,7 @@ impl ChunkChoice {
         self.0.finish_reason.as_deref()
     }
     fn __repr__(&self) -> String {
-        format!("ChunkChoice(index={}, delta={}, finish_reason={:?})", self.0.index, Delta(self.0.delta.clone()).__repr__(), self.0.finish_reason)
+        format!("ChunkChoice(index={}, delta={}, finish_reason={})", self.0.index, Delta(self.0.delta.clone()).__repr__(), q(self.0.finish_reason.as_ref()))
     }
 }
 
@@ -173,7 +173,7 @@ impl ChatChunk {
         to_dict(py, &self.0)
     }
     fn __repr__(&self) -> String {
-        format!("ChatChunk(id={:?}, text={:?}, finish_reason={:?})", self.0.id, self.0.text(), self.0.finish_reason())
+        format!("ChatChunk(id={}, text={}, finish_reason={})", q(self.0.id.as_ref()), q(Some(self.0.text())), q(self.0.finish_reason()))
     }
 }
 
@@ -195,7 +195,7 @@ impl CompletionMessage {
         self.0.tool_calls.as_ref().map(|v| json_to_py(py, v)).transpose()
     }
     fn __repr__(&self) -> String {
-        format!("CompletionMessage(role={:?}, content={:?})", self.0.role, self.0.content)
+        format!("CompletionMessage(role={}, content={})", q(Some(&self.0.role)), q(self.0.content.as_ref()))
     }
 }
 
@@ -217,7 +217,7 @@ impl CompletionChoice {
         self.0.finish_reason.as_deref()
     }
     fn __repr__(&self) -> String {
-        format!("CompletionChoice(index={}, finish_reason={:?})", self.0.index, self.0.finish_reason)
+        format!("CompletionChoice(index={}, finish_reason={})", self.0.index, q(self.0.finish_reason.as_ref()))
     }
 }
 
@@ -266,7 +266,7 @@ impl ChatCompletion {
         to_dict(py, &self.0)
     }
     fn __repr__(&self) -> String {
-        format!("ChatCompletion(id={:?}, text={:?}, finish_reason={:?})", self.0.id, self.0.text(), self.0.finish_reason())
+        format!("ChatCompletion(id={}, text={}, finish_reason={})", q(self.0.id.as_ref()), q(Some(self.0.text())), q(self.0.finish_reason()))
     }
 }
 

@@ -10,7 +10,7 @@ use pyo3::types::{PyBytes, PyDict, PyString};
 
 use crate::chat::{ChatCompletion, NativeChatStream};
 use crate::store::{PyListener, PyTokenStore};
-use crate::{config_error, dispatch, json_to_py, py_to_json, to_pyerr};
+use crate::{config_error, dispatch, json_to_py, py_to_json, q, to_pyerr};
 
 /// A token service: where tokens come from and which dialect it speaks.
 #[pyclass(module = "agenticstar._native", frozen)]
@@ -59,7 +59,17 @@ impl Provider {
         self.0.dialect().as_str()
     }
     fn __repr__(&self) -> String {
-        format!("{:?}", self.0).replacen("AgenticStar", "Provider.agenticstar", 1)
+        use agenticstar::Provider as P;
+        match &self.0 {
+            P::AgenticStar { auth_url } => format!("Provider.agenticstar('{auth_url}')"),
+            P::Marketplace { base_url } => format!("Provider.marketplace('{base_url}')"),
+            P::Keycloak { base_url, realm } => format!("Provider.keycloak('{base_url}', {})", q(Some(realm))),
+            P::Wrapped { api_url } => format!("Provider.wrapped('{api_url}')"),
+            P::Oidc { issuer } => format!("Provider.oidc('{issuer}')"),
+            P::OAuth { token_url, authorize_url } => format!("Provider.oauth('{token_url}', {})", q(authorize_url.as_ref().map(|u| u.as_str()))),
+            #[allow(unreachable_patterns)]
+            _ => "Provider(...)".into(),
+        }
     }
 }
 
@@ -111,10 +121,10 @@ impl Token {
     }
     fn __repr__(&self) -> String {
         format!(
-            "Token(token_type={:?}, scopes={:?}, expires_in={:?}, refresh_token={})",
-            self.0.token_type(),
-            self.0.scopes().map(|s| s.to_string()),
-            self.0.expires_in().map(|d| d.as_secs()),
+            "Token(token_type={}, scopes={}, expires_in={}, refresh_token={})",
+            q(Some(self.0.token_type())),
+            q(self.0.scopes().map(|s| s.to_string())),
+            self.0.expires_in().map_or("None".into(), |d| d.as_secs().to_string()),
             if self.0.refresh_token().is_some() { "'***'" } else { "None" }
         )
     }
@@ -183,7 +193,7 @@ impl SignIn {
     }
     fn __repr__(&self, py: Python<'_>) -> String {
         let sub = self.claims.as_ref().and_then(|c| c.get("sub")).and_then(|s| s.as_str()).unwrap_or("");
-        format!("SignIn(sub={sub:?}, token={})", self.token.bind(py).get().__repr__())
+        format!("SignIn(sub={}, token={})", q(Some(sub)), self.token.bind(py).get().__repr__())
     }
 }
 
@@ -240,7 +250,7 @@ impl Response {
         json_to_py(py, &core(py, self.0.json())?)
     }
     fn __repr__(&self) -> String {
-        format!("Response(status={}, content_type={:?}, {} bytes)", self.0.status, self.0.content_type, self.0.body.len())
+        format!("<Response status={} content_type={} ({} bytes)>", self.0.status, q(self.0.content_type.as_ref()), self.0.body.len())
     }
 }
 
@@ -272,7 +282,7 @@ impl NativeClient {
     #[pyo3(signature = (
         provider, client_id, client_secret, *, api_url=None, scope=None, auth_method=None, flow=None,
         token_store=None, token_file=None, store_key=None, on_token=None, timeout=None, connect_timeout=None,
-        stream_idle_timeout=None, max_retries=None, refresh_window=None, enforce_scopes=None,
+        stream_idle_timeout=None, stream_timeout=None, max_retries=None, refresh_window=None, enforce_scopes=None,
         allow_insecure_http=false, proxy=None, user_agent=None, ca_certs_pem=None
     ))]
     #[allow(clippy::too_many_arguments)]
@@ -292,6 +302,7 @@ impl NativeClient {
         timeout: Option<f64>,
         connect_timeout: Option<f64>,
         stream_idle_timeout: Option<f64>,
+        stream_timeout: Option<f64>,
         max_retries: Option<u32>,
         refresh_window: Option<f64>,
         enforce_scopes: Option<bool>,
@@ -315,6 +326,7 @@ impl NativeClient {
             other => return Err(config_error(py, format!("flow must be client_credentials or authorization_code, not {other:?}"))),
         };
         let d = HttpConfig::default();
+        #[allow(clippy::needless_update)] // `..d` keeps future HttpConfig fields at their defaults
         let http = HttpConfig {
             connect_timeout: secs(connect_timeout, d.connect_timeout),
             request_timeout: secs(timeout, d.request_timeout),
@@ -322,7 +334,9 @@ impl NativeClient {
             user_agent: user_agent.unwrap_or_else(|| format!("agenticstar-python/{}", env!("CARGO_PKG_VERSION"))),
             proxy,
             extra_root_certs_pem: ca_certs_pem.unwrap_or_default(),
+            stream_timeout: stream_timeout.map(|s| secs(Some(s), Duration::MAX)),
             allow_insecure_http,
+            ..d
         };
         let retry = RetryPolicy { max_retries: max_retries.unwrap_or(RetryPolicy::default().max_retries), ..Default::default() };
         let mut b = agenticstar::Client::builder()

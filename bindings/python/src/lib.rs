@@ -200,3 +200,11 @@ pub fn py_to_json(o: &Bound<'_, PyAny>) -> PyResult<Value> {
         Err(pyo3::exceptions::PyTypeError::new_err(format!("{} is not JSON serializable", o.get_type().name()?)))
     }
 }
+
+/// Python's repr of an optional string, for `__repr__`s.
+pub fn q<S: AsRef<str>>(s: Option<S>) -> String {
+    match s {
+        None => "None".into(),
+        Some(s) => format!("'{}'", s.as_ref().escape_debug().to_string().replace("\\\"", "\"")),
+    }
+}

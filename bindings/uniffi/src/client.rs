@@ -73,7 +73,7 @@ impl Client {
             ..Default::default()
         };
         http.user_agent = o.user_agent.unwrap_or_else(|| format!("agenticstar-mobile/{}", env!("CARGO_PKG_VERSION")));
-        let retry = agenticstar::RetryPolicy { max_retries: o.max_retries, ..Default::default() };
+        let retry = agenticstar::RetryPolicy { max_retries: o.max_retries.max(0) as u32, ..Default::default() };
         let flow = match o.flow {
             Some(Flow::AuthorizationCode) => agenticstar::Flow::AuthorizationCode,
             _ => agenticstar::Flow::ClientCredentials,
@@ -168,6 +168,6 @@ impl Client {
         };
         let c = self.0.clone();
         let r = on_rt(async move { c.request(&method, &path, body.as_ref()).await }).await?;
-        Ok(RawResponse { status: r.status, content_type: r.content_type, body: r.body })
+        Ok(RawResponse { status: r.status.into(), content_type: r.content_type, body: r.body })
     }
 }

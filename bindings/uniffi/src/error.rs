@@ -9,7 +9,7 @@ pub struct ErrorDetails {
     pub kind: String,
     /// What went wrong, for people. Never contains a secret.
     pub detail: String,
-    pub status: Option<u16>,
+    pub status: Option<i32>,
     /// The server's error code (`invalid_client`, `401021`, `insufficient_scope`, ...).
     pub code: Option<String>,
     /// The wrapped token API's `code_reason`.
@@ -33,7 +33,7 @@ macro_rules! error_enum {
             $v {
                 kind: String,
                 detail: String,
-                status: Option<u16>,
+                status: Option<i32>,
                 code: Option<String>,
                 code_reason: Option<String>,
                 retry_after: Option<f64>,
@@ -134,7 +134,7 @@ impl From<Error> for AgenticStarError {
         let d = ErrorDetails {
             kind: e.kind().as_str().to_owned(),
             detail: e.message().to_owned(),
-            status: e.status(),
+            status: e.status().map(i32::from),
             code: e.code().map(str::to_owned),
             code_reason: e.code_reason().map(str::to_owned),
             retry_after: e.retry_after().map(|d| d.as_secs_f64()),

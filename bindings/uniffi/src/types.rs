@@ -126,7 +126,7 @@ pub struct ClientOptions {
     pub stream_idle_timeout_secs: f64,
     /// Retries of transient failures (5xx, 429, network); 0 disables them.
     #[uniffi(default = 3)]
-    pub max_retries: u32,
+    pub max_retries: i32,
     #[uniffi(default = None)]
     pub user_agent: Option<String>,
     /// Explicit proxy URL; otherwise HTTP(S)_PROXY apply.
@@ -175,8 +175,8 @@ impl Token {
         self.0.expires_in().map(|d| d.as_secs_f64())
     }
     /// Expiry as Unix seconds.
-    pub fn expires_at(&self) -> Option<u64> {
-        self.0.expires_at_unix()
+    pub fn expires_at(&self) -> Option<i64> {
+        self.0.expires_at_unix().map(|t| t as i64)
     }
     pub fn has_refresh_token(&self) -> bool {
         self.0.refresh_token().is_some()
@@ -229,7 +229,7 @@ pub struct IdClaims {
     pub subject: String,
     pub name: Option<String>,
     pub email: Option<String>,
-    pub expires_at: u64,
+    pub expires_at: i64,
     /// Every other claim, as a JSON object.
     pub extra_json: String,
 }
@@ -251,7 +251,7 @@ impl From<agenticstar::SignIn> for SignIn {
                 subject: c.sub,
                 name: c.name,
                 email: c.email,
-                expires_at: c.exp,
+                expires_at: c.exp as i64,
                 extra_json: serde_json::to_string(&c.extra).unwrap_or_else(|_| "{}".into()),
             }),
         }
@@ -294,20 +294,20 @@ impl ChatRequest {
 
 #[derive(Clone, Debug, PartialEq, uniffi::Record)]
 pub struct Usage {
-    pub prompt_tokens: u64,
-    pub completion_tokens: u64,
-    pub total_tokens: u64,
+    pub prompt_tokens: i64,
+    pub completion_tokens: i64,
+    pub total_tokens: i64,
 }
 
 impl From<chat::Usage> for Usage {
     fn from(u: chat::Usage) -> Self {
-        Usage { prompt_tokens: u.prompt_tokens, completion_tokens: u.completion_tokens, total_tokens: u.total_tokens }
+        Usage { prompt_tokens: u.prompt_tokens as i64, completion_tokens: u.completion_tokens as i64, total_tokens: u.total_tokens as i64 }
     }
 }
 
 #[derive(Clone, Debug, PartialEq, uniffi::Record)]
 pub struct ToolCallDelta {
-    pub index: u32,
+    pub index: i32,
     pub id: Option<String>,
     pub function_name: Option<String>,
     /// A piece of the arguments' JSON text.
@@ -316,7 +316,7 @@ pub struct ToolCallDelta {
 
 #[derive(Clone, Debug, PartialEq, uniffi::Record)]
 pub struct ChoiceDelta {
-    pub index: u32,
+    pub index: i32,
     pub role: Option<String>,
     pub content: Option<String>,
     pub tool_calls: Vec<ToolCallDelta>,
@@ -348,7 +348,7 @@ impl From<chat::ChatChunk> for ChatDelta {
                 .choices
                 .into_iter()
                 .map(|ch| ChoiceDelta {
-                    index: ch.index,
+                    index: ch.index as i32,
                     role: ch.delta.role,
                     content: ch.delta.content,
                     tool_calls: ch
@@ -357,7 +357,7 @@ impl From<chat::ChatChunk> for ChatDelta {
                         .unwrap_or_default()
                         .into_iter()
                         .map(|t| ToolCallDelta {
-                            index: t.index,
+                            index: t.index as i32,
                             id: t.id,
                             function_name: t.function.as_ref().and_then(|f| f.name.clone()),
                             function_arguments: t.function.and_then(|f| f.arguments),
@@ -373,7 +373,7 @@ impl From<chat::ChatChunk> for ChatDelta {
 
 #[derive(Clone, Debug, PartialEq, uniffi::Record)]
 pub struct CompletionChoice {
-    pub index: u32,
+    pub index: i32,
     pub role: String,
     pub content: Option<String>,
     /// Tool calls as JSON, when the model made some.
@@ -405,7 +405,7 @@ impl From<chat::ChatCompletion> for ChatCompletion {
                 .choices
                 .into_iter()
                 .map(|ch| CompletionChoice {
-                    index: ch.index,
+                    index: ch.index as i32,
                     role: ch.message.role,
                     content: ch.message.content,
                     tool_calls_json: ch.message.tool_calls.map(|v| v.to_string()),
@@ -420,7 +420,7 @@ impl From<chat::ChatCompletion> for ChatCompletion {
 /// The answer to `Client.request`.
 #[derive(Clone, Debug, PartialEq, uniffi::Record)]
 pub struct RawResponse {
-    pub status: u16,
+    pub status: i32,
     pub content_type: Option<String>,
     pub body: Vec<u8>,
 }

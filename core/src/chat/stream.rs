@@ -213,7 +213,14 @@ pub(crate) fn spawn_stream(client: Arc<ClientInner>, body: serde_json::Value) ->
     let task_cancel = cancel.clone();
     let runtime = client.runtime.clone().or_else(|| tokio::runtime::Handle::try_current().ok());
     let run = async move {
-        let work = produce(&client, body, &tx);
+        let work = async {
+            match client.http_config.stream_timeout {
+                Some(limit) => tokio::time::timeout(limit, produce(&client, body, &tx))
+                    .await
+                    .unwrap_or_else(|_| Err(Error::new(ErrorKind::Timeout, format!("the stream did not finish within {limit:?}")))),
+                None => produce(&client, body, &tx).await,
+            }
+        };
         tokio::select! {
             // Cancelling drops `work`, and with it the response: the connection closes at once.
             _ = task_cancel.cancelled() => {}

@@ -1,0 +1,216 @@
+/**
+ * Typed errors. The native module rejects with `{kind, message, status, ...}` as JSON in the
+ * error message (napi errors carry only a string); {@link fromNative} rebuilds the class here.
+ * Messages come from the core, which scrubs secrets before it makes them.
+ */
+
+/** The stable error codes, the same in every language of the SDK. */
+export type ErrorKind =
+  | 'config'
+  | 'insecure_transport'
+  | 'invalid_client'
+  | 'invalid_request'
+  | 'invalid_grant'
+  | 'sign_in_required'
+  | 'unauthorized_client'
+  | 'authentication'
+  | 'forbidden'
+  | 'licenses_exhausted'
+  | 'insufficient_scope'
+  | 'rate_limited'
+  | 'server_error'
+  | 'api_error'
+  | 'timeout'
+  | 'network'
+  | 'unexpected_response'
+  | 'authorization_denied'
+  | 'state_mismatch'
+  | 'id_token_signature'
+  | 'id_token_nonce'
+  | 'id_token_audience'
+  | 'id_token_issuer'
+  | 'id_token_expired'
+  | 'id_token_invalid'
+  | 'stream_truncated'
+  | 'stream_decode'
+  | 'stream_error'
+  | 'stream_too_large'
+  | 'store'
+  | 'internal';
+
+interface ErrorFields {
+  kind: ErrorKind;
+  message: string;
+  status?: number | null;
+  code?: string | null;
+  codeReason?: string | null;
+  retryAfter?: number | null;
+  bodyExcerpt?: string | null;
+}
+
+/** Base class of every error the SDK throws (user aborts excepted: those throw `signal.reason`). */
+export class AgenticStarError extends Error {
+  /** The stable snake_case code of what went wrong. */
+  readonly kind: ErrorKind;
+  /** HTTP status, when the error came from an answer. */
+  readonly status: number | null;
+  /** The server's error code (`invalid_client`, `401021`, `insufficient_scope`, ...). */
+  readonly code: string | null;
+  /** The wrapped token API's `code_reason`. */
+  readonly codeReason: string | null;
+  /** Seconds the server asked us to wait (Retry-After), or the back-off still running. */
+  readonly retryAfter: number | null;
+  /** A short, secret-scrubbed excerpt of the body that caused the error. */
+  readonly bodyExcerpt: string | null;
+
+  constructor(fields: ErrorFields) {
+    super(fields.message);
+    this.kind = fields.kind;
+    this.status = fields.status ?? null;
+    this.code = fields.code ?? null;
+    this.codeReason = fields.codeReason ?? null;
+    this.retryAfter = fields.retryAfter ?? null;
+    this.bodyExcerpt = fields.bodyExcerpt ?? null;
+  }
+
+  override get name(): string {
+    return this.constructor.name;
+  }
+}
+
+/** Bad configuration or argument; no request was made. */
+export class ConfigError extends AgenticStarError {}
+/** A non-loopback endpoint was given over plain http. */
+export class InsecureTransportError extends AgenticStarError {}
+/** The token endpoint rejected the client id or secret. */
+export class InvalidClientError extends AgenticStarError {}
+/** The server says the request was malformed (`invalid_request`, `invalid_scope`, 400). */
+export class InvalidRequestError extends AgenticStarError {}
+/** A code or refresh token was rejected (`invalid_grant`). */
+export class InvalidGrantError extends AgenticStarError {}
+/** The user's session is gone: run the authorization code flow again. */
+export class SignInRequiredError extends AgenticStarError {}
+/** The client may not use this grant. */
+export class UnauthorizedClientError extends AgenticStarError {}
+/** The API rejected the bearer token even after one renewal (401). */
+export class AuthenticationError extends AgenticStarError {}
+/** Access refused (403). */
+export class ForbiddenError extends AgenticStarError {}
+/** Keycloak: no concurrent user licence available; back off (`retryAfter`). */
+export class LicensesExhaustedError extends AgenticStarError {}
+/** The token lacks the scope this call needs; nothing was sent. */
+export class InsufficientScopeError extends AgenticStarError {}
+/** 429: slow down (`retryAfter`). */
+export class RateLimitedError extends AgenticStarError {}
+/** 5xx from the server. */
+export class ServerError extends AgenticStarError {}
+/** Any other error status, with the server's `code` / `codeReason`. */
+export class ApiError extends AgenticStarError {}
+/** A connect, request or stream-idle time limit passed. */
+export class TimeoutError extends AgenticStarError {}
+/** Connection refused or reset, DNS or TLS failure. */
+export class NetworkError extends AgenticStarError {}
+/** A 2xx answer that is not what the protocol promises. */
+export class UnexpectedResponseError extends AgenticStarError {}
+/** The authorization server redirected back with `error=` (e.g. `access_denied`). */
+export class AuthorizationDeniedError extends AgenticStarError {}
+/** The callback's `state` is not the one sent. */
+export class StateMismatchError extends AgenticStarError {}
+export class IdTokenSignatureError extends AgenticStarError {}
+export class IdTokenNonceError extends AgenticStarError {}
+export class IdTokenAudienceError extends AgenticStarError {}
+export class IdTokenIssuerError extends AgenticStarError {}
+export class IdTokenExpiredError extends AgenticStarError {}
+export class IdTokenInvalidError extends AgenticStarError {}
+/** The stream ended (or broke) before `data: [DONE]`. */
+export class StreamTruncatedError extends AgenticStarError {}
+/** A stream chunk is not valid JSON of the expected shape. */
+export class StreamDecodeError extends AgenticStarError {}
+/** The server reported an error inside the stream. */
+export class StreamError extends AgenticStarError {}
+/** A stream line or event exceeded the size limit. */
+export class StreamTooLargeError extends AgenticStarError {}
+/** The token store failed. */
+export class StoreError extends AgenticStarError {}
+/** A bug in the SDK (e.g. a caught panic). */
+export class InternalError extends AgenticStarError {}
+
+const CLASSES: Record<ErrorKind, new (f: ErrorFields) => AgenticStarError> = {
+  config: ConfigError,
+  insecure_transport: InsecureTransportError,
+  invalid_client: InvalidClientError,
+  invalid_request: InvalidRequestError,
+  invalid_grant: InvalidGrantError,
+  sign_in_required: SignInRequiredError,
+  unauthorized_client: UnauthorizedClientError,
+  authentication: AuthenticationError,
+  forbidden: ForbiddenError,
+  licenses_exhausted: LicensesExhaustedError,
+  insufficient_scope: InsufficientScopeError,
+  rate_limited: RateLimitedError,
+  server_error: ServerError,
+  api_error: ApiError,
+  timeout: TimeoutError,
+  network: NetworkError,
+  unexpected_response: UnexpectedResponseError,
+  authorization_denied: AuthorizationDeniedError,
+  state_mismatch: StateMismatchError,
+  id_token_signature: IdTokenSignatureError,
+  id_token_nonce: IdTokenNonceError,
+  id_token_audience: IdTokenAudienceError,
+  id_token_issuer: IdTokenIssuerError,
+  id_token_expired: IdTokenExpiredError,
+  id_token_invalid: IdTokenInvalidError,
+  stream_truncated: StreamTruncatedError,
+  stream_decode: StreamDecodeError,
+  stream_error: StreamError,
+  stream_too_large: StreamTooLargeError,
+  store: StoreError,
+  internal: InternalError,
+};
+
+/** The error class for each kind (for tests and exhaustive handling). */
+export const errorClasses: Readonly<Record<ErrorKind, new (f: ErrorFields) => AgenticStarError>> = CLASSES;
+
+/** Turn whatever the native module threw into a typed error. */
+export function fromNative(e: unknown): Error {
+  if (e instanceof AgenticStarError || !(e instanceof Error)) return e as Error;
+  const msg = e.message;
+  if (msg.startsWith('{')) {
+    try {
+      const f = JSON.parse(msg) as ErrorFields;
+      const cls = CLASSES[f.kind];
+      if (cls) return withStack(new cls(f), e);
+    } catch {
+      // not ours: fall through
+    }
+  }
+  // napi's own argument checks (a wrong type slipped past TypeScript) vs. anything else (panics).
+  const code = (e as { code?: unknown }).code;
+  const kind: ErrorKind = typeof code === 'string' && /Arg|Expected/.test(code) ? 'config' : 'internal';
+  return withStack(new CLASSES[kind]({ kind, message: msg }), e);
+}
+
+function withStack(err: AgenticStarError, cause: Error): AgenticStarError {
+  // The native error's stack is where the promise was created: more useful than ours.
+  if (cause.stack) err.stack = `${err.name}: ${err.message}\n${cause.stack.split('\n').slice(1).join('\n')}`;
+  return err;
+}
+
+/** Await a native promise, rethrowing typed errors. */
+export async function call<T>(p: () => Promise<T>): Promise<T> {
+  try {
+    return await p();
+  } catch (e) {
+    throw fromNative(e);
+  }
+}
+
+/** Run a sync native call, rethrowing typed errors. */
+export function callSync<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw fromNative(e);
+  }
+}

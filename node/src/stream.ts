@@ -1,0 +1,108 @@
+import type * as native from '../native/index.js';
+import { callSync, fromNative } from './errors.js';
+import type { ChatChunk, ChatCompletion, StreamOptions, Usage } from './types.js';
+
+/**
+ * A streamed chat reply, read with `for await`. Semantics follow openai-node:
+ * - `break` (or an exception in the loop body) closes the HTTP connection at once;
+ * - aborting the `signal` (or calling `abort()`) closes it too and ends the iteration quietly;
+ * - a stream can be iterated once.
+ *
+ * The native side hands over every chunk that is ready as one batch (one boundary crossing and
+ * one `JSON.parse` per batch); this class yields them one by one.
+ */
+export class ChatStream implements AsyncIterable<ChatChunk> {
+  readonly #native: native.NativeChatStream;
+  readonly #signal: AbortSignal | undefined;
+  readonly #onDelta: StreamOptions['onDelta'];
+  readonly #abortListener = (): void => this.#native.cancel();
+  #iterated = false;
+
+  /** @internal */
+  constructor(n: native.NativeChatStream, options: StreamOptions = {}) {
+    this.#native = n;
+    this.#signal = options.signal;
+    this.#onDelta = options.onDelta;
+    if (this.#signal?.aborted) n.cancel();
+    else this.#signal?.addEventListener('abort', this.#abortListener, { once: true });
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<ChatChunk, void, undefined> {
+    if (this.#iterated) throw new Error('this ChatStream was already iterated; start a new one with client.chat.stream()');
+    this.#iterated = true;
+    const n = this.#native;
+    let finished = false;
+    try {
+      for (;;) {
+        // Fast path first: chunks already received need no trip through the runtime.
+        let batch = n.tryNextBatch();
+        if (batch === null) batch = await n.nextBatch();
+        if (batch === '') {
+          finished = true; // [DONE], or cancelled: either way a quiet end
+          return;
+        }
+        for (const chunk of JSON.parse(batch) as ChatChunk[]) {
+          this.#onDelta?.(chunk.choices[0]?.delta.content ?? '', chunk);
+          yield chunk;
+        }
+      }
+    } catch (e) {
+      finished = true;
+      throw fromNative(e);
+    } finally {
+      // `break`, `return` or a throw in the loop body: nobody will read further, so hang up.
+      if (!finished) n.cancel();
+      this.#signal?.removeEventListener('abort', this.#abortListener);
+    }
+  }
+
+  /**
+   * Read to the end (calling `onDelta` for each chunk) and return the accumulated completion.
+   * Rejects with `signal.reason` if the signal aborted the stream.
+   */
+  async finalCompletion(): Promise<ChatCompletion> {
+    if (!this.#iterated) for await (const _ of this);
+    this.#signal?.throwIfAborted();
+    return this.completion();
+  }
+
+  /** Close the connection now; iteration ends quietly. */
+  abort(): void {
+    this.#native.cancel();
+  }
+
+  /** The text received so far (first choice). */
+  get text(): string {
+    return callSync(() => this.#native.text());
+  }
+
+  /** What was received so far, as one completion. */
+  completion(): ChatCompletion {
+    return JSON.parse(callSync(() => this.#native.completion())) as ChatCompletion;
+  }
+
+  /** Why the reply ended (`stop`, `length`, ...), once known. */
+  get finishReason(): string | null {
+    return this.completion().choices[0]?.finish_reason ?? null;
+  }
+
+  /** Token usage, when the server sent it (`stream_options: { include_usage: true }`). */
+  get usage(): Usage | null {
+    return this.completion().usage;
+  }
+
+  /** A web `ReadableStream` of the chunks (cancelling it closes the connection). */
+  toReadableStream(): ReadableStream<ChatChunk> {
+    const it = this[Symbol.asyncIterator]();
+    return new ReadableStream<ChatChunk>({
+      async pull(controller) {
+        const r = await it.next();
+        if (r.done) controller.close();
+        else controller.enqueue(r.value);
+      },
+      async cancel() {
+        await it.return();
+      },
+    });
+  }
+}

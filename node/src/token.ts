@@ -1,0 +1,60 @@
+import { inspect } from 'node:util';
+
+import * as native from '../native/index.js';
+
+/** An access token and what the SDK knows about it. `console.log` shows no secret. */
+export class Token {
+  readonly accessToken: string;
+  readonly tokenType: string;
+  /** The granted scopes, or null when the server did not say. */
+  readonly scopes: readonly string[] | null;
+  /** Seconds left when this object was made, or null when the server gave no lifetime. */
+  readonly expiresIn: number | null;
+  readonly expiresAt: Date | null;
+  readonly refreshToken: string | null;
+  readonly idToken: string | null;
+  readonly #scope: string | null;
+
+  /** @internal */
+  constructor(t: native.NativeToken) {
+    this.accessToken = t.accessToken;
+    this.tokenType = t.tokenType;
+    this.#scope = t.scope ?? null;
+    this.scopes = t.scope == null ? null : Object.freeze(t.scope.split(/\s+/).filter(Boolean));
+    this.expiresIn = t.expiresIn ?? null;
+    this.expiresAt = t.expiresAt == null ? null : new Date(t.expiresAt * 1000);
+    this.refreshToken = t.refreshToken ?? null;
+    this.idToken = t.idToken ?? null;
+  }
+
+  /** Whether the granted scopes allow `scope`, directly or through an including one (`chat:all` covers `chat:exec`). */
+  allows(scope: string): boolean {
+    return this.#scope !== null && native.scopeAllows(this.#scope, scope);
+  }
+
+  [inspect.custom](): string {
+    return `Token { tokenType: '${this.tokenType}', scopes: ${JSON.stringify(this.scopes)}, expiresAt: ${this.expiresAt?.toISOString() ?? null}, accessToken: '***' }`;
+  }
+}
+
+/** The answer to `client.request()`. Error statuses never get here: they throw typed errors. */
+export class RawResponse {
+  readonly status: number;
+  readonly contentType: string | null;
+  readonly body: Buffer;
+
+  /** @internal */
+  constructor(r: native.NativeRawResponse) {
+    this.status = r.status;
+    this.contentType = r.contentType ?? null;
+    this.body = r.body;
+  }
+
+  text(): string {
+    return this.body.toString('utf8');
+  }
+
+  json<T = unknown>(): T {
+    return JSON.parse(this.text()) as T;
+  }
+}

@@ -1,0 +1,198 @@
+/** Public option and data types. Chat payloads keep the OpenAI wire shape (snake_case), as openai-node does. */
+
+/** Where tokens come from. */
+export type ProviderConfig =
+  /** AGENTIC STAR SaaS (`{authUrl}/federation/auth/v1/...`, OIDC discovery under it). */
+  | { type: 'agenticstar'; authUrl: string }
+  /** AGENTIC STAR Marketplace (`{baseUrl}/api/v1/auth/external-service-token`). */
+  | { type: 'marketplace'; baseUrl: string }
+  /** Eggplant DAI, Keycloak realm `realm` under `{baseUrl}/auth/realms/`. */
+  | { type: 'keycloak'; baseUrl: string; realm: string }
+  /** The wrapped token API (`{apiUrl}/auth/token`). */
+  | { type: 'wrapped'; apiUrl: string }
+  /** Any OIDC server, endpoints found by discovery at `{issuer}/.well-known/openid-configuration`. */
+  | { type: 'oidc'; issuer: string }
+  /** Any OAuth 2.0 server with endpoints given directly. */
+  | { type: 'oauth'; tokenUrl: string; authorizeUrl?: string };
+
+export interface ClientOptions {
+  provider: ProviderConfig;
+  clientId: string;
+  clientSecret: string;
+  /** Scope to request with client credentials (space separated). */
+  scope?: string;
+  clientAuthMethod?: 'client_secret_post' | 'client_secret_basic';
+  /** Base URL of the agent API. Default: the provider's host for Marketplace and wrapped. */
+  apiUrl?: string;
+  /**
+   * `client_credentials` (default, server-to-server) or `authorization_code` (a signed-in user:
+   * without a valid refresh token, calls fail with `SignInRequiredError`).
+   */
+  flow?: 'client_credentials' | 'authorization_code';
+  /** Persist tokens between runs (default: in memory). */
+  tokenStore?: TokenStore;
+  /** Key under which this session's tokens are stored (default: derived from provider, client and flow). */
+  storeKey?: string;
+  /** Told of every new token, after it was saved. Exceptions are reported as process warnings. */
+  onToken?: (token: import('./token').Token) => void;
+  /** Refuse calls the token's scopes do not cover (default: on for AGENTIC STAR SaaS). */
+  enforceScopes?: boolean;
+  /** Renew tokens this long before expiry, in ms (default 300000; never more than half a token's life). */
+  refreshWindow?: number;
+  /** Whole-request time limit for token and non-streaming calls, in ms (default 30000). */
+  timeout?: number;
+  /** TCP + TLS connect time limit, in ms (default 10000). */
+  connectTimeout?: number;
+  /** Longest silence allowed inside a chat stream, in ms (default 120000). */
+  streamIdleTimeout?: number;
+  /** Retries of transient failures (5xx, 429, network) after the first attempt (default 3). */
+  maxRetries?: number;
+  userAgent?: string;
+  /** Proxy URL; otherwise HTTP(S)_PROXY / NO_PROXY apply. */
+  proxy?: string;
+  /** Extra trusted root certificates (PEM). */
+  caCerts?: string | string[];
+  /** Allow plain http to non-loopback hosts (closed test networks only). */
+  allowInsecureHttp?: boolean;
+}
+
+type Awaitable<T> = T | PromiseLike<T>;
+
+/** Persistence for tokens (a database, a secrets manager, a file...). Methods may be sync or async. */
+export interface TokenStore {
+  load(key: string): Awaitable<StoredToken | null | undefined>;
+  save(key: string, token: StoredToken): Awaitable<void>;
+  /** Called by `client.signOut()`. */
+  clear?(key: string): Awaitable<void>;
+}
+
+/** A token as persisted (the same fields as the other SDKs' stores). Times are Unix seconds. */
+export interface StoredToken {
+  accessToken: string;
+  tokenType?: string;
+  scope?: string;
+  expiresAt?: number;
+  lifetimeSecs?: number;
+  refreshToken?: string;
+  refreshExpiresAt?: number;
+  idToken?: string;
+}
+
+export interface AuthorizeOptions {
+  /** Where the browser comes back to (registered with the provider). */
+  redirectUri: string;
+  /** Space-separated scopes; default: the client's registered scopes. Include `openid` for an id_token. */
+  scope?: string;
+  /** Login screen language(s), e.g. `'en'` or `'ja en'`. */
+  uiLocales?: string;
+  /** PKCE S256 (default true). */
+  pkce?: boolean;
+  /** Further query parameters (`prompt`, `login_hint`, ...). */
+  extra?: Record<string, string>;
+}
+
+/**
+ * A started sign-in: send the user to `url`, and keep the whole object (it holds the state,
+ * nonce and PKCE verifier, which are secrets) until the callback arrives.
+ */
+export interface AuthorizationRequest {
+  url: string;
+  redirectUri: string;
+  state: string;
+  nonce: string;
+  codeVerifier?: string;
+  expectsIdToken?: boolean;
+}
+
+/** Claims of a validated id_token. */
+export interface IdClaims {
+  iss: string;
+  sub: string;
+  exp: number;
+  nonce?: string;
+  name?: string;
+  email?: string;
+  [claim: string]: unknown;
+}
+
+export interface SignIn {
+  token: import('./token').Token;
+  /** Present when an id_token was issued (and validated). */
+  idClaims: IdClaims | null;
+}
+
+export interface Message {
+  role: 'system' | 'user' | 'assistant' | 'tool' | (string & {});
+  content: string;
+}
+
+/** An OpenAI-style chat request; fields other than `model` and `messages` are sent as given. */
+export interface ChatRequest {
+  messages: Message[];
+  /** Default: `'AGENTIC STAR'`. */
+  model?: string;
+  stream_options?: { include_usage?: boolean };
+  temperature?: number;
+  [field: string]: unknown;
+}
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+export interface ToolCallDelta {
+  index: number;
+  id?: string;
+  type?: string;
+  function?: { name?: string; arguments?: string };
+}
+
+export interface Delta {
+  role?: string;
+  content?: string;
+  tool_calls?: ToolCallDelta[];
+}
+
+export interface ChatChunkChoice {
+  index: number;
+  delta: Delta;
+  finish_reason: string | null;
+}
+
+/** One `data:` event of the stream. */
+export interface ChatChunk {
+  id: string | null;
+  model: string | null;
+  created: number | null;
+  choices: ChatChunkChoice[];
+  usage: Usage | null;
+}
+
+export interface ChatCompletionChoice {
+  index: number;
+  message: { role: string; content: string | null; tool_calls?: unknown };
+  finish_reason: string | null;
+}
+
+/** A whole reply (`chat.create`, or a stream's accumulation). */
+export interface ChatCompletion {
+  id: string | null;
+  model: string | null;
+  created: number | null;
+  choices: ChatCompletionChoice[];
+  usage: Usage | null;
+}
+
+export interface RequestOptions {
+  /** Aborting rejects with `signal.reason` and closes the connection. */
+  signal?: AbortSignal;
+}
+
+export interface StreamOptions {
+  /** Aborting ends the stream quietly and closes the connection at once. */
+  signal?: AbortSignal;
+  /** Called for each chunk as it is read: the first choice's text (may be '') and the chunk. */
+  onDelta?: (delta: string, chunk: ChatChunk) => void;
+}

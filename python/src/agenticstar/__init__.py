@@ -1,0 +1,65 @@
+"""AGENTIC STAR SDK for Python: tokens for every AGENTIC STAR provider and streaming chat.
+
+A thin layer over the Rust core (``agenticstar._native``)::
+
+    import agenticstar
+
+    client = agenticstar.Client(
+        provider=agenticstar.Provider.agenticstar("https://auth.agenticstar.jp"),
+        client_id="...", client_secret="...", api_url="https://api.agenticstar.jp",
+    )
+    with client.chat.stream(messages=[{"role": "user", "content": "Hello"}]) as stream:
+        for chunk in stream:
+            print(chunk.text, end="", flush=True)
+"""
+
+from ._client import AsyncChat, AsyncClient, Chat, Client
+from ._exceptions import *  # noqa: F403 - the exception classes are part of the public API
+from . import _exceptions
+from ._native import (
+    AuthorizationRequest,
+    ChatChunk,
+    ChatCompletion,
+    ChunkChoice,
+    CompletionChoice,
+    CompletionMessage,
+    Delta,
+    FunctionDelta,
+    Provider,
+    Response,
+    SignIn,
+    Token,
+    ToolCallDelta,
+    Usage,
+    __version__,
+)
+from ._streaming import AsyncChatStream, ChatStream
+from ._types import MessageParam, StoredToken, TokenStore
+
+__all__ = [
+    "Client",
+    "AsyncClient",
+    "Chat",
+    "AsyncChat",
+    "Provider",
+    "Token",
+    "AuthorizationRequest",
+    "SignIn",
+    "Response",
+    "ChatStream",
+    "AsyncChatStream",
+    "ChatChunk",
+    "ChunkChoice",
+    "Delta",
+    "ToolCallDelta",
+    "FunctionDelta",
+    "Usage",
+    "ChatCompletion",
+    "CompletionChoice",
+    "CompletionMessage",
+    "MessageParam",
+    "StoredToken",
+    "TokenStore",
+    "__version__",
+]
+__all__ += _exceptions.__all__

@@ -1,0 +1,317 @@
+"""Exceptions raised by agenticstar: one base class, one subclass per error kind of the core.
+
+Every exception carries ``kind`` (the stable snake_case code shared by every language of the SDK),
+``status``, ``code``, ``code_reason``, ``retry_after`` (seconds) and ``body_excerpt``. Messages and
+excerpts are scrubbed of secrets by the core before they get here.
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any, Dict, Optional, Tuple, Type
+
+__all__ = [
+    "AgenticStarError",
+    "ConfigError",
+    "InsecureTransportError",
+    "InvalidClientError",
+    "InvalidRequestError",
+    "InvalidGrantError",
+    "SignInRequiredError",
+    "UnauthorizedClientError",
+    "AuthenticationError",
+    "ForbiddenError",
+    "LicensesExhaustedError",
+    "InsufficientScopeError",
+    "RateLimitError",
+    "APIError",
+    "ServerError",
+    "APITimeoutError",
+    "NetworkError",
+    "UnexpectedResponseError",
+    "AuthorizationDeniedError",
+    "StateMismatchError",
+    "IdTokenError",
+    "IdTokenSignatureError",
+    "IdTokenNonceError",
+    "IdTokenAudienceError",
+    "IdTokenIssuerError",
+    "IdTokenExpiredError",
+    "StreamError",
+    "StreamTruncatedError",
+    "StreamDecodeError",
+    "StreamTooLargeError",
+    "StoreError",
+    "InternalError",
+]
+
+
+class AgenticStarError(Exception):
+    """Base class of every error the SDK raises.
+
+    Attributes:
+        kind: stable error code (``"invalid_client"``, ``"rate_limited"``, ...), the same in every language.
+        message: human-readable description (never contains secrets).
+        status: HTTP status of the answer that caused the error, if any.
+        code: the server's error code (``"invalid_client"``, ``"401021"``, ``"insufficient_scope"``, ...).
+        code_reason: the wrapped token API's ``code_reason``.
+        retry_after: seconds the server asked to wait (Retry-After), or the back-off still running.
+        body_excerpt: a short, secret-scrubbed excerpt of the body that caused the error.
+    """
+
+    kind: str = "internal"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: Optional[str] = None,
+        status: Optional[int] = None,
+        code: Optional[str] = None,
+        code_reason: Optional[str] = None,
+        retry_after: Optional[float] = None,
+        body_excerpt: Optional[str] = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if kind is not None:
+            self.kind = kind
+        self.status = status
+        self.code = code
+        self.code_reason = code_reason
+        self.retry_after = retry_after
+        self.body_excerpt = body_excerpt
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        fields = [f"kind={self.kind!r}", f"message={self.message!r}"]
+        for name in ("status", "code", "code_reason", "retry_after"):
+            value = getattr(self, name)
+            if value is not None:
+                fields.append(f"{name}={value!r}")
+        return f"{type(self).__name__}({', '.join(fields)})"
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        # Keyword-only attributes would be lost by the default pickling of exceptions.
+        return (_rebuild, (type(self), self.message, self._fields()))
+
+    def _fields(self) -> Dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "status": self.status,
+            "code": self.code,
+            "code_reason": self.code_reason,
+            "retry_after": self.retry_after,
+            "body_excerpt": self.body_excerpt,
+        }
+
+
+def _rebuild(cls: Type[AgenticStarError], message: str, fields: Dict[str, Any]) -> AgenticStarError:
+    return cls(message, **fields)
+
+
+class ConfigError(AgenticStarError, ValueError):
+    """Bad configuration or argument; no request was made."""
+
+    kind = "config"
+
+
+class InsecureTransportError(ConfigError):
+    """A non-loopback endpoint was given over plain http."""
+
+    kind = "insecure_transport"
+
+
+class InvalidClientError(AgenticStarError):
+    """The server rejected the client id or secret (``invalid_client``)."""
+
+    kind = "invalid_client"
+
+
+class InvalidRequestError(AgenticStarError):
+    """The server says the request was malformed or incomplete (``invalid_request``, 400)."""
+
+    kind = "invalid_request"
+
+
+class InvalidGrantError(AgenticStarError):
+    """A code or refresh token was rejected (``invalid_grant``)."""
+
+    kind = "invalid_grant"
+
+
+class SignInRequiredError(AgenticStarError):
+    """The session ended (no or a dead refresh token): the user has to sign in again."""
+
+    kind = "sign_in_required"
+
+
+class UnauthorizedClientError(AgenticStarError):
+    """The client may not use this grant (``unauthorized_client``, ``unsupported_grant_type``)."""
+
+    kind = "unauthorized_client"
+
+
+class AuthenticationError(AgenticStarError):
+    """The API rejected the bearer token even after one renewal (401)."""
+
+    kind = "authentication"
+
+
+class ForbiddenError(AgenticStarError):
+    """Access refused (403)."""
+
+    kind = "forbidden"
+
+
+class LicensesExhaustedError(ForbiddenError):
+    """Keycloak: no concurrent user licence is available. Back off (see ``retry_after``)."""
+
+    kind = "licenses_exhausted"
+
+
+class InsufficientScopeError(ForbiddenError):
+    """The token lacks the scope the call needs."""
+
+    kind = "insufficient_scope"
+
+
+class RateLimitError(AgenticStarError):
+    """429: slow down; ``retry_after`` says for how long when the server said."""
+
+    kind = "rate_limited"
+
+
+class APIError(AgenticStarError):
+    """Any other error status from an API, with its ``status``, ``code`` and ``code_reason``."""
+
+    kind = "api_error"
+
+
+class ServerError(APIError):
+    """5xx from the server."""
+
+    kind = "server_error"
+
+
+class NetworkError(AgenticStarError):
+    """Connection refused or reset, DNS or TLS failure."""
+
+    kind = "network"
+
+
+class APITimeoutError(NetworkError, builtins.TimeoutError):
+    """A time limit passed (connect, request, or silence in a stream)."""
+
+    kind = "timeout"
+
+
+class UnexpectedResponseError(AgenticStarError):
+    """A successful answer that is not what the protocol promises."""
+
+    kind = "unexpected_response"
+
+
+class AuthorizationDeniedError(AgenticStarError):
+    """The authorization server redirected back with ``error=`` (``code`` holds it, e.g. ``access_denied``)."""
+
+    kind = "authorization_denied"
+
+
+class StateMismatchError(AgenticStarError):
+    """The callback's ``state`` does not match the request: possibly forged, never exchanged."""
+
+    kind = "state_mismatch"
+
+
+class IdTokenError(AgenticStarError):
+    """The id_token is missing or malformed (base class of the other id_token errors)."""
+
+    kind = "id_token_invalid"
+
+
+class IdTokenSignatureError(IdTokenError):
+    kind = "id_token_signature"
+
+
+class IdTokenNonceError(IdTokenError):
+    kind = "id_token_nonce"
+
+
+class IdTokenAudienceError(IdTokenError):
+    kind = "id_token_audience"
+
+
+class IdTokenIssuerError(IdTokenError):
+    kind = "id_token_issuer"
+
+
+class IdTokenExpiredError(IdTokenError):
+    kind = "id_token_expired"
+
+
+class StreamError(AgenticStarError):
+    """The server reported an error inside the stream (base class of the other stream errors)."""
+
+    kind = "stream_error"
+
+
+class StreamTruncatedError(StreamError):
+    """The stream ended, or the connection broke, before ``data: [DONE]``."""
+
+    kind = "stream_truncated"
+
+
+class StreamDecodeError(StreamError):
+    """A stream chunk is not valid JSON of the expected shape."""
+
+    kind = "stream_decode"
+
+
+class StreamTooLargeError(StreamError):
+    """A stream line or event exceeded the size limit."""
+
+    kind = "stream_too_large"
+
+
+class StoreError(AgenticStarError):
+    """The token store failed to load or save."""
+
+    kind = "store"
+
+
+class InternalError(AgenticStarError):
+    """A bug in the SDK (for example a Rust panic caught at the boundary)."""
+
+    kind = "internal"
+
+
+_CLASS_BY_KIND: Dict[str, Type[AgenticStarError]] = {
+    cls.kind: cls
+    for cls in globals().copy().values()
+    if isinstance(cls, type) and issubclass(cls, AgenticStarError) and cls is not AgenticStarError
+}
+
+
+def _from_native(
+    kind: str,
+    message: str,
+    status: Optional[int],
+    code: Optional[str],
+    code_reason: Optional[str],
+    retry_after: Optional[float],
+    body_excerpt: Optional[str],
+) -> AgenticStarError:
+    """Called by the extension to turn a core error into the matching exception."""
+    cls = _CLASS_BY_KIND.get(kind, AgenticStarError)
+    return cls(
+        message,
+        kind=kind,
+        status=status,
+        code=code,
+        code_reason=code_reason,
+        retry_after=retry_after,
+        body_excerpt=body_excerpt,
+    )

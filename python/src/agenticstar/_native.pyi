@@ -1,0 +1,302 @@
+"""Type stubs of the compiled extension ``agenticstar._native`` (Rust, pyo3)."""
+
+from typing import Any, Dict, List, Optional, Sequence, Tuple, final
+
+__version__: str
+
+@final
+class Provider:
+    """A token service: where tokens come from and which dialect it speaks."""
+
+    @staticmethod
+    def agenticstar(auth_url: str) -> Provider:
+        """AGENTIC STAR SaaS: ``{auth_url}/federation/auth/v1/{token,authorize}`` with OIDC discovery."""
+    @staticmethod
+    def marketplace(base_url: str) -> Provider:
+        """AGENTIC STAR Marketplace: JSON ``POST {base_url}/api/v1/auth/external-service-token``."""
+    @staticmethod
+    def keycloak(base_url: str, realm: str) -> Provider:
+        """Eggplant DAI (Keycloak): ``{base_url}/auth/realms/{realm}/protocol/openid-connect/token``."""
+    @staticmethod
+    def wrapped(api_url: str) -> Provider:
+        """The wrapped token API: ``POST {api_url}/auth/token`` (answers under ``{"data": ...}``)."""
+    @staticmethod
+    def oidc(issuer: str) -> Provider:
+        """Any OIDC server; endpoints found at ``{issuer}/.well-known/openid-configuration``."""
+    @staticmethod
+    def oauth(token_url: str, authorize_url: Optional[str] = None) -> Provider:
+        """Any OAuth 2.0 server with its endpoints given directly."""
+    @staticmethod
+    def from_name(name: str, url: str, realm: Optional[str] = None) -> Provider:
+        """By name: ``agenticstar``/``saas``, ``marketplace``, ``keycloak``, ``wrapped``, ``oidc``, ``oauth``."""
+    @property
+    def dialect(self) -> str:
+        """``"oauth"``, ``"marketplace"`` or ``"wrapped"``."""
+
+@final
+class Token:
+    """An access token and what is known about it. ``repr()`` never shows the secrets."""
+
+    @property
+    def access_token(self) -> str:
+        """The bearer token (a secret: keep it out of logs)."""
+    @property
+    def token_type(self) -> str: ...
+    @property
+    def scopes(self) -> Optional[List[str]]:
+        """The granted scopes, or None when the server did not say."""
+    @property
+    def expires_in(self) -> Optional[float]:
+        """Seconds left before expiry (0.0 once expired); None if the server gave no lifetime."""
+    @property
+    def expires_at(self) -> Optional[int]:
+        """Expiry as Unix seconds."""
+    @property
+    def is_expired(self) -> bool: ...
+    @property
+    def refresh_token(self) -> Optional[str]:
+        """The refresh token of a user session (a secret)."""
+    @property
+    def id_token(self) -> Optional[str]:
+        """The raw id_token (a secret)."""
+    def has_scope(self, scope: str) -> bool:
+        """Whether the token allows ``scope``, directly or through an including scope (``chat:all`` covers ``chat:exec``)."""
+
+@final
+class AuthorizationRequest:
+    """A started sign-in: send the user to ``url``; keep this object (or ``to_json()``) until the callback."""
+
+    @property
+    def url(self) -> str:
+        """The authorize URL to open in the browser."""
+    @property
+    def redirect_uri(self) -> str: ...
+    @property
+    def state(self) -> str:
+        """The CSRF ``state`` (checked against the callback in constant time)."""
+    @property
+    def nonce(self) -> str:
+        """The ``nonce`` the id_token must carry."""
+    @property
+    def code_verifier(self) -> Optional[str]:
+        """The PKCE verifier (None when PKCE was turned off)."""
+    def to_json(self) -> str:
+        """Serialize, secrets included, to keep it across the browser round trip (e.g. in a server-side session)."""
+    @staticmethod
+    def from_json(data: str) -> AuthorizationRequest:
+        """The inverse of :meth:`to_json`."""
+    def parse_callback(self, callback_url: str) -> str:
+        """Check the redirect URL (``state``, ``error``) and return the authorization code."""
+
+@final
+class SignIn:
+    """The outcome of a completed sign-in."""
+
+    @property
+    def token(self) -> Token: ...
+    @property
+    def id_claims(self) -> Optional[Dict[str, Any]]:
+        """The validated id_token's claims (``sub``, ``name``, ``email``, ...), when one was issued."""
+
+@final
+class Response:
+    """The answer to ``client.request()`` (error statuses are raised as exceptions instead)."""
+
+    @property
+    def status(self) -> int: ...
+    @property
+    def content_type(self) -> Optional[str]: ...
+    @property
+    def content(self) -> bytes: ...
+    @property
+    def text(self) -> str: ...
+    def json(self) -> Any:
+        """The body parsed as JSON (raises UnexpectedResponseError when it is not JSON)."""
+
+@final
+class Usage:
+    """Token counts of a reply."""
+
+    @property
+    def prompt_tokens(self) -> int: ...
+    @property
+    def completion_tokens(self) -> int: ...
+    @property
+    def total_tokens(self) -> int: ...
+    def to_dict(self) -> Dict[str, Any]: ...
+
+@final
+class FunctionDelta:
+    @property
+    def name(self) -> Optional[str]: ...
+    @property
+    def arguments(self) -> Optional[str]: ...
+
+@final
+class ToolCallDelta:
+    @property
+    def index(self) -> int: ...
+    @property
+    def id(self) -> Optional[str]: ...
+    @property
+    def type(self) -> Optional[str]: ...
+    @property
+    def function(self) -> Optional[FunctionDelta]: ...
+
+@final
+class Delta:
+    """What one chunk adds to a choice."""
+
+    @property
+    def role(self) -> Optional[str]: ...
+    @property
+    def content(self) -> Optional[str]: ...
+    @property
+    def tool_calls(self) -> Optional[List[ToolCallDelta]]: ...
+
+@final
+class ChunkChoice:
+    @property
+    def index(self) -> int: ...
+    @property
+    def delta(self) -> Delta: ...
+    @property
+    def finish_reason(self) -> Optional[str]: ...
+
+@final
+class ChatChunk:
+    """One streamed piece of a reply."""
+
+    @property
+    def text(self) -> str:
+        """The first choice's new text (``""`` when none)."""
+    @property
+    def delta(self) -> Delta:
+        """The first choice's delta (empty when the chunk has no choices, e.g. the usage chunk)."""
+    @property
+    def choices(self) -> List[ChunkChoice]: ...
+    @property
+    def finish_reason(self) -> Optional[str]:
+        """Set on the chunk that ends a choice (``"stop"``, ``"length"``, ...)."""
+    @property
+    def usage(self) -> Optional[Usage]:
+        """Token counts, on the final chunk when ``stream_options={"include_usage": True}``."""
+    @property
+    def id(self) -> Optional[str]: ...
+    @property
+    def model(self) -> Optional[str]: ...
+    @property
+    def created(self) -> Optional[int]: ...
+    def to_dict(self) -> Dict[str, Any]:
+        """The chunk as JSON-like dicts and lists."""
+
+@final
+class CompletionMessage:
+    @property
+    def role(self) -> str: ...
+    @property
+    def content(self) -> Optional[str]: ...
+    @property
+    def tool_calls(self) -> Optional[Any]: ...
+
+@final
+class CompletionChoice:
+    @property
+    def index(self) -> int: ...
+    @property
+    def message(self) -> CompletionMessage: ...
+    @property
+    def finish_reason(self) -> Optional[str]: ...
+
+@final
+class ChatCompletion:
+    """A whole reply: from ``chat.create()``, or accumulated by a stream."""
+
+    @property
+    def text(self) -> str:
+        """The first choice's text."""
+    @property
+    def finish_reason(self) -> Optional[str]: ...
+    @property
+    def choices(self) -> List[CompletionChoice]: ...
+    @property
+    def usage(self) -> Optional[Usage]: ...
+    @property
+    def id(self) -> Optional[str]: ...
+    @property
+    def model(self) -> Optional[str]: ...
+    @property
+    def created(self) -> Optional[int]: ...
+    def to_dict(self) -> Dict[str, Any]: ...
+
+@final
+class NativeChatStream:
+    """Internal: the core stream, read one batch (list of chunks) at a time; ``[]`` means the end."""
+
+    def next_batch(self, asynchronous: bool) -> Any: ...
+    def try_next_batch(self) -> Optional[List[ChatChunk]]: ...
+    def cancel(self) -> None: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def finish_reason(self) -> Optional[str]: ...
+    @property
+    def usage(self) -> Optional[Usage]: ...
+    @property
+    def is_finished(self) -> bool: ...
+    def completion(self) -> ChatCompletion: ...
+
+@final
+class NativeClient:
+    """Internal: use ``agenticstar.Client`` or ``agenticstar.AsyncClient``. Each I/O method takes
+    ``asynchronous``: True returns an awaitable, False blocks with the GIL released."""
+
+    def __init__(
+        self,
+        provider: Provider,
+        client_id: str,
+        client_secret: str,
+        *,
+        api_url: Optional[str] = None,
+        scope: Optional[str] = None,
+        auth_method: Optional[str] = None,
+        flow: Optional[str] = None,
+        token_store: Any = None,
+        token_file: Optional[str] = None,
+        store_key: Optional[str] = None,
+        on_token: Any = None,
+        timeout: Optional[float] = None,
+        connect_timeout: Optional[float] = None,
+        stream_idle_timeout: Optional[float] = None,
+        stream_timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        refresh_window: Optional[float] = None,
+        enforce_scopes: Optional[bool] = None,
+        allow_insecure_http: bool = False,
+        proxy: Optional[str] = None,
+        user_agent: Optional[str] = None,
+        ca_certs_pem: Optional[Sequence[bytes]] = None,
+    ) -> None: ...
+    @property
+    def store_key(self) -> str: ...
+    @property
+    def current_token(self) -> Optional[Token]: ...
+    def get_token(self, asynchronous: bool) -> Any: ...
+    def force_refresh(self, asynchronous: bool) -> Any: ...
+    def sign_out(self, asynchronous: bool) -> Any: ...
+    def authorize_url(
+        self,
+        asynchronous: bool,
+        redirect_uri: str,
+        scope: Optional[str] = None,
+        ui_locales: Optional[str] = None,
+        pkce: bool = True,
+        extra: Optional[List[Tuple[str, str]]] = None,
+    ) -> Any: ...
+    def complete_authorization(self, asynchronous: bool, request: AuthorizationRequest, callback_url: str) -> Any: ...
+    def exchange_code(self, asynchronous: bool, request: AuthorizationRequest, code: str) -> Any: ...
+    def request(self, asynchronous: bool, method: str, path: str, json: Any = None) -> Any: ...
+    def chat(self, asynchronous: bool, messages: Any, model: Optional[str] = None, extra: Optional[Dict[str, Any]] = None) -> Any: ...
+    def chat_stream(self, messages: Any, model: Optional[str] = None, extra: Optional[Dict[str, Any]] = None) -> NativeChatStream: ...
+
+def _panic_for_tests(asynchronous: bool) -> Any: ...
