@@ -1,6 +1,6 @@
 /**
  * Typed errors. The native module rejects with `{kind, message, status, ...}` as JSON in the
- * error message (napi errors carry only a string); {@link fromNative} rebuilds the class here.
+ * error message (napi errors carry only a string); `call.ts` rebuilds the class from it.
  * Messages come from the core, which scrubs secrets before it makes them.
  */
 
@@ -38,7 +38,8 @@ export type ErrorKind =
   | 'store'
   | 'internal';
 
-interface ErrorFields {
+/** @internal */
+export interface ErrorFields {
   kind: ErrorKind;
   message: string;
   status?: number | null;
@@ -171,46 +172,3 @@ const CLASSES: Record<ErrorKind, new (f: ErrorFields) => AgenticStarError> = {
 
 /** The error class for each kind (for tests and exhaustive handling). */
 export const errorClasses: Readonly<Record<ErrorKind, new (f: ErrorFields) => AgenticStarError>> = CLASSES;
-
-/** Turn whatever the native module threw into a typed error. */
-export function fromNative(e: unknown): Error {
-  if (e instanceof AgenticStarError || !(e instanceof Error)) return e as Error;
-  const msg = e.message;
-  if (msg.startsWith('{')) {
-    try {
-      const f = JSON.parse(msg) as ErrorFields;
-      const cls = CLASSES[f.kind];
-      if (cls) return withStack(new cls(f), e);
-    } catch {
-      // not ours: fall through
-    }
-  }
-  // napi's own argument checks (a wrong type slipped past TypeScript) vs. anything else (panics).
-  const code = (e as { code?: unknown }).code;
-  const kind: ErrorKind = typeof code === 'string' && /Arg|Expected/.test(code) ? 'config' : 'internal';
-  return withStack(new CLASSES[kind]({ kind, message: msg }), e);
-}
-
-function withStack(err: AgenticStarError, cause: Error): AgenticStarError {
-  // The native error's stack is where the promise was created: more useful than ours.
-  if (cause.stack) err.stack = `${err.name}: ${err.message}\n${cause.stack.split('\n').slice(1).join('\n')}`;
-  return err;
-}
-
-/** Await a native promise, rethrowing typed errors. */
-export async function call<T>(p: () => Promise<T>): Promise<T> {
-  try {
-    return await p();
-  } catch (e) {
-    throw fromNative(e);
-  }
-}
-
-/** Run a sync native call, rethrowing typed errors. */
-export function callSync<T>(f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    throw fromNative(e);
-  }
-}

@@ -1,5 +1,5 @@
 import type * as native from '../native/index.js';
-import { callSync, fromNative } from './errors.js';
+import { callSync, fromNative } from './call.js';
 import type { ChatChunk, ChatCompletion, StreamOptions, Usage } from './types.js';
 
 /**

@@ -1,0 +1,177 @@
+import { emitWarning } from 'node:process';
+
+import * as native from '../native/index.js';
+import { call, callSync } from './call.js';
+import { ChatStream } from './stream.js';
+import { RawResponse, Token } from './token.js';
+import type {
+  AuthorizationRequest,
+  AuthorizeOptions,
+  ChatCompletion,
+  ChatRequest,
+  ClientOptions,
+  IdClaims,
+  ProviderConfig,
+  RequestOptions,
+  SignIn,
+  StoredToken,
+  StreamOptions,
+  TokenStore,
+} from './types.js';
+
+function providerFields(p: ProviderConfig): Pick<native.NativeOptions, 'provider' | 'url' | 'realm' | 'authorizeUrl'> {
+  switch (p?.type) {
+    case 'agenticstar':
+      return { provider: p.type, url: p.authUrl };
+    case 'marketplace':
+      return { provider: p.type, url: p.baseUrl };
+    case 'keycloak':
+      return { provider: p.type, url: p.baseUrl, realm: p.realm };
+    case 'wrapped':
+      return { provider: p.type, url: p.apiUrl };
+    case 'oidc':
+      return { provider: p.type, url: p.issuer };
+    case 'oauth':
+      return { provider: p.type, url: p.tokenUrl, authorizeUrl: p.authorizeUrl };
+    default:
+      // Let the core report it as a ConfigError like every other bad option.
+      return { provider: String((p as { type?: unknown } | undefined)?.type), url: '' };
+  }
+}
+
+/** Adapts the user's store (sync or async methods) to the one callback the native side calls. */
+function storeCallback(store: TokenStore): (c: native.StoreCall) => Promise<native.NativeStoredToken | null> {
+  return async (c) => {
+    switch (c.op) {
+      case 'load':
+        return (await store.load(c.key)) ?? null;
+      case 'save':
+        await store.save(c.key, c.token as StoredToken);
+        return null;
+      default:
+        await store.clear?.(c.key);
+        return null;
+    }
+  };
+}
+
+function withCancel<T>(signal: AbortSignal | undefined, run: (c: native.NativeCancel | undefined) => Promise<T>): Promise<T> {
+  if (!signal) return call(() => run(undefined));
+  signal.throwIfAborted();
+  const cancel = new native.NativeCancel();
+  const onAbort = (): void => cancel.cancel();
+  signal.addEventListener('abort', onAbort, { once: true });
+  return call(() => run(cancel))
+    .catch((e: unknown) => {
+      // The native call settled early because of the abort: report it the platform's way.
+      throw signal.aborted ? signal.reason : e;
+    })
+    .finally(() => signal.removeEventListener('abort', onAbort));
+}
+
+const signIn = (s: native.NativeSignIn): SignIn => ({ token: new Token(s.token), idClaims: (s.idClaims as IdClaims | undefined) ?? null });
+
+/** The Chat API: `client.chat.stream()` and `client.chat.create()`. */
+export class Chat {
+  readonly #native: native.NativeClient;
+
+  /** @internal */
+  constructor(n: native.NativeClient) {
+    this.#native = n;
+  }
+
+  /** Stream a reply. Errors (token, HTTP, stream) are thrown by the iteration. */
+  stream(request: ChatRequest, options: StreamOptions = {}): ChatStream {
+    const body = JSON.stringify(request);
+    return new ChatStream(callSync(() => this.#native.chatStream(body)), options);
+  }
+
+  /** A whole reply in one answer (`stream: false`). */
+  async create(request: ChatRequest, options: RequestOptions = {}): Promise<ChatCompletion> {
+    const body = JSON.stringify(request);
+    return JSON.parse(await withCancel(options.signal, (c) => this.#native.chatCreate(body, c))) as ChatCompletion;
+  }
+}
+
+/**
+ * The SDK's entry point: tokens (cached, renewed once for all concurrent callers), the
+ * authorization code flow, chat and raw API calls over one connection pool.
+ */
+export class Client {
+  readonly chat: Chat;
+  readonly #native: native.NativeClient;
+
+  constructor(options: ClientOptions) {
+    const { provider, tokenStore, onToken, caCerts } = options;
+    const opts: native.NativeOptions = {
+      ...providerFields(provider),
+      clientId: options.clientId,
+      clientSecret: options.clientSecret,
+      clientAuthMethod: options.clientAuthMethod,
+      scope: options.scope,
+      apiUrl: options.apiUrl,
+      flow: options.flow,
+      storeKey: options.storeKey,
+      enforceScopes: options.enforceScopes,
+      refreshWindowMs: options.refreshWindow,
+      timeoutMs: options.timeout,
+      connectTimeoutMs: options.connectTimeout,
+      streamIdleTimeoutMs: options.streamIdleTimeout,
+      maxRetries: options.maxRetries,
+      userAgent: options.userAgent,
+      proxy: options.proxy,
+      caCerts: caCerts === undefined ? undefined : ([] as string[]).concat(caCerts),
+      allowInsecureHttp: options.allowInsecureHttp,
+    };
+    const listener =
+      onToken &&
+      ((t: native.NativeToken): void => {
+        // A throw here would be a fatal exception on the native side: report it instead.
+        try {
+          onToken(new Token(t));
+        } catch (e) {
+          emitWarning(`agenticstar: onToken callback threw: ${String(e)}`);
+        }
+      });
+    this.#native = callSync(() => new native.NativeClient(opts, tokenStore && storeCallback(tokenStore), listener));
+    this.chat = new Chat(this.#native);
+  }
+
+  /** A valid access token: the cached one while fresh, else renewed (once for all concurrent callers). */
+  getToken(options: { forceRefresh?: boolean } = {}): Promise<Token> {
+    return call(() => this.#native.getToken(options.forceRefresh)).then((t) => new Token(t));
+  }
+
+  /** Forget the session here and in the token store. */
+  signOut(): Promise<void> {
+    return call(() => this.#native.signOut()).then(() => undefined);
+  }
+
+  /** Start the authorization code flow: the URL to send the user to, plus the state/nonce/PKCE verifier to keep. */
+  authorizeUrl(options: AuthorizeOptions): Promise<AuthorizationRequest> {
+    return call(() => this.#native.authorizeUrl(options));
+  }
+
+  /**
+   * Finish the flow from the URL the browser came back to (or its `?query`): checks `state`,
+   * surfaces `error=`, exchanges the code with the PKCE verifier, validates the id_token and
+   * keeps the tokens for this client.
+   */
+  completeAuthorization(request: AuthorizationRequest, callbackUrl: string): Promise<SignIn> {
+    return call(() => this.#native.completeAuthorization(request, callbackUrl)).then(signIn);
+  }
+
+  /** Exchange a code obtained by other means (its `state` must already have been checked). */
+  exchangeCode(request: AuthorizationRequest, code: string): Promise<SignIn> {
+    return call(() => this.#native.exchangeCode(request, code)).then(signIn);
+  }
+
+  /**
+   * An authenticated call to any endpoint of the API, with the same token renewal and 401
+   * handling as chat. `body` is sent as JSON. Error statuses throw typed errors.
+   */
+  async request(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<RawResponse> {
+    const json = body === undefined ? undefined : JSON.stringify(body);
+    return new RawResponse(await withCancel(options.signal, (c) => this.#native.request(method, path, json, c)));
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * agenticstar: OAuth 2.0 / OIDC tokens for every AGENTIC STAR provider and streamed chat, on the
+ * SDK's Rust core.
+ *
+ * ```ts
+ * import { Client } from 'agenticstar';
+ * const client = new Client({ provider: { type: 'agenticstar', authUrl }, clientId, clientSecret, apiUrl });
+ * for await (const chunk of client.chat.stream({ messages: [{ role: 'user', content: 'Hi' }] })) {
+ *   process.stdout.write(chunk.choices[0]?.delta.content ?? '');
+ * }
+ * ```
+ */
+export { Chat, Client } from './client.js';
+export { ChatStream } from './stream.js';
+export { RawResponse, Token } from './token.js';
+export * from './errors.js';
+export type * from './types.js';
