@@ -21,6 +21,7 @@
 
 pub mod authcode;
 pub mod chat;
+pub mod fuzzing;
 mod client;
 mod error;
 mod http;

@@ -143,7 +143,7 @@ const ALLOWED: &[Algorithm] = &[
     Algorithm::ES384,
 ];
 
-pub(crate) struct IdTokenCheck<'a> {
+pub struct IdTokenCheck<'a> {
     pub issuer: &'a str,
     pub client_id: &'a str,
     pub nonce: Option<&'a str>,
@@ -159,13 +159,19 @@ pub(crate) async fn validate_id_token(
     id_token: &str,
     check: &IdTokenCheck<'_>,
 ) -> Result<IdClaims> {
+    let header = jsonwebtoken::decode_header(id_token).map_err(|e| Error::new(ErrorKind::IdTokenInvalid, format!("id_token is malformed: {e}")))?;
+    let jwk = jwks.key(http, cfg, jwks_uri, header.kid.as_deref(), header.alg).await?;
+    verify_id_token(&jwk, id_token, check)
+}
+
+/// The offline part of id_token validation, given the key the token names. Pure: fuzzed.
+pub fn verify_id_token(jwk: &Jwk, id_token: &str, check: &IdTokenCheck<'_>) -> Result<IdClaims> {
     let invalid = |m: String| Error::new(ErrorKind::IdTokenInvalid, m);
     let header = jsonwebtoken::decode_header(id_token).map_err(|e| invalid(format!("id_token is malformed: {e}")))?;
     if !ALLOWED.contains(&header.alg) {
         return Err(Error::new(ErrorKind::IdTokenSignature, format!("id_token algorithm {:?} is not accepted", header.alg)));
     }
-    let jwk = jwks.key(http, cfg, jwks_uri, header.kid.as_deref(), header.alg).await?;
-    let key = DecodingKey::from_jwk(&jwk).map_err(|e| invalid(format!("JWKS key unusable: {e}")))?;
+    let key = DecodingKey::from_jwk(jwk).map_err(|e| invalid(format!("JWKS key unusable: {e}")))?;
     let mut v = Validation::new(header.alg);
     v.set_issuer(&[check.issuer]);
     v.set_audience(&[check.client_id]);

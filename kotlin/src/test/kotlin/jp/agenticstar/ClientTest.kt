@@ -1,6 +1,7 @@
 package jp.agenticstar
 
 import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.cancelAndJoin
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.flow.take
@@ -36,7 +37,7 @@ class ClientTest {
     @BeforeEach fun reset() { emu.reset() }
 
     /** Deadlines only keep a broken build from hanging the suite; nothing asserts on time. */
-    private fun test(body: suspend () -> Unit) = runBlocking { withTimeout(60_000) { body() } }
+    private fun test(body: suspend CoroutineScope.() -> Unit) = runBlocking { withTimeout(60_000) { body() } }
 
     private fun saas(id: String = "saas-cc-client", secret: String = "saas-cc-secret", options: ClientOptions = ClientOptions(), store: TokenStore? = null) =
         Client(Provider.agenticstar(emu.url), Credentials(id, secret), options.copy(apiUrl = emu.url), store)
