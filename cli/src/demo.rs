@@ -5,7 +5,7 @@ use std::time::Duration;
 use agenticstar::authcode::AuthorizeOptions;
 use agenticstar::chat::ChatRequest;
 use agenticstar::{Client, Credentials, Error, ErrorKind, Flow, Provider, Result};
-use agenticstar_emulator::{clients as c, Emulator, EmulatorConfig};
+use agenticstar_emulator::{Emulator, EmulatorConfig, clients as c};
 
 fn step(s: &str) {
     println!("\n== {s}");
@@ -23,7 +23,8 @@ async fn admin(emu: &Emulator, path: &str, body: serde_json::Value) -> Result<()
 }
 
 pub async fn run() -> Result<()> {
-    let emu = Emulator::start(EmulatorConfig::default()).await.map_err(|e| Error::new(ErrorKind::Network, e.to_string()))?;
+    let emu =
+        Emulator::start(EmulatorConfig::default()).await.map_err(|e| Error::new(ErrorKind::Network, e.to_string()))?;
     let url = emu.url().to_owned();
     println!("emulator listening on {url}");
 
@@ -34,9 +35,18 @@ pub async fn run() -> Result<()> {
         .api_url(&url)?
         .build()?;
     let t = client.get_token().await?;
-    println!("token: {:?} scopes=[{}] expires in {:?}", t.access_token(), t.scopes().map(|s| s.to_string()).unwrap_or_default(), t.expires_in().unwrap_or_default());
+    println!(
+        "token: {:?} scopes=[{}] expires in {:?}",
+        t.access_token(),
+        t.scopes().map(|s| s.to_string()).unwrap_or_default(),
+        t.expires_in().unwrap_or_default()
+    );
     let again = client.get_token().await?;
-    println!("second get_token() served from cache: {} (token requests so far: {})", again.access_token() == t.access_token(), emu.counter("saas.token"));
+    println!(
+        "second get_token() served from cache: {} (token requests so far: {})",
+        again.access_token() == t.access_token(),
+        emu.counter("saas.token")
+    );
 
     step("2. Streamed reply");
     admin(&emu, "/admin/config", serde_json::json!({"chunk_delay_ms": 40})).await?;
@@ -60,7 +70,11 @@ pub async fn run() -> Result<()> {
     tokio::time::sleep(Duration::from_millis(2200)).await;
     let before = emu.counter("saas.token");
     let renewed = short.get_token().await?;
-    println!("after 2.2 s: renewed={} (token requests +{})", renewed.access_token() != first.access_token(), emu.counter("saas.token") - before);
+    println!(
+        "after 2.2 s: renewed={} (token requests +{})",
+        renewed.access_token() != first.access_token(),
+        emu.counter("saas.token") - before
+    );
     let reply = short.chat_stream(ChatRequest::user("still there?")).collect().await?;
     println!("chat with the renewed token: {:?}", reply.text());
 
@@ -72,37 +86,76 @@ pub async fn run() -> Result<()> {
         .api_url(&url)?
         .flow(Flow::AuthorizationCode)
         .build()?;
-    let req = app.authorize_url(&AuthorizeOptions::new("http://127.0.0.1:8765/callback").scope("openid chat:exec mcp:all").ui_locales("en")).await?;
+    let req = app
+        .authorize_url(
+            &AuthorizeOptions::new("http://127.0.0.1:8765/callback").scope("openid chat:exec mcp:all").ui_locales("en"),
+        )
+        .await?;
     println!("authorize URL: {}…", &req.url[..req.url.find('?').unwrap_or(req.url.len())]);
     // The emulator approves its test user at once; a browser would follow this redirect.
-    let resp = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().map_err(|e| Error::new(ErrorKind::Config, e.to_string()))?
-        .get(&req.url).send().await.map_err(|e| Error::new(ErrorKind::Network, e.to_string()))?;
+    let resp = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| Error::new(ErrorKind::Config, e.to_string()))?
+        .get(&req.url)
+        .send()
+        .await
+        .map_err(|e| Error::new(ErrorKind::Network, e.to_string()))?;
     let callback = resp.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     let signed = app.complete_authorization(&req, &callback).await?;
     let claims = signed.id_claims.as_ref();
-    println!("signed in as {} <{}>; refresh token kept: {}", claims.and_then(|c| c.name.clone()).unwrap_or_default(), claims.and_then(|c| c.email.clone()).unwrap_or_default(), signed.token.refresh_token().is_some());
+    println!(
+        "signed in as {} <{}>; refresh token kept: {}",
+        claims.and_then(|c| c.name.clone()).unwrap_or_default(),
+        claims.and_then(|c| c.email.clone()).unwrap_or_default(),
+        signed.token.refresh_token().is_some()
+    );
     let rotated = app.tokens().force_refresh().await?;
-    println!("refreshed: new access token={}, refresh token rotated={}", rotated.access_token() != signed.token.access_token(), rotated.refresh_token() != signed.token.refresh_token());
+    println!(
+        "refreshed: new access token={}, refresh token rotated={}",
+        rotated.access_token() != signed.token.access_token(),
+        rotated.refresh_token() != signed.token.refresh_token()
+    );
 
     step("5. The other token dialects");
     let others = [
         ("Marketplace", Provider::marketplace(&url)?, c::MARKETPLACE_CLIENT_ID, c::MARKETPLACE_CLIENT_SECRET),
-        ("Eggplant DAI (Keycloak)", Provider::keycloak(&url, c::KEYCLOAK_REALM)?, c::KEYCLOAK_CLIENT_ID, c::KEYCLOAK_CLIENT_SECRET),
+        (
+            "Eggplant DAI (Keycloak)",
+            Provider::keycloak(&url, c::KEYCLOAK_REALM)?,
+            c::KEYCLOAK_CLIENT_ID,
+            c::KEYCLOAK_CLIENT_SECRET,
+        ),
         ("Wrapped token API", Provider::wrapped(&format!("{url}/v1"))?, c::WRAPPED_CLIENT_ID, c::WRAPPED_CLIENT_SECRET),
-        ("OIDC discovery", Provider::oidc(&format!("{url}/federation/auth/v1"))?, c::SAAS_CC_CLIENT_ID, c::SAAS_CC_CLIENT_SECRET),
+        (
+            "OIDC discovery",
+            Provider::oidc(&format!("{url}/federation/auth/v1"))?,
+            c::SAAS_CC_CLIENT_ID,
+            c::SAAS_CC_CLIENT_SECRET,
+        ),
     ];
     for (name, p, id, secret) in others {
         let cl = Client::builder().provider(p).credentials(Credentials::new(id, secret)).build()?;
         let t = cl.get_token().await?;
-        println!("{name:<24} expires in {:>5} s, scope [{}]", t.expires_in().unwrap_or_default().as_secs(), t.scopes().map(|s| s.to_string()).unwrap_or_default());
+        println!(
+            "{name:<24} expires in {:>5} s, scope [{}]",
+            t.expires_in().unwrap_or_default().as_secs(),
+            t.scopes().map(|s| s.to_string()).unwrap_or_default()
+        );
     }
 
     step("6. Typed errors");
-    let bad = Client::builder().provider(Provider::wrapped(&format!("{url}/v1"))?).credentials(Credentials::new(c::WRAPPED_CLIENT_ID, "wrong-secret")).build()?;
+    let bad = Client::builder()
+        .provider(Provider::wrapped(&format!("{url}/v1"))?)
+        .credentials(Credentials::new(c::WRAPPED_CLIENT_ID, "wrong-secret"))
+        .build()?;
     let e = bad.get_token().await.expect_err("wrong secret must fail");
     println!("wrong secret -> kind={} code={:?} code_reason={:?}: {e}", e.kind(), e.code(), e.code_reason());
     admin(&emu, "/admin/config", serde_json::json!({"licenses_exhausted": true})).await?;
-    let kc = Client::builder().provider(Provider::keycloak(&url, c::KEYCLOAK_REALM)?).credentials(Credentials::new(c::KEYCLOAK_CLIENT_ID, c::KEYCLOAK_CLIENT_SECRET)).build()?;
+    let kc = Client::builder()
+        .provider(Provider::keycloak(&url, c::KEYCLOAK_REALM)?)
+        .credentials(Credentials::new(c::KEYCLOAK_CLIENT_ID, c::KEYCLOAK_CLIENT_SECRET))
+        .build()?;
     let e = kc.get_token().await.expect_err("licences exhausted must fail");
     println!("no licences  -> kind={}: {e}", e.kind());
     println!("\ndemo finished");

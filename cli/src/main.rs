@@ -156,7 +156,10 @@ fn fail(e: &agenticstar::Error) -> ExitCode {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let filter = if cli.verbose { "agenticstar=debug" } else { "agenticstar=warn" };
-    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into())).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into()))
+        .with_writer(std::io::stderr)
+        .init();
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -258,7 +261,9 @@ async fn run(cmd: Command) -> ExitCode {
             }
         }
         Command::Emulator { port, host, exit_on_stdin_close } => {
-            let emu = match agenticstar_emulator::Emulator::start(agenticstar_emulator::EmulatorConfig { port, host }).await {
+            let emu = match agenticstar_emulator::Emulator::start(agenticstar_emulator::EmulatorConfig { port, host })
+                .await
+            {
                 Ok(e) => e,
                 Err(e) => {
                     eprintln!("error: cannot start the emulator: {e}");
@@ -285,10 +290,19 @@ async fn run(cmd: Command) -> ExitCode {
 }
 
 /// The `gh auth login` way: a loopback listener receives the redirect, so no code is copied by hand.
-async fn login(conn: &Conn, port: u16, scope: Option<String>, ui_locales: Option<String>, no_browser: bool, wait: Duration) -> agenticstar::Result<()> {
+async fn login(
+    conn: &Conn,
+    port: u16,
+    scope: Option<String>,
+    ui_locales: Option<String>,
+    no_browser: bool,
+    wait: Duration,
+) -> agenticstar::Result<()> {
     let cfg = |m: String| agenticstar::Error::new(agenticstar::ErrorKind::Config, m);
     let client = conn.client(Flow::AuthorizationCode)?;
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| cfg(format!("cannot listen for the redirect: {e}")))?;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .map_err(|e| cfg(format!("cannot listen for the redirect: {e}")))?;
     let addr = listener.local_addr().map_err(|e| cfg(e.to_string()))?;
     let mut opts = AuthorizeOptions::new(format!("http://127.0.0.1:{}/callback", addr.port()));
     opts.scope = scope;
@@ -313,7 +327,11 @@ async fn login(conn: &Conn, port: u16, scope: Option<String>, ui_locales: Option
         .write_all(format!("HTTP/1.1 200 OK\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}", page.len()).as_bytes())
         .await;
     let s = signed_in?;
-    let who = s.id_claims.as_ref().map(|c| c.name.clone().or(c.email.clone()).unwrap_or_else(|| c.sub.clone())).unwrap_or_else(|| "user".into());
+    let who = s
+        .id_claims
+        .as_ref()
+        .map(|c| c.name.clone().or(c.email.clone()).unwrap_or_else(|| c.sub.clone()))
+        .unwrap_or_else(|| "user".into());
     println!("Signed in as {who}; scopes: {}", s.token.scopes().map(|s| s.to_string()).unwrap_or_default());
     Ok(())
 }
@@ -332,7 +350,8 @@ async fn receive_redirect(listener: &tokio::net::TcpListener) -> std::io::Result
             buf.extend_from_slice(&tmp[..n]);
         }
         let head = String::from_utf8_lossy(&buf);
-        let target = head.lines().next().and_then(|l| l.strip_prefix("GET ")).and_then(|l| l.split(' ').next()).unwrap_or("");
+        let target =
+            head.lines().next().and_then(|l| l.strip_prefix("GET ")).and_then(|l| l.split(' ').next()).unwrap_or("");
         if target.starts_with("/callback") {
             return Ok((format!("http://{}{target}", listener.local_addr().unwrap_or(addr)), sock));
         }
@@ -341,6 +360,16 @@ async fn receive_redirect(listener: &tokio::net::TcpListener) -> std::io::Result
 }
 
 fn open_browser(url: &str) {
-    let cmd = if cfg!(target_os = "macos") { "open" } else if cfg!(windows) { "explorer" } else { "xdg-open" };
-    let _ = std::process::Command::new(cmd).arg(url).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn();
+    let cmd = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    let _ = std::process::Command::new(cmd)
+        .arg(url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
 }

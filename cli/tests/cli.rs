@@ -2,13 +2,22 @@
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
-use agenticstar_emulator::{clients as c, Emulator, EmulatorConfig};
+use agenticstar_emulator::{Emulator, EmulatorConfig, clients as c};
 
 const BIN: &str = env!("CARGO_BIN_EXE_agenticstar");
 
 fn run(args: &[&str], token_file: &std::path::Path) -> (bool, String, String) {
-    let out = Command::new(BIN).args(args).env("AGENTICSTAR_TOKEN_FILE", token_file).env_remove("AGENTICSTAR_CLIENT_SECRET").output().unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    let out = Command::new(BIN)
+        .args(args)
+        .env("AGENTICSTAR_TOKEN_FILE", token_file)
+        .env_remove("AGENTICSTAR_CLIENT_SECRET")
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 fn tmpfile(name: &str) -> std::path::PathBuf {
@@ -24,7 +33,8 @@ fn sse_decode_writes_json_lines() {
     child.stdin.take().unwrap().write_all(b"\xEF\xBB\xBFretry: 1500\r\nid: 7\nevent: delta\ndata: a\ndata: b\n\n: comment\ndata: x\r\rdata: unterminated").unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
-    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[0], serde_json::json!({"event": "delta", "data": "a\nb", "id": "7"}));
     assert_eq!(lines[1], serde_json::json!({"event": "message", "data": "x", "id": "7"}));
@@ -33,7 +43,12 @@ fn sse_decode_writes_json_lines() {
 
 #[test]
 fn emulator_prints_its_ready_line_and_exits_with_stdin() {
-    let mut child = Command::new(BIN).args(["emulator", "--port", "0", "--exit-on-stdin-close"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    let mut child = Command::new(BIN)
+        .args(["emulator", "--port", "0", "--exit-on-stdin-close"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let v: serde_json::Value = serde_json::from_str(&line).unwrap();
@@ -54,7 +69,9 @@ mod reqwest {
     }
     pub fn blocking_post(url: &str, body: serde_json::Value) -> serde_json::Value {
         let rt = tokio::runtime::Runtime::new().unwrap();
-        rt.block_on(async { ::reqwest::Client::new().post(url).json(&body).send().await.unwrap().json().await.unwrap_or_default() })
+        rt.block_on(async {
+            ::reqwest::Client::new().post(url).json(&body).send().await.unwrap().json().await.unwrap_or_default()
+        })
     }
 }
 
@@ -71,7 +88,8 @@ fn with_emulator<T>(f: impl FnOnce(&str) -> T) -> T {
 fn token_and_chat_with_client_credentials() {
     with_emulator(|url| {
         let file = tmpfile("cc");
-        let conn = ["--auth-url", url, "--client-id", c::SAAS_CC_CLIENT_ID, "--client-secret", c::SAAS_CC_CLIENT_SECRET];
+        let conn =
+            ["--auth-url", url, "--client-id", c::SAAS_CC_CLIENT_ID, "--client-secret", c::SAAS_CC_CLIENT_SECRET];
         let (ok, out, err) = run(&[&["token", "--json"][..], &conn].concat(), &file);
         assert!(ok, "{err}");
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -84,7 +102,10 @@ fn token_and_chat_with_client_credentials() {
         assert!(ok, "{err}");
         assert_eq!(out.trim_end(), "こんにちは！🌸 You said: こんにちは");
 
-        let (ok, _, err) = run(&["token", "--auth-url", url, "--client-id", c::SAAS_CC_CLIENT_ID, "--client-secret", "wrong"], &tmpfile("bad"));
+        let (ok, _, err) = run(
+            &["token", "--auth-url", url, "--client-id", c::SAAS_CC_CLIENT_ID, "--client-secret", "wrong"],
+            &tmpfile("bad"),
+        );
         assert!(!ok);
         assert!(err.contains("invalid_client") && !err.contains("wrong"), "{err}");
     });
@@ -96,7 +117,8 @@ fn login_stores_a_session_that_token_refreshes_silently() {
         let file = tmpfile("login");
         // 1-second tokens: by the time `token` runs, the session must be refreshed.
         reqwest::blocking_post(&format!("{url}/admin/config"), serde_json::json!({"token_lifetime_secs": 1}));
-        let conn = ["--auth-url", url, "--client-id", c::SAAS_APP_CLIENT_ID, "--client-secret", c::SAAS_APP_CLIENT_SECRET];
+        let conn =
+            ["--auth-url", url, "--client-id", c::SAAS_APP_CLIENT_ID, "--client-secret", c::SAAS_APP_CLIENT_SECRET];
         let mut child = Command::new(BIN)
             .args([&["login", "--no-browser", "--scope", "openid chat:exec", "--timeout", "30"][..], &conn].concat())
             .env("AGENTICSTAR_TOKEN_FILE", &file)
@@ -127,8 +149,13 @@ fn login_stores_a_session_that_token_refreshes_silently() {
         std::thread::sleep(std::time::Duration::from_millis(600));
         let (ok, out, err) = run(&[&["token", "--json"][..], &conn].concat(), &file);
         assert!(ok, "{err}");
-        let grants: Vec<String> = match reqwest::blocking_get(&format!("{url}/admin/requests?endpoint=saas.token")).parse::<serde_json::Value>().unwrap() {
-            serde_json::Value::Array(a) => a.iter().map(|r| r["form"]["grant_type"].as_str().unwrap_or("").to_owned()).collect(),
+        let grants: Vec<String> = match reqwest::blocking_get(&format!("{url}/admin/requests?endpoint=saas.token"))
+            .parse::<serde_json::Value>()
+            .unwrap()
+        {
+            serde_json::Value::Array(a) => {
+                a.iter().map(|r| r["form"]["grant_type"].as_str().unwrap_or("").to_owned()).collect()
+            }
             _ => vec![],
         };
         assert_eq!(grants, ["authorization_code", "refresh_token"], "silent refresh with the stored refresh token");

@@ -24,7 +24,13 @@ pub struct AuthorizeOptions {
 
 impl AuthorizeOptions {
     pub fn new(redirect_uri: impl Into<String>) -> Self {
-        AuthorizeOptions { redirect_uri: redirect_uri.into(), scope: None, ui_locales: None, pkce: true, extra: Vec::new() }
+        AuthorizeOptions {
+            redirect_uri: redirect_uri.into(),
+            scope: None,
+            ui_locales: None,
+            pkce: true,
+            extra: Vec::new(),
+        }
     }
     pub fn scope(mut self, s: impl Into<String>) -> Self {
         self.scope = Some(s.into());
@@ -53,8 +59,13 @@ pub struct AuthorizationRequest {
 impl std::fmt::Debug for AuthorizationRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The URL carries state and nonce: show only where it goes.
-        let u = Url::parse(&self.url).map(|u| format!("{}://{}{}", u.scheme(), u.host_str().unwrap_or(""), u.path())).unwrap_or_default();
-        f.debug_struct("AuthorizationRequest").field("endpoint", &u).field("redirect_uri", &self.redirect_uri).finish_non_exhaustive()
+        let u = Url::parse(&self.url)
+            .map(|u| format!("{}://{}{}", u.scheme(), u.host_str().unwrap_or(""), u.path()))
+            .unwrap_or_default();
+        f.debug_struct("AuthorizationRequest")
+            .field("endpoint", &u)
+            .field("redirect_uri", &self.redirect_uri)
+            .finish_non_exhaustive()
     }
 }
 
@@ -71,7 +82,11 @@ pub fn pkce_challenge(verifier: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
-pub(crate) fn build(authorize_endpoint: &Url, client_id: &str, opts: &AuthorizeOptions) -> Result<AuthorizationRequest> {
+pub(crate) fn build(
+    authorize_endpoint: &Url,
+    client_id: &str,
+    opts: &AuthorizeOptions,
+) -> Result<AuthorizationRequest> {
     Url::parse(&opts.redirect_uri).map_err(|e| Error::config(format!("redirect_uri is not a URL: {e}")))?;
     let state = random_string(32);
     let nonce = random_string(32);
@@ -79,7 +94,9 @@ pub(crate) fn build(authorize_endpoint: &Url, client_id: &str, opts: &AuthorizeO
     let mut url = authorize_endpoint.clone();
     {
         let mut q = url.query_pairs_mut();
-        q.append_pair("response_type", "code").append_pair("client_id", client_id).append_pair("redirect_uri", &opts.redirect_uri);
+        q.append_pair("response_type", "code")
+            .append_pair("client_id", client_id)
+            .append_pair("redirect_uri", &opts.redirect_uri);
         if let Some(s) = &opts.scope {
             q.append_pair("scope", s);
         }
@@ -130,7 +147,9 @@ pub fn parse_callback_with_state(expected_state: &str, callback: &str) -> Result
             _ => {}
         }
     }
-    let state_ok = state.as_deref().is_some_and(|s| bool::from(subtle::ConstantTimeEq::ct_eq(s.as_bytes(), expected_state.as_bytes())));
+    let state_ok = state
+        .as_deref()
+        .is_some_and(|s| bool::from(subtle::ConstantTimeEq::ct_eq(s.as_bytes(), expected_state.as_bytes())));
     if let Some(err) = error {
         // An error redirect with a foreign state may be forged: report the mismatch instead.
         if !state_ok && state.is_some() {
@@ -159,7 +178,12 @@ mod tests {
     use super::*;
 
     fn req() -> AuthorizationRequest {
-        build(&Url::parse("https://auth.example.com/authorize").unwrap(), "cid", &AuthorizeOptions::new("http://127.0.0.1:9/cb").ui_locales("en")).unwrap()
+        build(
+            &Url::parse("https://auth.example.com/authorize").unwrap(),
+            "cid",
+            &AuthorizeOptions::new("http://127.0.0.1:9/cb").ui_locales("en"),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -179,7 +203,10 @@ mod tests {
 
     #[test]
     fn pkce_rfc7636_vector() {
-        assert_eq!(pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+        assert_eq!(
+            pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
     }
 
     #[test]
@@ -188,10 +215,17 @@ mod tests {
         let s = r.state.expose();
         assert_eq!(parse_callback(&r, &format!("http://127.0.0.1:9/cb?code=abc&state={s}")).unwrap().expose(), "abc");
         assert_eq!(parse_callback(&r, &format!("?code=abc&state={s}")).unwrap().expose(), "abc");
-        assert_eq!(parse_callback(&r, "http://x/cb?code=abc&state=other").unwrap_err().kind(), ErrorKind::StateMismatch);
+        assert_eq!(
+            parse_callback(&r, "http://x/cb?code=abc&state=other").unwrap_err().kind(),
+            ErrorKind::StateMismatch
+        );
         assert_eq!(parse_callback(&r, "http://x/cb?code=abc").unwrap_err().kind(), ErrorKind::StateMismatch);
-        let e = parse_callback(&r, &format!("http://x/cb?error=access_denied&error_description=no&state={s}")).unwrap_err();
+        let e =
+            parse_callback(&r, &format!("http://x/cb?error=access_denied&error_description=no&state={s}")).unwrap_err();
         assert_eq!((e.kind(), e.code()), (ErrorKind::AuthorizationDenied, Some("access_denied")));
-        assert_eq!(parse_callback(&r, &format!("http://x/cb?state={s}")).unwrap_err().kind(), ErrorKind::UnexpectedResponse);
+        assert_eq!(
+            parse_callback(&r, &format!("http://x/cb?state={s}")).unwrap_err().kind(),
+            ErrorKind::UnexpectedResponse
+        );
     }
 }

@@ -6,11 +6,11 @@ use serde_json::Value;
 use url::Url;
 
 use crate::authcode::{self, AuthorizationRequest, AuthorizeOptions};
-use crate::chat::{spawn_stream, ChatCompletion, ChatRequest, ChatStream};
+use crate::chat::{ChatCompletion, ChatRequest, ChatStream, spawn_stream};
 use crate::error::{Error, ErrorKind, Result};
-use crate::http::{parse_retry_after, with_retries, HttpConfig, RetryPolicy};
-use crate::oidc::{validate_id_token, IdClaims, IdTokenCheck};
-use crate::provider::{classify_error, Credentials, Provider};
+use crate::http::{HttpConfig, RetryPolicy, parse_retry_after, with_retries};
+use crate::oidc::{IdClaims, IdTokenCheck, validate_id_token};
+use crate::provider::{Credentials, Provider, classify_error};
 use crate::secret::Secret;
 use crate::token::{AuthServer, Flow, Grant, MemoryStore, Token, TokenListener, TokenManager, TokenStore};
 
@@ -53,7 +53,9 @@ pub struct RawResponse {
 impl RawResponse {
     pub fn json(&self) -> Result<Value> {
         serde_json::from_slice(&self.body).map_err(|e| {
-            Error::new(ErrorKind::UnexpectedResponse, format!("response is not JSON: {e}")).with_status(self.status).with_excerpt(&self.body)
+            Error::new(ErrorKind::UnexpectedResponse, format!("response is not JSON: {e}"))
+                .with_status(self.status)
+                .with_excerpt(&self.body)
         })
     }
     pub fn text(&self) -> String {
@@ -263,7 +265,8 @@ impl Client {
     pub async fn authorize_url(&self, opts: &AuthorizeOptions) -> Result<AuthorizationRequest> {
         let server = self.inner.tokens.server();
         let endpoints = server.endpoints().await?;
-        let url = endpoints.authorize_url.ok_or_else(|| Error::config("this provider has no authorization endpoint"))?;
+        let url =
+            endpoints.authorize_url.ok_or_else(|| Error::config("this provider has no authorization endpoint"))?;
         self.inner.http_config.check_url(&url, "authorization endpoint")?;
         authcode::build(&url, &server.creds.client_id, opts)
     }
@@ -287,7 +290,9 @@ impl Client {
         let id_claims = match (&resp.id_token, server.provider.discovery_url()) {
             (Some(id), Some(_)) => {
                 let meta = server.metadata().await?;
-                let jwks_uri = meta.jwks_uri.as_ref().ok_or_else(|| Error::new(ErrorKind::IdTokenInvalid, "discovery has no jwks_uri to check the id_token"))?;
+                let jwks_uri = meta.jwks_uri.as_ref().ok_or_else(|| {
+                    Error::new(ErrorKind::IdTokenInvalid, "discovery has no jwks_uri to check the id_token")
+                })?;
                 let check = IdTokenCheck {
                     issuer: &meta.issuer,
                     client_id: &server.creds.client_id,
@@ -301,7 +306,10 @@ impl Client {
                 None
             }
             (None, _) if request.expects_id_token => {
-                return Err(Error::new(ErrorKind::IdTokenInvalid, "the scope asked for openid but no id_token came back"));
+                return Err(Error::new(
+                    ErrorKind::IdTokenInvalid,
+                    "the scope asked for openid but no id_token came back",
+                ));
             }
             (None, _) => None,
         };
@@ -321,18 +329,22 @@ impl Client {
     pub async fn chat(&self, request: ChatRequest) -> Result<ChatCompletion> {
         let body = request.body(false)?;
         self.inner.check_scope(&["chat:exec"]).await?;
-        let resp = self.inner.send_authorized(reqwest::Method::POST, "/v1/chat/completions", Some(&body), false).await?;
+        let resp =
+            self.inner.send_authorized(reqwest::Method::POST, "/v1/chat/completions", Some(&body), false).await?;
         let status = resp.status().as_u16();
         let bytes = crate::token::read_limited_pub(resp, 64 << 20).await?;
         serde_json::from_slice(&bytes).map_err(|e| {
-            Error::new(ErrorKind::UnexpectedResponse, format!("chat completion is not valid JSON: {e}")).with_status(status).with_excerpt(&bytes)
+            Error::new(ErrorKind::UnexpectedResponse, format!("chat completion is not valid JSON: {e}"))
+                .with_status(status)
+                .with_excerpt(&bytes)
         })
     }
 
     /// An authenticated call to any other endpoint of the API (history, files, management...),
     /// with the same token renewal and 401 handling. Error statuses become typed errors.
     pub async fn request(&self, method: &str, path: &str, json: Option<&Value>) -> Result<RawResponse> {
-        let method = reqwest::Method::from_bytes(method.to_ascii_uppercase().as_bytes()).map_err(|_| Error::config(format!("invalid HTTP method {method:?}")))?;
+        let method = reqwest::Method::from_bytes(method.to_ascii_uppercase().as_bytes())
+            .map_err(|_| Error::config(format!("invalid HTTP method {method:?}")))?;
         let resp = self.inner.send_authorized(method, path, json, false).await?;
         let status = resp.status().as_u16();
         let content_type = resp.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
@@ -359,7 +371,13 @@ impl ClientInner {
     }
 
     /// Send with a bearer token; on 401 invalidate that very token, renew, and try once more.
-    pub(crate) async fn send_authorized(&self, method: reqwest::Method, path: &str, json: Option<&Value>, stream: bool) -> Result<reqwest::Response> {
+    pub(crate) async fn send_authorized(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        json: Option<&Value>,
+        stream: bool,
+    ) -> Result<reqwest::Response> {
         let base = self.api_url.as_ref().ok_or_else(|| Error::config("api_url is not configured"))?;
         let url = join_path(base, path)?;
         self.http_config.check_url(&url, "api_url")?;

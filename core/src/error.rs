@@ -110,10 +110,7 @@ impl ErrorKind {
 
     /// Whether a token request failing this way may be retried after a pause.
     pub fn is_transient(self) -> bool {
-        matches!(
-            self,
-            ErrorKind::RateLimited | ErrorKind::ServerError | ErrorKind::Timeout | ErrorKind::Network
-        )
+        matches!(self, ErrorKind::RateLimited | ErrorKind::ServerError | ErrorKind::Timeout | ErrorKind::Network)
     }
 }
 

@@ -2,8 +2,8 @@
 //! panic on any input; the SSE one also checks that chunking never changes the result.
 #![doc(hidden)]
 
-use crate::oidc::{verify_id_token, IdTokenCheck};
-use crate::provider::{parse_token_response, Dialect};
+use crate::oidc::{IdTokenCheck, verify_id_token};
+use crate::provider::{Dialect, parse_token_response};
 use crate::sse::{SseDecoder, SseError};
 
 type Outcome = (Vec<(String, String, String)>, Option<SseError>, Option<u64>, String);
@@ -63,7 +63,12 @@ const JWK: &str = r#"{"alg":"RS256","e":"AQAB","kid":"rsa-1","kty":"RSA","use":"
 pub fn id_token(data: &[u8]) {
     let Ok(jwk) = serde_json::from_str(JWK) else { return };
     let token = String::from_utf8_lossy(data);
-    let check = IdTokenCheck { issuer: "http://127.0.0.1/federation/auth/v1", client_id: "saas-cc-client", nonce: Some("n"), leeway: std::time::Duration::from_secs(60) };
+    let check = IdTokenCheck {
+        issuer: "http://127.0.0.1/federation/auth/v1",
+        client_id: "saas-cc-client",
+        nonce: Some("n"),
+        leeway: std::time::Duration::from_secs(60),
+    };
     let _ = verify_id_token(&jwk, &token, &check);
 }
 

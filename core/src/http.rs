@@ -50,8 +50,7 @@ impl HttpConfig {
             // Token endpoints must not be followed to another host with our credentials.
             .redirect(reqwest::redirect::Policy::none());
         if let Some(p) = &self.proxy {
-            let proxy = reqwest::Proxy::all(p.as_str())
-                .map_err(|_| Error::config("proxy: not a valid proxy URL"))?;
+            let proxy = reqwest::Proxy::all(p.as_str()).map_err(|_| Error::config("proxy: not a valid proxy URL"))?;
             b = b.proxy(proxy);
         }
         for pem in &self.extra_root_certs_pem {
@@ -71,7 +70,10 @@ impl HttpConfig {
             "http" if self.allow_insecure_http || is_loopback(url) => Ok(()),
             "http" => Err(Error::new(
                 ErrorKind::InsecureTransport,
-                format!("{what} must use https (http is allowed only on loopback hosts): {}", url.host_str().unwrap_or("")),
+                format!(
+                    "{what} must use https (http is allowed only on loopback hosts): {}",
+                    url.host_str().unwrap_or("")
+                ),
             )),
             s => Err(Error::config(format!("{what}: unsupported URL scheme {s:?}"))),
         }
@@ -80,7 +82,9 @@ impl HttpConfig {
 
 pub(crate) fn is_loopback(url: &Url) -> bool {
     match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost") || d.to_ascii_lowercase().ends_with(".localhost"),
+        Some(url::Host::Domain(d)) => {
+            d.eq_ignore_ascii_case("localhost") || d.to_ascii_lowercase().ends_with(".localhost")
+        }
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         None => false,
@@ -118,10 +122,7 @@ impl RetryPolicy {
         if let Some(ra) = err.retry_after() {
             return (ra <= self.max_retry_after).then_some(ra);
         }
-        let cap = self
-            .initial_backoff
-            .saturating_mul(1u32 << (attempt - 1).min(16))
-            .min(self.max_backoff);
+        let cap = self.initial_backoff.saturating_mul(1u32 << (attempt - 1).min(16)).min(self.max_backoff);
         // Full jitter keeps many clients from retrying in lock-step.
         let ms = cap.as_millis() as u64;
         Some(Duration::from_millis(rand::rng().random_range(ms / 2..=ms.max(1))))
@@ -169,7 +170,13 @@ mod tests {
     #[test]
     fn https_enforced_off_loopback() {
         let c = HttpConfig::default();
-        for ok in ["https://auth.example.com/x", "http://127.0.0.1:8080/", "http://localhost/x", "http://[::1]:9/", "http://127.9.9.9/"] {
+        for ok in [
+            "https://auth.example.com/x",
+            "http://127.0.0.1:8080/",
+            "http://localhost/x",
+            "http://[::1]:9/",
+            "http://127.9.9.9/",
+        ] {
             c.check_url(&Url::parse(ok).unwrap(), "t").unwrap();
         }
         for bad in ["http://auth.example.com/x", "http://10.0.0.1/", "http://localhost.evil.com/"] {

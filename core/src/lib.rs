@@ -21,9 +21,9 @@
 
 pub mod authcode;
 pub mod chat;
-pub mod fuzzing;
 mod client;
 mod error;
+pub mod fuzzing;
 mod http;
 pub mod oidc;
 pub mod provider;

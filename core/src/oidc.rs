@@ -39,7 +39,9 @@ async fn get_json(http: &reqwest::Client, cfg: &HttpConfig, url: &Url, what: &st
     let body = crate::token::read_limited_pub(resp, 1 << 20).await?;
     if !(200..300).contains(&status) {
         let json = serde_json::from_slice(&body).ok();
-        return Err(crate::provider::classify_error(status, json.as_ref(), &body).map_message(|m| format!("{what}: {m}")));
+        return Err(
+            crate::provider::classify_error(status, json.as_ref(), &body).map_message(|m| format!("{what}: {m}"))
+        );
     }
     Ok(body)
 }
@@ -48,7 +50,8 @@ impl Metadata {
     pub(crate) async fn fetch(http: &reqwest::Client, cfg: &HttpConfig, url: &Url) -> Result<Metadata> {
         let body = get_json(http, cfg, url, "OIDC discovery").await?;
         serde_json::from_slice(&body).map_err(|e| {
-            Error::new(ErrorKind::UnexpectedResponse, format!("OIDC discovery document is invalid: {e}")).with_excerpt(&body)
+            Error::new(ErrorKind::UnexpectedResponse, format!("OIDC discovery document is invalid: {e}"))
+                .with_excerpt(&body)
         })
     }
 }
@@ -81,14 +84,24 @@ impl JwksCache {
             // No kid: acceptable only when exactly one key could match the algorithm.
             None => {
                 let fam = alg.family();
-                let mut it = set.keys.iter().filter(|k| k.is_supported() && DecodingKey::from_jwk(k).is_ok_and(|d| d.family() == fam));
+                let mut it = set
+                    .keys
+                    .iter()
+                    .filter(|k| k.is_supported() && DecodingKey::from_jwk(k).is_ok_and(|d| d.family() == fam));
                 let first = it.next().cloned();
                 if it.next().is_some() { None } else { first }
             }
         }
     }
 
-    async fn key(&self, http: &reqwest::Client, cfg: &HttpConfig, jwks_uri: &Url, kid: Option<&str>, alg: Algorithm) -> Result<Jwk> {
+    async fn key(
+        &self,
+        http: &reqwest::Client,
+        cfg: &HttpConfig,
+        jwks_uri: &Url,
+        kid: Option<&str>,
+        alg: Algorithm,
+    ) -> Result<Jwk> {
         if let Some(k) = self.find(kid, alg) {
             return Ok(k);
         }
@@ -110,7 +123,10 @@ impl JwksCache {
                 return Ok(k);
             }
         }
-        Err(Error::new(ErrorKind::IdTokenSignature, format!("id_token is signed with an unknown key ({})", kid.unwrap_or("no kid"))))
+        Err(Error::new(
+            ErrorKind::IdTokenSignature,
+            format!("id_token is signed with an unknown key ({})", kid.unwrap_or("no kid")),
+        ))
     }
 }
 
@@ -159,7 +175,8 @@ pub(crate) async fn validate_id_token(
     id_token: &str,
     check: &IdTokenCheck<'_>,
 ) -> Result<IdClaims> {
-    let header = jsonwebtoken::decode_header(id_token).map_err(|e| Error::new(ErrorKind::IdTokenInvalid, format!("id_token is malformed: {e}")))?;
+    let header = jsonwebtoken::decode_header(id_token)
+        .map_err(|e| Error::new(ErrorKind::IdTokenInvalid, format!("id_token is malformed: {e}")))?;
     let jwk = jwks.key(http, cfg, jwks_uri, header.kid.as_deref(), header.alg).await?;
     verify_id_token(&jwk, id_token, check)
 }
@@ -169,7 +186,10 @@ pub fn verify_id_token(jwk: &Jwk, id_token: &str, check: &IdTokenCheck<'_>) -> R
     let invalid = |m: String| Error::new(ErrorKind::IdTokenInvalid, m);
     let header = jsonwebtoken::decode_header(id_token).map_err(|e| invalid(format!("id_token is malformed: {e}")))?;
     if !ALLOWED.contains(&header.alg) {
-        return Err(Error::new(ErrorKind::IdTokenSignature, format!("id_token algorithm {:?} is not accepted", header.alg)));
+        return Err(Error::new(
+            ErrorKind::IdTokenSignature,
+            format!("id_token algorithm {:?} is not accepted", header.alg),
+        ));
     }
     let key = DecodingKey::from_jwk(jwk).map_err(|e| invalid(format!("JWKS key unusable: {e}")))?;
     let mut v = Validation::new(header.alg);
@@ -180,7 +200,9 @@ pub fn verify_id_token(jwk: &Jwk, id_token: &str, check: &IdTokenCheck<'_>) -> R
     let data = jsonwebtoken::decode::<IdClaims>(id_token, &key, &v).map_err(|e| {
         use jsonwebtoken::errors::ErrorKind as J;
         let kind = match e.kind() {
-            J::InvalidSignature | J::InvalidAlgorithm | J::InvalidEcdsaKey | J::InvalidRsaKey(_) => ErrorKind::IdTokenSignature,
+            J::InvalidSignature | J::InvalidAlgorithm | J::InvalidEcdsaKey | J::InvalidRsaKey(_) => {
+                ErrorKind::IdTokenSignature
+            }
             J::ExpiredSignature => ErrorKind::IdTokenExpired,
             J::InvalidAudience => ErrorKind::IdTokenAudience,
             J::InvalidIssuer => ErrorKind::IdTokenIssuer,

@@ -100,10 +100,9 @@ impl Provider {
     /// Endpoints known without discovery (`None` for [`Provider::Oidc`]).
     pub(crate) fn static_endpoints(&self) -> Option<Endpoints> {
         let (token_url, authorize_url) = match self {
-            Provider::AgenticStar { auth_url } => (
-                join(auth_url, "/federation/auth/v1/token"),
-                Some(join(auth_url, "/federation/auth/v1/authorize")),
-            ),
+            Provider::AgenticStar { auth_url } => {
+                (join(auth_url, "/federation/auth/v1/token"), Some(join(auth_url, "/federation/auth/v1/authorize")))
+            }
             Provider::Marketplace { base_url } => (join(base_url, "/api/v1/auth/external-service-token"), None),
             Provider::Keycloak { base_url, realm } => (
                 join(base_url, &format!("/auth/realms/{realm}/protocol/openid-connect/token")),
@@ -358,10 +357,7 @@ pub(crate) fn classify_error(status: u16, json: Option<&Value>, body: &[u8]) -> 
         None if json.is_none() && !body.is_empty() => "error answer is not JSON".to_owned(),
         None => "error answer without a message".to_owned(),
     };
-    Error::new(kind, message)
-        .with_status(status)
-        .with_code(code, reason)
-        .with_excerpt(body)
+    Error::new(kind, message).with_status(status).with_code(code, reason).with_excerpt(body)
 }
 
 #[cfg(test)]
@@ -374,26 +370,66 @@ mod tests {
 
     #[test]
     fn success_shapes() {
-        let t = parse_token_response(Dialect::OAuth, 200, None, br#"{"access_token":"a","expires_in":"300","scope":"x y"}"#).unwrap();
+        let t = parse_token_response(
+            Dialect::OAuth,
+            200,
+            None,
+            br#"{"access_token":"a","expires_in":"300","scope":"x y"}"#,
+        )
+        .unwrap();
         assert_eq!((t.access_token.expose(), t.expires_in, t.token_type.as_str()), ("a", Some(300), "Bearer"));
-        let t = parse_token_response(Dialect::Wrapped, 200, None, br#"{"data":{"access_token":"sk-1","token_type":"Bearer","expires_in":3600}}"#).unwrap();
+        let t = parse_token_response(
+            Dialect::Wrapped,
+            200,
+            None,
+            br#"{"data":{"access_token":"sk-1","token_type":"Bearer","expires_in":3600}}"#,
+        )
+        .unwrap();
         assert_eq!(t.expires_in, Some(3600));
-        let t = parse_token_response(Dialect::Marketplace, 200, None, br#"{"success":true,"access_token":"m","token_type":"bearer","expires_in":1800,"scope":"openid"}"#).unwrap();
+        let t = parse_token_response(
+            Dialect::Marketplace,
+            200,
+            None,
+            br#"{"success":true,"access_token":"m","token_type":"bearer","expires_in":1800,"scope":"openid"}"#,
+        )
+        .unwrap();
         assert_eq!(t.scope.as_deref(), Some("openid"));
-        assert_eq!(err(Dialect::OAuth, 200, r#"{"access_token":"a","token_type":"mac"}"#).kind(), ErrorKind::UnexpectedResponse);
+        assert_eq!(
+            err(Dialect::OAuth, 200, r#"{"access_token":"a","token_type":"mac"}"#).kind(),
+            ErrorKind::UnexpectedResponse
+        );
         assert_eq!(err(Dialect::OAuth, 200, "").kind(), ErrorKind::UnexpectedResponse);
         assert_eq!(err(Dialect::OAuth, 200, "<html>").kind(), ErrorKind::UnexpectedResponse);
     }
 
     #[test]
     fn error_shapes() {
-        let e = err(Dialect::Wrapped, 401, r#"{"error":{"code":"401021","code_reason":"invalid_client","message":"Invalid client_id"}}"#);
-        assert_eq!((e.kind(), e.code(), e.code_reason(), e.status()), (ErrorKind::InvalidClient, Some("401021"), Some("invalid_client"), Some(401)));
-        let e = err(Dialect::Wrapped, 500, r#"{"error":{"code":"500999","code_reason":"API_ERROR","message":"Api Error"}}"#);
+        let e = err(
+            Dialect::Wrapped,
+            401,
+            r#"{"error":{"code":"401021","code_reason":"invalid_client","message":"Invalid client_id"}}"#,
+        );
+        assert_eq!(
+            (e.kind(), e.code(), e.code_reason(), e.status()),
+            (ErrorKind::InvalidClient, Some("401021"), Some("invalid_client"), Some(401))
+        );
+        let e = err(
+            Dialect::Wrapped,
+            500,
+            r#"{"error":{"code":"500999","code_reason":"API_ERROR","message":"Api Error"}}"#,
+        );
         assert_eq!(e.kind(), ErrorKind::ServerError);
-        let e = err(Dialect::OAuth, 403, r#"{"message":"Forbidden","description":"Not enough available concurrent user licenses"}"#);
+        let e = err(
+            Dialect::OAuth,
+            403,
+            r#"{"message":"Forbidden","description":"Not enough available concurrent user licenses"}"#,
+        );
         assert_eq!(e.kind(), ErrorKind::LicensesExhausted);
-        let e = err(Dialect::OAuth, 401, r#"{"message":"Not Authorized","description":"The credentials you provided are not valid."}"#);
+        let e = err(
+            Dialect::OAuth,
+            401,
+            r#"{"message":"Not Authorized","description":"The credentials you provided are not valid."}"#,
+        );
         assert_eq!(e.kind(), ErrorKind::InvalidClient);
         let e = err(Dialect::OAuth, 400, r#"{"error":"invalid_grant","error_description":"Token is not active"}"#);
         assert_eq!((e.kind(), e.code()), (ErrorKind::InvalidGrant, Some("invalid_grant")));

@@ -1,15 +1,8 @@
 //! Scrubbing of secrets from text that may reach logs or error messages (server bodies, causes).
 
 /// Keys whose values are secrets wherever they appear (JSON, form or query syntax).
-const SECRET_KEYS: &[&str] = &[
-    "access_token",
-    "refresh_token",
-    "id_token",
-    "client_secret",
-    "code_verifier",
-    "password",
-    "assertion",
-];
+const SECRET_KEYS: &[&str] =
+    &["access_token", "refresh_token", "id_token", "client_secret", "code_verifier", "password", "assertion"];
 
 const EXCERPT_CHARS: usize = 240;
 
@@ -75,7 +68,9 @@ fn mask_key_values(text: &str) -> String {
             }
             out.push_str(&text[sep_start..j]);
             let v_start = j;
-            while j < bytes.len() && !matches!(bytes[j], b'"' | b'\'' | b'&' | b',' | b'}' | b' ' | b'\n' | b'\r' | b';') {
+            while j < bytes.len()
+                && !matches!(bytes[j], b'"' | b'\'' | b'&' | b',' | b'}' | b' ' | b'\n' | b'\r' | b';')
+            {
                 j += 1;
             }
             if j > v_start {
@@ -146,7 +141,8 @@ mod tests {
 
     #[test]
     fn masks_secret_keys_and_jwts() {
-        let s = scrub(r#"{"access_token": "abc123", "token_type":"Bearer", "x": "eyJhbGciOi.eyJzdWIiOiIx.c2lnbmF0dXJl"}"#);
+        let s =
+            scrub(r#"{"access_token": "abc123", "token_type":"Bearer", "x": "eyJhbGciOi.eyJzdWIiOiIx.c2lnbmF0dXJl"}"#);
         assert!(!s.contains("abc123") && !s.contains("eyJhbGciOi"), "{s}");
         assert!(s.contains("Bearer"));
         let s = scrub("https://app/cb?code=SECRETCODE&state=xyz");

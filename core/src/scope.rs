@@ -31,12 +31,9 @@ impl Scopes {
 
     /// Whether the token may do what `scope` allows, directly or through an including scope.
     pub fn allows(&self, scope: &str) -> bool {
-        self.0.iter().any(|g| {
-            g == scope
-                || INCLUDES
-                    .iter()
-                    .any(|(parent, children)| g == parent && children.contains(&scope))
-        })
+        self.0
+            .iter()
+            .any(|g| g == scope || INCLUDES.iter().any(|(parent, children)| g == parent && children.contains(&scope)))
     }
 
     /// Whether any of `scopes` is allowed.

@@ -100,11 +100,7 @@ pub struct EventRef<'a> {
 impl EventRef<'_> {
     /// Copies the borrowed event into an owned [`Event`].
     pub fn to_event(&self) -> Event {
-        Event {
-            event: self.event.to_owned(),
-            data: self.data.to_owned(),
-            id: self.id.to_owned(),
-        }
+        Event { event: self.event.to_owned(), data: self.data.to_owned(), id: self.id.to_owned() }
     }
 }
 
@@ -117,11 +113,7 @@ impl From<EventRef<'_>> for Event {
 impl Event {
     /// Borrows this event as an [`EventRef`].
     pub fn as_ref(&self) -> EventRef<'_> {
-        EventRef {
-            event: &self.event,
-            data: &self.data,
-            id: &self.id,
-        }
+        EventRef { event: &self.event, data: &self.data, id: &self.id }
     }
 }
 
@@ -226,11 +218,7 @@ impl SseDecoder {
     /// The [`EventRef`] borrows from the decoder's buffers or directly from `chunk`. On error,
     /// events dispatched before the offending line have already been delivered; the error is
     /// sticky until [`finish`](Self::finish).
-    pub fn feed<F: FnMut(EventRef<'_>)>(
-        &mut self,
-        chunk: &[u8],
-        mut on_event: F,
-    ) -> Result<(), SseError> {
+    pub fn feed<F: FnMut(EventRef<'_>)>(&mut self, chunk: &[u8], mut on_event: F) -> Result<(), SseError> {
         if let Some(err) = self.failed {
             return Err(err);
         }
@@ -298,11 +286,7 @@ impl SseDecoder {
         self.comments
     }
 
-    fn feed_inner<F: FnMut(EventRef<'_>)>(
-        &mut self,
-        mut chunk: &[u8],
-        on_event: &mut F,
-    ) -> Result<(), SseError> {
+    fn feed_inner<F: FnMut(EventRef<'_>)>(&mut self, mut chunk: &[u8], on_event: &mut F) -> Result<(), SseError> {
         if let Bom::Checking(seen) = self.bom {
             let seen = usize::from(seen);
             let (mut k, mut i) = (seen, 0);
@@ -342,16 +326,12 @@ impl SseDecoder {
             let part = &chunk[pos..i];
             if self.line.is_empty() {
                 if part.len() > self.max_line {
-                    return Err(SseError::LineTooLong {
-                        limit: self.max_line,
-                    });
+                    return Err(SseError::LineTooLong { limit: self.max_line });
                 }
                 self.process_line(part, Some(pos), chunk, on_event)?;
             } else {
                 if self.line.len() + part.len() > self.max_line {
-                    return Err(SseError::LineTooLong {
-                        limit: self.max_line,
-                    });
+                    return Err(SseError::LineTooLong { limit: self.max_line });
                 }
                 let mut line = std::mem::take(&mut self.line);
                 line.extend_from_slice(part);
@@ -373,9 +353,7 @@ impl SseDecoder {
         let rest = &chunk[pos..];
         if !rest.is_empty() {
             if self.line.len() + rest.len() > self.max_line {
-                return Err(SseError::LineTooLong {
-                    limit: self.max_line,
-                });
+                return Err(SseError::LineTooLong { limit: self.max_line });
             }
             self.line.extend_from_slice(rest);
         }
@@ -428,9 +406,8 @@ impl SseDecoder {
             }
             // Ignored unless the value is a non-empty string of ASCII digits.
             b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
-                self.retry = Some(value.iter().fold(0u64, |acc, &d| {
-                    acc.saturating_mul(10).saturating_add(u64::from(d - b'0'))
-                }));
+                self.retry =
+                    Some(value.iter().fold(0u64, |acc, &d| acc.saturating_mul(10).saturating_add(u64::from(d - b'0'))));
             }
             _ => {}
         }
@@ -439,28 +416,18 @@ impl SseDecoder {
 
     /// Appends a `data` value (plus LF, per spec) to the data buffer. `start` is the value's
     /// offset in `chunk` when it can be borrowed from there.
-    fn push_data(
-        &mut self,
-        value: &[u8],
-        start: Option<usize>,
-        chunk: &[u8],
-    ) -> Result<(), SseError> {
+    fn push_data(&mut self, value: &[u8], start: Option<usize>, chunk: &[u8]) -> Result<(), SseError> {
         let new_len = match self.data {
             Data::Empty => value.len(),
             _ => self.data_len.saturating_add(1 + value.len()),
         };
         if new_len > self.max_event {
-            return Err(SseError::EventTooLarge {
-                limit: self.max_event,
-            });
+            return Err(SseError::EventTooLarge { limit: self.max_event });
         }
         self.data_len = new_len;
         match (self.data, start) {
             (Data::Empty, Some(start)) => {
-                self.data = Data::Borrowed {
-                    start,
-                    end: start + value.len(),
-                };
+                self.data = Data::Borrowed { start, end: start + value.len() };
             }
             (Data::Empty, None) => {
                 self.data_buf.clear();
@@ -509,16 +476,8 @@ impl SseDecoder {
             // `data_buf` ends with the LF appended after the last value: strip it.
             Data::Owned => &self.data_buf[..self.data_buf.len() - 1],
         };
-        let event = if self.event_type.is_empty() {
-            "message"
-        } else {
-            &self.event_type
-        };
-        on_event(EventRef {
-            event,
-            data,
-            id: &self.last_id,
-        });
+        let event = if self.event_type.is_empty() { "message" } else { &self.event_type };
+        on_event(EventRef { event, data, id: &self.last_id });
         self.data = Data::Empty;
         self.data_buf.clear();
         self.data_len = 0;
@@ -586,11 +545,7 @@ pub fn decode_to_json_lines<R: Read, W: Write>(mut input: R, output: W) -> io::R
         let mut write_error = None;
         let result = decoder.feed(&buf[..n], |e| {
             if write_error.is_none() {
-                let json = JsonEvent {
-                    event: e.event,
-                    data: e.data,
-                    id: e.id,
-                };
+                let json = JsonEvent { event: e.event, data: e.data, id: e.id };
                 if let Err(err) = write_line(&mut out, &json) {
                     write_error = Some(err);
                 }
@@ -617,11 +572,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn ev(event: &str, data: &str, id: &str) -> Event {
-        Event {
-            event: event.into(),
-            data: data.into(),
-            id: id.into(),
-        }
+        Event { event: event.into(), data: data.into(), id: id.into() }
     }
 
     fn msg(data: &str) -> Event {
@@ -702,18 +653,9 @@ mod tests {
     #[test]
     fn bom_later_is_data() {
         // A second BOM is not stripped: the field name becomes "\u{FEFF}data" (unknown).
-        assert_eq!(
-            events_all_splits(b"\xEF\xBB\xBF\xEF\xBB\xBFdata: x\n\n"),
-            []
-        );
-        assert_eq!(
-            events_all_splits(b"data: a\n\n\xEF\xBB\xBFdata: b\n\n"),
-            [msg("a")]
-        );
-        assert_eq!(
-            events_all_splits(b"data: \xEF\xBB\xBFb\n\n"),
-            [msg("\u{FEFF}b")]
-        );
+        assert_eq!(events_all_splits(b"\xEF\xBB\xBF\xEF\xBB\xBFdata: x\n\n"), []);
+        assert_eq!(events_all_splits(b"data: a\n\n\xEF\xBB\xBFdata: b\n\n"), [msg("a")]);
+        assert_eq!(events_all_splits(b"data: \xEF\xBB\xBFb\n\n"), [msg("\u{FEFF}b")]);
     }
 
     #[test]
@@ -744,11 +686,7 @@ mod tests {
     fn all_line_endings() {
         for eol in ["\n", "\r", "\r\n"] {
             let input = format!("data: a{eol}data: b{eol}{eol}event: e{eol}data: c{eol}{eol}");
-            assert_eq!(
-                events_all_splits(input.as_bytes()),
-                [msg("a\nb"), ev("e", "c", "")],
-                "eol {eol:?}"
-            );
+            assert_eq!(events_all_splits(input.as_bytes()), [msg("a\nb"), ev("e", "c", "")], "eol {eol:?}");
         }
     }
 
@@ -769,15 +707,9 @@ mod tests {
     fn lone_cr() {
         assert_eq!(events_all_splits(b"data: a\rdata: b\r\r"), [msg("a\nb")]);
         // CR CR LF = two line ends.
-        assert_eq!(
-            events_all_splits(b"data: a\r\r\ndata: b\n\n"),
-            [msg("a"), msg("b")]
-        );
+        assert_eq!(events_all_splits(b"data: a\r\r\ndata: b\n\n"), [msg("a"), msg("b")]);
         // LF CR = two line ends.
-        assert_eq!(
-            events_all_splits(b"data: a\n\rdata: b\n\n"),
-            [msg("a"), msg("b")]
-        );
+        assert_eq!(events_all_splits(b"data: a\n\rdata: b\n\n"), [msg("a"), msg("b")]);
     }
 
     // ---- comments ----
@@ -811,10 +743,7 @@ mod tests {
             events_all_splits(b"data:x\n\ndata: x\n\ndata:  x\n\ndata: \n\ndata:\t x\n\n"),
             [msg("x"), msg("x"), msg(" x"), msg(""), msg("\t x")]
         );
-        assert_eq!(
-            events_all_splits(b"event:  e\ndata\n\n"),
-            [ev(" e", "", "")]
-        );
+        assert_eq!(events_all_splits(b"event:  e\ndata\n\n"), [ev(" e", "", "")]);
     }
 
     #[test]
@@ -825,10 +754,7 @@ mod tests {
 
     #[test]
     fn multi_line_data() {
-        assert_eq!(
-            events_all_splits(b"data: a\ndata: b\ndata: c\n\n"),
-            [msg("a\nb\nc")]
-        );
+        assert_eq!(events_all_splits(b"data: a\ndata: b\ndata: c\n\n"), [msg("a\nb\nc")]);
         assert_eq!(events_all_splits(b"data: a\ndata\n\n"), [msg("a\n")]);
         assert_eq!(events_all_splits(b"data\ndata: a\n\n"), [msg("\na")]);
         // A single data line that starts in one chunk and a second in the next.
@@ -851,10 +777,7 @@ mod tests {
 
     #[test]
     fn event_type_reset_after_dispatch_and_empty_dispatch() {
-        assert_eq!(
-            events_all_splits(b"event: a\ndata: 1\n\ndata: 2\n\n"),
-            [ev("a", "1", ""), msg("2")]
-        );
+        assert_eq!(events_all_splits(b"event: a\ndata: 1\n\ndata: 2\n\n"), [ev("a", "1", ""), msg("2")]);
         // An event type without data is reset by the empty line, too.
         assert_eq!(events_all_splits(b"event: a\n\ndata: 2\n\n"), [msg("2")]);
         // Last event field wins; empty event type means "message".
@@ -877,12 +800,7 @@ mod tests {
         let input = b"id: 1\ndata: a\n\ndata: b\n\nid\ndata: c\n\nid: 7\n\ndata: d\n\n";
         assert_eq!(
             events_all_splits(input),
-            [
-                ev("message", "a", "1"),
-                ev("message", "b", "1"),
-                ev("message", "c", ""),
-                ev("message", "d", "7"),
-            ]
+            [ev("message", "a", "1"), ev("message", "b", "1"), ev("message", "c", ""), ev("message", "d", "7"),]
         );
         let out = run(&[input]);
         assert_eq!(out.last_id, "7");
@@ -897,23 +815,18 @@ mod tests {
     #[test]
     fn id_of_unterminated_event_is_rolled_back_at_finish() {
         let mut d = SseDecoder::new();
-        d.feed(b"id: 1\ndata: a\n\nid: 2\ndata: b\n", |_| {})
-            .unwrap();
+        d.feed(b"id: 1\ndata: a\n\nid: 2\ndata: b\n", |_| {}).unwrap();
         d.finish();
         assert_eq!(d.last_event_id(), "1");
         // The next stream (reconnect) continues with the committed id; BOM stripped again.
         let mut got = Vec::new();
-        d.feed(b"\xEF\xBB\xBFdata: c\n\n", |e| got.push(e.to_event()))
-            .unwrap();
+        d.feed(b"\xEF\xBB\xBFdata: c\n\n", |e| got.push(e.to_event())).unwrap();
         assert_eq!(got, [ev("message", "c", "1")]);
     }
 
     #[test]
     fn id_does_not_need_to_be_numeric_and_is_lossy() {
-        assert_eq!(
-            events_all_splits(b"id: a b\xFF\ndata\n\n"),
-            [ev("message", "", "a b\u{FFFD}")]
-        );
+        assert_eq!(events_all_splits(b"id: a b\xFF\ndata\n\n"), [ev("message", "", "a b\u{FFFD}")]);
     }
 
     #[test]
@@ -942,9 +855,7 @@ mod tests {
     #[test]
     fn unknown_fields_ignored() {
         assert_eq!(
-            events_all_splits(
-                b"foo: bar\ndata: a\nDATA: b\ndata : c\n data: d\ndatax: e\nEvent: f\nx\n\n"
-            ),
+            events_all_splits(b"foo: bar\ndata: a\nDATA: b\ndata : c\n data: d\ndatax: e\nEvent: f\nx\n\n"),
             [msg("a")]
         );
     }
@@ -978,29 +889,19 @@ mod tests {
 
     #[test]
     fn invalid_utf8_replaced() {
-        assert_eq!(
-            events_all_splits(b"data: a\xFFb\xC3(\xE6\x97\n\n"),
-            [msg("a\u{FFFD}b\u{FFFD}(\u{FFFD}")]
-        );
+        assert_eq!(events_all_splits(b"data: a\xFFb\xC3(\xE6\x97\n\n"), [msg("a\u{FFFD}b\u{FFFD}(\u{FFFD}")]);
         assert_eq!(
             events_all_splits(b"event: \xFFx\ndata: \xED\xA0\x80\n\n"),
             [ev("\u{FFFD}x", "\u{FFFD}\u{FFFD}\u{FFFD}", "")]
         );
         // Multi-line path (owned buffer) too.
-        assert_eq!(
-            events_all_splits(b"data: \xFF\ndata: \xF0\x9F\x98\n\n"),
-            [msg("\u{FFFD}\n\u{FFFD}")]
-        );
+        assert_eq!(events_all_splits(b"data: \xFF\ndata: \xF0\x9F\x98\n\n"), [msg("\u{FFFD}\n\u{FFFD}")]);
     }
 
     #[test]
     fn multibyte_char_split_across_chunks() {
         let input = "data: h\u{e9}llo \u{65e5}\u{672c} \u{1F600}\nid: \u{2713}\n\n".as_bytes();
-        let expected = [ev(
-            "message",
-            "h\u{e9}llo \u{65e5}\u{672c} \u{1F600}",
-            "\u{2713}",
-        )];
+        let expected = [ev("message", "h\u{e9}llo \u{65e5}\u{672c} \u{1F600}", "\u{2713}")];
         assert_eq!(events_all_splits(input), expected);
         let bytes: Vec<&[u8]> = input.chunks(1).collect();
         assert_eq!(run(&bytes).events, expected);
@@ -1027,14 +928,8 @@ mod tests {
         assert_eq!(out.error, err);
         // Sticky until finish.
         let mut d = limited();
-        assert_eq!(
-            d.feed(b"123456789", |_| {}),
-            Err(SseError::LineTooLong { limit: 8 })
-        );
-        assert_eq!(
-            d.feed(b"\n\n", |_| {}),
-            Err(SseError::LineTooLong { limit: 8 })
-        );
+        assert_eq!(d.feed(b"123456789", |_| {}), Err(SseError::LineTooLong { limit: 8 }));
+        assert_eq!(d.feed(b"\n\n", |_| {}), Err(SseError::LineTooLong { limit: 8 }));
         d.finish();
         let mut got = Vec::new();
         d.feed(b"data: ok\n\n", |e| got.push(e.to_event())).unwrap();
@@ -1056,10 +951,7 @@ mod tests {
         let out = run_with(limited(), &[b"data: x\n\ndata: 123\n", b"data: 45\n\n"]);
         assert_eq!((out.events.as_slice(), out.error), (&[msg("x")][..], err));
         // Empty data lines count their LF.
-        let out = run_with(
-            limited(),
-            &[b"data\ndata\ndata\ndata\ndata\ndata\ndata\n\n"],
-        );
+        let out = run_with(limited(), &[b"data\ndata\ndata\ndata\ndata\ndata\ndata\n\n"]);
         assert_eq!(out.error, err);
         // The limit applies per event.
         let out = run_with(limited(), &[b"data: 1234\n\ndata: 1234\n\n"]);
@@ -1070,47 +962,28 @@ mod tests {
     #[test]
     fn default_limits() {
         let d = SseDecoder::new();
-        assert_eq!(
-            (d.max_line(), d.max_event()),
-            (DEFAULT_MAX_LINE, DEFAULT_MAX_EVENT)
-        );
+        assert_eq!((d.max_line(), d.max_event()), (DEFAULT_MAX_LINE, DEFAULT_MAX_EVENT));
         let mut input = b"data: ".to_vec();
         input.resize(DEFAULT_MAX_LINE, b'x');
         input.extend_from_slice(b"\n\n");
         assert_eq!(events(&input)[0].data.len(), DEFAULT_MAX_LINE - 6);
         input.insert(10, b'x');
-        assert_eq!(
-            run(&[&input]).error,
-            Some(SseError::LineTooLong {
-                limit: DEFAULT_MAX_LINE
-            })
-        );
+        assert_eq!(run(&[&input]).error, Some(SseError::LineTooLong { limit: DEFAULT_MAX_LINE }));
     }
 
     // ---- WHATWG examples ----
 
     #[test]
     fn whatwg_examples() {
+        assert_eq!(events_all_splits(b"data: YHOO\ndata: +2\ndata: 10\n\n"), [msg("YHOO\n+2\n10")]);
+        let input = b": test stream\n\ndata: first event\nid: 1\n\ndata:second event\nid\n\ndata:  third event\n";
+        assert_eq!(events_all_splits(input), [ev("message", "first event", "1"), msg("second event")]);
+        assert_eq!(events_all_splits(b"data\n\ndata\ndata\n\ndata:"), [msg(""), msg("\n")]);
+        assert_eq!(events_all_splits(b"data:test\n\ndata: test\n\n"), [msg("test"), msg("test")]);
         assert_eq!(
-            events_all_splits(b"data: YHOO\ndata: +2\ndata: 10\n\n"),
-            [msg("YHOO\n+2\n10")]
-        );
-        let input =
-            b": test stream\n\ndata: first event\nid: 1\n\ndata:second event\nid\n\ndata:  third event\n";
-        assert_eq!(
-            events_all_splits(input),
-            [ev("message", "first event", "1"), msg("second event")]
-        );
-        assert_eq!(
-            events_all_splits(b"data\n\ndata\ndata\n\ndata:"),
-            [msg(""), msg("\n")]
-        );
-        assert_eq!(
-            events_all_splits(b"data:test\n\ndata: test\n\n"),
-            [msg("test"), msg("test")]
-        );
-        assert_eq!(
-            events_all_splits(b"event: add\ndata: 73857293\n\nevent: remove\ndata: 2153\n\nevent: add\ndata: 113411\n\n"),
+            events_all_splits(
+                b"event: add\ndata: 73857293\n\nevent: remove\ndata: 2153\n\nevent: add\ndata: 113411\n\n"
+            ),
             [ev("add", "73857293", ""), ev("remove", "2153", ""), ev("add", "113411", "")]
         );
     }
@@ -1193,11 +1066,7 @@ mod tests {
         assert_eq!(String::from_utf8(out).unwrap(), expected);
         for n in [1, 2, 7] {
             let mut out = Vec::new();
-            let reader = Trickle {
-                data: &input,
-                n,
-                interrupted: false,
-            };
+            let reader = Trickle { data: &input, n, interrupted: false };
             decode_to_json_lines(reader, &mut out).unwrap();
             assert_eq!(String::from_utf8(out).unwrap(), expected, "chunk size {n}");
         }
@@ -1221,16 +1090,8 @@ mod tests {
         let err = decode_to_json_lines(&input[..], &mut out).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
         let inner = err.get_ref().unwrap().downcast_ref::<SseError>().unwrap();
-        assert_eq!(
-            *inner,
-            SseError::LineTooLong {
-                limit: DEFAULT_MAX_LINE
-            }
-        );
-        assert_eq!(
-            out,
-            b"{\"event\":\"message\",\"data\":\"ok\",\"id\":\"\"}\n"
-        );
+        assert_eq!(*inner, SseError::LineTooLong { limit: DEFAULT_MAX_LINE });
+        assert_eq!(out, b"{\"event\":\"message\",\"data\":\"ok\",\"id\":\"\"}\n");
     }
 
     // ---- reference model + property tests ----
@@ -1268,11 +1129,7 @@ mod tests {
                 if data.ends_with('\n') {
                     data.pop();
                 }
-                let event = if event_type.is_empty() {
-                    "message"
-                } else {
-                    &event_type
-                };
+                let event = if event_type.is_empty() { "message" } else { &event_type };
                 events.push(ev(event, &data, &last_id));
                 data.clear();
                 event_type.clear();
@@ -1366,12 +1223,8 @@ mod tests {
 
     fn sse_stream() -> impl Strategy<Value = Vec<u8>> {
         let eol = prop_oneof![Just(&b"\n"[..]), Just(&b"\r"[..]), Just(&b"\r\n"[..])];
-        (
-            any::<bool>(),
-            prop::collection::vec((sse_line(), eol), 0..40),
-            any::<bool>(),
-        )
-            .prop_map(|(bom, lines, drop_last_eol)| {
+        (any::<bool>(), prop::collection::vec((sse_line(), eol), 0..40), any::<bool>()).prop_map(
+            |(bom, lines, drop_last_eol)| {
                 let mut out = if bom { BOM.to_vec() } else { Vec::new() };
                 let n = lines.len();
                 for (i, (line, eol)) in lines.into_iter().enumerate() {
@@ -1381,7 +1234,8 @@ mod tests {
                     }
                 }
                 out
-            })
+            },
+        )
     }
 
     /// Bytes biased towards the characters that matter to the parser.

@@ -3,7 +3,7 @@ mod common;
 
 use agenticstar::authcode::AuthorizeOptions;
 use agenticstar::{Client, ErrorKind, Flow};
-use common::{c, Emu};
+use common::{Emu, c};
 use serde_json::json;
 
 fn app(e: &Emu) -> Client {
@@ -11,7 +11,9 @@ fn app(e: &Emu) -> Client {
 }
 
 fn opts() -> AuthorizeOptions {
-    AuthorizeOptions::new("http://127.0.0.1:7777/callback").scope("openid chat:exec chat:history mcp:all").ui_locales("en")
+    AuthorizeOptions::new("http://127.0.0.1:7777/callback")
+        .scope("openid chat:exec chat:history mcp:all")
+        .ui_locales("en")
 }
 
 #[tokio::test]
@@ -46,7 +48,12 @@ async fn full_flow_with_pkce_refresh_and_rotation() {
     // The old refresh token is now rejected by the server.
     let r = reqwest::Client::new()
         .post(format!("{}/federation/auth/v1/token", e.url))
-        .form(&[("grant_type", "refresh_token"), ("refresh_token", old_rt.expose()), ("client_id", c::SAAS_APP_CLIENT_ID), ("client_secret", c::SAAS_APP_CLIENT_SECRET)])
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", old_rt.expose()),
+            ("client_id", c::SAAS_APP_CLIENT_ID),
+            ("client_secret", c::SAAS_APP_CLIENT_SECRET),
+        ])
         .send()
         .await
         .unwrap();

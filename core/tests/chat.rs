@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use agenticstar::chat::{ChatRequest, Message};
 use agenticstar::{Client, ErrorKind};
-use common::{c, idle, Emu};
+use common::{Emu, c, idle};
 use futures::StreamExt;
 use serde_json::json;
 
@@ -25,7 +25,10 @@ async fn read_all(client: &Client, text: &str) -> (Vec<String>, Option<agenticst
 async fn streams_a_reply_to_done() {
     let e = Emu::start().await;
     let client = e.saas_cc();
-    let mut s = client.chat_stream(ChatRequest::new(vec![Message::system("be brief"), Message::user("こんにちは 👋")]).extra("stream_options", json!({"include_usage": true})));
+    let mut s = client.chat_stream(
+        ChatRequest::new(vec![Message::system("be brief"), Message::user("こんにちは 👋")])
+            .extra("stream_options", json!({"include_usage": true})),
+    );
     let mut n = 0;
     while let Some(c) = s.next().await {
         c.unwrap();
@@ -63,7 +66,8 @@ async fn keep_alive_comments_are_ignored() {
 async fn fault_kind(stream_fault: &str) -> (String, agenticstar::Error) {
     let e = Emu::start().await;
     e.fault(json!({"endpoint": "chat.completions", "stream": stream_fault, "after_chunks": 2})).await;
-    let client = e.builder(e.saas(), c::SAAS_CC_CLIENT_ID, c::SAAS_CC_CLIENT_SECRET).http_config(idle(500)).build().unwrap();
+    let client =
+        e.builder(e.saas(), c::SAAS_CC_CLIENT_ID, c::SAAS_CC_CLIENT_SECRET).http_config(idle(500)).build().unwrap();
     let (deltas, err) = read_all(&client, "hello").await;
     (deltas.concat(), err.unwrap_or_else(|| panic!("{stream_fault} must end in an error")))
 }
@@ -92,7 +96,10 @@ async fn malformed_chunk_is_a_decode_error() {
 #[tokio::test]
 async fn error_event_and_error_object() {
     let (_, err) = fault_kind("error_event").await;
-    assert_eq!((err.kind(), err.code(), err.message()), (ErrorKind::StreamError, Some("agent_error"), "Upstream agent failed"));
+    assert_eq!(
+        (err.kind(), err.code(), err.message()),
+        (ErrorKind::StreamError, Some("agent_error"), "Upstream agent failed")
+    );
     let (_, err) = fault_kind("error_object").await;
     assert_eq!((err.kind(), err.code()), (ErrorKind::StreamError, Some("rate_limited")));
 }
@@ -109,7 +116,11 @@ async fn stalled_stream_hits_the_idle_timeout() {
 async fn huge_line_is_bounded() {
     let e = Emu::start().await;
     e.fault(json!({"endpoint": "chat.completions", "stream": "huge_line", "after_chunks": 1})).await;
-    let client = e.builder(e.saas(), c::SAAS_CC_CLIENT_ID, c::SAAS_CC_CLIENT_SECRET).stream_limits(64 * 1024, 1 << 20).build().unwrap();
+    let client = e
+        .builder(e.saas(), c::SAAS_CC_CLIENT_ID, c::SAAS_CC_CLIENT_SECRET)
+        .stream_limits(64 * 1024, 1 << 20)
+        .build()
+        .unwrap();
     let (_, err) = read_all(&client, "x").await;
     assert_eq!(err.unwrap().kind(), ErrorKind::StreamTooLarge);
 }
@@ -124,14 +135,19 @@ async fn wrong_content_type_and_error_bodies() {
     assert_eq!((err.kind(), err.status()), (ErrorKind::UnexpectedResponse, Some(200)));
     assert!(err.message().contains("text/html") && err.body_excerpt().unwrap().contains("login page"));
 
-    e.fault(json!({"endpoint": "chat.completions", "status": 200, "content_type": "application/json", "body": ""})).await;
+    e.fault(json!({"endpoint": "chat.completions", "status": 200, "content_type": "application/json", "body": ""}))
+        .await;
     assert_eq!(read_all(&client, "x").await.1.unwrap().kind(), ErrorKind::UnexpectedResponse);
 
     e.fault(json!({"endpoint": "chat.completions", "status": 400, "body": {"error": {"message": "bad model", "type": "invalid_request_error", "code": "model_not_found"}}})).await;
     let err = read_all(&client, "x").await.1.unwrap();
-    assert_eq!((err.kind(), err.status(), err.code(), err.message()), (ErrorKind::Api, Some(400), Some("model_not_found"), "bad model"));
+    assert_eq!(
+        (err.kind(), err.status(), err.code(), err.message()),
+        (ErrorKind::Api, Some(400), Some("model_not_found"), "bad model")
+    );
 
-    e.fault(json!({"endpoint": "chat.completions", "status": 500, "times": 4, "body": {"error": {"message": "boom"}}})).await;
+    e.fault(json!({"endpoint": "chat.completions", "status": 500, "times": 4, "body": {"error": {"message": "boom"}}}))
+        .await;
     assert_eq!(read_all(&client, "x").await.1.unwrap().kind(), ErrorKind::ServerError);
 }
 
@@ -162,7 +178,14 @@ async fn missing_chat_scope_fails_before_sending() {
     assert!(err.message().contains("chat:exec"));
     assert_eq!(e.count("chat.completions"), 0);
     // Marketplace tokens carry only "openid" but have no scope restrictions.
-    let mp = e.builder(agenticstar::Provider::marketplace(&e.url).unwrap(), c::MARKETPLACE_CLIENT_ID, c::MARKETPLACE_CLIENT_SECRET).build().unwrap();
+    let mp = e
+        .builder(
+            agenticstar::Provider::marketplace(&e.url).unwrap(),
+            c::MARKETPLACE_CLIENT_ID,
+            c::MARKETPLACE_CLIENT_SECRET,
+        )
+        .build()
+        .unwrap();
     assert!(read_all(&mp, "x").await.1.is_none());
 }
 
@@ -170,8 +193,16 @@ async fn missing_chat_scope_fails_before_sending() {
 async fn every_dialect_can_chat() {
     let e = Emu::start().await;
     let providers = [
-        (agenticstar::Provider::keycloak(&e.url, c::KEYCLOAK_REALM).unwrap(), c::KEYCLOAK_CLIENT_ID, c::KEYCLOAK_CLIENT_SECRET),
-        (agenticstar::Provider::wrapped(&format!("{}/v1", e.url)).unwrap(), c::WRAPPED_CLIENT_ID, c::WRAPPED_CLIENT_SECRET),
+        (
+            agenticstar::Provider::keycloak(&e.url, c::KEYCLOAK_REALM).unwrap(),
+            c::KEYCLOAK_CLIENT_ID,
+            c::KEYCLOAK_CLIENT_SECRET,
+        ),
+        (
+            agenticstar::Provider::wrapped(&format!("{}/v1", e.url)).unwrap(),
+            c::WRAPPED_CLIENT_ID,
+            c::WRAPPED_CLIENT_SECRET,
+        ),
     ];
     for (p, id, secret) in providers {
         let client = e.builder(p, id, secret).build().unwrap();
@@ -212,7 +243,8 @@ async fn dropping_the_stream_closes_the_connection() {
 async fn futures_stream_and_collect() {
     let e = Emu::start().await;
     let client = e.saas_cc();
-    let texts: Vec<String> = client.chat_stream(ChatRequest::user("s")).map(|c| c.unwrap().text().to_owned()).collect().await;
+    let texts: Vec<String> =
+        client.chat_stream(ChatRequest::user("s")).map(|c| c.unwrap().text().to_owned()).collect().await;
     assert!(texts.concat().ends_with("You said: s"));
     let done = client.chat_stream(ChatRequest::user("t")).collect().await.unwrap();
     assert_eq!((done.text(), done.finish_reason()), ("こんにちは！🌸 You said: t", Some("stop")));

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use agenticstar::chat::ChatRequest;
 use agenticstar::{Client, Credentials, ErrorKind, HttpConfig, Provider, RetryPolicy};
-use common::{c, Emu};
-use serde_json::{json, Value};
+use common::{Emu, c};
+use serde_json::{Value, json};
 
 /// No cell may hang: every outcome must arrive well within this.
 const DEADLINE: Duration = Duration::from_secs(30);
@@ -17,7 +17,11 @@ fn client(e: &Emu, http: HttpConfig) -> Client {
 }
 
 fn fast() -> HttpConfig {
-    HttpConfig { request_timeout: Duration::from_millis(500), stream_idle_timeout: Duration::from_millis(500), ..Default::default() }
+    HttpConfig {
+        request_timeout: Duration::from_millis(500),
+        stream_idle_timeout: Duration::from_millis(500),
+        ..Default::default()
+    }
 }
 
 /// Token cell: inject `faults`, then get a token. `Ok(())` means the documented recovery.
@@ -37,7 +41,12 @@ async fn token_cell(faults: &[Value]) -> Result<(), ErrorKind> {
 async fn chat_cell(config: Value, faults: &[Value], http: HttpConfig) -> Result<String, ErrorKind> {
     let e = Emu::start().await;
     e.config(config).await;
-    let client = e.builder(e.saas(), c::SAAS_CC_CLIENT_ID, c::SAAS_CC_CLIENT_SECRET).http_config(http).stream_limits(256 * 1024, 1 << 20).build().unwrap();
+    let client = e
+        .builder(e.saas(), c::SAAS_CC_CLIENT_ID, c::SAAS_CC_CLIENT_SECRET)
+        .http_config(http)
+        .stream_limits(256 * 1024, 1 << 20)
+        .build()
+        .unwrap();
     client.get_token().await.unwrap();
     for f in faults {
         e.fault(f.clone()).await;
@@ -72,7 +81,10 @@ async fn token_503_then_recovers() {
 }
 #[tokio::test]
 async fn token_429_with_retry_after_recovers() {
-    assert_eq!(token_cell(&[json!({"endpoint": "saas.token", "status": 429, "headers": {"Retry-After": "1"}})]).await, Ok(()));
+    assert_eq!(
+        token_cell(&[json!({"endpoint": "saas.token", "status": 429, "headers": {"Retry-After": "1"}})]).await,
+        Ok(())
+    );
 }
 #[tokio::test]
 async fn token_429_without_retry_after_recovers() {
@@ -80,7 +92,10 @@ async fn token_429_without_retry_after_recovers() {
 }
 #[tokio::test]
 async fn token_429_forever_is_rate_limited() {
-    assert_eq!(token_cell(&[json!({"endpoint": "saas.token", "status": 429, "times": 10})]).await, Err(ErrorKind::RateLimited));
+    assert_eq!(
+        token_cell(&[json!({"endpoint": "saas.token", "status": 429, "times": 10})]).await,
+        Err(ErrorKind::RateLimited)
+    );
 }
 #[tokio::test]
 async fn token_connection_refused() {
@@ -95,11 +110,17 @@ async fn token_connection_refused() {
 #[tokio::test]
 async fn token_reset_recovers_then_fails() {
     assert_eq!(token_cell(&[json!({"endpoint": "saas.token", "drop": true})]).await, Ok(()));
-    assert_eq!(token_cell(&[json!({"endpoint": "saas.token", "drop": true, "times": 10})]).await, Err(ErrorKind::Network));
+    assert_eq!(
+        token_cell(&[json!({"endpoint": "saas.token", "drop": true, "times": 10})]).await,
+        Err(ErrorKind::Network)
+    );
 }
 #[tokio::test]
 async fn token_slow_headers() {
-    assert_eq!(token_cell(&[json!({"endpoint": "saas.token", "delay_ms": 3000, "times": 10})]).await, Err(ErrorKind::Timeout));
+    assert_eq!(
+        token_cell(&[json!({"endpoint": "saas.token", "delay_ms": 3000, "times": 10})]).await,
+        Err(ErrorKind::Timeout)
+    );
 }
 #[tokio::test]
 async fn token_html_error_page() {
@@ -108,15 +129,25 @@ async fn token_html_error_page() {
 }
 #[tokio::test]
 async fn token_wrong_content_type() {
-    assert_eq!(token_cell(&[json!({"endpoint": "saas.token", "status": 200, "content_type": "text/plain", "body": "OK"})]).await, Err(ErrorKind::UnexpectedResponse));
+    assert_eq!(
+        token_cell(&[json!({"endpoint": "saas.token", "status": 200, "content_type": "text/plain", "body": "OK"})])
+            .await,
+        Err(ErrorKind::UnexpectedResponse)
+    );
 }
 #[tokio::test]
 async fn token_empty_200() {
-    assert_eq!(token_cell(&[json!({"endpoint": "saas.token", "status": 200, "body": ""})]).await, Err(ErrorKind::UnexpectedResponse));
+    assert_eq!(
+        token_cell(&[json!({"endpoint": "saas.token", "status": 200, "body": ""})]).await,
+        Err(ErrorKind::UnexpectedResponse)
+    );
 }
 #[tokio::test]
 async fn token_garbage_json() {
-    assert_eq!(token_cell(&[json!({"endpoint": "saas.token", "status": 200, "body": "{\"access_token\": 12, "})]).await, Err(ErrorKind::UnexpectedResponse));
+    assert_eq!(
+        token_cell(&[json!({"endpoint": "saas.token", "status": 200, "body": "{\"access_token\": 12, "})]).await,
+        Err(ErrorKind::UnexpectedResponse)
+    );
 }
 
 // ---- chat streams ----
@@ -238,13 +269,27 @@ async fn chat_wrong_audience_token() {
 #[tokio::test]
 async fn refresh_token_already_used() {
     let e = Emu::start().await;
-    let app = e.builder(e.saas(), c::SAAS_APP_CLIENT_ID, c::SAAS_APP_CLIENT_SECRET).flow(agenticstar::Flow::AuthorizationCode).build().unwrap();
-    let req = app.authorize_url(&agenticstar::authcode::AuthorizeOptions::new("http://127.0.0.1:7777/cb").scope("openid chat:exec")).await.unwrap();
+    let app = e
+        .builder(e.saas(), c::SAAS_APP_CLIENT_ID, c::SAAS_APP_CLIENT_SECRET)
+        .flow(agenticstar::Flow::AuthorizationCode)
+        .build()
+        .unwrap();
+    let req = app
+        .authorize_url(
+            &agenticstar::authcode::AuthorizeOptions::new("http://127.0.0.1:7777/cb").scope("openid chat:exec"),
+        )
+        .await
+        .unwrap();
     let signed = app.complete_authorization(&req, &e.approve(&req.url).await).await.unwrap();
     // Another party spends the refresh token first.
     reqwest::Client::new()
         .post(format!("{}/federation/auth/v1/token", e.url))
-        .form(&[("grant_type", "refresh_token"), ("refresh_token", signed.token.refresh_token().unwrap().expose()), ("client_id", c::SAAS_APP_CLIENT_ID), ("client_secret", c::SAAS_APP_CLIENT_SECRET)])
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", signed.token.refresh_token().unwrap().expose()),
+            ("client_id", c::SAAS_APP_CLIENT_ID),
+            ("client_secret", c::SAAS_APP_CLIENT_SECRET),
+        ])
         .send()
         .await
         .unwrap();

@@ -20,7 +20,10 @@ struct OidcProvider {
 async fn start() -> Option<OidcProvider> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../interop/oidc-provider");
     if !dir.join("node_modules/oidc-provider").exists() {
-        assert!(std::env::var("AGENTICSTAR_REQUIRE_INTEROP").is_err(), "interop/oidc-provider is not installed (npm ci)");
+        assert!(
+            std::env::var("AGENTICSTAR_REQUIRE_INTEROP").is_err(),
+            "interop/oidc-provider is not installed (npm ci)"
+        );
         eprintln!("skipped: run `npm ci` in interop/oidc-provider");
         return None;
     }
@@ -34,7 +37,11 @@ async fn start() -> Option<OidcProvider> {
         .spawn()
         .expect("node starts");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let line = tokio::time::timeout(std::time::Duration::from_secs(30), lines.next_line()).await.expect("ready in time").unwrap().unwrap();
+    let line = tokio::time::timeout(std::time::Duration::from_secs(30), lines.next_line())
+        .await
+        .expect("ready in time")
+        .unwrap()
+        .unwrap();
     let v: serde_json::Value = serde_json::from_str(&line).unwrap();
     Some(OidcProvider { url: v["url"].as_str().unwrap().to_owned(), _child: child, _stdout: lines })
 }
@@ -53,7 +60,13 @@ async fn browse_to_callback(start: &str) -> String {
                 jar.insert(k.trim().to_owned(), v.trim().to_owned());
             }
         }
-        let loc = resp.headers().get("location").unwrap_or_else(|| panic!("no redirect at {url}: {}", resp.status())).to_str().unwrap().to_owned();
+        let loc = resp
+            .headers()
+            .get("location")
+            .unwrap_or_else(|| panic!("no redirect at {url}: {}", resp.status()))
+            .to_str()
+            .unwrap()
+            .to_owned();
         let next = url.join(&loc).unwrap();
         if next.as_str().starts_with(REDIRECT) {
             return next.into();
@@ -69,21 +82,37 @@ async fn client_credentials_authorization_code_and_refresh_against_oidc_provider
     let provider = Provider::oidc(&op.url).unwrap();
 
     // Client credentials, secret in the form and with HTTP Basic.
-    let cc = Client::builder().provider(provider.clone()).credentials(Credentials::new("interop-client", "interop-secret").scope("chat:exec")).build().unwrap();
+    let cc = Client::builder()
+        .provider(provider.clone())
+        .credentials(Credentials::new("interop-client", "interop-secret").scope("chat:exec"))
+        .build()
+        .unwrap();
     let t = cc.get_token().await.unwrap();
     assert!(t.scopes().unwrap().allows("chat:exec"));
     let basic = Client::builder()
         .provider(provider.clone())
-        .credentials(Credentials::new("interop-basic", "interop-basic-secret").auth_method(ClientAuthMethod::ClientSecretBasic))
+        .credentials(
+            Credentials::new("interop-basic", "interop-basic-secret").auth_method(ClientAuthMethod::ClientSecretBasic),
+        )
         .build()
         .unwrap();
     basic.get_token().await.unwrap();
-    let wrong = Client::builder().provider(provider.clone()).credentials(Credentials::new("interop-client", "wrong")).build().unwrap();
+    let wrong = Client::builder()
+        .provider(provider.clone())
+        .credentials(Credentials::new("interop-client", "wrong"))
+        .build()
+        .unwrap();
     assert_eq!(wrong.get_token().await.unwrap_err().kind(), ErrorKind::InvalidClient);
 
     // Authorization code + PKCE, id_token validated against oidc-provider's JWKS.
-    let app = Client::builder().provider(provider).credentials(Credentials::new("interop-client", "interop-secret")).flow(Flow::AuthorizationCode).build().unwrap();
-    let req = app.authorize_url(&AuthorizeOptions::new(REDIRECT).scope("openid offline_access chat:exec")).await.unwrap();
+    let app = Client::builder()
+        .provider(provider)
+        .credentials(Credentials::new("interop-client", "interop-secret"))
+        .flow(Flow::AuthorizationCode)
+        .build()
+        .unwrap();
+    let req =
+        app.authorize_url(&AuthorizeOptions::new(REDIRECT).scope("openid offline_access chat:exec")).await.unwrap();
     let callback = browse_to_callback(&req.url).await;
     let signed = app.complete_authorization(&req, &callback).await.unwrap();
     assert_eq!(signed.id_claims.as_ref().unwrap().sub, "alice");
@@ -95,7 +124,12 @@ async fn client_credentials_authorization_code_and_refresh_against_oidc_provider
     assert_ne!(refreshed.refresh_token().unwrap(), &old_rt, "oidc-provider rotates");
     let r = reqwest::Client::new()
         .post(format!("{}/token", op.url))
-        .form(&[("grant_type", "refresh_token"), ("refresh_token", old_rt.expose()), ("client_id", "interop-client"), ("client_secret", "interop-secret")])
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", old_rt.expose()),
+            ("client_id", "interop-client"),
+            ("client_secret", "interop-secret"),
+        ])
         .send()
         .await
         .unwrap();

@@ -2,11 +2,11 @@
 use std::path::PathBuf;
 
 use agenticstar::authcode::parse_callback_with_state;
-use agenticstar::chat::{decode_event, StreamItem};
+use agenticstar::chat::{StreamItem, decode_event};
 use agenticstar::provider::parse_token_response;
 use agenticstar::sse::SseDecoder;
 use agenticstar::{Dialect, Error, Scopes};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 fn cases(file: &str) -> Vec<Value> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata").join(file);
@@ -47,7 +47,12 @@ fn sse_vectors() {
 fn token_vectors() {
     for case in cases("tokens.json") {
         let dialect = Dialect::from_name(case["dialect"].as_str().unwrap()).unwrap();
-        let r = parse_token_response(dialect, case["status"].as_u64().unwrap() as u16, None, case["body"].as_str().unwrap().as_bytes());
+        let r = parse_token_response(
+            dialect,
+            case["status"].as_u64().unwrap() as u16,
+            None,
+            case["body"].as_str().unwrap().as_bytes(),
+        );
         match (r, case.get("expect")) {
             (Ok(t), Some(want)) => {
                 let got = json!({
@@ -68,7 +73,9 @@ fn chat_vectors() {
         let r = decode_event(case["event"].as_str().unwrap(), case["data"].as_str().unwrap());
         let got = match r {
             Ok(StreamItem::Done) => json!({"expect": {"done": true}}),
-            Ok(StreamItem::Chunk(c)) => json!({"expect": {"text": c.text(), "role": c.choices.first().and_then(|ch| ch.delta.role.clone()), "finish_reason": c.finish_reason()}}),
+            Ok(StreamItem::Chunk(c)) => {
+                json!({"expect": {"text": c.text(), "role": c.choices.first().and_then(|ch| ch.delta.role.clone()), "finish_reason": c.finish_reason()}})
+            }
             Err(e) => json!({"error": {"kind": e.kind().as_str(), "code": e.code()}}),
         };
         let key = if case.get("expect").is_some() { "expect" } else { "error" };
@@ -81,7 +88,9 @@ fn callback_vectors() {
     for case in cases("callbacks.json") {
         match parse_callback_with_state(case["state"].as_str().unwrap(), case["callback"].as_str().unwrap()) {
             Ok(code) => assert_eq!(json!({"code": code.expose()}), case["expect"], "{}", case["name"]),
-            Err(e) => assert_eq!(json!({"kind": e.kind().as_str(), "code": e.code()}), case["error"], "{}", case["name"]),
+            Err(e) => {
+                assert_eq!(json!({"kind": e.kind().as_str(), "code": e.code()}), case["error"], "{}", case["name"])
+            }
         }
     }
 }

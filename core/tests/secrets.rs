@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use agenticstar::authcode::AuthorizeOptions;
 use agenticstar::chat::ChatRequest;
 use agenticstar::{Credentials, Flow};
-use common::{c, Emu};
+use common::{Emu, c};
 use serde_json::json;
 
 #[derive(Clone, Default)]
@@ -28,7 +28,11 @@ impl Write for Capture {
 async fn no_secret_in_logs_debug_or_errors() {
     let capture = Capture::default();
     let writer = capture.clone();
-    tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(move || writer.clone()).with_ansi(false).init();
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .init();
 
     let e = Emu::start().await;
     let mut seen: Vec<String> = vec![c::SAAS_CC_CLIENT_SECRET.into(), c::SAAS_APP_CLIENT_SECRET.into()];
@@ -44,17 +48,35 @@ async fn no_secret_in_logs_debug_or_errors() {
     texts.push(format!("{done:?}"));
     seen.push(client.get_token().await.unwrap().access_token().expose().into());
     e.fault(json!({"endpoint": "saas.token", "status": 400, "body": {"error": "invalid_request", "error_description": format!("client_secret={} rejected", c::SAAS_CC_CLIENT_SECRET)}})).await;
-    let err = e.builder(e.saas(), c::SAAS_CC_CLIENT_ID, c::SAAS_CC_CLIENT_SECRET).build().unwrap().get_token().await.unwrap_err();
+    let err = e
+        .builder(e.saas(), c::SAAS_CC_CLIENT_ID, c::SAAS_CC_CLIENT_SECRET)
+        .build()
+        .unwrap()
+        .get_token()
+        .await
+        .unwrap_err();
     texts.push(format!("{err} {err:?}"));
 
     // Authorization code: code, PKCE verifier, state, nonce, refresh and id tokens.
-    let app = e.builder(e.saas(), c::SAAS_APP_CLIENT_ID, c::SAAS_APP_CLIENT_SECRET).flow(Flow::AuthorizationCode).build().unwrap();
-    let req = app.authorize_url(&AuthorizeOptions::new("http://127.0.0.1:7777/cb").scope("openid chat:exec")).await.unwrap();
+    let app = e
+        .builder(e.saas(), c::SAAS_APP_CLIENT_ID, c::SAAS_APP_CLIENT_SECRET)
+        .flow(Flow::AuthorizationCode)
+        .build()
+        .unwrap();
+    let req =
+        app.authorize_url(&AuthorizeOptions::new("http://127.0.0.1:7777/cb").scope("openid chat:exec")).await.unwrap();
     let cb = e.approve(&req.url).await;
     let code = url::Url::parse(&cb).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
     let signed = app.complete_authorization(&req, &cb).await.unwrap();
     let refreshed = app.tokens().force_refresh().await.unwrap();
-    for s in [&code, req.code_verifier.as_ref().unwrap().expose(), signed.token.access_token().expose(), signed.token.refresh_token().unwrap().expose(), signed.token.id_token().unwrap().expose(), refreshed.refresh_token().unwrap().expose()] {
+    for s in [
+        &code,
+        req.code_verifier.as_ref().unwrap().expose(),
+        signed.token.access_token().expose(),
+        signed.token.refresh_token().unwrap().expose(),
+        signed.token.id_token().unwrap().expose(),
+        refreshed.refresh_token().unwrap().expose(),
+    ] {
         seen.push(s.to_owned());
     }
     texts.push(format!("{req:?} {signed:?} {refreshed:?}"));
@@ -67,7 +89,11 @@ async fn no_secret_in_logs_debug_or_errors() {
     texts.push(logs);
     for text in &texts {
         for secret in &seen {
-            assert!(!text.contains(secret.as_str()), "secret leaked into: {}", &text[text.find(secret.as_str()).unwrap().saturating_sub(200)..][..300.min(text.len())]);
+            assert!(
+                !text.contains(secret.as_str()),
+                "secret leaked into: {}",
+                &text[text.find(secret.as_str()).unwrap().saturating_sub(200)..][..300.min(text.len())]
+            );
         }
     }
 }

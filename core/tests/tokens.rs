@@ -1,12 +1,12 @@
 //! Token lifecycle over real HTTP against the emulator, for every dialect.
 mod common;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use agenticstar::{Client, ClientAuthMethod, Credentials, ErrorKind, FileStore, Provider, RetryPolicy};
-use common::{c, Emu};
+use common::{Emu, c};
 use serde_json::json;
 
 #[tokio::test]
@@ -30,7 +30,10 @@ async fn client_secret_basic_is_sent_as_basic() {
     let e = Emu::start().await;
     let client = Client::builder()
         .provider(e.saas())
-        .credentials(Credentials::new(c::SAAS_CC_CLIENT_ID, c::SAAS_CC_CLIENT_SECRET).auth_method(ClientAuthMethod::ClientSecretBasic))
+        .credentials(
+            Credentials::new(c::SAAS_CC_CLIENT_ID, c::SAAS_CC_CLIENT_SECRET)
+                .auth_method(ClientAuthMethod::ClientSecretBasic),
+        )
         .build()
         .unwrap();
     client.get_token().await.unwrap();
@@ -51,7 +54,10 @@ async fn saas_wrong_secret_is_invalid_client_without_retry() {
 #[tokio::test]
 async fn marketplace_json_dialect() {
     let e = Emu::start().await;
-    let ok = e.builder(Provider::marketplace(&e.url).unwrap(), c::MARKETPLACE_CLIENT_ID, c::MARKETPLACE_CLIENT_SECRET).build().unwrap();
+    let ok = e
+        .builder(Provider::marketplace(&e.url).unwrap(), c::MARKETPLACE_CLIENT_ID, c::MARKETPLACE_CLIENT_SECRET)
+        .build()
+        .unwrap();
     let t = ok.get_token().await.unwrap();
     assert!(t.lifetime() == Some(Duration::from_secs(1800)));
     let reqs = e.requests("marketplace.token").await;
@@ -62,7 +68,10 @@ async fn marketplace_json_dialect() {
 
     // success: false with a 200 is still an error
     e.fault(json!({"endpoint": "marketplace.token", "status": 200, "body": {"success": false, "message": "service account disabled"}})).await;
-    let again = e.builder(Provider::marketplace(&e.url).unwrap(), c::MARKETPLACE_CLIENT_ID, c::MARKETPLACE_CLIENT_SECRET).build().unwrap();
+    let again = e
+        .builder(Provider::marketplace(&e.url).unwrap(), c::MARKETPLACE_CLIENT_ID, c::MARKETPLACE_CLIENT_SECRET)
+        .build()
+        .unwrap();
     let err = again.get_token().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Api);
     assert!(err.message().contains("service account disabled"));
@@ -71,7 +80,11 @@ async fn marketplace_json_dialect() {
 #[tokio::test]
 async fn keycloak_dialect_and_documented_errors() {
     let e = Emu::start().await;
-    let kc = |secret: &str| e.builder(Provider::keycloak(&e.url, c::KEYCLOAK_REALM).unwrap(), c::KEYCLOAK_CLIENT_ID, secret).build().unwrap();
+    let kc = |secret: &str| {
+        e.builder(Provider::keycloak(&e.url, c::KEYCLOAK_REALM).unwrap(), c::KEYCLOAK_CLIENT_ID, secret)
+            .build()
+            .unwrap()
+    };
     let t = kc(c::KEYCLOAK_CLIENT_SECRET).get_token().await.unwrap();
     assert_eq!(t.lifetime(), Some(Duration::from_secs(300)));
 
@@ -87,7 +100,14 @@ async fn keycloak_dialect_and_documented_errors() {
 async fn keycloak_licenses_exhausted_backs_off() {
     let e = Emu::start().await;
     e.config(json!({"licenses_exhausted": true})).await;
-    let kc = e.builder(Provider::keycloak(&e.url, c::KEYCLOAK_REALM).unwrap(), c::KEYCLOAK_CLIENT_ID, c::KEYCLOAK_CLIENT_SECRET).build().unwrap();
+    let kc = e
+        .builder(
+            Provider::keycloak(&e.url, c::KEYCLOAK_REALM).unwrap(),
+            c::KEYCLOAK_CLIENT_ID,
+            c::KEYCLOAK_CLIENT_SECRET,
+        )
+        .build()
+        .unwrap();
     let err = kc.get_token().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::LicensesExhausted);
     let again = kc.get_token().await.unwrap_err();
@@ -107,7 +127,10 @@ async fn wrapped_dialect_and_every_documented_error() {
     assert!(reqs[0]["form"].get("grant_type").is_none(), "the wrapped API takes no grant_type");
 
     let err = w("bad").get_token().await.unwrap_err();
-    assert_eq!((err.kind(), err.code(), err.code_reason()), (ErrorKind::InvalidClient, Some("401021"), Some("invalid_client")));
+    assert_eq!(
+        (err.kind(), err.code(), err.code_reason()),
+        (ErrorKind::InvalidClient, Some("401021"), Some("invalid_client"))
+    );
 
     for (status, code, reason, kind) in [
         (400, "400013", "invalid_request", ErrorKind::InvalidRequest),
@@ -118,17 +141,35 @@ async fn wrapped_dialect_and_every_documented_error() {
         let times = if status == 500 { 4 } else { 1 }; // 5xx is retried 3 times
         e.fault(json!({"endpoint": "wrapped.token", "times": times, "status": status, "body": {"error": {"code": code, "code_reason": reason, "message": "m"}}})).await;
         let err = w(c::WRAPPED_CLIENT_SECRET).get_token().await.unwrap_err();
-        assert_eq!((err.kind(), err.status(), err.code(), err.code_reason()), (kind, Some(status), Some(code), Some(reason)), "{status}");
+        assert_eq!(
+            (err.kind(), err.status(), err.code(), err.code_reason()),
+            (kind, Some(status), Some(code), Some(reason)),
+            "{status}"
+        );
     }
 }
 
 #[tokio::test]
 async fn oidc_discovery_finds_the_token_endpoint() {
     let e = Emu::start().await;
-    let client = e.builder(Provider::oidc(&format!("{}/federation/auth/v1", e.url)).unwrap(), c::SAAS_CC_CLIENT_ID, c::SAAS_CC_CLIENT_SECRET).build().unwrap();
+    let client = e
+        .builder(
+            Provider::oidc(&format!("{}/federation/auth/v1", e.url)).unwrap(),
+            c::SAAS_CC_CLIENT_ID,
+            c::SAAS_CC_CLIENT_SECRET,
+        )
+        .build()
+        .unwrap();
     client.get_token().await.unwrap();
     assert_eq!((e.count("saas.discovery"), e.count("saas.token")), (1, 1));
-    let kc = e.builder(Provider::oidc(&format!("{}/auth/realms/dai", e.url)).unwrap(), c::KEYCLOAK_CLIENT_ID, c::KEYCLOAK_CLIENT_SECRET).build().unwrap();
+    let kc = e
+        .builder(
+            Provider::oidc(&format!("{}/auth/realms/dai", e.url)).unwrap(),
+            c::KEYCLOAK_CLIENT_ID,
+            c::KEYCLOAK_CLIENT_SECRET,
+        )
+        .build()
+        .unwrap();
     kc.get_token().await.unwrap();
     assert_eq!(e.count("keycloak.token"), 1);
 }
@@ -137,7 +178,14 @@ async fn oidc_discovery_finds_the_token_endpoint() {
 async fn refresh_window_renews_ahead_and_keeps_five_minute_tokens() {
     let e = Emu::start().await;
     // 5-minute tokens with the default 5-minute window: used, not renewed on every call.
-    let kc = e.builder(Provider::keycloak(&e.url, c::KEYCLOAK_REALM).unwrap(), c::KEYCLOAK_CLIENT_ID, c::KEYCLOAK_CLIENT_SECRET).build().unwrap();
+    let kc = e
+        .builder(
+            Provider::keycloak(&e.url, c::KEYCLOAK_REALM).unwrap(),
+            c::KEYCLOAK_CLIENT_ID,
+            c::KEYCLOAK_CLIENT_SECRET,
+        )
+        .build()
+        .unwrap();
     kc.get_token().await.unwrap();
     kc.get_token().await.unwrap();
     assert_eq!(e.count("keycloak.token"), 1);
@@ -159,7 +207,11 @@ async fn configurable_window() {
     let e = Emu::start().await;
     e.config(json!({"token_lifetime_secs": 3600})).await;
     // A window larger than half the life is capped: renewal starts at 30 min.
-    let client = e.builder(e.saas(), c::SAAS_CC_CLIENT_ID, c::SAAS_CC_CLIENT_SECRET).refresh_window(Duration::from_secs(7200)).build().unwrap();
+    let client = e
+        .builder(e.saas(), c::SAAS_CC_CLIENT_ID, c::SAAS_CC_CLIENT_SECRET)
+        .refresh_window(Duration::from_secs(7200))
+        .build()
+        .unwrap();
     client.get_token().await.unwrap();
     client.get_token().await.unwrap();
     assert_eq!(e.count("saas.token"), 1);
@@ -257,7 +309,12 @@ async fn token_request_timeout() {
 
 #[tokio::test]
 async fn https_required_off_loopback() {
-    let err = Client::builder().provider(Provider::agenticstar("http://auth.example.com").unwrap()).credentials(Credentials::new("a", "b")).build().err().unwrap();
+    let err = Client::builder()
+        .provider(Provider::agenticstar("http://auth.example.com").unwrap())
+        .credentials(Credentials::new("a", "b"))
+        .build()
+        .err()
+        .unwrap();
     assert_eq!(err.kind(), ErrorKind::InsecureTransport);
     let err = Client::builder()
         .provider(Provider::agenticstar("https://auth.example.com").unwrap())
@@ -284,7 +341,12 @@ async fn file_store_is_private_shared_and_saved_before_use() {
         assert!(store_path.exists());
         seen2.fetch_add(1, Ordering::SeqCst);
     };
-    let a = e.builder(e.saas(), c::SAAS_CC_CLIENT_ID, c::SAAS_CC_CLIENT_SECRET).token_store(Arc::new(FileStore::new(&path))).on_token(Arc::new(hook)).build().unwrap();
+    let a = e
+        .builder(e.saas(), c::SAAS_CC_CLIENT_ID, c::SAAS_CC_CLIENT_SECRET)
+        .token_store(Arc::new(FileStore::new(&path)))
+        .on_token(Arc::new(hook))
+        .build()
+        .unwrap();
     let t = a.get_token().await.unwrap();
     assert_eq!(seen.load(Ordering::SeqCst), 1);
     #[cfg(unix)]
@@ -293,7 +355,11 @@ async fn file_store_is_private_shared_and_saved_before_use() {
         assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
     }
     // A second client (another process, in effect) finds the token and makes no request.
-    let b = e.builder(e.saas(), c::SAAS_CC_CLIENT_ID, c::SAAS_CC_CLIENT_SECRET).token_store(Arc::new(FileStore::new(&path))).build().unwrap();
+    let b = e
+        .builder(e.saas(), c::SAAS_CC_CLIENT_ID, c::SAAS_CC_CLIENT_SECRET)
+        .token_store(Arc::new(FileStore::new(&path)))
+        .build()
+        .unwrap();
     assert_eq!(b.get_token().await.unwrap().access_token(), t.access_token());
     assert_eq!(e.count("saas.token"), 1);
     let _ = std::fs::remove_dir_all(&dir);
@@ -315,4 +381,36 @@ async fn secrets_never_formatted() {
     for s in [format!("{err}"), format!("{err:?}"), err.body_excerpt().unwrap_or("").to_owned()] {
         assert!(!s.contains(&tok) && !s.contains(secret), "leak in {s}");
     }
+}
+
+#[tokio::test]
+async fn explicit_proxy_is_used() {
+    // The emulator doubles as a forward proxy: hyper accepts absolute-form request targets.
+    // `auth.invalid` cannot resolve, so a token proves the request went through the proxy.
+    let e = Emu::start().await;
+    let http = agenticstar::HttpConfig { proxy: Some(e.url.clone()), allow_insecure_http: true, ..Default::default() };
+    let client = Client::builder()
+        .provider(Provider::agenticstar("http://auth.invalid").unwrap())
+        .credentials(Credentials::new(c::SAAS_CC_CLIENT_ID, c::SAAS_CC_CLIENT_SECRET))
+        .http_config(http)
+        .build()
+        .unwrap();
+    client.get_token().await.unwrap();
+    assert_eq!(e.count("saas.token"), 1);
+}
+
+#[test]
+fn extra_root_certificates_are_checked() {
+    let bad = agenticstar::HttpConfig {
+        extra_root_certs_pem: vec![b"-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n".to_vec()],
+        ..Default::default()
+    };
+    let err = Client::builder()
+        .provider(Provider::agenticstar("https://a.example").unwrap())
+        .credentials(Credentials::new("a", "b"))
+        .http_config(bad)
+        .build()
+        .err()
+        .unwrap();
+    assert_eq!(err.kind(), ErrorKind::Config);
 }

@@ -16,10 +16,7 @@ use crate::state::{self, Ctx, ENDPOINTS, Settings};
 type Reply = Result<Response, Response>;
 
 fn bad(message: impl std::fmt::Display) -> Response {
-    json_reply(
-        StatusCode::BAD_REQUEST,
-        json!({ "error": message.to_string() }),
-    )
+    json_reply(StatusCode::BAD_REQUEST, json!({ "error": message.to_string() }))
 }
 
 fn ok(body: Value) -> Reply {
@@ -100,13 +97,7 @@ pub async fn revoke(State(ctx): State<Ctx>, body: Bytes) -> Reply {
     let request: Revoke = parse(&body)?;
     let revoked = ctx.with(|s| match (&request.access_token, request.all) {
         (_, true) => Some(s.tokens.values_mut().map(|t| t.revoked = true).count()),
-        (Some(token), false) => Some(
-            s.tokens
-                .get_mut(token)
-                .map(|t| t.revoked = true)
-                .into_iter()
-                .count(),
-        ),
+        (Some(token), false) => Some(s.tokens.get_mut(token).map(|t| t.revoked = true).into_iter().count()),
         (None, false) => None,
     });
     let revoked = revoked.ok_or_else(|| bad("give access_token or all: true"))?;
@@ -119,12 +110,5 @@ pub async fn requests(State(ctx): State<Ctx>, req: Incoming) -> Reply {
         .into_iter()
         .find(|e| *e == endpoint)
         .ok_or_else(|| bad(format!("endpoint must be one of {ENDPOINTS:?}")))?;
-    ok(ctx.with(|s| {
-        json!(
-            s.requests
-                .get(endpoint)
-                .map(|log| log.iter().collect::<Vec<_>>())
-                .unwrap_or_default()
-        )
-    }))
+    ok(ctx.with(|s| json!(s.requests.get(endpoint).map(|log| log.iter().collect::<Vec<_>>()).unwrap_or_default())))
 }

@@ -21,66 +21,46 @@ const DEFAULT_MODEL: &str = "AGENTIC STAR";
 static XS: [u8; 1 << 16] = [b'x'; 1 << 16];
 
 fn api_error(status: StatusCode, kind: &str, code: &str, message: &str) -> Response {
-    json_reply(
-        status,
-        json!({ "error": { "message": message, "type": kind, "code": code } }),
-    )
+    json_reply(status, json!({ "error": { "message": message, "type": kind, "code": code } }))
 }
 
 fn invalid_request(message: &str) -> Response {
-    api_error(
-        StatusCode::BAD_REQUEST,
-        "invalid_request_error",
-        "invalid_request",
-        message,
-    )
+    api_error(StatusCode::BAD_REQUEST, "invalid_request_error", "invalid_request", message)
 }
 
 /// The caller's token, if it was issued here and is still active.
 fn caller(ctx: &Ctx, req: &Incoming) -> Result<Issued, Response> {
     let token = req.bearer();
-    ctx.with(|s| token.and_then(|t| s.active_token(t)).cloned())
-        .ok_or_else(|| {
-            let mut response = api_error(
-                StatusCode::UNAUTHORIZED,
-                "invalid_request_error",
-                "invalid_token",
-                "Invalid or expired access token",
-            );
-            let challenge = HeaderValue::from_static("Bearer error=\"invalid_token\"");
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, challenge);
-            response
-        })
+    ctx.with(|s| token.and_then(|t| s.active_token(t)).cloned()).ok_or_else(|| {
+        let mut response = api_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_request_error",
+            "invalid_token",
+            "Invalid or expired access token",
+        );
+        let challenge = HeaderValue::from_static("Bearer error=\"invalid_token\"");
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, challenge);
+        response
+    })
 }
 
 pub async fn models(State(ctx): State<Ctx>, req: Incoming) -> Reply {
     ctx.arrive("models", &req, BodyKind::None).await?;
     caller(&ctx, &req)?;
-    Ok(json_reply(
-        StatusCode::OK,
-        json!({ "object": "list", "data": [{ "id": DEFAULT_MODEL, "object": "model" }] }),
-    ))
+    Ok(json_reply(StatusCode::OK, json!({ "object": "list", "data": [{ "id": DEFAULT_MODEL, "object": "model" }] })))
 }
 
 pub async fn me(State(ctx): State<Ctx>, req: Incoming) -> Reply {
     ctx.arrive("me", &req, BodyKind::None).await?;
     let who = caller(&ctx, &req)?;
-    Ok(json_reply(
-        StatusCode::OK,
-        json!({ "sub": who.sub, "client_id": who.client_id, "scope": who.scope }),
-    ))
+    Ok(json_reply(StatusCode::OK, json!({ "sub": who.sub, "client_id": who.client_id, "scope": who.scope })))
 }
 
 /// Text of a message whose content is a string or a list of `{"type":"text","text":..}` parts.
 fn text_of(message: &Value) -> String {
     match message.get("content") {
         Some(Value::String(text)) => text.clone(),
-        Some(Value::Array(parts)) => parts
-            .iter()
-            .filter_map(|p| p.get("text").and_then(Value::as_str))
-            .collect(),
+        Some(Value::Array(parts)) => parts.iter().filter_map(|p| p.get("text").and_then(Value::as_str)).collect(),
         _ => String::new(),
     }
 }
@@ -89,10 +69,7 @@ pub async fn completions(State(ctx): State<Ctx>, req: Incoming) -> Reply {
     let fault = ctx.arrive("chat.completions", &req, BodyKind::Json).await?;
     let who = caller(&ctx, &req)?;
     // Only SaaS tokens carry meaningful scopes; Marketplace has no scope restrictions.
-    let has_chat = who
-        .scope
-        .split(' ')
-        .any(|s| s == "chat:exec" || s == "chat:all");
+    let has_chat = who.scope.split(' ').any(|s| s == "chat:exec" || s == "chat:all");
     if who.dialect == Dialect::Saas && !has_chat {
         return Err(api_error(
             StatusCode::FORBIDDEN,
@@ -101,10 +78,8 @@ pub async fn completions(State(ctx): State<Ctx>, req: Incoming) -> Reply {
             "The access token lacks scope chat:exec",
         ));
     }
-    let body = req
-        .json()
-        .filter(Value::is_object)
-        .ok_or_else(|| invalid_request("Request body must be a JSON object"))?;
+    let body =
+        req.json().filter(Value::is_object).ok_or_else(|| invalid_request("Request body must be a JSON object"))?;
     let messages = body
         .get("messages")
         .and_then(Value::as_array)
@@ -118,24 +93,15 @@ pub async fn completions(State(ctx): State<Ctx>, req: Incoming) -> Reply {
         .map(text_of)
         .unwrap_or_default();
     let prompt_chars: usize = messages.iter().map(|m| text_of(m).chars().count()).sum();
-    let model = body
-        .get("model")
-        .and_then(Value::as_str)
-        .unwrap_or(DEFAULT_MODEL);
+    let model = body.get("model").and_then(Value::as_str).unwrap_or(DEFAULT_MODEL);
 
     let (settings, seq) = ctx.with(|s| {
         s.completions += 1;
         (s.settings.clone(), s.completions)
     });
-    let reply = settings
-        .reply
-        .clone()
-        .unwrap_or_else(|| format!("こんにちは！🌸 You said: {last_user}"));
+    let reply = settings.reply.clone().unwrap_or_else(|| format!("こんにちは！🌸 You said: {last_user}"));
     let chars: Vec<char> = reply.chars().collect();
-    let pieces: Vec<String> = chars
-        .chunks(settings.chunk_chars.max(1))
-        .map(String::from_iter)
-        .collect();
+    let pieces: Vec<String> = chars.chunks(settings.chunk_chars.max(1)).map(String::from_iter).collect();
     let usage = json!({
         "prompt_tokens": prompt_chars / 4,
         "completion_tokens": pieces.len(),
@@ -165,10 +131,7 @@ pub async fn completions(State(ctx): State<Ctx>, req: Incoming) -> Reply {
     let chunk = |choices: Value| json!({ "id": id, "object": "chat.completion.chunk", "created": created, "model": model, "choices": choices });
     let choice = |delta: Value, finish: Value| json!([{ "index": 0, "delta": delta, "finish_reason": finish }]);
     let stream_fault = fault.as_ref().and_then(|f| f.stream);
-    let fault_at = fault
-        .and_then(|f| f.after_chunks)
-        .unwrap_or(0)
-        .min(pieces.len());
+    let fault_at = fault.and_then(|f| f.after_chunks).unwrap_or(0).min(pieces.len());
     let mut plan = Plan {
         steps: Vec::new(),
         delay: Duration::from_millis(settings.chunk_delay_ms),
@@ -177,10 +140,7 @@ pub async fn completions(State(ctx): State<Ctx>, req: Incoming) -> Reply {
         complete: false,
     };
 
-    plan.event(&chunk(choice(
-        json!({ "role": "assistant", "content": "" }),
-        Value::Null,
-    )));
+    plan.event(&chunk(choice(json!({ "role": "assistant", "content": "" }), Value::Null)));
     for i in 0..=pieces.len() {
         if i == fault_at && stream_fault.is_some_and(|f| plan.interrupt(f)) {
             return Ok(plan.into_response(ctx));
@@ -192,11 +152,7 @@ pub async fn completions(State(ctx): State<Ctx>, req: Incoming) -> Reply {
         }
     }
     plan.event(&chunk(choice(json!({}), json!("stop"))));
-    if body
-        .pointer("/stream_options/include_usage")
-        .and_then(Value::as_bool)
-        == Some(true)
-    {
+    if body.pointer("/stream_options/include_usage").and_then(Value::as_bool) == Some(true) {
         let mut last = chunk(json!([]));
         last["usage"] = usage;
         plan.event(&last);
@@ -309,20 +265,12 @@ impl Plan {
             steps: self.steps.into_iter(),
             complete: self.complete,
             shutdown: ctx.shutdown.clone(),
-            guard: Guard {
-                ctx,
-                finished: false,
-            },
+            guard: Guard { ctx, finished: false },
         };
-        let stream = futures::stream::unfold(player, |mut p| async move {
-            p.next().await.map(|item| (item, p))
-        });
+        let stream = futures::stream::unfold(player, |mut p| async move { p.next().await.map(|item| (item, p)) });
         let mut response = Response::new(Body::from_stream(stream));
         let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/event-stream"),
-        );
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         response
     }
@@ -364,12 +312,7 @@ impl Player {
                 Step::Send(bytes) => return Some(Ok(bytes)),
                 Step::Yield => tokio::task::yield_now().await,
                 Step::Pause(delay) => {
-                    if self
-                        .shutdown
-                        .run_until_cancelled(tokio::time::sleep(delay))
-                        .await
-                        .is_none()
-                    {
+                    if self.shutdown.run_until_cancelled(tokio::time::sleep(delay)).await.is_none() {
                         return self.abort();
                     }
                 }

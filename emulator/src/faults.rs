@@ -87,10 +87,7 @@ impl Fault {
             }
         };
         if !ENDPOINTS.contains(&self.endpoint.as_str()) {
-            return Err(format!(
-                "unknown endpoint {:?}; expected one of {ENDPOINTS:?}",
-                self.endpoint
-            ));
+            return Err(format!("unknown endpoint {:?}; expected one of {ENDPOINTS:?}", self.endpoint));
         }
         if self.times == 0 {
             return Err("times must be at least 1".into());
@@ -105,10 +102,7 @@ impl Fault {
             Some(code) if !(200..=599).contains(&code) => {
                 return Err("status must be between 200 and 599".into());
             }
-            None if self.body.is_some()
-                || self.content_type.is_some()
-                || self.headers.is_some() =>
-            {
+            None if self.body.is_some() || self.content_type.is_some() || self.headers.is_some() => {
                 return Err("body, content_type and headers need status".into());
             }
             _ => {}
@@ -117,10 +111,8 @@ impl Fault {
             HeaderValue::try_from(ct.as_str()).map_err(|_| "invalid content_type")?;
         }
         for (name, value) in self.headers.iter().flatten() {
-            HeaderName::try_from(name.as_str())
-                .map_err(|_| format!("invalid header name {name:?}"))?;
-            HeaderValue::try_from(value.as_str())
-                .map_err(|_| format!("invalid header value {value:?}"))?;
+            HeaderName::try_from(name.as_str()).map_err(|_| format!("invalid header name {name:?}"))?;
+            HeaderValue::try_from(value.as_str()).map_err(|_| format!("invalid header value {value:?}"))?;
         }
         let effects = [
             self.status.is_some(),
@@ -131,9 +123,7 @@ impl Fault {
             self.stream.is_some(),
         ];
         if !effects.contains(&true) {
-            return Err(
-                "a fault needs one of status, delay_ms, drop, deny, id_token, stream".into(),
-            );
+            return Err("a fault needs one of status, delay_ms, drop, deny, id_token, stream".into());
         }
         Ok(())
     }
@@ -160,18 +150,15 @@ impl Fault {
         };
         let mut response = Response::new(Body::from(body));
         // validate() vetted status, content type and headers, so nothing here is dropped.
-        *response.status_mut() =
-            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let headers = response.headers_mut();
         let content_type = self.content_type.as_deref().unwrap_or("application/json");
         if let Ok(value) = HeaderValue::try_from(content_type) {
             headers.insert(header::CONTENT_TYPE, value);
         }
         for (name, value) in self.headers.iter().flatten() {
-            if let (Ok(name), Ok(value)) = (
-                HeaderName::try_from(name.as_str()),
-                HeaderValue::try_from(value.as_str()),
-            ) {
+            if let (Ok(name), Ok(value)) = (HeaderName::try_from(name.as_str()), HeaderValue::try_from(value.as_str()))
+            {
                 headers.insert(name, value);
             }
         }
@@ -191,9 +178,5 @@ pub fn dropped() -> Response {
 pub fn take(faults: &mut Vec<Fault>, endpoint: &str) -> Option<Fault> {
     let index = faults.iter().position(|f| f.endpoint == endpoint)?;
     faults[index].times -= 1;
-    if faults[index].times == 0 {
-        Some(faults.remove(index))
-    } else {
-        Some(faults[index].clone())
-    }
+    if faults[index].times == 0 { Some(faults.remove(index)) } else { Some(faults[index].clone()) }
 }

@@ -37,16 +37,8 @@ impl<S: Send + Sync> FromRequest<S> for Incoming {
         let path = req.uri().path().to_owned();
         let query = parse_urlencoded(req.uri().query().unwrap_or("").as_bytes());
         let headers = req.headers().clone();
-        let body = Bytes::from_request(req, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        Ok(Self {
-            method,
-            path,
-            query,
-            headers,
-            body,
-        })
+        let body = Bytes::from_request(req, state).await.map_err(IntoResponse::into_response)?;
+        Ok(Self { method, path, query, headers, body })
     }
 }
 
@@ -76,21 +68,12 @@ impl Incoming {
     }
 
     fn authorization(&self) -> Option<(&str, &str)> {
-        let value = self
-            .headers
-            .get(header::AUTHORIZATION)?
-            .to_str()
-            .ok()?
-            .trim();
-        value
-            .split_once(' ')
-            .map(|(scheme, rest)| (scheme, rest.trim()))
+        let value = self.headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+        value.split_once(' ').map(|(scheme, rest)| (scheme, rest.trim()))
     }
 
     pub fn bearer(&self) -> Option<&str> {
-        self.authorization()
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token)
+        self.authorization().filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer")).map(|(_, token)| token)
     }
 
     /// RFC 6749 §2.3.1: id and secret are form-urlencoded before being joined with ':'.
@@ -101,18 +84,12 @@ impl Incoming {
         if !scheme.eq_ignore_ascii_case("basic") {
             return Basic::Absent;
         }
-        let decoded = STANDARD
-            .decode(b64)
-            .ok()
-            .and_then(|raw| String::from_utf8(raw).ok());
+        let decoded = STANDARD.decode(b64).ok().and_then(|raw| String::from_utf8(raw).ok());
         let Some((id, secret)) = decoded.as_deref().and_then(|s| s.split_once(':')) else {
             return Basic::Malformed;
         };
-        let unescape = |s: &str| {
-            percent_encoding::percent_decode_str(&s.replace('+', " "))
-                .decode_utf8_lossy()
-                .into_owned()
-        };
+        let unescape =
+            |s: &str| percent_encoding::percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned();
         Basic::Given(unescape(id), unescape(secret))
     }
 
@@ -131,9 +108,7 @@ impl Incoming {
             BodyKind::Json => Some(("json", self.json().unwrap_or(Value::Null))),
         };
         let auth_method = match (self.authorization(), &body) {
-            (Some((scheme, _)), _) if scheme.eq_ignore_ascii_case("basic") => {
-                Some("client_secret_basic")
-            }
+            (Some((scheme, _)), _) if scheme.eq_ignore_ascii_case("basic") => Some("client_secret_basic"),
             (Some((scheme, _)), _) if scheme.eq_ignore_ascii_case("bearer") => Some("bearer"),
             (_, Some((_, body))) if has_secret(body) => Some("client_secret_post"),
             _ => None,

@@ -38,12 +38,7 @@ fn load(kid: &'static str, pem: &str, alg: Algorithm) -> Key {
     let mut jwk = Jwk::from_encoding_key(&encoding, alg).expect("public part of embedded key");
     jwk.common.key_id = Some(kid.to_owned());
     jwk.common.public_key_use = Some(PublicKeyUse::Signature);
-    Key {
-        kid,
-        alg,
-        encoding,
-        jwk,
-    }
+    Key { kid, alg, encoding, jwk }
 }
 
 impl Key {

@@ -65,10 +65,7 @@ pub struct EmulatorConfig {
 
 impl Default for EmulatorConfig {
     fn default() -> Self {
-        Self {
-            port: 0,
-            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
-        }
+        Self { port: 0, host: IpAddr::V4(Ipv4Addr::LOCALHOST) }
     }
 }
 
@@ -103,8 +100,8 @@ impl Emulator {
         let listener = listener.tap_io(|tcp| {
             let _ = tcp.set_nodelay(true);
         });
-        let server = axum::serve(listener, router(ctx.clone()))
-            .with_graceful_shutdown(ctx.shutdown.clone().cancelled_owned());
+        let server =
+            axum::serve(listener, router(ctx.clone())).with_graceful_shutdown(ctx.shutdown.clone().cancelled_owned());
         tokio::spawn(async move {
             if let Err(error) = server.await {
                 tracing::error!(%error, "emulator server failed");
@@ -142,45 +139,22 @@ fn router(ctx: Ctx) -> Router {
     let saas = "/federation/auth/v1";
     let realm = "/auth/realms/{realm}";
     Router::new()
-        .route(
-            &format!("{saas}/.well-known/openid-configuration"),
-            get(oauth::saas_discovery),
-        )
+        .route(&format!("{saas}/.well-known/openid-configuration"), get(oauth::saas_discovery))
         .route(&format!("{saas}/jwks"), get(oauth::saas_jwks))
         .route(&format!("{saas}/authorize"), get(oauth::saas_authorize))
         .route(&format!("{saas}/token"), post(oauth::saas_token))
-        .route(
-            "/api/v1/auth/external-service-token",
-            post(oauth::marketplace_token),
-        )
-        .route(
-            &format!("{realm}/protocol/openid-connect/token"),
-            post(oauth::keycloak_token),
-        )
-        .route(
-            &format!("{realm}/.well-known/openid-configuration"),
-            get(oauth::keycloak_discovery),
-        )
-        .route(
-            &format!("{realm}/protocol/openid-connect/certs"),
-            get(oauth::keycloak_jwks),
-        )
+        .route("/api/v1/auth/external-service-token", post(oauth::marketplace_token))
+        .route(&format!("{realm}/protocol/openid-connect/token"), post(oauth::keycloak_token))
+        .route(&format!("{realm}/.well-known/openid-configuration"), get(oauth::keycloak_discovery))
+        .route(&format!("{realm}/protocol/openid-connect/certs"), get(oauth::keycloak_jwks))
         .route("/v1/auth/token", post(oauth::wrapped_token))
         .route("/v1/chat/completions", post(chat::completions))
         .route("/v1/models", get(chat::models))
         .route("/v1/me", get(chat::me))
         .route("/admin/reset", post(admin::reset))
         .route("/admin/counters", get(admin::counters))
-        .route(
-            "/admin/config",
-            get(admin::get_config).post(admin::set_config),
-        )
-        .route(
-            "/admin/faults",
-            get(admin::list_faults)
-                .post(admin::add_fault)
-                .delete(admin::clear_faults),
-        )
+        .route("/admin/config", get(admin::get_config).post(admin::set_config))
+        .route("/admin/faults", get(admin::list_faults).post(admin::add_fault).delete(admin::clear_faults))
         .route("/admin/rotate_keys", post(admin::rotate_keys))
         .route("/admin/revoke", post(admin::revoke))
         .route("/admin/requests", get(admin::requests))

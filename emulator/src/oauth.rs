@@ -71,13 +71,7 @@ const CLIENTS: [Client; 6] = [
         scope: "email template:dai:agents profile",
         grants: &["client_credentials"],
     },
-    Client {
-        id: WRAPPED_CLIENT_ID,
-        secret: WRAPPED_CLIENT_SECRET,
-        dialect: Dialect::Wrapped,
-        scope: "",
-        grants: &[],
-    },
+    Client { id: WRAPPED_CLIENT_ID, secret: WRAPPED_CLIENT_SECRET, dialect: Dialect::Wrapped, scope: "", grants: &[] },
 ];
 
 fn find_client(dialect: Dialect, id: &str) -> Option<&'static Client> {
@@ -104,9 +98,7 @@ fn authenticate(
             _ => return Err(AuthError::Missing),
         },
     };
-    find_client(dialect, &id)
-        .filter(|c| c.secret == secret)
-        .ok_or(AuthError::Invalid { basic })
+    find_client(dialect, &id).filter(|c| c.secret == secret).ok_or(AuthError::Invalid { basic })
 }
 
 /// Requested scopes intersected with the allowed ones (all of them when none are requested);
@@ -115,21 +107,11 @@ fn narrow(requested: Option<&String>, allowed: &str) -> Option<String> {
     let Some(requested) = requested.filter(|r| !r.trim().is_empty()) else {
         return Some(allowed.to_owned());
     };
-    let kept: Vec<&str> = allowed
-        .split(' ')
-        .filter(|a| requested.split_whitespace().any(|r| r == *a))
-        .collect();
+    let kept: Vec<&str> = allowed.split(' ').filter(|a| requested.split_whitespace().any(|r| r == *a)).collect();
     (!kept.is_empty()).then(|| kept.join(" "))
 }
 
-fn remember(
-    s: &mut state::State,
-    token: &str,
-    client: &Client,
-    sub: &str,
-    scope: &str,
-    expires_at: u64,
-) {
+fn remember(s: &mut state::State, token: &str, client: &Client, sub: &str, scope: &str, expires_at: u64) {
     let issued = Issued {
         client_id: client.id.to_owned(),
         sub: sub.to_owned(),
@@ -142,14 +124,7 @@ fn remember(
 }
 
 /// An RS256 access token signed with the current RSA key, remembered for bearer checks.
-fn issue_jwt(
-    s: &mut state::State,
-    iss: &str,
-    client: &Client,
-    sub: &str,
-    scope: &str,
-    lifetime: u64,
-) -> String {
+fn issue_jwt(s: &mut state::State, iss: &str, client: &Client, sub: &str, scope: &str, lifetime: u64) -> String {
     let iat = now();
     let claims = json!({
         "iss": iss, "sub": sub, "aud": AUDIENCE, "azp": client.id, "client_id": client.id,
@@ -169,23 +144,14 @@ fn keycloak_issuer(ctx: &Ctx) -> String {
 }
 
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
-    no_store(json_reply(
-        status,
-        json!({ "error": error, "error_description": description }),
-    ))
+    no_store(json_reply(status, json!({ "error": error, "error_description": description })))
 }
 
 fn invalid_client(basic: bool) -> Response {
-    let mut response = oauth_error(
-        StatusCode::UNAUTHORIZED,
-        "invalid_client",
-        "Invalid client credentials",
-    );
+    let mut response = oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "Invalid client credentials");
     if basic {
         let challenge = HeaderValue::from_static("Basic realm=\"agenticstar\"");
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, challenge);
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, challenge);
     }
     response
 }
@@ -226,15 +192,12 @@ pub async fn saas_jwks(State(ctx): State<Ctx>, req: Incoming) -> Reply {
 fn redirect_allowed(uri: &Url) -> bool {
     uri.fragment().is_none()
         && (uri.as_str() == APP_REDIRECT_URI
-            || (uri.scheme() == "http"
-                && matches!(uri.host_str(), Some("127.0.0.1" | "localhost"))))
+            || (uri.scheme() == "http" && matches!(uri.host_str(), Some("127.0.0.1" | "localhost"))))
 }
 
 /// Errors that cannot be trusted to go back to the client are shown, never redirected.
 fn error_page(message: &str) -> Response {
-    let page = format!(
-        "<!doctype html><title>Authorization error</title><h1>Authorization error</h1><p>{message}</p>"
-    );
+    let page = format!("<!doctype html><title>Authorization error</title><h1>Authorization error</h1><p>{message}</p>");
     (StatusCode::BAD_REQUEST, Html(page)).into_response()
 }
 
@@ -261,8 +224,7 @@ pub async fn saas_authorize(State(ctx): State<Ctx>, req: Incoming) -> Reply {
             pairs.append_pair("state", state);
         }
         drop(pairs);
-        let value = HeaderValue::try_from(location.as_str())
-            .map_err(|_| error_page("Bad redirect_uri."))?;
+        let value = HeaderValue::try_from(location.as_str()).map_err(|_| error_page("Bad redirect_uri."))?;
         let mut response = Response::new(Body::empty());
         *response.status_mut() = StatusCode::FOUND;
         response.headers_mut().insert(header::LOCATION, value);
@@ -273,19 +235,11 @@ pub async fn saas_authorize(State(ctx): State<Ctx>, req: Incoming) -> Reply {
         return redirect(&[("error", "unsupported_response_type")]);
     }
     if fault.is_some_and(|f| f.deny == Some(true)) {
-        return redirect(&[
-            ("error", "access_denied"),
-            ("error_description", "The user denied the request"),
-        ]);
+        return redirect(&[("error", "access_denied"), ("error_description", "The user denied the request")]);
     }
-    let challenge = match (
-        param("code_challenge"),
-        param("code_challenge_method").unwrap_or("plain"),
-    ) {
+    let challenge = match (param("code_challenge"), param("code_challenge_method").unwrap_or("plain")) {
         (None, _) => None,
-        (Some(challenge), method @ ("S256" | "plain")) => {
-            Some((challenge.to_owned(), method.to_owned()))
-        }
+        (Some(challenge), method @ ("S256" | "plain")) => Some((challenge.to_owned(), method.to_owned())),
         (Some(_), _) => {
             return redirect(&[
                 ("error", "invalid_request"),
@@ -296,10 +250,7 @@ pub async fn saas_authorize(State(ctx): State<Ctx>, req: Incoming) -> Reply {
     let Some(scope) = narrow(q.get("scope"), client.scope) else {
         return redirect(&[
             ("error", "invalid_scope"),
-            (
-                "error_description",
-                "None of the requested scopes is allowed",
-            ),
+            ("error_description", "None of the requested scopes is allowed"),
         ]);
     };
     let code = random_hex(16);
@@ -311,16 +262,7 @@ pub async fn saas_authorize(State(ctx): State<Ctx>, req: Incoming) -> Reply {
         auth_time: now,
         expires_at: now + CODE_LIFETIME,
     };
-    ctx.with(|s| {
-        s.codes.insert(
-            code.clone(),
-            Code {
-                grant,
-                redirect_uri: redirect_uri.to_owned(),
-                challenge,
-            },
-        )
-    });
+    ctx.with(|s| s.codes.insert(code.clone(), Code { grant, redirect_uri: redirect_uri.to_owned(), challenge }));
     redirect(&[("code", &code)])
 }
 
@@ -370,30 +312,20 @@ pub async fn saas_token(State(ctx): State<Ctx>, req: Incoming) -> Reply {
     let spoil = fault.and_then(|f| f.id_token);
     let form = req.form();
     let param = |name: &str| form.get(name).filter(|v| !v.is_empty());
-    let missing = |name: &str| {
-        oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            &format!("Missing parameter: {name}"),
-        )
-    };
-    let bad =
-        |error: &str, description: &str| oauth_error(StatusCode::BAD_REQUEST, error, description);
+    let missing =
+        |name: &str| oauth_error(StatusCode::BAD_REQUEST, "invalid_request", &format!("Missing parameter: {name}"));
+    let bad = |error: &str, description: &str| oauth_error(StatusCode::BAD_REQUEST, error, description);
 
     let grant_type = param("grant_type").ok_or_else(|| missing("grant_type"))?;
     let client = authenticate(&req, &form, Dialect::Saas).map_err(|e| match e {
         AuthError::Missing => invalid_client(false),
         AuthError::Invalid { basic } => invalid_client(basic),
     })?;
-    if !["client_credentials", "authorization_code", "refresh_token"].contains(&grant_type.as_str())
-    {
+    if !["client_credentials", "authorization_code", "refresh_token"].contains(&grant_type.as_str()) {
         return Err(bad("unsupported_grant_type", "Unsupported grant_type"));
     }
     if !client.grants.contains(&grant_type.as_str()) {
-        return Err(bad(
-            "unauthorized_client",
-            "Client is not allowed to use this grant_type",
-        ));
+        return Err(bad("unauthorized_client", "Client is not allowed to use this grant_type"));
     }
 
     let session = match grant_type.as_str() {
@@ -407,12 +339,7 @@ pub async fn saas_token(State(ctx): State<Ctx>, req: Incoming) -> Reply {
                 auth_time: now(),
                 expires_at: 0,
             };
-            Session {
-                grant,
-                scope,
-                user: false,
-                issue_refresh: false,
-            }
+            Session { grant, scope, user: false, issue_refresh: false }
         }
         "authorization_code" => {
             let code = param("code").ok_or_else(|| missing("code"))?;
@@ -420,12 +347,7 @@ pub async fn saas_token(State(ctx): State<Ctx>, req: Incoming) -> Reply {
             let entry = ctx.with(|s| s.codes.remove(code));
             let grant = redeem(entry, client, redirect_uri, param("code_verifier"))
                 .map_err(|description| bad("invalid_grant", description))?;
-            Session {
-                scope: grant.scope.clone(),
-                grant,
-                user: true,
-                issue_refresh: true,
-            }
+            Session { scope: grant.scope.clone(), grant, user: true, issue_refresh: true }
         }
         _ => {
             let token = param("refresh_token").ok_or_else(|| missing("refresh_token"))?;
@@ -443,12 +365,7 @@ pub async fn saas_token(State(ctx): State<Ctx>, req: Incoming) -> Reply {
                 if rotate {
                     s.refresh_tokens.remove(token);
                 }
-                Ok(Session {
-                    grant,
-                    scope,
-                    user: true,
-                    issue_refresh: rotate,
-                })
+                Ok(Session { grant, scope, user: true, issue_refresh: rotate })
             })?
         }
     };
@@ -475,10 +392,7 @@ fn saas_tokens(
     if session.issue_refresh {
         let token = format!("rt-{}", random_hex(24));
         let lifetime = s.settings.refresh_token_lifetime_secs;
-        let grant = Grant {
-            expires_at: now() + lifetime,
-            ..session.grant
-        };
+        let grant = Grant { expires_at: now() + lifetime, ..session.grant };
         s.refresh_tokens.insert(token.clone(), grant);
         body["refresh_token"] = json!(token);
         body["refresh_expires_in"] = json!(lifetime);
@@ -526,11 +440,7 @@ fn id_token(
         IdTokenAlg::ES256 => &KEYS.ec,
     };
     let token = key.sign(&claims);
-    if spoil == Some(IdTokenSpoil::Tamper) {
-        tamper(&token)
-    } else {
-        token
-    }
+    if spoil == Some(IdTokenSpoil::Tamper) { tamper(&token) } else { token }
 }
 
 /// Changes the first signature character: the token still parses, but no longer verifies.
@@ -543,32 +453,19 @@ fn tamper(token: &str) -> String {
 // ---------------------------------------------------------------- Marketplace
 
 pub async fn marketplace_token(State(ctx): State<Ctx>, req: Incoming) -> Reply {
-    ctx.arrive("marketplace.token", &req, BodyKind::Json)
-        .await?;
+    ctx.arrive("marketplace.token", &req, BodyKind::Json).await?;
     let body = req.json();
-    let field = |name: &str| {
-        body.as_ref()
-            .and_then(|b| b.get(name))
-            .and_then(Value::as_str)
-            .filter(|v| !v.is_empty())
-    };
-    let fail =
-        |status, message| json_reply(status, json!({ "success": false, "message": message }));
+    let field = |name: &str| body.as_ref().and_then(|b| b.get(name)).and_then(Value::as_str).filter(|v| !v.is_empty());
+    let fail = |status, message| json_reply(status, json!({ "success": false, "message": message }));
     let (Some(id), Some(secret)) = (field("client_id"), field("client_secret")) else {
-        return Err(fail(
-            StatusCode::BAD_REQUEST,
-            "client_id and client_secret are required",
-        ));
+        return Err(fail(StatusCode::BAD_REQUEST, "client_id and client_secret are required"));
     };
     let client = find_client(Dialect::Marketplace, id)
         .filter(|c| c.secret == secret)
         .ok_or_else(|| fail(StatusCode::UNAUTHORIZED, "Invalid client credentials"))?;
     let (token, lifetime) = ctx.with(|s| {
         let lifetime = s.settings.marketplace_lifetime_secs;
-        (
-            issue_jwt(s, &ctx.base, client, client.id, client.scope, lifetime),
-            lifetime,
-        )
+        (issue_jwt(s, &ctx.base, client, client.id, client.scope, lifetime), lifetime)
     });
     Ok(json_reply(
         StatusCode::OK,
@@ -585,32 +482,19 @@ fn check_realm(realm: &str) -> Result<(), Response> {
     if realm == "dai" {
         Ok(())
     } else {
-        Err(json_reply(
-            StatusCode::NOT_FOUND,
-            json!({ "error": "Realm does not exist" }),
-        ))
+        Err(json_reply(StatusCode::NOT_FOUND, json!({ "error": "Realm does not exist" })))
     }
 }
 
-pub async fn keycloak_token(
-    State(ctx): State<Ctx>,
-    Path(realm): Path<String>,
-    req: Incoming,
-) -> Reply {
+pub async fn keycloak_token(State(ctx): State<Ctx>, Path(realm): Path<String>, req: Incoming) -> Reply {
     ctx.arrive("keycloak.token", &req, BodyKind::Form).await?;
     check_realm(&realm)?;
     let form = req.form();
     let missing = |name: &str| {
         let description = format!("Missing form parameter: {name}");
-        json_reply(
-            StatusCode::BAD_REQUEST,
-            json!({ "error": "invalid_request", "error_description": description }),
-        )
+        json_reply(StatusCode::BAD_REQUEST, json!({ "error": "invalid_request", "error_description": description }))
     };
-    let grant_type = form
-        .get("grant_type")
-        .filter(|g| !g.is_empty())
-        .ok_or_else(|| missing("grant_type"))?;
+    let grant_type = form.get("grant_type").filter(|g| !g.is_empty()).ok_or_else(|| missing("grant_type"))?;
     if grant_type != "client_credentials" {
         let body = json!({ "error": "unsupported_grant_type", "error_description": "Unsupported grant_type" });
         return Err(json_reply(StatusCode::BAD_REQUEST, body));
@@ -627,12 +511,7 @@ pub async fn keycloak_token(
     let issued = ctx.with(|s| {
         let lifetime = s.settings.keycloak_lifetime_secs;
         let exhausted = s.settings.licenses_exhausted;
-        (!exhausted).then(|| {
-            (
-                issue_jwt(s, &issuer, client, client.id, client.scope, lifetime),
-                lifetime,
-            )
-        })
+        (!exhausted).then(|| (issue_jwt(s, &issuer, client, client.id, client.scope, lifetime), lifetime))
     });
     let Some((token, lifetime)) = issued else {
         return Err(json_reply(
@@ -649,13 +528,8 @@ pub async fn keycloak_token(
     ))
 }
 
-pub async fn keycloak_discovery(
-    State(ctx): State<Ctx>,
-    Path(realm): Path<String>,
-    req: Incoming,
-) -> Reply {
-    ctx.arrive("keycloak.discovery", &req, BodyKind::None)
-        .await?;
+pub async fn keycloak_discovery(State(ctx): State<Ctx>, Path(realm): Path<String>, req: Incoming) -> Reply {
+    ctx.arrive("keycloak.discovery", &req, BodyKind::None).await?;
     check_realm(&realm)?;
     let iss = keycloak_issuer(&ctx);
     Ok(json_reply(
@@ -671,11 +545,7 @@ pub async fn keycloak_discovery(
     ))
 }
 
-pub async fn keycloak_jwks(
-    State(ctx): State<Ctx>,
-    Path(realm): Path<String>,
-    req: Incoming,
-) -> Reply {
+pub async fn keycloak_jwks(State(ctx): State<Ctx>, Path(realm): Path<String>, req: Incoming) -> Reply {
     ctx.arrive("keycloak.jwks", &req, BodyKind::None).await?;
     check_realm(&realm)?;
     Ok(json_reply(StatusCode::OK, jwks(ctx.with(|s| s.rsa_key))))
@@ -691,16 +561,7 @@ pub async fn wrapped_token(State(ctx): State<Ctx>, req: Incoming) -> Reply {
         AuthError::Invalid { .. } => wrapped_error(StatusCode::UNAUTHORIZED),
     })?;
     let token = format!("sk-{}", random_hex(16));
-    ctx.with(|s| {
-        remember(
-            s,
-            &token,
-            client,
-            client.id,
-            client.scope,
-            now() + WRAPPED_LIFETIME,
-        )
-    });
+    ctx.with(|s| remember(s, &token, client, client.id, client.scope, now() + WRAPPED_LIFETIME));
     Ok(json_reply(
         StatusCode::OK,
         json!({ "data": { "access_token": token, "token_type": "Bearer", "expires_in": WRAPPED_LIFETIME } }),
@@ -711,21 +572,10 @@ pub async fn wrapped_token(State(ctx): State<Ctx>, req: Incoming) -> Reply {
 fn wrapped_error(status: StatusCode) -> Response {
     let (code, reason, message) = match status.as_u16() {
         400 => ("400013", "invalid_request", "Missing or invalid parameters"),
-        401 => (
-            "401021",
-            "invalid_client",
-            "Invalid client_id, client_secret, or session_key",
-        ),
+        401 => ("401021", "invalid_client", "Invalid client_id, client_secret, or session_key"),
         403 => ("403001", "forbidden", "Access forbidden for this resource"),
         404 => ("404001", "not_found", "Resource or endpoint not found"),
-        _ => (
-            "500999",
-            "API_ERROR",
-            "Api Error, please contact customer service",
-        ),
+        _ => ("500999", "API_ERROR", "Api Error, please contact customer service"),
     };
-    json_reply(
-        status,
-        json!({ "error": { "code": code, "code_reason": reason, "message": message } }),
-    )
+    json_reply(status, json!({ "error": { "code": code, "code_reason": reason, "message": message } }))
 }

@@ -132,11 +132,7 @@ impl Default for State {
         Self {
             settings: Settings::default(),
             // All keys present from the start so GET /admin/counters always lists them.
-            counters: ENDPOINTS
-                .iter()
-                .chain(&STREAM_COUNTERS)
-                .map(|k| (*k, 0))
-                .collect(),
+            counters: ENDPOINTS.iter().chain(&STREAM_COUNTERS).map(|k| (*k, 0)).collect(),
             faults: Vec::new(),
             requests: HashMap::new(),
             tokens: HashMap::new(),
@@ -155,9 +151,7 @@ impl State {
 
     /// The access token if it was issued here, is unexpired and not revoked.
     pub fn active_token(&self, token: &str) -> Option<&Issued> {
-        self.tokens
-            .get(token)
-            .filter(|t| !t.revoked && now() < t.expires_at)
+        self.tokens.get(token).filter(|t| !t.revoked && now() < t.expires_at)
     }
 }
 
@@ -204,9 +198,7 @@ impl Ctx {
 }
 
 pub fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 /// `n` random bytes as lowercase hex.

@@ -6,7 +6,7 @@ use std::task::{Context, Poll};
 use tokio::sync::mpsc;
 use tokio_util::sync::{CancellationToken, DropGuard};
 
-use super::types::{decode_event, ChatChunk, ChatCompletion, CompletionChoice, CompletionMessage, StreamItem, Usage};
+use super::types::{ChatChunk, ChatCompletion, CompletionChoice, CompletionMessage, StreamItem, Usage, decode_event};
 use crate::client::ClientInner;
 use crate::error::{Error, ErrorKind, Result};
 use crate::sse::SseDecoder;
@@ -66,7 +66,14 @@ impl Accumulator {
 
 impl ChatStream {
     pub(crate) fn new(rx: mpsc::Receiver<Result<Vec<ChatChunk>>>, cancel: CancellationToken) -> Self {
-        ChatStream { rx, buf: VecDeque::new(), _guard: cancel.clone().drop_guard(), cancel, finished: false, acc: Accumulator::default() }
+        ChatStream {
+            rx,
+            buf: VecDeque::new(),
+            _guard: cancel.clone().drop_guard(),
+            cancel,
+            finished: false,
+            acc: Accumulator::default(),
+        }
     }
 
     /// A stream that fails at once (bad request detected before sending).
@@ -178,7 +185,11 @@ impl ChatStream {
             created: a.created,
             choices: vec![CompletionChoice {
                 index: 0,
-                message: CompletionMessage { role: a.role.clone().unwrap_or_else(|| "assistant".into()), content: Some(a.text.clone()), tool_calls: None },
+                message: CompletionMessage {
+                    role: a.role.clone().unwrap_or_else(|| "assistant".into()),
+                    content: Some(a.text.clone()),
+                    tool_calls: None,
+                },
                 finish_reason: a.finish_reason.clone(),
             }],
             usage: a.usage.clone(),
@@ -215,9 +226,9 @@ pub(crate) fn spawn_stream(client: Arc<ClientInner>, body: serde_json::Value) ->
     let run = async move {
         let work = async {
             match client.http_config.stream_timeout {
-                Some(limit) => tokio::time::timeout(limit, produce(&client, body, &tx))
-                    .await
-                    .unwrap_or_else(|_| Err(Error::new(ErrorKind::Timeout, format!("the stream did not finish within {limit:?}")))),
+                Some(limit) => tokio::time::timeout(limit, produce(&client, body, &tx)).await.unwrap_or_else(|_| {
+                    Err(Error::new(ErrorKind::Timeout, format!("the stream did not finish within {limit:?}")))
+                }),
                 None => produce(&client, body, &tx).await,
             }
         };
@@ -238,20 +249,32 @@ pub(crate) fn spawn_stream(client: Arc<ClientInner>, body: serde_json::Value) ->
     ChatStream::new(rx, cancel)
 }
 
-async fn produce(client: &ClientInner, body: serde_json::Value, tx: &mpsc::Sender<Result<Vec<ChatChunk>>>) -> Result<()> {
+async fn produce(
+    client: &ClientInner,
+    body: serde_json::Value,
+    tx: &mpsc::Sender<Result<Vec<ChatChunk>>>,
+) -> Result<()> {
     client.check_scope(&["chat:exec"]).await?;
     let mut resp = client.send_authorized(reqwest::Method::POST, "/v1/chat/completions", Some(&body), true).await?;
     let status = resp.status().as_u16();
-    let ctype = resp.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    let ctype = resp
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     if !ctype.starts_with("text/event-stream") {
         let body = crate::token::read_limited_pub(resp, 64 * 1024).await.unwrap_or_default();
         if let Some(v) = serde_json::from_slice::<serde_json::Value>(&body).ok().filter(|v| v.get("error").is_some()) {
             return Err(crate::client::api_error(status, Some(&v), &body, None));
         }
         let what = if ctype.is_empty() { "no content type".to_owned() } else { ctype };
-        return Err(Error::new(ErrorKind::UnexpectedResponse, format!("expected an event stream (text/event-stream), got {what}"))
-            .with_status(status)
-            .with_excerpt(&body));
+        return Err(Error::new(
+            ErrorKind::UnexpectedResponse,
+            format!("expected an event stream (text/event-stream), got {what}"),
+        )
+        .with_status(status)
+        .with_excerpt(&body));
     }
     let idle = client.http_config.stream_idle_timeout;
     let mut decoder = SseDecoder::with_limits(client.max_line_bytes, client.max_event_bytes);
@@ -261,11 +284,17 @@ async fn produce(client: &ClientInner, body: serde_json::Value, tx: &mpsc::Sende
     loop {
         let chunk = match tokio::time::timeout(idle, resp.chunk()).await {
             Err(_) => {
-                return Err(Error::new(ErrorKind::Timeout, format!("no data from the stream for {idle:?} (idle timeout)")));
+                return Err(Error::new(
+                    ErrorKind::Timeout,
+                    format!("no data from the stream for {idle:?} (idle timeout)"),
+                ));
             }
             Ok(Err(e)) => {
                 let cause = Error::from_reqwest(&e, "stream interrupted");
-                return Err(Error::new(ErrorKind::StreamTruncated, format!("the stream ended before [DONE]: {}", cause.message())));
+                return Err(Error::new(
+                    ErrorKind::StreamTruncated,
+                    format!("the stream ended before [DONE]: {}", cause.message()),
+                ));
             }
             Ok(Ok(None)) => break,
             Ok(Ok(Some(c))) => c,
@@ -277,11 +306,11 @@ async fn produce(client: &ClientInner, body: serde_json::Value, tx: &mpsc::Sende
             match decode_event(ev.event, ev.data) {
                 Ok(StreamItem::Chunk(c)) => batch.push(c),
                 Ok(StreamItem::Done) => done = true,
-                Err(e) => failure = Some(e),
+                Err(e) => failure = Some(e.with_status(status)),
             }
         });
         if let Err(e) = fed {
-            failure.get_or_insert_with(|| Error::new(ErrorKind::StreamTooLarge, e.to_string()));
+            failure.get_or_insert_with(|| Error::new(ErrorKind::StreamTooLarge, e.to_string()).with_status(status));
         }
         if !batch.is_empty() && tx.send(Ok(std::mem::take(&mut batch))).await.is_err() {
             return Ok(()); // consumer gone

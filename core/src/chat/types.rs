@@ -161,7 +161,8 @@ pub fn decode_event(event: &str, data: &str) -> Result<StreamItem> {
             if serde_json::from_str::<Value>(data).ok().is_some_and(|v| v.get("error").is_some()) {
                 return Err(stream_error(data));
             }
-            Err(Error::new(ErrorKind::StreamDecode, format!("stream chunk is not a valid chat chunk: {e}")).with_excerpt(data.as_bytes()))
+            Err(Error::new(ErrorKind::StreamDecode, format!("stream chunk is not a valid chat chunk: {e}"))
+                .with_excerpt(data.as_bytes()))
         }
     }
 }
@@ -169,8 +170,13 @@ pub fn decode_event(event: &str, data: &str) -> Result<StreamItem> {
 fn stream_error(data: &str) -> Error {
     let v: Option<Value> = serde_json::from_str(data).ok();
     let e = v.as_ref().and_then(|v| v.get("error")).or(v.as_ref());
-    let field = |k: &str| e.and_then(|e| e.get(k)).and_then(|x| x.as_str().map(str::to_owned).or_else(|| x.is_number().then(|| x.to_string())));
-    let message = field("message").or_else(|| e.and_then(Value::as_str).map(str::to_owned)).unwrap_or_else(|| "the server reported an error in the stream".into());
+    let field = |k: &str| {
+        e.and_then(|e| e.get(k))
+            .and_then(|x| x.as_str().map(str::to_owned).or_else(|| x.is_number().then(|| x.to_string())))
+    };
+    let message = field("message")
+        .or_else(|| e.and_then(Value::as_str).map(str::to_owned))
+        .unwrap_or_else(|| "the server reported an error in the stream".into());
     Error::new(ErrorKind::StreamError, crate::redact::scrub(&message))
         .with_code(field("code"), field("type"))
         .with_excerpt(data.as_bytes())

@@ -5,9 +5,9 @@ use std::time::{Duration, Instant};
 
 use futures::future::{BoxFuture, FutureExt, Shared};
 
+use super::Token;
 use super::server::{AuthServer, Grant};
 use super::store::TokenStore;
-use super::Token;
 use crate::error::{Error, ErrorKind, Result};
 use crate::provider::TokenResponse;
 
@@ -72,7 +72,15 @@ impl TokenManager {
         listener: Option<Arc<dyn TokenListener>>,
     ) -> Self {
         TokenManager {
-            inner: Arc::new(Inner { server, flow, window, store, store_key, listener, state: Mutex::new(State::default()) }),
+            inner: Arc::new(Inner {
+                server,
+                flow,
+                window,
+                store,
+                store_key,
+                listener,
+                state: Mutex::new(State::default()),
+            }),
         }
     }
 
@@ -169,14 +177,20 @@ impl TokenManager {
                 // the answer (maybe a rotated refresh token) is still received and stored.
                 let task = async move {
                     let outcome = AssertUnwindSafe(renew_once(&inner)).catch_unwind().await;
-                    let outcome = outcome.unwrap_or_else(|_| Err(Error::new(ErrorKind::Internal, "token renewal panicked")));
+                    let outcome =
+                        outcome.unwrap_or_else(|_| Err(Error::new(ErrorKind::Internal, "token renewal panicked")));
                     finish(&inner, &outcome);
                     outcome
                 };
                 let fut: BoxFuture<'static, Result<Token>> = match tokio::runtime::Handle::try_current() {
                     Ok(h) => {
                         let jh = h.spawn(task);
-                        async move { jh.await.unwrap_or_else(|_| Err(Error::new(ErrorKind::Internal, "token renewal task was cancelled"))) }.boxed()
+                        async move {
+                            jh.await.unwrap_or_else(|_| {
+                                Err(Error::new(ErrorKind::Internal, "token renewal task was cancelled"))
+                            })
+                        }
+                        .boxed()
                     }
                     Err(_) => task.boxed(),
                 };
@@ -233,10 +247,10 @@ async fn publish(inner: &Inner, token: &Token) {
     if let Err(e) = inner.store.save(&inner.store_key, &token.to_stored()).await {
         tracing::error!(target: "agenticstar", "could not save the new token: {e}");
     }
-    if let Some(l) = &inner.listener {
-        if std::panic::catch_unwind(AssertUnwindSafe(|| l.on_token(token))).is_err() {
-            tracing::error!(target: "agenticstar", "token listener panicked");
-        }
+    if let Some(l) = &inner.listener
+        && std::panic::catch_unwind(AssertUnwindSafe(|| l.on_token(token))).is_err()
+    {
+        tracing::error!(target: "agenticstar", "token listener panicked");
     }
 }
 
@@ -281,16 +295,22 @@ async fn renew_once(inner: &Inner) -> Result<Token> {
                         acquire(inner).await
                     } else {
                         let _ = inner.store.clear(&inner.store_key).await;
-                        Err(Error::new(ErrorKind::SignInRequired, format!("the session has ended ({}); sign in again", e.message()))
-                            .with_status(e.status().unwrap_or(400))
-                            .with_code(e.code().map(str::to_owned), None))
+                        Err(Error::new(
+                            ErrorKind::SignInRequired,
+                            format!("the session has ended ({}); sign in again", e.message()),
+                        )
+                        .with_status(e.status().unwrap_or(400))
+                        .with_code(e.code().map(str::to_owned), None))
                     }
                 }
                 Err(e) => Err(e),
             }
         }
         None if inner.flow == Flow::ClientCredentials => acquire(inner).await,
-        None => Err(Error::new(ErrorKind::SignInRequired, "no signed-in session: complete the authorization code flow first")),
+        None => Err(Error::new(
+            ErrorKind::SignInRequired,
+            "no signed-in session: complete the authorization code flow first",
+        )),
     };
     match result {
         Ok(t) => {

@@ -55,9 +55,7 @@ impl Token {
 
     pub(crate) fn from_stored(s: StoredToken) -> Token {
         let now = unix_now();
-        let expires_at = s
-            .expires_at
-            .map(|e| Instant::now() + Duration::from_secs(e.saturating_sub(now)));
+        let expires_at = s.expires_at.map(|e| Instant::now() + Duration::from_secs(e.saturating_sub(now)));
         Token(Arc::new(TokenInner {
             access_token: s.access_token,
             token_type: s.token_type,

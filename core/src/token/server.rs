@@ -5,9 +5,11 @@ use base64::Engine;
 use reqwest::header;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::http::{parse_retry_after, with_retries, HttpConfig, RetryPolicy};
+use crate::http::{HttpConfig, RetryPolicy, parse_retry_after, with_retries};
 use crate::oidc::{JwksCache, Metadata};
-use crate::provider::{parse_token_response, ClientAuthMethod, Credentials, Dialect, Endpoints, Provider, TokenResponse};
+use crate::provider::{
+    ClientAuthMethod, Credentials, Dialect, Endpoints, Provider, TokenResponse, parse_token_response,
+};
 use crate::secret::Secret;
 
 /// Token answers are small; anything larger is not a token answer.
@@ -40,7 +42,13 @@ pub(crate) struct AuthServer {
 }
 
 impl AuthServer {
-    pub fn new(provider: Provider, creds: Credentials, http: reqwest::Client, cfg: HttpConfig, retry: RetryPolicy) -> Self {
+    pub fn new(
+        provider: Provider,
+        creds: Credentials,
+        http: reqwest::Client,
+        cfg: HttpConfig,
+        retry: RetryPolicy,
+    ) -> Self {
         AuthServer { provider, creds, http, cfg, retry, metadata: Default::default(), jwks: JwksCache::default() }
     }
 
@@ -53,7 +61,8 @@ impl AuthServer {
         self.metadata
             .get_or_try_init(|| async {
                 self.cfg.check_url(&url, "discovery URL")?;
-                let m = with_retries(&self.retry, "OIDC discovery", || Metadata::fetch(&self.http, &self.cfg, &url)).await?;
+                let m = with_retries(&self.retry, "OIDC discovery", || Metadata::fetch(&self.http, &self.cfg, &url))
+                    .await?;
                 for (u, what) in [(&m.token_endpoint, "token endpoint"), (&m.jwks_uri, "jwks_uri")] {
                     if let Some(u) = u {
                         self.cfg.check_url(u, what)?;
@@ -88,13 +97,18 @@ impl AuthServer {
     async fn attempt(&self, url: &url::Url, grant: &Grant) -> Result<TokenResponse> {
         let dialect = self.provider.dialect();
         let c = &self.creds;
-        let mut req = self.http.post(url.clone()).timeout(self.cfg.request_timeout).header(header::ACCEPT, "application/json");
+        let mut req =
+            self.http.post(url.clone()).timeout(self.cfg.request_timeout).header(header::ACCEPT, "application/json");
         match dialect {
             Dialect::Marketplace | Dialect::Wrapped if !matches!(grant, Grant::ClientCredentials) => {
-                return Err(Error::config(format!("the {} token service only supports client credentials", dialect.as_str())));
+                return Err(Error::config(format!(
+                    "the {} token service only supports client credentials",
+                    dialect.as_str()
+                )));
             }
             Dialect::Marketplace => {
-                req = req.json(&serde_json::json!({"client_id": c.client_id, "client_secret": c.client_secret.expose()}));
+                req =
+                    req.json(&serde_json::json!({"client_id": c.client_id, "client_secret": c.client_secret.expose()}));
             }
             Dialect::Wrapped => {
                 req = req.form(&[("client_id", c.client_id.as_str()), ("client_secret", c.client_secret.expose())]);
@@ -137,9 +151,8 @@ impl AuthServer {
         let status = resp.status().as_u16();
         let retry_after = parse_retry_after(resp.headers().get(header::RETRY_AFTER));
         let body = read_limited(resp, MAX_TOKEN_BODY).await?;
-        parse_token_response(dialect, status, retry_after, &body).map_err(|e| {
+        parse_token_response(dialect, status, retry_after, &body).inspect_err(|e| {
             tracing::debug!(target: "agenticstar", kind = e.kind().as_str(), status, "token request failed");
-            e
         })
     }
 }

@@ -139,9 +139,7 @@ fn open_private(path: &std::path::Path) -> std::io::Result<std::fs::File> {
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .unwrap_or_else(|_| Err(Error::new(ErrorKind::Store, "token file task failed")))
+    tokio::task::spawn_blocking(f).await.unwrap_or_else(|_| Err(Error::new(ErrorKind::Store, "token file task failed")))
 }
 
 #[async_trait]

@@ -5,7 +5,7 @@ use std::time::Duration;
 use agenticstar::{Client, ClientBuilder, Credentials, HttpConfig, Provider, RetryPolicy};
 pub use agenticstar_emulator::clients as c;
 use agenticstar_emulator::{Emulator, EmulatorConfig};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 pub struct Emu {
     pub emu: Emulator,
@@ -66,7 +66,11 @@ impl Emu {
             .credentials(Credentials::new(id, secret))
             .api_url(&self.url)
             .unwrap()
-            .retry_policy(RetryPolicy { initial_backoff: Duration::from_millis(20), max_backoff: Duration::from_millis(100), ..Default::default() })
+            .retry_policy(RetryPolicy {
+                initial_backoff: Duration::from_millis(20),
+                max_backoff: Duration::from_millis(100),
+                ..Default::default()
+            })
     }
 
     pub fn saas_cc(&self) -> Client {
