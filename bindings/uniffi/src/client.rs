@@ -4,13 +4,14 @@ use std::sync::Arc;
 use agenticstar::{ErrorKind, StoredToken};
 
 use crate::error::{AgenticStarError, Result};
-use crate::stream::{pump, ChatListener, ChatStream, StreamHandle};
+use crate::stream::{ChatListener, ChatStream, StreamHandle, pump};
 use crate::types::*;
 use crate::{on_rt, on_rt_detached, rt};
 
 /// Where the app keeps tokens between launches: Keychain on iOS, EncryptedSharedPreferences or
 /// DataStore + Keystore on Android. Values are opaque JSON strings holding secrets (the refresh
 /// token): store them encrypted. Called on an SDK background thread; blocking is fine.
+/// The client holds the store: a store that holds the client back would never be freed.
 #[uniffi::export(foreign)]
 pub trait TokenStore: Send + Sync {
     fn load(&self, key: String) -> Result<Option<String>>;
@@ -22,7 +23,11 @@ pub trait TokenStore: Send + Sync {
 struct ForeignStore(Arc<dyn TokenStore>);
 
 impl ForeignStore {
-    async fn call<T: Send + 'static>(&self, what: &'static str, f: impl FnOnce(&dyn TokenStore) -> Result<T> + Send + 'static) -> agenticstar::Result<T> {
+    async fn call<T: Send + 'static>(
+        &self,
+        what: &'static str,
+        f: impl FnOnce(&dyn TokenStore) -> Result<T> + Send + 'static,
+    ) -> agenticstar::Result<T> {
         let store = self.0.clone();
         tokio::task::spawn_blocking(move || f(&*store))
             .await
@@ -37,9 +42,9 @@ impl agenticstar::TokenStore for ForeignStore {
         let key = key.to_owned();
         match self.call("token store load", move |s| s.load(key)).await? {
             None => Ok(None),
-            Some(json) => serde_json::from_str(&json)
-                .map(Some)
-                .map_err(|e| agenticstar::Error::new(ErrorKind::Store, format!("token store: saved value is unreadable: {e}"))),
+            Some(json) => serde_json::from_str(&json).map(Some).map_err(|e| {
+                agenticstar::Error::new(ErrorKind::Store, format!("token store: saved value is unreadable: {e}"))
+            }),
         }
     }
     async fn save(&self, key: &str, token: &StoredToken) -> agenticstar::Result<()> {
@@ -61,7 +66,12 @@ pub struct Client(agenticstar::Client);
 impl Client {
     /// `tokenStore`: where tokens persist (null: in memory only, lost when the app exits).
     #[uniffi::constructor(default(token_store = None, options))]
-    pub fn new(provider: Arc<Provider>, credentials: Arc<Credentials>, options: ClientOptions, token_store: Option<Arc<dyn TokenStore>>) -> Result<Arc<Self>> {
+    pub fn new(
+        provider: Arc<Provider>,
+        credentials: Arc<Credentials>,
+        options: ClientOptions,
+        token_store: Option<Arc<dyn TokenStore>>,
+    ) -> Result<Arc<Self>> {
         let o = options;
         let mut http = agenticstar::HttpConfig {
             connect_timeout: secs("connect_timeout_secs", o.connect_timeout_secs)?,
@@ -127,7 +137,12 @@ impl Client {
     /// Start the Authorization Code flow (PKCE S256, state, nonce).
     /// `redirectUri`: your app's callback (custom scheme, universal / app link, or loopback).
     #[uniffi::method(default(scope = None, ui_locales = None))]
-    pub async fn authorize_url(&self, redirect_uri: String, scope: Option<String>, ui_locales: Option<String>) -> Result<Arc<AuthorizationRequest>> {
+    pub async fn authorize_url(
+        &self,
+        redirect_uri: String,
+        scope: Option<String>,
+        ui_locales: Option<String>,
+    ) -> Result<Arc<AuthorizationRequest>> {
         let c = self.0.clone();
         let mut opts = agenticstar::authcode::AuthorizeOptions::new(redirect_uri);
         opts.scope = scope;
@@ -137,7 +152,11 @@ impl Client {
 
     /// Finish sign-in from the URL the browser came back with: checks state, exchanges the code
     /// with the PKCE verifier, validates the id_token and keeps (and stores) the tokens.
-    pub async fn complete_authorization(&self, request: Arc<AuthorizationRequest>, callback_url: String) -> Result<SignIn> {
+    pub async fn complete_authorization(
+        &self,
+        request: Arc<AuthorizationRequest>,
+        callback_url: String,
+    ) -> Result<SignIn> {
         let c = self.0.clone();
         on_rt_detached(async move { c.complete_authorization(&request.0, &callback_url).await }).await.map(Into::into)
     }
@@ -163,7 +182,10 @@ impl Client {
     #[uniffi::method(default(json_body = None))]
     pub async fn request(&self, method: String, path: String, json_body: Option<String>) -> Result<RawResponse> {
         let body = match json_body {
-            Some(j) => Some(serde_json::from_str::<serde_json::Value>(&j).map_err(|e| AgenticStarError::new(ErrorKind::Config, format!("json_body is not JSON: {e}")))?),
+            Some(j) => Some(
+                serde_json::from_str::<serde_json::Value>(&j)
+                    .map_err(|e| AgenticStarError::new(ErrorKind::Config, format!("json_body is not JSON: {e}")))?,
+            ),
             None => None,
         };
         let c = self.0.clone();

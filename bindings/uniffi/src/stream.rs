@@ -60,7 +60,7 @@ impl ChatStream {
     }
 }
 
-/// Receives a streamed reply (`Client.streamTo`). Called on an SDK thread, one call at a time,
+/// Receives a streamed reply (`Client.chatStreamTo`). Called on an SDK thread, one call at a time,
 /// in order; return quickly (hand work to your own dispatcher / main actor).
 /// Exactly one of `onComplete` / `onError` ends every stream, also after `cancel()` (onComplete).
 #[uniffi::export(foreign)]

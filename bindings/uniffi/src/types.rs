@@ -2,8 +2,8 @@
 //! auto-generated `toString`/`description` showing it); plain data are records.
 use std::sync::Arc;
 
-use agenticstar::chat;
 use agenticstar::ErrorKind;
+use agenticstar::chat;
 
 use crate::error::{AgenticStarError, Result};
 
@@ -76,7 +76,12 @@ impl std::fmt::Debug for Credentials {
 impl Credentials {
     /// `scope`: space-separated scopes to request with client credentials.
     #[uniffi::constructor(default(scope = None, auth_method = None))]
-    pub fn new(client_id: String, client_secret: String, scope: Option<String>, auth_method: Option<ClientAuthMethod>) -> Arc<Self> {
+    pub fn new(
+        client_id: String,
+        client_secret: String,
+        scope: Option<String>,
+        auth_method: Option<ClientAuthMethod>,
+    ) -> Arc<Self> {
         let mut c = agenticstar::Credentials::new(client_id, client_secret);
         c.scope = scope;
         if auth_method == Some(ClientAuthMethod::ClientSecretBasic) {
@@ -141,7 +146,9 @@ pub struct ClientOptions {
 }
 
 pub(crate) fn secs(what: &str, s: f64) -> Result<std::time::Duration> {
-    std::time::Duration::try_from_secs_f64(s).map_err(|_| AgenticStarError::new(ErrorKind::Config, format!("{what} must be a non-negative number of seconds")))
+    std::time::Duration::try_from_secs_f64(s).map_err(|_| {
+        AgenticStarError::new(ErrorKind::Config, format!("{what} must be a non-negative number of seconds"))
+    })
 }
 
 // ---------- tokens and sign-in ----------
@@ -280,7 +287,8 @@ pub struct ChatRequest {
 
 impl ChatRequest {
     pub(crate) fn to_core(&self) -> Result<chat::ChatRequest> {
-        let mut r = chat::ChatRequest::new(self.messages.iter().map(|m| chat::Message::new(&m.role, &m.content)).collect());
+        let mut r =
+            chat::ChatRequest::new(self.messages.iter().map(|m| chat::Message::new(&m.role, &m.content)).collect());
         r.model = self.model.clone();
         if let Some(extra) = &self.extra_json {
             match serde_json::from_str::<serde_json::Value>(extra) {
@@ -301,7 +309,11 @@ pub struct Usage {
 
 impl From<chat::Usage> for Usage {
     fn from(u: chat::Usage) -> Self {
-        Usage { prompt_tokens: u.prompt_tokens as i64, completion_tokens: u.completion_tokens as i64, total_tokens: u.total_tokens as i64 }
+        Usage {
+            prompt_tokens: u.prompt_tokens as i64,
+            completion_tokens: u.completion_tokens as i64,
+            total_tokens: u.total_tokens as i64,
+        }
     }
 }
 

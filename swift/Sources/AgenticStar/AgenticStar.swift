@@ -784,7 +784,7 @@ public func FfiConverterTypeAuthorizationRequest_lower(_ value: AuthorizationReq
 
 
 /**
- * Receives a streamed reply (`Client.streamTo`). Called on an SDK thread, one call at a time,
+ * Receives a streamed reply (`Client.chatStreamTo`). Called on an SDK thread, one call at a time,
  * in order; return quickly (hand work to your own dispatcher / main actor).
  * Exactly one of `onComplete` / `onError` ends every stream, also after `cancel()` (onComplete).
  */
@@ -801,7 +801,7 @@ public protocol ChatListener: AnyObject, Sendable {
     
 }
 /**
- * Receives a streamed reply (`Client.streamTo`). Called on an SDK thread, one call at a time,
+ * Receives a streamed reply (`Client.chatStreamTo`). Called on an SDK thread, one call at a time,
  * in order; return quickly (hand work to your own dispatcher / main actor).
  * Exactly one of `onComplete` / `onError` ends every stream, also after `cancel()` (onComplete).
  */
@@ -2391,6 +2391,7 @@ public func FfiConverterTypeToken_lower(_ value: Token) -> UInt64 {
  * Where the app keeps tokens between launches: Keychain on iOS, EncryptedSharedPreferences or
  * DataStore + Keystore on Android. Values are opaque JSON strings holding secrets (the refresh
  * token): store them encrypted. Called on an SDK background thread; blocking is fine.
+ * The client holds the store: a store that holds the client back would never be freed.
  */
 public protocol TokenStore: AnyObject, Sendable {
     
@@ -2405,6 +2406,7 @@ public protocol TokenStore: AnyObject, Sendable {
  * Where the app keeps tokens between launches: Keychain on iOS, EncryptedSharedPreferences or
  * DataStore + Keystore on Android. Values are opaque JSON strings holding secrets (the refresh
  * token): store them encrypted. Called on an SDK background thread; blocking is fine.
+ * The client holds the store: a store that holds the client back would never be freed.
  */
 open class TokenStoreImpl: TokenStore, @unchecked Sendable {
     fileprivate let handle: UInt64

@@ -1937,7 +1937,7 @@ public object FfiConverterTypeAuthorizationRequest: FfiConverter<AuthorizationRe
 
 
 /**
- * Receives a streamed reply (`Client.streamTo`). Called on an SDK thread, one call at a time,
+ * Receives a streamed reply (`Client.chatStreamTo`). Called on an SDK thread, one call at a time,
  * in order; return quickly (hand work to your own dispatcher / main actor).
  * Exactly one of `onComplete` / `onError` ends every stream, also after `cancel()` (onComplete).
  */
@@ -1956,7 +1956,7 @@ public interface ChatListener {
 }
 
 /**
- * Receives a streamed reply (`Client.streamTo`). Called on an SDK thread, one call at a time,
+ * Receives a streamed reply (`Client.chatStreamTo`). Called on an SDK thread, one call at a time,
  * in order; return quickly (hand work to your own dispatcher / main actor).
  * Exactly one of `onComplete` / `onError` ends every stream, also after `cancel()` (onComplete).
  */
@@ -4608,6 +4608,7 @@ public object FfiConverterTypeToken: FfiConverter<Token, Long> {
  * Where the app keeps tokens between launches: Keychain on iOS, EncryptedSharedPreferences or
  * DataStore + Keystore on Android. Values are opaque JSON strings holding secrets (the refresh
  * token): store them encrypted. Called on an SDK background thread; blocking is fine.
+ * The client holds the store: a store that holds the client back would never be freed.
  */
 public interface TokenStore {
     
@@ -4624,6 +4625,7 @@ public interface TokenStore {
  * Where the app keeps tokens between launches: Keychain on iOS, EncryptedSharedPreferences or
  * DataStore + Keystore on Android. Values are opaque JSON strings holding secrets (the refresh
  * token): store them encrypted. Called on an SDK background thread; blocking is fine.
+ * The client holds the store: a store that holds the client back would never be freed.
  */
 open class TokenStoreImpl: Disposable, AutoCloseable, TokenStore
 {

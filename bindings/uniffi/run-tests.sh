@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Tests of the Kotlin and Swift packages over the uniffi bindings. Exits non-zero on any failure.
+#  1. builds the FFI library, the CLI (emulator) and uniffi-bindgen (debug);
+#  2. regenerates the Kotlin and Swift sources into a temp dir and fails if the committed ones differ;
+#  3. runs the Kotlin JUnit suite (mvn test; the tests start the emulator themselves);
+#  4. runs swift build + swift test when a Swift toolchain is on PATH.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+
+echo "==> cargo build -p agenticstar-ffi -p agenticstar-cli -p uniffi-bindgen"
+cargo build -j2 -q -p agenticstar-ffi -p agenticstar-cli -p uniffi-bindgen
+
+echo "==> generated Kotlin and Swift sources are current"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+SKIP_BUILD=1 bindings/uniffi/generate.sh "$tmp"
+stale=0
+for f in kotlin/src/main/kotlin/jp/agenticstar/agenticstar_ffi.kt \
+         swift/Sources/AgenticStar/AgenticStar.swift \
+         swift/Sources/AgenticStarFFI/AgenticStarFFI.h; do
+  if ! cmp -s "$tmp/$f" "$f"; then
+    echo "stale: $f"
+    diff -u "$f" "$tmp/$f" 2>&1 | head -20 || true
+    stale=1
+  fi
+done
+if [ "$stale" != 0 ]; then
+  echo "Generated bindings are out of date: run bindings/uniffi/generate.sh and commit the result." >&2
+  exit 1
+fi
+
+if ! command -v mvn >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "==> installing Maven"
+  apt-get install -y -q maven >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q maven >/dev/null; }
+fi
+echo "==> Kotlin: mvn test (JUnit against the emulator)"
+rm -rf kotlin/target/surefire-reports
+status=0
+# (sed: Maven 3.8 still emits colour resets in batch mode.)
+(cd kotlin && mvn -q -B -Dstyle.color=never test 2>&1 | sed -e 's/\x1b\[[0-9;]*m//g') || status=$?
+# mvn -q prints nothing on success: sum up surefire's reports ourselves.
+python3 - <<'PY' || true
+import glob, xml.etree.ElementTree as ET
+t = f = s = 0
+for p in glob.glob("kotlin/target/surefire-reports/TEST-*.xml"):
+    r = ET.parse(p).getroot()
+    t += int(r.get("tests", 0)); s += int(r.get("skipped", 0))
+    f += int(r.get("failures", 0)) + int(r.get("errors", 0))
+print(f"kotlin: {t - f - s} passed, {f} failed, {s} skipped")
+PY
+[ "$status" = 0 ] || exit "$status"
+
+if command -v swift >/dev/null 2>&1; then
+  echo "==> Swift: swift build + swift test"
+  lib="$root/target/debug"
+  flags=(-Xlinker -L"$lib" -Xlinker -rpath -Xlinker "$lib")
+  (cd swift && swift build "${flags[@]}" && AGENTICSTAR_CLI="$lib/agenticstar" swift test "${flags[@]}")
+else
+  echo "==> Swift: no toolchain on PATH; generated sources checked, build and tests skipped"
+fi
