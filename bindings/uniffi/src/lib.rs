@@ -9,6 +9,7 @@
 
 mod client;
 mod error;
+mod parity;
 mod stream;
 mod types;
 
@@ -17,6 +18,7 @@ use std::sync::OnceLock;
 
 pub use client::*;
 pub use error::*;
+pub use parity::*;
 pub use stream::*;
 pub use types::*;
 

@@ -471,6 +471,22 @@ private let UNIFFI_CALLBACK_UNEXPECTED_ERROR: Int32 = 2
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
+    typealias FfiType = UInt16
+    typealias SwiftType = UInt16
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt16 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterInt32: FfiConverterPrimitive {
     typealias FfiType = Int32
     typealias SwiftType = Int32
@@ -480,6 +496,22 @@ fileprivate struct FfiConverterInt32: FfiConverterPrimitive {
     }
 
     public static func write(_ value: Int32, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterUInt64: FfiConverterPrimitive {
+    typealias FfiType = UInt64
+    typealias SwiftType = UInt64
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt64 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
         writeInt(&buf, lower(value))
     }
 }
@@ -3583,6 +3615,197 @@ public func FfiConverterTypeSignIn_lower(_ value: SignIn) -> RustBuffer {
 }
 
 
+public struct SseEvent: Equatable, Hashable {
+    public let event: String
+    public let data: String
+    public let id: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(event: String, data: String, id: String) {
+        self.event = event
+        self.data = data
+        self.id = id
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SseEvent: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSseEvent: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SseEvent {
+        return
+            try SseEvent(
+                event: FfiConverterString.read(from: &buf), 
+                data: FfiConverterString.read(from: &buf), 
+                id: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SseEvent, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.event, into: &buf)
+        FfiConverterString.write(value.data, into: &buf)
+        FfiConverterString.write(value.id, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSseEvent_lift(_ buf: RustBuffer) throws -> SseEvent {
+    return try FfiConverterTypeSseEvent.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSseEvent_lower(_ value: SseEvent) -> RustBuffer {
+    return FfiConverterTypeSseEvent.lower(value)
+}
+
+
+public struct SseOutcome: Equatable, Hashable {
+    public let events: [SseEvent]
+    /**
+     * The last valid `retry` value, in milliseconds.
+     */
+    public let retry: UInt64?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(events: [SseEvent], 
+        /**
+         * The last valid `retry` value, in milliseconds.
+         */retry: UInt64?) {
+        self.events = events
+        self.retry = retry
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SseOutcome: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSseOutcome: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SseOutcome {
+        return
+            try SseOutcome(
+                events: FfiConverterSequenceTypeSseEvent.read(from: &buf), 
+                retry: FfiConverterOptionUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SseOutcome, into buf: inout [UInt8]) {
+        FfiConverterSequenceTypeSseEvent.write(value.events, into: &buf)
+        FfiConverterOptionUInt64.write(value.retry, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSseOutcome_lift(_ buf: RustBuffer) throws -> SseOutcome {
+    return try FfiConverterTypeSseOutcome.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSseOutcome_lower(_ value: SseOutcome) -> RustBuffer {
+    return FfiConverterTypeSseOutcome.lower(value)
+}
+
+
+/**
+ * What a token endpoint answer holds, read in `dialect` (`oauth`, `marketplace`, `wrapped`).
+ */
+public struct TokenFields: Equatable, Hashable {
+    public let accessToken: String
+    public let tokenType: String
+    public let expiresIn: UInt64?
+    public let refreshToken: String?
+    public let idToken: String?
+    public let scope: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(accessToken: String, tokenType: String, expiresIn: UInt64?, refreshToken: String?, idToken: String?, scope: String?) {
+        self.accessToken = accessToken
+        self.tokenType = tokenType
+        self.expiresIn = expiresIn
+        self.refreshToken = refreshToken
+        self.idToken = idToken
+        self.scope = scope
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension TokenFields: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTokenFields: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TokenFields {
+        return
+            try TokenFields(
+                accessToken: FfiConverterString.read(from: &buf), 
+                tokenType: FfiConverterString.read(from: &buf), 
+                expiresIn: FfiConverterOptionUInt64.read(from: &buf), 
+                refreshToken: FfiConverterOptionString.read(from: &buf), 
+                idToken: FfiConverterOptionString.read(from: &buf), 
+                scope: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: TokenFields, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.accessToken, into: &buf)
+        FfiConverterString.write(value.tokenType, into: &buf)
+        FfiConverterOptionUInt64.write(value.expiresIn, into: &buf)
+        FfiConverterOptionString.write(value.refreshToken, into: &buf)
+        FfiConverterOptionString.write(value.idToken, into: &buf)
+        FfiConverterOptionString.write(value.scope, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTokenFields_lift(_ buf: RustBuffer) throws -> TokenFields {
+    return try FfiConverterTypeTokenFields.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTokenFields_lower(_ value: TokenFields) -> RustBuffer {
+    return FfiConverterTypeTokenFields.lower(value)
+}
+
+
 public struct ToolCallDelta: Equatable, Hashable {
     public let index: Int32
     public let id: String?
@@ -4730,6 +4953,30 @@ fileprivate struct FfiConverterOptionInt32: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionUInt64: FfiConverterRustBuffer {
+    typealias SwiftType = UInt64?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt64.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt64.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
     typealias SwiftType = Int64?
 
@@ -5043,6 +5290,31 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceData: FfiConverterRustBuffer {
+    typealias SwiftType = [Data]
+
+    public static func write(_ value: [Data], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterData.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Data] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Data]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterData.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeChatDelta: FfiConverterRustBuffer {
     typealias SwiftType = [ChatDelta]
 
@@ -5143,6 +5415,31 @@ fileprivate struct FfiConverterSequenceTypeMessage: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeSseEvent: FfiConverterRustBuffer {
+    typealias SwiftType = [SseEvent]
+
+    public static func write(_ value: [SseEvent], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeSseEvent.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [SseEvent] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [SseEvent]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeSseEvent.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeToolCallDelta: FfiConverterRustBuffer {
     typealias SwiftType = [ToolCallDelta]
 
@@ -5212,6 +5509,73 @@ fileprivate func uniffiFutureContinuationCallback(handle: UInt64, pollResult: In
         print("uniffiFutureContinuationCallback invalid handle")
     }
 }
+/**
+ * Panics on purpose. The generated code turns it into an exception; the process lives on.
+ */
+public func debugPanic(message: String)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_agenticstar_ffi_fn_func_debug_panic(
+        FfiConverterString.lower(message),uniffiCallStatus
+    )
+}
+}
+/**
+ * One chat stream event: a delta, `None` for `[DONE]`, or the stream's typed error.
+ */
+public func decodeChatEvent(event: String, data: String)throws  -> ChatDelta?  {
+    return try  FfiConverterOptionTypeChatDelta.lift(try rustCallWithError(FfiConverterTypeAgenticStarError_lift) {
+        uniffiCallStatus in
+    uniffi_agenticstar_ffi_fn_func_decode_chat_event(
+        FfiConverterString.lower(event),
+        FfiConverterString.lower(data),uniffiCallStatus
+    )
+})
+}
+/**
+ * The code from an authorization callback URL, checked against the state that was sent.
+ */
+public func parseCallback(expectedState: String, callbackUrl: String)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeAgenticStarError_lift) {
+        uniffiCallStatus in
+    uniffi_agenticstar_ffi_fn_func_parse_callback(
+        FfiConverterString.lower(expectedState),
+        FfiConverterString.lower(callbackUrl),uniffiCallStatus
+    )
+})
+}
+public func parseTokenResponse(dialect: String, status: UInt16, body: Data)throws  -> TokenFields  {
+    return try  FfiConverterTypeTokenFields_lift(try rustCallWithError(FfiConverterTypeAgenticStarError_lift) {
+        uniffiCallStatus in
+    uniffi_agenticstar_ffi_fn_func_parse_token_response(
+        FfiConverterString.lower(dialect),
+        FfiConverterUInt16.lower(status),
+        FfiConverterData.lower(body),uniffiCallStatus
+    )
+})
+}
+/**
+ * Whether `granted` scopes allow `scope` (with the documented inclusions).
+ */
+public func scopesAllow(granted: String, scope: String) -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_agenticstar_ffi_fn_func_scopes_allow(
+        FfiConverterString.lower(granted),
+        FfiConverterString.lower(scope),uniffiCallStatus
+    )
+})
+}
+/**
+ * Feed `chunks` to the SSE decoder in order and end the stream.
+ */
+public func sseDecode(chunks: [Data])throws  -> SseOutcome  {
+    return try  FfiConverterTypeSseOutcome_lift(try rustCallWithError(FfiConverterTypeAgenticStarError_lift) {
+        uniffiCallStatus in
+    uniffi_agenticstar_ffi_fn_func_sse_decode(
+        FfiConverterSequenceData.lower(chunks),uniffiCallStatus
+    )
+})
+}
 
 private enum InitializationResult {
     case ok
@@ -5227,6 +5591,24 @@ private let initializationResult: InitializationResult = {
     let scaffolding_contract_version = ffi_agenticstar_ffi_uniffi_contract_version()
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
+    }
+    if (uniffi_agenticstar_ffi_checksum_func_debug_panic() != 42648) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_agenticstar_ffi_checksum_func_decode_chat_event() != 6586) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_agenticstar_ffi_checksum_func_parse_callback() != 13625) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_agenticstar_ffi_checksum_func_parse_token_response() != 9285) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_agenticstar_ffi_checksum_func_scopes_allow() != 48143) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_agenticstar_ffi_checksum_func_sse_decode() != 33403) {
+        return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_agenticstar_ffi_checksum_method_client_authorize_url() != 47774) {
         return InitializationResult.apiChecksumMismatch

@@ -662,6 +662,36 @@ RustBuffer uniffi_agenticstar_ffi_fn_method_agenticstarerror_details(RustBuffer 
 RustBuffer uniffi_agenticstar_ffi_fn_method_agenticstarerror_uniffi_trait_display(RustBuffer ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_DEBUG_PANIC
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_DEBUG_PANIC
+void uniffi_agenticstar_ffi_fn_func_debug_panic(RustBuffer message, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_DECODE_CHAT_EVENT
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_DECODE_CHAT_EVENT
+RustBuffer uniffi_agenticstar_ffi_fn_func_decode_chat_event(RustBuffer event, RustBuffer data, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_PARSE_CALLBACK
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_PARSE_CALLBACK
+RustBuffer uniffi_agenticstar_ffi_fn_func_parse_callback(RustBuffer expected_state, RustBuffer callback_url, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_PARSE_TOKEN_RESPONSE
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_PARSE_TOKEN_RESPONSE
+RustBuffer uniffi_agenticstar_ffi_fn_func_parse_token_response(RustBuffer dialect, uint16_t status, RustBuffer body, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_SCOPES_ALLOW
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_SCOPES_ALLOW
+int8_t uniffi_agenticstar_ffi_fn_func_scopes_allow(RustBuffer granted, RustBuffer scope, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_SSE_DECODE
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_SSE_DECODE
+RustBuffer uniffi_agenticstar_ffi_fn_func_sse_decode(RustBuffer chunks, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_FFI_AGENTICSTAR_FFI_RUSTBUFFER_ALLOC
 #define UNIFFI_FFIDEF_FFI_AGENTICSTAR_FFI_RUSTBUFFER_ALLOC
 RustBuffer ffi_agenticstar_ffi_rustbuffer_alloc(uint64_t size, RustCallStatus *_Nonnull out_status
@@ -920,6 +950,42 @@ void ffi_agenticstar_ffi_rust_future_free_void(uint64_t handle
 #ifndef UNIFFI_FFIDEF_FFI_AGENTICSTAR_FFI_RUST_FUTURE_COMPLETE_VOID
 #define UNIFFI_FFIDEF_FFI_AGENTICSTAR_FFI_RUST_FUTURE_COMPLETE_VOID
 void ffi_agenticstar_ffi_rust_future_complete_void(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_DEBUG_PANIC
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_DEBUG_PANIC
+uint16_t uniffi_agenticstar_ffi_checksum_func_debug_panic(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_DECODE_CHAT_EVENT
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_DECODE_CHAT_EVENT
+uint16_t uniffi_agenticstar_ffi_checksum_func_decode_chat_event(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_PARSE_CALLBACK
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_PARSE_CALLBACK
+uint16_t uniffi_agenticstar_ffi_checksum_func_parse_callback(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_PARSE_TOKEN_RESPONSE
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_PARSE_TOKEN_RESPONSE
+uint16_t uniffi_agenticstar_ffi_checksum_func_parse_token_response(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_SCOPES_ALLOW
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_SCOPES_ALLOW
+uint16_t uniffi_agenticstar_ffi_checksum_func_scopes_allow(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_SSE_DECODE
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_SSE_DECODE
+uint16_t uniffi_agenticstar_ffi_checksum_func_sse_decode(void
+    
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_CLIENT_AUTHORIZE_URL

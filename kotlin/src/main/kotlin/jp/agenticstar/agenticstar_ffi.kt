@@ -749,6 +749,18 @@ internal object IntegrityCheckingUniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_agenticstar_ffi_checksum_func_debug_panic(
+    ): Int
+    external fun uniffi_agenticstar_ffi_checksum_func_decode_chat_event(
+    ): Int
+    external fun uniffi_agenticstar_ffi_checksum_func_parse_callback(
+    ): Int
+    external fun uniffi_agenticstar_ffi_checksum_func_parse_token_response(
+    ): Int
+    external fun uniffi_agenticstar_ffi_checksum_func_scopes_allow(
+    ): Int
+    external fun uniffi_agenticstar_ffi_checksum_func_sse_decode(
+    ): Int
     external fun uniffi_agenticstar_ffi_checksum_method_client_authorize_url(
     ): Int
     external fun uniffi_agenticstar_ffi_checksum_method_client_cached_token(
@@ -1002,6 +1014,18 @@ internal object UniffiLib {
     external fun uniffi_agenticstar_ffi_fn_method_agenticstarerror_details(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_agenticstar_ffi_fn_method_agenticstarerror_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_agenticstar_ffi_fn_func_debug_panic(`message`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_agenticstar_ffi_fn_func_decode_chat_event(`event`: RustBuffer.ByValue,`data`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_agenticstar_ffi_fn_func_parse_callback(`expectedState`: RustBuffer.ByValue,`callbackUrl`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_agenticstar_ffi_fn_func_parse_token_response(`dialect`: RustBuffer.ByValue,`status`: Short,`body`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_agenticstar_ffi_fn_func_scopes_allow(`granted`: RustBuffer.ByValue,`scope`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_agenticstar_ffi_fn_func_sse_decode(`chunks`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun ffi_agenticstar_ffi_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1350,6 +1374,33 @@ private class JavaLangRefCleanable(
 /**
  * @suppress
  */
+public object FfiConverterUShort: FfiConverter<UShort, Short> {
+    override fun lift(value: Short): UShort {
+        return value.toUShort()
+    }
+
+    fun lift(value: Int): UShort {
+        return value.toUShort()
+    }
+
+    override fun read(buf: ByteBuffer): UShort {
+        return lift(buf.getShort())
+    }
+
+    override fun lower(value: UShort): Short {
+        return value.toShort()
+    }
+
+    override fun allocationSize(value: UShort) = 2UL
+
+    override fun write(value: UShort, buf: ByteBuffer) {
+        buf.putShort(value.toShort())
+    }
+}
+
+/**
+ * @suppress
+ */
 public object FfiConverterInt: FfiConverter<Int, Int> {
     override fun lift(value: Int): Int {
         return value
@@ -1367,6 +1418,29 @@ public object FfiConverterInt: FfiConverter<Int, Int> {
 
     override fun write(value: Int, buf: ByteBuffer) {
         buf.putInt(value)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterULong: FfiConverter<ULong, Long> {
+    override fun lift(value: Long): ULong {
+        return value.toULong()
+    }
+
+    override fun read(buf: ByteBuffer): ULong {
+        return lift(buf.getLong())
+    }
+
+    override fun lower(value: ULong): Long {
+        return value.toLong()
+    }
+
+    override fun allocationSize(value: ULong) = 8UL
+
+    override fun write(value: ULong, buf: ByteBuffer) {
+        buf.putLong(value.toLong())
     }
 }
 
@@ -5620,6 +5694,151 @@ public object FfiConverterTypeSignIn: FfiConverterRustBuffer<SignIn> {
 
 
 
+data class SseEvent (
+    val `event`: kotlin.String
+    , 
+    val `data`: kotlin.String
+    , 
+    val `id`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSseEvent: FfiConverterRustBuffer<SseEvent> {
+    override fun read(buf: ByteBuffer): SseEvent {
+        return SseEvent(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: SseEvent) = (
+            FfiConverterString.allocationSize(value.`event`) +
+            FfiConverterString.allocationSize(value.`data`) +
+            FfiConverterString.allocationSize(value.`id`)
+    )
+
+    override fun write(value: SseEvent, buf: ByteBuffer) {
+            FfiConverterString.write(value.`event`, buf)
+            FfiConverterString.write(value.`data`, buf)
+            FfiConverterString.write(value.`id`, buf)
+    }
+}
+
+
+
+data class SseOutcome (
+    val `events`: List<SseEvent>
+    , 
+    /**
+     * The last valid `retry` value, in milliseconds.
+     */
+    val `retry`: kotlin.ULong?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSseOutcome: FfiConverterRustBuffer<SseOutcome> {
+    override fun read(buf: ByteBuffer): SseOutcome {
+        return SseOutcome(
+            FfiConverterSequenceTypeSseEvent.read(buf),
+            FfiConverterOptionalULong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: SseOutcome) = (
+            FfiConverterSequenceTypeSseEvent.allocationSize(value.`events`) +
+            FfiConverterOptionalULong.allocationSize(value.`retry`)
+    )
+
+    override fun write(value: SseOutcome, buf: ByteBuffer) {
+            FfiConverterSequenceTypeSseEvent.write(value.`events`, buf)
+            FfiConverterOptionalULong.write(value.`retry`, buf)
+    }
+}
+
+
+
+/**
+ * What a token endpoint answer holds, read in `dialect` (`oauth`, `marketplace`, `wrapped`).
+ */
+data class TokenFields (
+    val `accessToken`: kotlin.String
+    , 
+    val `tokenType`: kotlin.String
+    , 
+    val `expiresIn`: kotlin.ULong?
+    , 
+    val `refreshToken`: kotlin.String?
+    , 
+    val `idToken`: kotlin.String?
+    , 
+    val `scope`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeTokenFields: FfiConverterRustBuffer<TokenFields> {
+    override fun read(buf: ByteBuffer): TokenFields {
+        return TokenFields(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalULong.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: TokenFields) = (
+            FfiConverterString.allocationSize(value.`accessToken`) +
+            FfiConverterString.allocationSize(value.`tokenType`) +
+            FfiConverterOptionalULong.allocationSize(value.`expiresIn`) +
+            FfiConverterOptionalString.allocationSize(value.`refreshToken`) +
+            FfiConverterOptionalString.allocationSize(value.`idToken`) +
+            FfiConverterOptionalString.allocationSize(value.`scope`)
+    )
+
+    override fun write(value: TokenFields, buf: ByteBuffer) {
+            FfiConverterString.write(value.`accessToken`, buf)
+            FfiConverterString.write(value.`tokenType`, buf)
+            FfiConverterOptionalULong.write(value.`expiresIn`, buf)
+            FfiConverterOptionalString.write(value.`refreshToken`, buf)
+            FfiConverterOptionalString.write(value.`idToken`, buf)
+            FfiConverterOptionalString.write(value.`scope`, buf)
+    }
+}
+
+
+
 data class ToolCallDelta (
     val `index`: kotlin.Int
     , 
@@ -7555,6 +7774,38 @@ public object FfiConverterOptionalInt: FfiConverterRustBuffer<kotlin.Int?> {
 /**
  * @suppress
  */
+public object FfiConverterOptionalULong: FfiConverterRustBuffer<kotlin.ULong?> {
+    override fun read(buf: ByteBuffer): kotlin.ULong? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterULong.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.ULong?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterULong.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.ULong?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterULong.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalLong: FfiConverterRustBuffer<kotlin.Long?> {
     override fun read(buf: ByteBuffer): kotlin.Long? {
         if (buf.get().toInt() == 0) {
@@ -7967,6 +8218,34 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
 /**
  * @suppress
  */
+public object FfiConverterSequenceByteArray: FfiConverterRustBuffer<List<kotlin.ByteArray>> {
+    override fun read(buf: ByteBuffer): List<kotlin.ByteArray> {
+        val len = buf.getInt()
+        return List<kotlin.ByteArray>(len) {
+            FfiConverterByteArray.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<kotlin.ByteArray>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterByteArray.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<kotlin.ByteArray>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterByteArray.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeChatDelta: FfiConverterRustBuffer<List<ChatDelta>> {
     override fun read(buf: ByteBuffer): List<ChatDelta> {
         val len = buf.getInt()
@@ -8079,6 +8358,34 @@ public object FfiConverterSequenceTypeMessage: FfiConverterRustBuffer<List<Messa
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeSseEvent: FfiConverterRustBuffer<List<SseEvent>> {
+    override fun read(buf: ByteBuffer): List<SseEvent> {
+        val len = buf.getInt()
+        return List<SseEvent>(len) {
+            FfiConverterTypeSseEvent.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<SseEvent>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeSseEvent.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<SseEvent>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeSseEvent.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeToolCallDelta: FfiConverterRustBuffer<List<ToolCallDelta>> {
     override fun read(buf: ByteBuffer): List<ToolCallDelta> {
         val len = buf.getInt()
@@ -8107,5 +8414,94 @@ public object FfiConverterSequenceTypeToolCallDelta: FfiConverterRustBuffer<List
 
 
 
+
+        /**
+         * Panics on purpose. The generated code turns it into an exception; the process lives on.
+         */ fun `debugPanic`(`message`: kotlin.String)
+        = 
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_agenticstar_ffi_fn_func_debug_panic(
+    
+        
+        FfiConverterString.lower(`message`),_status)
+}
+    
+    
+
+        /**
+         * One chat stream event: a delta, `None` for `[DONE]`, or the stream's typed error.
+         */
+    @Throws(AgenticStarException::class) fun `decodeChatEvent`(`event`: kotlin.String, `data`: kotlin.String): ChatDelta? {
+            return FfiConverterOptionalTypeChatDelta.lift(
+    uniffiRustCallWithError(AgenticStarException) { _status ->
+    UniffiLib.uniffi_agenticstar_ffi_fn_func_decode_chat_event(
+    
+        
+        FfiConverterString.lower(`event`),
+        FfiConverterString.lower(`data`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The code from an authorization callback URL, checked against the state that was sent.
+         */
+    @Throws(AgenticStarException::class) fun `parseCallback`(`expectedState`: kotlin.String, `callbackUrl`: kotlin.String): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCallWithError(AgenticStarException) { _status ->
+    UniffiLib.uniffi_agenticstar_ffi_fn_func_parse_callback(
+    
+        
+        FfiConverterString.lower(`expectedState`),
+        FfiConverterString.lower(`callbackUrl`),_status)
+}
+    )
+    }
+    
+
+    @Throws(AgenticStarException::class) fun `parseTokenResponse`(`dialect`: kotlin.String, `status`: kotlin.UShort, `body`: kotlin.ByteArray): TokenFields {
+            return FfiConverterTypeTokenFields.lift(
+    uniffiRustCallWithError(AgenticStarException) { _status ->
+    UniffiLib.uniffi_agenticstar_ffi_fn_func_parse_token_response(
+    
+        
+        FfiConverterString.lower(`dialect`),
+        FfiConverterUShort.lower(`status`),
+        FfiConverterByteArray.lower(`body`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * Whether `granted` scopes allow `scope` (with the documented inclusions).
+         */ fun `scopesAllow`(`granted`: kotlin.String, `scope`: kotlin.String): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_agenticstar_ffi_fn_func_scopes_allow(
+    
+        
+        FfiConverterString.lower(`granted`),
+        FfiConverterString.lower(`scope`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * Feed `chunks` to the SSE decoder in order and end the stream.
+         */
+    @Throws(AgenticStarException::class) fun `sseDecode`(`chunks`: List<kotlin.ByteArray>): SseOutcome {
+            return FfiConverterTypeSseOutcome.lift(
+    uniffiRustCallWithError(AgenticStarException) { _status ->
+    UniffiLib.uniffi_agenticstar_ffi_fn_func_sse_decode(
+    
+        
+        FfiConverterSequenceByteArray.lower(`chunks`),_status)
+}
+    )
+    }
+    
 
 
