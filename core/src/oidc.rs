@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use jsonwebtoken::jwk::{Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -131,7 +131,7 @@ impl JwksCache {
 }
 
 /// Claims of a validated id_token.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct IdClaims {
     pub iss: String,
     pub sub: String,

@@ -266,3 +266,35 @@ async fn non_streaming_and_raw_requests() {
     let err = client.request("GET", "/v1/nope", None).await.unwrap_err();
     assert_eq!((err.kind(), err.status()), (ErrorKind::Api, Some(404)));
 }
+
+#[tokio::test]
+async fn ready_batches_are_merged_and_a_trailing_error_is_kept() {
+    let e = Emu::start().await;
+    e.config(json!({"stream_chunks": 5000})).await;
+    let client = e.saas_cc();
+    let mut s = client.chat_stream(ChatRequest::user("x"));
+    tokio::time::sleep(Duration::from_millis(300)).await; // let several network reads queue up
+    let (mut total, mut largest) = (0, 0);
+    while let Some(b) = s.next_batch().await {
+        let b = b.unwrap();
+        assert!(!b.is_empty());
+        total += b.len();
+        largest = largest.max(b.len());
+    }
+    assert_eq!(total, 5001, "5000 content chunks + the finish chunk");
+    assert!(largest > 100, "queued reads were handed over together (largest batch {largest})");
+
+    e.config(json!({"stream_chunks": 0})).await;
+    e.fault(json!({"endpoint": "chat.completions", "stream": "error_event", "after_chunks": 3})).await;
+    let mut s = client.chat_stream(ChatRequest::user("x"));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut chunks = 0;
+    let err = loop {
+        match s.next_batch().await.expect("the error is not lost") {
+            Ok(b) => chunks += b.len(),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!((chunks, err.kind()), (4, ErrorKind::StreamError), "role chunk + 3 content chunks, then the error");
+    assert!(s.next_batch().await.is_none());
+}

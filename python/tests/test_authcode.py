@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import urllib.parse
-from typing import Dict
+from typing import Dict, Optional
 
 import pytest
 
@@ -98,27 +98,26 @@ def test_id_token_checks(emu: Emulator, spoil: str, cls: type) -> None:
     assert c.current_token is None  # a session whose id_token failed is not kept
 
 
+class Store:
+    def __init__(self, data: Dict[str, a.StoredToken]) -> None:
+        self.data = data
+
+    def load(self, key: str) -> Optional[a.StoredToken]:
+        return self.data.get(key)
+
+    def save(self, key: str, token: a.StoredToken) -> None:
+        self.data[key] = token
+
+
 def test_reused_refresh_token_means_sign_in_again(emu: Emulator) -> None:
-    class Store:
-        data: Dict[str, a.StoredToken] = {}
-
-        def load(self, key: str) -> "a.StoredToken | None":
-            return self.data.get(key)
-
-        def save(self, key: str, token: a.StoredToken) -> None:
-            self.data[key] = token
-
-    c = emu.client("app", token_store=Store())
+    store = Store({})
+    c = emu.client("app", token_store=store)
     req = c.authorize_url(f"http://127.0.0.1:{emu.port}/cb", scope=SCOPE)
-    old = dict(c.complete_authorization(req, emu.follow_authorize(req.url)).token and Store.data[c.store_key])
+    c.complete_authorization(req, emu.follow_authorize(req.url))
+    old = a.StoredToken(**store.data[c.store_key])
     c.force_refresh()  # spends (rotates) the refresh token
-    # Another process still holding the old, spent refresh token and an expired access token:
+    # Another process still holds the spent refresh token and an expired access token.
     old["expires_at"] = int(time.time()) - 10
-    stale = {c.store_key: old}
-
-    class OldStore(Store):
-        data = stale  # type: ignore[assignment]
-
-    c2 = emu.client("app", token_store=OldStore())
-    with raises(a.SignInRequiredError, kind="sign_in_required", extra_secrets=[str(old["refresh_token"])]):
+    c2 = emu.client("app", token_store=Store({c.store_key: old}))
+    with raises(a.SignInRequiredError, kind="sign_in_required", extra_secrets=[str(old.get("refresh_token"))]):
         c2.get_token()

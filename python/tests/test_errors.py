@@ -182,10 +182,13 @@ def test_stream_errors(emu: Emulator, fault: Dict[str, Any], cls: type) -> None:
     assert type(info.value) is cls
 
 
-def test_stream_error_attributes(emu: Emulator) -> None:
-    emu.fault(endpoint="chat.completions", stream="error_object", after_chunks=1)
+def test_stream_error_comes_after_the_chunks_before_it(emu: Emulator) -> None:
+    emu.fault(endpoint="chat.completions", stream="error_object", after_chunks=3)
+    got = []
     with raises(a.StreamError, kind="stream_error", code="rate_limited"):
-        chat(emu.client("saas"))
+        for ch in emu.client("saas").chat.stream(messages=HI):  # type: ignore[arg-type]
+            got.append(ch.text)
+    assert len([t for t in got if t]) == 3
 
 
 class BrokenStore:

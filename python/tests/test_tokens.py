@@ -122,11 +122,13 @@ def test_token_file(emu: Emulator, tmp_path: Any) -> None:
     assert emu.counter("marketplace.token") == 1
 
 
-def test_on_token_exception_does_not_break_the_call(emu: Emulator) -> None:
+def test_on_token_exception_is_logged_not_raised(emu: Emulator, caplog: pytest.LogCaptureFixture) -> None:
     def boom(_: a.Token) -> None:
         raise RuntimeError("listener bug")
 
     assert emu.client("saas", on_token=boom).get_token().access_token
+    [rec] = [r for r in caplog.records if "on_token" in r.getMessage()]
+    assert rec.name == "agenticstar" and rec.levelno == logging.ERROR and rec.exc_info
 
 
 def test_revoked_token_is_renewed_once(emu: Emulator, caplog: pytest.LogCaptureFixture) -> None:

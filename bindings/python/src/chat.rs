@@ -37,7 +37,10 @@ impl Usage {
         to_dict(py, &self.0)
     }
     fn __repr__(&self) -> String {
-        format!("Usage(prompt_tokens={}, completion_tokens={}, total_tokens={})", self.0.prompt_tokens, self.0.completion_tokens, self.0.total_tokens)
+        format!(
+            "Usage(prompt_tokens={}, completion_tokens={}, total_tokens={})",
+            self.0.prompt_tokens, self.0.completion_tokens, self.0.total_tokens
+        )
     }
 }
 
@@ -126,7 +129,12 @@ impl ChunkChoice {
         self.0.finish_reason.as_deref()
     }
     fn __repr__(&self) -> String {
-        format!("ChunkChoice(index={}, delta={}, finish_reason={})", self.0.index, Delta(self.0.delta.clone()).__repr__(), q(self.0.finish_reason.as_ref()))
+        format!(
+            "ChunkChoice(index={}, delta={}, finish_reason={})",
+            self.0.index,
+            Delta(self.0.delta.clone()).__repr__(),
+            q(self.0.finish_reason.as_ref())
+        )
     }
 }
 
@@ -173,7 +181,12 @@ impl ChatChunk {
         to_dict(py, &self.0)
     }
     fn __repr__(&self) -> String {
-        format!("ChatChunk(id={}, text={}, finish_reason={})", q(self.0.id.as_ref()), q(Some(self.0.text())), q(self.0.finish_reason()))
+        format!(
+            "ChatChunk(id={}, text={}, finish_reason={})",
+            q(self.0.id.as_ref()),
+            q(Some(self.0.text())),
+            q(self.0.finish_reason())
+        )
     }
 }
 
@@ -266,16 +279,68 @@ impl ChatCompletion {
         to_dict(py, &self.0)
     }
     fn __repr__(&self) -> String {
-        format!("ChatCompletion(id={}, text={}, finish_reason={})", q(self.0.id.as_ref()), q(Some(self.0.text())), q(self.0.finish_reason()))
+        format!(
+            "ChatCompletion(id={}, text={}, finish_reason={})",
+            q(self.0.id.as_ref()),
+            q(Some(self.0.text())),
+            q(self.0.finish_reason())
+        )
     }
 }
 
-/// The core stream, read a batch at a time (one boundary crossing per network read). The Python
-/// wrappers `ChatStream` / `AsyncChatStream` iterate the batches.
+/// The core stream, read a batch at a time. The Python wrappers `ChatStream` / `AsyncChatStream`
+/// iterate the batches, so the boundary is crossed once per batch, not once per chunk.
 #[pyclass(module = "agenticstar._native", frozen)]
 pub struct NativeChatStream {
-    inner: Arc<Mutex<c::ChatStream>>,
+    inner: Arc<Mutex<Reader>>,
     cancel: CancellationToken,
+}
+
+/// Most chunks handed over in one crossing.
+const MAX_BATCH: usize = 1024;
+
+struct Reader {
+    s: c::ChatStream,
+    /// An error found behind ready chunks: delivered by the next call, after those chunks.
+    pending: Option<agenticstar::Error>,
+}
+
+impl Reader {
+    /// Add every batch already waiting: when Python falls behind, the network task has queued
+    /// several (often one chunk each), and they should cross together.
+    fn top_up(&mut self, mut b: Vec<c::ChatChunk>) -> Batch {
+        while b.len() < MAX_BATCH {
+            match self.s.try_next_batch() {
+                Some(Some(Ok(more))) => b.extend(more),
+                Some(Some(Err(e))) => {
+                    self.pending = Some(e);
+                    break;
+                }
+                _ => break, // nothing ready yet, or the end (the core remembers it)
+            }
+        }
+        Batch(Some(b))
+    }
+
+    async fn next(&mut self) -> agenticstar::Result<Batch> {
+        if let Some(e) = self.pending.take() {
+            return Err(e);
+        }
+        match self.s.next_batch().await {
+            None => Ok(Batch(None)),
+            Some(r) => r.map(|b| self.top_up(b)),
+        }
+    }
+
+    fn try_next(&mut self) -> Option<agenticstar::Result<Batch>> {
+        if let Some(e) = self.pending.take() {
+            return Some(Err(e));
+        }
+        Some(match self.s.try_next_batch()? {
+            None => Ok(Batch(None)),
+            Some(r) => r.map(|b| self.top_up(b)),
+        })
+    }
 }
 
 /// A batch as a Python list; the end of the stream is the empty list (the core never yields an empty batch).
@@ -292,12 +357,15 @@ impl<'py> IntoPyObject<'py> for Batch {
 
 impl NativeChatStream {
     pub fn new(s: c::ChatStream) -> Self {
-        NativeChatStream { cancel: s.cancellation_token(), inner: Arc::new(Mutex::new(s)) }
+        NativeChatStream { cancel: s.cancellation_token(), inner: Arc::new(Mutex::new(Reader { s, pending: None })) }
     }
 
     fn with<T>(&self, f: impl FnOnce(&c::ChatStream) -> T) -> PyResult<T> {
         // Only contended while a read is pending; the accumulated values are read after the loop.
-        self.inner.try_lock().map(|s| f(&s)).map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("the stream is being read"))
+        self.inner
+            .try_lock()
+            .map(|r| f(&r.s))
+            .map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("the stream is being read"))
     }
 }
 
@@ -306,23 +374,17 @@ impl NativeChatStream {
     /// The next batch (`[]` at the end), waiting for it: an awaitable when `asynchronous`.
     fn next_batch<'py>(&self, py: Python<'py>, asynchronous: bool) -> PyResult<Bound<'py, PyAny>> {
         let inner = self.inner.clone();
-        dispatch(py, asynchronous, async move {
-            match inner.lock().await.next_batch().await {
-                None => Ok(Batch(None)),
-                Some(r) => r.map(|b| Batch(Some(b))),
-            }
-        })
+        dispatch(py, asynchronous, async move { inner.lock().await.next().await })
     }
 
-    /// The next batch if one is already there (`[]` at the end), else None: the async fast path
-    /// that skips creating an asyncio future.
+    /// The next batch if one is already there (`[]` at the end), else None: the fast path that
+    /// needs no asyncio future (async) and no GIL release (sync).
     fn try_next_batch<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyList>>> {
-        let Ok(mut s) = self.inner.try_lock() else { return Ok(None) };
-        match s.try_next_batch() {
+        let Ok(mut r) = self.inner.try_lock() else { return Ok(None) };
+        match r.try_next() {
             None => Ok(None),
-            Some(None) => Batch(None).into_pyobject(py).map(Some),
-            Some(Some(Ok(b))) => Batch(Some(b)).into_pyobject(py).map(Some),
-            Some(Some(Err(e))) => Err(to_pyerr(py, &e)),
+            Some(Ok(b)) => b.into_pyobject(py).map(Some),
+            Some(Err(e)) => Err(to_pyerr(py, &e)),
         }
     }
 

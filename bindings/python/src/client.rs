@@ -66,7 +66,9 @@ impl Provider {
             P::Keycloak { base_url, realm } => format!("Provider.keycloak('{base_url}', {})", q(Some(realm))),
             P::Wrapped { api_url } => format!("Provider.wrapped('{api_url}')"),
             P::Oidc { issuer } => format!("Provider.oidc('{issuer}')"),
-            P::OAuth { token_url, authorize_url } => format!("Provider.oauth('{token_url}', {})", q(authorize_url.as_ref().map(|u| u.as_str()))),
+            P::OAuth { token_url, authorize_url } => {
+                format!("Provider.oauth('{token_url}', {})", q(authorize_url.as_ref().map(|u| u.as_str())))
+            }
             #[allow(unreachable_patterns)]
             _ => "Provider(...)".into(),
         }
@@ -162,7 +164,9 @@ impl AuthorizationRequest {
     }
     #[staticmethod]
     fn from_json(py: Python<'_>, data: &str) -> PyResult<Self> {
-        serde_json::from_str(data).map(Self).map_err(|e| config_error(py, format!("not a saved AuthorizationRequest: {e}")))
+        serde_json::from_str(data)
+            .map(Self)
+            .map_err(|e| config_error(py, format!("not a saved AuthorizationRequest: {e}")))
     }
     /// Check the callback URL (state, error) and return the authorization code.
     fn parse_callback(&self, py: Python<'_>, callback_url: &str) -> PyResult<String> {
@@ -222,7 +226,6 @@ impl<'py> IntoPyObject<'py> for SignInOut {
     }
 }
 
-
 /// An answer to `request()`.
 #[pyclass(module = "agenticstar._native", frozen)]
 pub struct Response(agenticstar::RawResponse);
@@ -250,7 +253,12 @@ impl Response {
         json_to_py(py, &core(py, self.0.json())?)
     }
     fn __repr__(&self) -> String {
-        format!("<Response status={} content_type={} ({} bytes)>", self.0.status, q(self.0.content_type.as_ref()), self.0.body.len())
+        format!(
+            "<Response status={} content_type={} ({} bytes)>",
+            self.0.status,
+            q(self.0.content_type.as_ref()),
+            self.0.body.len()
+        )
     }
 }
 
@@ -270,7 +278,10 @@ impl NativeClient {
     /// A client's connections and background tasks belong to the process that made it.
     fn client(&self, py: Python<'_>) -> PyResult<agenticstar::Client> {
         if std::process::id() != self.pid {
-            return Err(config_error(py, "this client was created in the parent process before fork(); create a new client in the child"));
+            return Err(config_error(
+                py,
+                "this client was created in the parent process before fork(); create a new client in the child",
+            ));
         }
         Ok(self.inner.clone())
     }
@@ -315,7 +326,12 @@ impl NativeClient {
         creds = creds.auth_method(match auth_method.unwrap_or("client_secret_post") {
             "client_secret_post" => ClientAuthMethod::ClientSecretPost,
             "client_secret_basic" => ClientAuthMethod::ClientSecretBasic,
-            other => return Err(config_error(py, format!("auth_method must be client_secret_post or client_secret_basic, not {other:?}"))),
+            other => {
+                return Err(config_error(
+                    py,
+                    format!("auth_method must be client_secret_post or client_secret_basic, not {other:?}"),
+                ));
+            }
         });
         if let Some(s) = scope {
             creds = creds.scope(s);
@@ -323,7 +339,12 @@ impl NativeClient {
         let flow = match flow.unwrap_or("client_credentials") {
             "client_credentials" => Flow::ClientCredentials,
             "authorization_code" => Flow::AuthorizationCode,
-            other => return Err(config_error(py, format!("flow must be client_credentials or authorization_code, not {other:?}"))),
+            other => {
+                return Err(config_error(
+                    py,
+                    format!("flow must be client_credentials or authorization_code, not {other:?}"),
+                ));
+            }
         };
         let d = HttpConfig::default();
         #[allow(clippy::needless_update)] // `..d` keeps future HttpConfig fields at their defaults
@@ -338,7 +359,10 @@ impl NativeClient {
             allow_insecure_http,
             ..d
         };
-        let retry = RetryPolicy { max_retries: max_retries.unwrap_or(RetryPolicy::default().max_retries), ..Default::default() };
+        let retry = RetryPolicy {
+            max_retries: max_retries.unwrap_or(RetryPolicy::default().max_retries),
+            ..Default::default()
+        };
         let mut b = agenticstar::Client::builder()
             .provider(provider.0.clone())
             .credentials(creds)
@@ -430,7 +454,13 @@ impl NativeClient {
         dispatch(py, asynchronous, async move { c.complete_authorization(&req, &callback_url).await.map(SignInOut) })
     }
 
-    fn exchange_code<'py>(&self, py: Python<'py>, asynchronous: bool, request: &AuthorizationRequest, code: String) -> PyResult<Bound<'py, PyAny>> {
+    fn exchange_code<'py>(
+        &self,
+        py: Python<'py>,
+        asynchronous: bool,
+        request: &AuthorizationRequest,
+        code: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let c = self.client(py)?;
         let req = request.0.clone();
         dispatch(py, asynchronous, async move { c.exchange_code(&req, code.into()).await.map(SignInOut) })
@@ -481,14 +511,21 @@ impl NativeClient {
 }
 
 /// Messages as dicts (`{"role": ..., "content": ...}`) or objects with `role` and `content`.
-fn chat_request(messages: &Bound<'_, PyAny>, model: Option<String>, extra: Option<&Bound<'_, PyDict>>) -> PyResult<ChatRequest> {
+fn chat_request(
+    messages: &Bound<'_, PyAny>,
+    model: Option<String>,
+    extra: Option<&Bound<'_, PyDict>>,
+) -> PyResult<ChatRequest> {
     let field = |m: &Bound<'_, PyAny>, k: &str| -> PyResult<String> {
         let v = match m.cast::<PyDict>() {
             Ok(d) => d.get_item(k)?,
             Err(_) => m.getattr(k).ok(),
         };
         let v = v.ok_or_else(|| pyo3::exceptions::PyTypeError::new_err(format!("each message needs a {k:?}")))?;
-        Ok(v.cast::<PyString>().map_err(|_| pyo3::exceptions::PyTypeError::new_err(format!("message {k} must be a str")))?.to_cow()?.into_owned())
+        Ok(v.cast::<PyString>()
+            .map_err(|_| pyo3::exceptions::PyTypeError::new_err(format!("message {k} must be a str")))?
+            .to_cow()?
+            .into_owned())
     };
     let list = messages.try_iter()?.map(|m| {
         let m = m?;

@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use agenticstar::{Error, ErrorKind};
 use futures::FutureExt;
+use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
-use pyo3::IntoPyObjectExt;
 use serde_json::Value;
 
 mod chat;
@@ -41,6 +41,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<chat::CompletionChoice>()?;
     m.add_class::<chat::CompletionMessage>()?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
+    let at_exit = wrap_pyfunction!(runtime::_at_exit, m)?;
+    m.py().import("atexit")?.call_method1("register", (at_exit,))?;
     Ok(())
 }
 
@@ -85,8 +87,15 @@ pub fn config_error(py: Python<'_>, message: impl Into<String>) -> PyErr {
 }
 
 fn panic_error(p: Box<dyn std::any::Any + Send>) -> Error {
-    let msg = p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned()).unwrap_or_default();
-    Error::new(ErrorKind::Internal, format!("internal error in agenticstar (a bug, please report it): {}", agenticstar::redact::scrub(&msg)))
+    let msg = p
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    Error::new(
+        ErrorKind::Internal,
+        format!("internal error in agenticstar (a bug, please report it): {}", agenticstar::redact::scrub(&msg)),
+    )
 }
 
 /// A core result that becomes a Python value or raises the matching exception once the GIL is
@@ -141,7 +150,7 @@ where
             loop {
                 tokio::select! {
                     r = &mut fut => return Ok(r),
-                    _ = tokio::time::sleep(Duration::from_millis(250)) => Python::attach(|py| py.check_signals())?,
+                    _ = tokio::time::sleep(Duration::from_millis(250)) => runtime::attach(|py| py.check_signals()).unwrap_or(Ok(()))?,
                 }
             }
         })
@@ -160,7 +169,9 @@ pub fn json_to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>
             _ => n.as_f64().unwrap_or(f64::NAN).into_bound_py_any(py)?,
         },
         Value::String(s) => PyString::new(py, s).into_any(),
-        Value::Array(a) => PyList::new(py, a.iter().map(|x| json_to_py(py, x)).collect::<PyResult<Vec<_>>>()?)?.into_any(),
+        Value::Array(a) => {
+            PyList::new(py, a.iter().map(|x| json_to_py(py, x)).collect::<PyResult<Vec<_>>>()?)?.into_any()
+        }
         Value::Object(m) => {
             let d = PyDict::new(py);
             for (k, x) in m {
@@ -188,7 +199,9 @@ pub fn py_to_json(o: &Bound<'_, PyAny>) -> PyResult<Value> {
     } else if let Ok(d) = o.cast::<PyDict>() {
         let mut m = serde_json::Map::new();
         for (k, v) in d.iter() {
-            let k = k.cast::<PyString>().map_err(|_| pyo3::exceptions::PyTypeError::new_err("JSON object keys must be str"))?;
+            let k = k
+                .cast::<PyString>()
+                .map_err(|_| pyo3::exceptions::PyTypeError::new_err("JSON object keys must be str"))?;
             m.insert(k.to_cow()?.into_owned(), py_to_json(&v)?);
         }
         Ok(Value::Object(m))

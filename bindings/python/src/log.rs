@@ -58,21 +58,17 @@ impl<S: tracing::Subscriber> Layer<S> for PyLogLayer {
         };
         let mut text = Text::default();
         event.record(&mut text);
-        // Python may be finalizing (interpreter exit while a task logs): then drop the event.
-        if unsafe { pyo3::ffi::Py_IsInitialized() } == 0 {
-            return;
-        }
-        Python::attach(|py| {
+        // Dropped when the interpreter is shutting down.
+        crate::runtime::attach(|py| {
             let Ok(logger) = LOGGER.get_or_try_init(py, || -> PyResult<_> {
                 Ok(py.import("logging")?.call_method1("getLogger", ("agenticstar",))?.unbind())
             }) else {
                 return;
             };
             let logger = logger.bind(py);
-            if logger.call_method1("isEnabledFor", (level,)).and_then(|b| b.is_truthy()).unwrap_or(false) {
-                if let Err(e) = logger.call_method1("log", (level, text.0)) {
-                    e.write_unraisable(py, None);
-                }
+            let enabled = logger.call_method1("isEnabledFor", (level,)).and_then(|b| b.is_truthy()).unwrap_or(false);
+            if let Err(e) = if enabled { logger.call_method1("log", (level, text.0)).map(drop) } else { Ok(()) } {
+                e.write_unraisable(py, None);
             }
         });
     }

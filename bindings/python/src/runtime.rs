@@ -8,7 +8,10 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use pyo3::prelude::*;
 
 use pyo3_async_runtimes::TaskLocals;
 use pyo3_async_runtimes::generic::{ContextExt, JoinError, Runtime};
@@ -73,7 +76,11 @@ impl Runtime for Rt {
         Handle(runtime().spawn(fut))
     }
     fn spawn_blocking<F: FnOnce() + Send + 'static>(f: F) -> Handle {
-        Handle(runtime().spawn_blocking(f))
+        // pyo3-async-runtimes calls this only to hand a result to Python (it attaches inside):
+        // gate it like every other worker-thread entry into Python.
+        Handle(runtime().spawn_blocking(move || {
+            attach(|_| f());
+        }))
     }
 }
 
@@ -89,4 +96,43 @@ impl ContextExt for Rt {
     fn get_task_locals() -> Option<TaskLocals> {
         LOCALS.try_with(|c| c.get().cloned()).unwrap_or_default()
     }
+}
+
+// ---- touching Python from the runtime's threads ---------------------------------------------
+
+static EXITING: AtomicBool = AtomicBool::new(false);
+static ATTACHED: AtomicUsize = AtomicUsize::new(0);
+
+/// Run `f` attached to Python, unless the interpreter is shutting down (then None).
+///
+/// Before 3.13 (and with abi3 pyo3 cannot check), a thread that takes the GIL while the
+/// interpreter finalizes is killed with pthread_exit, which cannot unwind through Rust frames:
+/// the process aborts. So every entry from a worker thread goes through here, and the atexit
+/// hook below waits for those in progress and turns the later ones away.
+pub fn attach<R>(f: impl FnOnce(Python<'_>) -> R) -> Option<R> {
+    struct Leave;
+    impl Drop for Leave {
+        fn drop(&mut self) {
+            ATTACHED.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+    ATTACHED.fetch_add(1, Ordering::SeqCst);
+    let _leave = Leave;
+    if EXITING.load(Ordering::SeqCst) {
+        return None;
+    }
+    Some(Python::attach(f))
+}
+
+/// Registered with `atexit`: from now on worker threads leave Python alone.
+#[pyfunction]
+pub fn _at_exit(py: Python<'_>) {
+    EXITING.store(true, Ordering::SeqCst);
+    py.detach(|| {
+        // Let the ones already inside finish (bounded: a stuck token store must not hang exit).
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while ATTACHED.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    });
 }

@@ -14,6 +14,8 @@ use crate::sse::SseDecoder;
 /// Batches in flight between the network task and the consumer; bounded so a slow consumer
 /// slows the reads (TCP backpressure) instead of growing memory.
 const CHANNEL_BATCHES: usize = 16;
+/// Ready batches are merged up to this many chunks, so a binding crosses its boundary rarely.
+const MAX_MERGED: usize = 1024;
 
 /// A streamed reply. Read it with [`ChatStream::next`] (or as a `futures::Stream`); dropping it or
 /// calling [`ChatStream::cancel`] closes the HTTP connection at once.
@@ -26,6 +28,8 @@ pub struct ChatStream {
     cancel: CancellationToken,
     _guard: DropGuard,
     finished: bool,
+    /// An error that arrived behind merged chunks: delivered by the next call.
+    pending: Option<Error>,
     acc: Accumulator,
 }
 
@@ -72,6 +76,7 @@ impl ChatStream {
             _guard: cancel.clone().drop_guard(),
             cancel,
             finished: false,
+            pending: None,
             acc: Accumulator::default(),
         }
     }
@@ -105,6 +110,9 @@ impl ChatStream {
         if !self.buf.is_empty() {
             return Some(Ok(self.buf.drain(..).collect()));
         }
+        if let Some(e) = self.pending.take() {
+            return Some(Err(e));
+        }
         if self.finished {
             return None;
         }
@@ -122,6 +130,9 @@ impl ChatStream {
         if !self.buf.is_empty() {
             return Some(Some(Ok(self.buf.drain(..).collect())));
         }
+        if let Some(e) = self.pending.take() {
+            return Some(Some(Err(e)));
+        }
         if self.finished || self.cancel.is_cancelled() {
             self.finished = true;
             return Some(None);
@@ -135,7 +146,19 @@ impl ChatStream {
 
     fn take(&mut self, item: Option<Result<Vec<ChatChunk>>>) -> Option<Result<Vec<ChatChunk>>> {
         match item {
-            Some(Ok(batch)) => {
+            Some(Ok(mut batch)) => {
+                // Merge whatever else is already waiting: one hand-over instead of many.
+                while batch.len() < MAX_MERGED {
+                    match self.rx.try_recv() {
+                        Ok(Ok(more)) => batch.extend(more),
+                        Ok(Err(e)) => {
+                            self.pending = Some(e);
+                            self.finished = true;
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
                 for c in &batch {
                     self.acc.add(c);
                 }
@@ -231,6 +254,12 @@ pub(crate) fn spawn_stream(client: Arc<ClientInner>, body: serde_json::Value) ->
                 }),
                 None => produce(&client, body, &tx).await,
             }
+        };
+        // A panic must not look like a clean end of stream to the consumer.
+        let work = async {
+            futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(work))
+                .await
+                .unwrap_or_else(|_| Err(Error::new(ErrorKind::Internal, "the stream reader panicked (a bug)")))
         };
         tokio::select! {
             // Cancelling drops `work`, and with it the response: the connection closes at once.

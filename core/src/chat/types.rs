@@ -9,11 +9,19 @@ pub const DEFAULT_MODEL: &str = "AGENTIC STAR";
 pub struct Message {
     pub role: String,
     pub content: String,
+    /// Further fields sent as given (`name`, `tool_call_id`, `tool_calls`, ...).
+    #[serde(flatten, default, skip_serializing_if = "Map::is_empty")]
+    pub extra: Map<String, Value>,
 }
 
 impl Message {
     pub fn new(role: impl Into<String>, content: impl Into<String>) -> Self {
-        Message { role: role.into(), content: content.into() }
+        Message { role: role.into(), content: content.into(), extra: Map::new() }
+    }
+    /// Add a field to this message (e.g. `tool_call_id` on a tool result).
+    pub fn with(mut self, key: impl Into<String>, value: Value) -> Self {
+        self.extra.insert(key.into(), value);
+        self
     }
     pub fn user(content: impl Into<String>) -> Self {
         Self::new("user", content)

@@ -47,6 +47,8 @@ pub(crate) struct Inner {
     store: Arc<dyn TokenStore>,
     store_key: String,
     listener: Option<Arc<dyn TokenListener>>,
+    /// Where renewals run: the client's configured runtime, else the caller's.
+    runtime: Option<tokio::runtime::Handle>,
     state: Mutex<State>,
 }
 
@@ -70,6 +72,7 @@ impl TokenManager {
         store: Arc<dyn TokenStore>,
         store_key: String,
         listener: Option<Arc<dyn TokenListener>>,
+        runtime: Option<tokio::runtime::Handle>,
     ) -> Self {
         TokenManager {
             inner: Arc::new(Inner {
@@ -79,6 +82,7 @@ impl TokenManager {
                 store,
                 store_key,
                 listener,
+                runtime,
                 state: Mutex::new(State::default()),
             }),
         }
@@ -182,7 +186,7 @@ impl TokenManager {
                     finish(&inner, &outcome);
                     outcome
                 };
-                let fut: BoxFuture<'static, Result<Token>> = match tokio::runtime::Handle::try_current() {
+                let fut: BoxFuture<'static, Result<Token>> = match self.inner.runtime.clone().map_or_else(tokio::runtime::Handle::try_current, Ok) {
                     Ok(h) => {
                         let jh = h.spawn(task);
                         async move {

@@ -69,7 +69,7 @@ class _BaseClient:
         auth_method: AuthMethod = "client_secret_post",
         flow: Flow = "client_credentials",
         token_store: Optional[TokenStore] = None,
-        token_file: Union[str, "os.PathLike[str]", None] = None,
+        token_file: Union[str, os.PathLike[str], None] = None,
         store_key: Optional[str] = None,
         on_token: Optional[Callable[[Token], Any]] = None,
         timeout: float = 30.0,

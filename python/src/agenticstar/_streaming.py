@@ -65,7 +65,10 @@ class ChatStream(_StreamBase):
         native = self._native
         try:
             while not self._closed:
-                batch = native.next_batch(False)
+                # Chunks already there need no GIL release; otherwise wait without the GIL.
+                batch = native.try_next_batch()
+                if batch is None:
+                    batch = native.next_batch(False)
                 if not batch:
                     return
                 yield from batch
