@@ -17,6 +17,7 @@ use serde_json::Value;
 mod chat;
 mod client;
 mod log;
+mod parity;
 mod runtime;
 mod store;
 
@@ -41,6 +42,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<chat::CompletionChoice>()?;
     m.add_class::<chat::CompletionMessage>()?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
+    parity::register(m)?;
     let at_exit = wrap_pyfunction!(runtime::_at_exit, m)?;
     m.py().import("atexit")?.call_method1("register", (at_exit,))?;
     Ok(())
