@@ -31,6 +31,8 @@ pub struct ChatStream {
     /// An error that arrived behind merged chunks: delivered by the next call.
     pending: Option<Error>,
     acc: Accumulator,
+    /// Keep the reply's text for `text()` / `completion()` (on by default).
+    accumulate: bool,
 }
 
 #[derive(Default)]
@@ -45,7 +47,7 @@ struct Accumulator {
 }
 
 impl Accumulator {
-    fn add(&mut self, c: &ChatChunk) {
+    fn add(&mut self, c: &ChatChunk, keep_text: bool) {
         if self.id.is_none() {
             self.id.clone_from(&c.id);
             self.model.clone_from(&c.model);
@@ -55,7 +57,7 @@ impl Accumulator {
             if let Some(r) = &ch.delta.role {
                 self.role = Some(r.clone());
             }
-            if let Some(t) = &ch.delta.content {
+            if let Some(t) = ch.delta.content.as_ref().filter(|_| keep_text) {
                 self.text.push_str(t);
             }
             if let Some(f) = &ch.finish_reason {
@@ -78,6 +80,7 @@ impl ChatStream {
             finished: false,
             pending: None,
             acc: Accumulator::default(),
+            accumulate: true,
         }
     }
 
@@ -160,7 +163,7 @@ impl ChatStream {
                     }
                 }
                 for c in &batch {
-                    self.acc.add(c);
+                    self.acc.add(c, self.accumulate);
                 }
                 Some(Ok(batch))
             }
@@ -173,6 +176,12 @@ impl ChatStream {
                 None
             }
         }
+    }
+
+    /// Stop keeping the reply's text (finish reason and usage are still tracked), so a reply of
+    /// any length streams in constant memory. `text()` then returns what was kept before.
+    pub fn set_accumulate(&mut self, on: bool) {
+        self.accumulate = on;
     }
 
     /// Stop now: the connection is closed and `next` returns `None`. Safe from any thread.
