@@ -64,3 +64,10 @@ export const saas = (url, extra = {}) => ({
 });
 
 export const user = (text) => ({ messages: [{ role: 'user', content: text }] });
+
+/** The emulator approves at once: its redirect is the callback URL the browser would open. */
+export async function approve(authorizeUrl) {
+  const r = await fetch(authorizeUrl, { redirect: 'manual' });
+  if (r.status !== 302) throw new Error(`authorize answered ${r.status}`);
+  return r.headers.get('location');
+}

@@ -67,7 +67,8 @@ test('scopes: inclusions are applied and console output hides the token', async 
 test('an expired token is renewed before use', async () => {
   await emu.config({ token_lifetime_secs: 0 });
   const client = new Client(saas(emu.url));
-  const a = await client.getToken();
+  const a = await client.getToken(); // issued already expired
+  await emu.config({ token_lifetime_secs: 3600 });
   await client.request('GET', '/v1/me');
   assert.equal(await emu.counter('saas.token'), 2, 'renewed for the request');
   assert.notEqual((await client.getToken()).accessToken, a.accessToken);

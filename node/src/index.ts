@@ -14,4 +14,24 @@ export { Chat, Client } from './client.js';
 export { ChatStream } from './stream.js';
 export { RawResponse, Token } from './token.js';
 export * from './errors.js';
-export type * from './types.js';
+export type {
+  AuthorizationRequest,
+  AuthorizeOptions,
+  ChatChunk,
+  ChatChunkChoice,
+  ChatCompletion,
+  ChatCompletionChoice,
+  ChatRequest,
+  ClientOptions,
+  Delta,
+  IdClaims,
+  Message,
+  ProviderConfig,
+  RequestOptions,
+  SignIn,
+  StoredToken,
+  StreamOptions,
+  TokenStore,
+  ToolCallDelta,
+  Usage,
+} from './types.js';

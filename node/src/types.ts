@@ -1,4 +1,5 @@
 /** Public option and data types. Chat payloads keep the OpenAI wire shape (snake_case), as openai-node does. */
+import type { Token } from './token.js';
 
 /** Where tokens come from. */
 export type ProviderConfig =
@@ -34,7 +35,7 @@ export interface ClientOptions {
   /** Key under which this session's tokens are stored (default: derived from provider, client and flow). */
   storeKey?: string;
   /** Told of every new token, after it was saved. Exceptions are reported as process warnings. */
-  onToken?: (token: import('./token').Token) => void;
+  onToken?: (token: Token) => void;
   /** Refuse calls the token's scopes do not cover (default: on for AGENTIC STAR SaaS). */
   enforceScopes?: boolean;
   /** Renew tokens this long before expiry, in ms (default 300000; never more than half a token's life). */
@@ -116,7 +117,7 @@ export interface IdClaims {
 }
 
 export interface SignIn {
-  token: import('./token').Token;
+  token: Token;
   /** Present when an id_token was issued (and validated). */
   idClaims: IdClaims | null;
 }

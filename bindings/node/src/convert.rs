@@ -190,7 +190,8 @@ pub(crate) fn chat_request(json: &str) -> Result<ChatRequest> {
         _ => return Err(config_err("a chat request must be an object like { messages: [...] }")),
     };
     let messages: Vec<Message> = match obj.remove("messages") {
-        Some(m) => serde_json::from_value(m).map_err(|e| config_err(format!("messages must be [{{ role, content }}] with string content: {e}")))?,
+        Some(m) => serde_json::from_value(m)
+            .map_err(|e| config_err(format!("messages must be [{{ role, content }}] with string content: {e}")))?,
         None => Vec::new(),
     };
     let mut req = ChatRequest::new(messages);

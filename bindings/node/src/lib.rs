@@ -20,13 +20,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use agenticstar::authcode::AuthorizeOptions;
-use agenticstar::{Client, ClientAuthMethod, Credentials, Error, ErrorKind, Flow, HttpConfig, Provider, RetryPolicy, Scopes, Secret};
+use agenticstar::{
+    Client, ClientAuthMethod, Credentials, Error, ErrorKind, Flow, HttpConfig, Provider, RetryPolicy, Scopes, Secret,
+};
 use futures::FutureExt;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use tokio_util::sync::CancellationToken;
 
-use convert::{NativeAuthRequest, NativeAuthorizeOptions, NativeRawResponse, NativeSignIn, NativeStoredToken, NativeToken};
+use convert::{
+    NativeAuthRequest, NativeAuthorizeOptions, NativeRawResponse, NativeSignIn, NativeStoredToken, NativeToken,
+};
 use napi::threadsafe_function::ThreadsafeFunction;
 use store::{StoreCall, StoreFn, TokenFn};
 pub use stream::NativeChatStream;
@@ -58,7 +62,9 @@ where
     env.spawn_future(async move {
         match AssertUnwindSafe(fut).catch_unwind().await {
             Ok(r) => r.map_err(to_napi),
-            Err(_) => Err(to_napi(Error::new(ErrorKind::Internal, "a panic was caught in the native module (this is a bug)"))),
+            Err(_) => {
+                Err(to_napi(Error::new(ErrorKind::Internal, "a panic was caught in the native module (this is a bug)")))
+            }
         }
     })
 }
@@ -138,7 +144,8 @@ fn build_client(o: NativeOptions, store: Option<StoreFn>, on_token: Option<Token
         Some("authorization_code") => Flow::AuthorizationCode,
         Some(f) => return Err(config_err(format!("unknown flow {f:?}"))),
     };
-    let mut http = HttpConfig { user_agent: format!("agenticstar-node/{}", env!("CARGO_PKG_VERSION")), ..HttpConfig::default() };
+    let mut http =
+        HttpConfig { user_agent: format!("agenticstar-node/{}", env!("CARGO_PKG_VERSION")), ..HttpConfig::default() };
     if let Some(d) = ms(o.timeout_ms, "timeout")? {
         http.request_timeout = d;
     }
@@ -160,7 +167,13 @@ fn build_client(o: NativeOptions, store: Option<StoreFn>, on_token: Option<Token
     }
     // The core spawns renewals and stream readers on this runtime; a sync napi call has none current.
     let runtime = napi::bindgen_prelude::within_runtime_if_available(tokio::runtime::Handle::current);
-    let mut b = Client::builder().provider(provider).credentials(creds).flow(flow).http_config(http).retry_policy(retry).runtime(runtime);
+    let mut b = Client::builder()
+        .provider(provider)
+        .credentials(creds)
+        .flow(flow)
+        .http_config(http)
+        .retry_policy(retry)
+        .runtime(runtime);
     if let Some(u) = o.api_url {
         b = b.api_url(&u).map_err(to_napi)?;
     }
@@ -210,7 +223,9 @@ impl NativeClient {
     // Full types spelled out (not the aliases) so the generated .d.ts has the function signatures.
     pub fn new(
         options: NativeOptions,
-        store: Option<ThreadsafeFunction<StoreCall, Promise<Option<NativeStoredToken>>, StoreCall, Status, false, true>>,
+        store: Option<
+            ThreadsafeFunction<StoreCall, Promise<Option<NativeStoredToken>>, StoreCall, Status, false, true>,
+        >,
         on_token: Option<ThreadsafeFunction<NativeToken, (), NativeToken, Status, false, true>>,
     ) -> Result<Self> {
         Ok(NativeClient { inner: build_client(options, store, on_token)? })
@@ -220,7 +235,8 @@ impl NativeClient {
     pub fn get_token<'e>(&self, env: &'e Env, force_refresh: Option<bool>) -> Result<PromiseRaw<'e, NativeToken>> {
         let c = self.inner.clone();
         spawn(env, async move {
-            let t = if force_refresh.unwrap_or(false) { c.tokens().force_refresh().await? } else { c.get_token().await? };
+            let t =
+                if force_refresh.unwrap_or(false) { c.tokens().force_refresh().await? } else { c.get_token().await? };
             Ok(NativeToken::from(&t))
         })
     }
@@ -233,35 +249,69 @@ impl NativeClient {
     }
 
     #[napi(catch_unwind)]
-    pub fn authorize_url<'e>(&self, env: &'e Env, options: NativeAuthorizeOptions) -> Result<PromiseRaw<'e, NativeAuthRequest>> {
+    pub fn authorize_url<'e>(
+        &self,
+        env: &'e Env,
+        options: NativeAuthorizeOptions,
+    ) -> Result<PromiseRaw<'e, NativeAuthRequest>> {
         let c = self.inner.clone();
         let opts = AuthorizeOptions::from(options);
         spawn(env, async move { Ok(NativeAuthRequest::from(c.authorize_url(&opts).await?)) })
     }
 
     #[napi(catch_unwind)]
-    pub fn complete_authorization<'e>(&self, env: &'e Env, request: NativeAuthRequest, callback_url: String) -> Result<PromiseRaw<'e, NativeSignIn>> {
+    pub fn complete_authorization<'e>(
+        &self,
+        env: &'e Env,
+        request: NativeAuthRequest,
+        callback_url: String,
+    ) -> Result<PromiseRaw<'e, NativeSignIn>> {
         let c = self.inner.clone();
-        spawn(env, async move { Ok(NativeSignIn::from(c.complete_authorization(&request.into(), &callback_url).await?)) })
+        spawn(
+            env,
+            async move { Ok(NativeSignIn::from(c.complete_authorization(&request.into(), &callback_url).await?)) },
+        )
     }
 
     #[napi(catch_unwind)]
-    pub fn exchange_code<'e>(&self, env: &'e Env, request: NativeAuthRequest, code: String) -> Result<PromiseRaw<'e, NativeSignIn>> {
+    pub fn exchange_code<'e>(
+        &self,
+        env: &'e Env,
+        request: NativeAuthRequest,
+        code: String,
+    ) -> Result<PromiseRaw<'e, NativeSignIn>> {
         let c = self.inner.clone();
         spawn(env, async move { Ok(NativeSignIn::from(c.exchange_code(&request.into(), Secret::from(code)).await?)) })
     }
 
     /// `body` is JSON text (the TS layer stringifies).
     #[napi(catch_unwind)]
-    pub fn request<'e>(&self, env: &'e Env, method: String, path: String, body: Option<String>, cancel: Option<&NativeCancel>) -> Result<PromiseRaw<'e, NativeRawResponse>> {
-        let json = body.map(|b| serde_json::from_str::<serde_json::Value>(&b)).transpose().map_err(|e| config_err(format!("request body is not JSON: {e}")))?;
+    pub fn request<'e>(
+        &self,
+        env: &'e Env,
+        method: String,
+        path: String,
+        body: Option<String>,
+        cancel: Option<&NativeCancel>,
+    ) -> Result<PromiseRaw<'e, NativeRawResponse>> {
+        let json = body
+            .map(|b| serde_json::from_str::<serde_json::Value>(&b))
+            .transpose()
+            .map_err(|e| config_err(format!("request body is not JSON: {e}")))?;
         let c = self.inner.clone();
-        spawn_cancellable(env, cancel, async move { Ok(NativeRawResponse::from(c.request(&method, &path, json.as_ref()).await?)) })
+        spawn_cancellable(env, cancel, async move {
+            Ok(NativeRawResponse::from(c.request(&method, &path, json.as_ref()).await?))
+        })
     }
 
     /// A whole completion, as JSON text (parsed by `JSON.parse`, much faster than building objects here).
     #[napi(catch_unwind)]
-    pub fn chat_create<'e>(&self, env: &'e Env, request: String, cancel: Option<&NativeCancel>) -> Result<PromiseRaw<'e, String>> {
+    pub fn chat_create<'e>(
+        &self,
+        env: &'e Env,
+        request: String,
+        cancel: Option<&NativeCancel>,
+    ) -> Result<PromiseRaw<'e, String>> {
         let req = convert::chat_request(&request)?;
         let c = self.inner.clone();
         spawn_cancellable(env, cancel, async move {

@@ -13,28 +13,62 @@ use crate::{spawn, to_napi};
 /// Batches are JSON arrays of chunks: one string and one `JSON.parse` per batch is much faster
 /// than building nested JS objects field by field, and keeps the OpenAI wire shape.
 /// End of stream is the empty string.
-fn encode(item: Option<agenticstar::Result<Vec<ChatChunk>>>) -> agenticstar::Result<String> {
-    match item {
-        None => Ok(String::new()),
-        Some(Ok(batch)) => serde_json::to_string(&batch).map_err(|e| Error::new(ErrorKind::Internal, format!("encode chunks: {e}"))),
-        Some(Err(e)) => Err(e),
+fn encode(batch: &[ChatChunk]) -> agenticstar::Result<String> {
+    serde_json::to_string(batch).map_err(|e| Error::new(ErrorKind::Internal, format!("encode chunks: {e}")))
+}
+
+struct Reader {
+    stream: ChatStream,
+    /// An error that arrived behind chunks already handed over: reported by the next read.
+    pending: Option<Error>,
+}
+
+impl Reader {
+    /// Append every further batch that is already queued, so a fast producer and a busy consumer
+    /// cross the boundary once for many chunks (the core hands over one batch per network read).
+    fn drain_into(&mut self, out: &mut Vec<ChatChunk>) {
+        while let Some(Some(item)) = self.stream.try_next_batch() {
+            match item {
+                Ok(b) => out.extend(b),
+                Err(e) => {
+                    self.pending = Some(e);
+                    break;
+                }
+            }
+        }
+    }
+
+    fn finish(&mut self, first: Option<agenticstar::Result<Vec<ChatChunk>>>) -> agenticstar::Result<String> {
+        match first {
+            None => Ok(String::new()),
+            Some(Err(e)) => Err(e),
+            Some(Ok(mut batch)) => {
+                self.drain_into(&mut batch);
+                encode(&batch)
+            }
+        }
     }
 }
 
 #[napi]
 pub struct NativeChatStream {
-    inner: Arc<Mutex<ChatStream>>,
+    inner: Arc<Mutex<Reader>>,
     // Separate from the mutex so cancelling works while a read is pending.
     cancel: CancellationToken,
 }
 
 impl NativeChatStream {
     pub(crate) fn new(s: ChatStream) -> Self {
-        NativeChatStream { cancel: s.cancellation_token(), inner: Arc::new(Mutex::new(s)) }
+        NativeChatStream {
+            cancel: s.cancellation_token(),
+            inner: Arc::new(Mutex::new(Reader { stream: s, pending: None })),
+        }
     }
 
-    fn locked(&self) -> Result<tokio::sync::MutexGuard<'_, ChatStream>> {
-        self.inner.try_lock().map_err(|_| to_napi(Error::new(ErrorKind::Config, "the stream is being read; ask again when the pending read settles")))
+    fn locked(&self) -> Result<tokio::sync::MutexGuard<'_, Reader>> {
+        self.inner.try_lock().map_err(|_| {
+            to_napi(Error::new(ErrorKind::Config, "the stream is being read; ask again when the pending read settles"))
+        })
     }
 }
 
@@ -44,15 +78,28 @@ impl NativeChatStream {
     #[napi(catch_unwind)]
     pub fn next_batch<'e>(&self, env: &'e Env) -> Result<PromiseRaw<'e, String>> {
         let inner = self.inner.clone();
-        spawn(env, async move { encode(inner.lock().await.next_batch().await) })
+        spawn(env, async move {
+            let mut r = inner.lock().await;
+            if let Some(e) = r.pending.take() {
+                return Err(e);
+            }
+            let first = r.stream.next_batch().await;
+            r.finish(first)
+        })
     }
 
     /// The fast path: what is ready now without a trip through the runtime. `null` when nothing is
     /// ready yet (call `nextBatch`), "" at the end.
     #[napi(catch_unwind)]
     pub fn try_next_batch(&self) -> Result<Option<String>> {
-        let Ok(mut s) = self.inner.try_lock() else { return Ok(None) };
-        s.try_next_batch().map(encode).transpose().map_err(to_napi)
+        let Ok(mut r) = self.inner.try_lock() else { return Ok(None) };
+        if let Some(e) = r.pending.take() {
+            return Err(to_napi(e));
+        }
+        match r.stream.try_next_batch() {
+            None => Ok(None),
+            Some(first) => r.finish(first).map(Some).map_err(to_napi),
+        }
     }
 
     /// Close the connection now; a pending or later read returns "".
@@ -64,12 +111,12 @@ impl NativeChatStream {
     /// The text received so far (first choice).
     #[napi(catch_unwind)]
     pub fn text(&self) -> Result<String> {
-        Ok(self.locked()?.text().to_owned())
+        Ok(self.locked()?.stream.text().to_owned())
     }
 
     /// What was received so far as one completion (JSON text).
     #[napi(catch_unwind)]
     pub fn completion(&self) -> Result<String> {
-        Ok(serde_json::to_string(&self.locked()?.completion()).unwrap_or_default())
+        Ok(serde_json::to_string(&self.locked()?.stream.completion()).unwrap_or_default())
     }
 }
