@@ -11,6 +11,7 @@
 #![deny(clippy::all)]
 
 mod convert;
+mod parity;
 mod store;
 mod stream;
 
