@@ -139,6 +139,11 @@ export class Client {
 
   /** A valid access token: the cached one while fresh, else renewed (once for all concurrent callers). */
   getToken(options: { forceRefresh?: boolean } = {}): Promise<Token> {
+    if (!options.forceRefresh) {
+      // A cache hit needs no trip through the native thread pool.
+      const cached = callSync(() => this.#native.cachedToken());
+      if (cached) return Promise.resolve(new Token(cached));
+    }
     return call(() => this.#native.getToken(options.forceRefresh)).then((t) => new Token(t));
   }
 

@@ -232,6 +232,12 @@ impl NativeClient {
         Ok(NativeClient { inner: build_client(options, store, on_token)? })
     }
 
+    /// The cached token if it is fresh, else null: synchronous, no I/O, no promise.
+    #[napi(catch_unwind)]
+    pub fn cached_token(&self) -> Option<NativeToken> {
+        self.inner.tokens().cached().map(|t| NativeToken::from(&t))
+    }
+
     #[napi(catch_unwind)]
     pub fn get_token<'e>(&self, env: &'e Env, force_refresh: Option<bool>) -> Result<PromiseRaw<'e, NativeToken>> {
         let c = self.inner.clone();

@@ -406,6 +406,15 @@ impl NativeClient {
         self.inner.tokens().current().map(Token)
     }
 
+    /// The cached token if it is fresh, else None: no I/O, no GIL release, no event loop hop.
+    /// The Python clients try this first, so a cache hit costs a plain method call.
+    fn cached_token(&self) -> Option<Token> {
+        if std::process::id() != self.pid {
+            return None; // after fork: let get_token raise the explanation
+        }
+        self.inner.tokens().cached().map(Token)
+    }
+
     fn get_token<'py>(&self, py: Python<'py>, asynchronous: bool) -> PyResult<Bound<'py, PyAny>> {
         let c = self.client(py)?;
         dispatch(py, asynchronous, async move { c.get_token().await.map(Token) })

@@ -175,7 +175,7 @@ class Client(_BaseClient):
 
     def get_token(self) -> Token:
         """A valid access token: cached while fresh, renewed once for all concurrent callers."""
-        return self._native.get_token(False)  # type: ignore[no-any-return]
+        return self._native.cached_token() or self._native.get_token(False)
 
     def force_refresh(self) -> Token:
         """Renew the token now, even if the cached one is still fresh."""
@@ -242,6 +242,9 @@ class AsyncClient(_BaseClient):
 
     async def get_token(self) -> Token:
         """A valid access token: cached while fresh, renewed once for all concurrent callers."""
+        cached = self._native.cached_token()  # a hit needs no trip through the event loop
+        if cached is not None:
+            return cached
         return await self._native.get_token(True)  # type: ignore[no-any-return]
 
     async def force_refresh(self) -> Token:
