@@ -100,6 +100,8 @@ export class Chat {
 export class Client {
   readonly chat: Chat;
   readonly #native: native.NativeClient;
+  #lastNumber = 0;
+  #lastToken: Token | null = null;
 
   constructor(options: ClientOptions) {
     const { provider, tokenStore, onToken, caCerts } = options;
@@ -140,9 +142,17 @@ export class Client {
   /** A valid access token: the cached one while fresh, else renewed (once for all concurrent callers). */
   getToken(options: { forceRefresh?: boolean } = {}): Promise<Token> {
     if (!options.forceRefresh) {
-      // A cache hit needs no trip through the native thread pool.
-      const cached = callSync(() => this.#native.cachedToken());
-      if (cached) return Promise.resolve(new Token(cached));
+      // A cache hit needs no trip through the native thread pool, nor a copy of the token's
+      // strings: the core says whether its fresh token is still the one we wrapped last time.
+      const n = callSync(() => this.#native.cachedTokenNumber());
+      if (n !== null) {
+        if (n !== this.#lastNumber || this.#lastToken === null) {
+          const t = callSync(() => this.#native.cachedToken());
+          this.#lastToken = t ? new Token(t) : null;
+          this.#lastNumber = n;
+        }
+        if (this.#lastToken !== null) return Promise.resolve(this.#lastToken);
+      }
     }
     return call(() => this.#native.getToken(options.forceRefresh)).then((t) => new Token(t));
   }

@@ -8,12 +8,16 @@ export class Token {
   readonly tokenType: string;
   /** The granted scopes, or null when the server did not say. */
   readonly scopes: readonly string[] | null;
-  /** Seconds left when this object was made, or null when the server gave no lifetime. */
-  readonly expiresIn: number | null;
   readonly expiresAt: Date | null;
   readonly refreshToken: string | null;
   readonly idToken: string | null;
   readonly #scope: string | null;
+  readonly #expiresBy: number | null;
+
+  /** Seconds left now, or null when the server gave no lifetime. */
+  get expiresIn(): number | null {
+    return this.#expiresBy === null ? null : Math.max(0, (this.#expiresBy - performance.now()) / 1000);
+  }
 
   /** @internal */
   constructor(t: native.NativeToken) {
@@ -21,7 +25,8 @@ export class Token {
     this.tokenType = t.tokenType;
     this.#scope = t.scope ?? null;
     this.scopes = t.scope == null ? null : Object.freeze(t.scope.split(/\s+/).filter(Boolean));
-    this.expiresIn = t.expiresIn ?? null;
+    // Monotonic: the core's remaining lifetime, anchored to this process's clock.
+    this.#expiresBy = t.expiresIn == null ? null : performance.now() + t.expiresIn * 1000;
     this.expiresAt = t.expiresAt == null ? null : new Date(t.expiresAt * 1000);
     this.refreshToken = t.refreshToken ?? null;
     this.idToken = t.idToken ?? null;

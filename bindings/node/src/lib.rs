@@ -216,6 +216,8 @@ impl NativeCancel {
 #[napi]
 pub struct NativeClient {
     inner: Client,
+    /// The last token handed to JS with its number, so a cache hit can reuse the JS object.
+    last: std::sync::Mutex<(u32, Option<agenticstar::Token>)>,
 }
 
 #[napi]
@@ -229,13 +231,25 @@ impl NativeClient {
         >,
         on_token: Option<ThreadsafeFunction<NativeToken, (), NativeToken, Status, false, true>>,
     ) -> Result<Self> {
-        Ok(NativeClient { inner: build_client(options, store, on_token)? })
+        Ok(NativeClient { inner: build_client(options, store, on_token)?, last: Default::default() })
     }
 
     /// The cached token if it is fresh, else null: synchronous, no I/O, no promise.
     #[napi(catch_unwind)]
     pub fn cached_token(&self) -> Option<NativeToken> {
         self.inner.tokens().cached().map(|t| NativeToken::from(&t))
+    }
+
+    /// A number naming the fresh cached token (the same while it stays the same token), or null
+    /// when a renewal is needed. Lets JS reuse its Token object without copying the strings.
+    #[napi(catch_unwind)]
+    pub fn cached_token_number(&self) -> Option<u32> {
+        let t = self.inner.tokens().cached()?;
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        if last.1.as_ref().is_none_or(|prev| prev.access_token() != t.access_token()) {
+            *last = (last.0.wrapping_add(1), Some(t));
+        }
+        Some(last.0)
     }
 
     #[napi(catch_unwind)]
