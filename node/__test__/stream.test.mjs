@@ -28,6 +28,13 @@ test('for await yields OpenAI-shaped chunks; the stream accumulates text, finish
   assert.ok(chunks.filter((c) => text(c)).length > 3, 'the reply came in pieces');
   assert.equal(chunks.at(-2).choices[0].finish_reason, 'stop');
   assert.deepEqual(chunks.at(-1).choices, []);
+  // The exact wire shape, whether a chunk crossed in the compact or the whole form.
+  const { id, created } = chunks[0];
+  assert.match(id, /^chatcmpl-/);
+  assert.deepEqual(chunks[0], { id, model: 'AGENTIC STAR', created, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }], usage: null });
+  assert.deepEqual(chunks[1], { id, model: 'AGENTIC STAR', created, choices: [{ index: 0, delta: { content: 'こんにち' }, finish_reason: null }], usage: null });
+  assert.deepEqual(chunks.at(-2), { id, model: 'AGENTIC STAR', created, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage: null });
+  assert.equal(chunks.at(-1).usage.total_tokens > 0, true);
   assert.equal(stream.text, REPLY);
   assert.equal(stream.finishReason, 'stop');
   assert.equal(stream.usage.completion_tokens > 0, true);

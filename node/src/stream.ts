@@ -1,6 +1,25 @@
 import type * as native from '../native/index.js';
 import { callSync, fromNative } from './call.js';
-import type { ChatChunk, ChatCompletion, StreamOptions, Usage } from './types.js';
+import type { ChatChunk, ChatCompletion, Delta, StreamOptions, Usage } from './types.js';
+
+/** What the native side hands over (see bindings/node/src/stream.rs): common chunks as
+ * `[content, finish_reason, role]` sharing the header's id/model/created, others whole. */
+interface Batch {
+  h: [string | null, string | null, number | null];
+  c: Array<[string | null, string | null, string | null] | ChatChunk>;
+}
+
+function simpleChunk(
+  id: string | null,
+  model: string | null,
+  created: number | null,
+  [content, finishReason, role]: [string | null, string | null, string | null],
+): ChatChunk {
+  const delta: Delta = {};
+  if (role !== null) delta.role = role;
+  if (content !== null) delta.content = content;
+  return { id, model, created, choices: [{ index: 0, delta, finish_reason: finishReason }], usage: null };
+}
 
 /**
  * A streamed chat reply, read with `for await`. Semantics follow openai-node:
@@ -41,7 +60,10 @@ export class ChatStream implements AsyncIterable<ChatChunk> {
           finished = true; // [DONE], or cancelled: either way a quiet end
           return;
         }
-        for (const chunk of JSON.parse(batch) as ChatChunk[]) {
+        const b = JSON.parse(batch) as Batch;
+        const [id, model, created] = b.h;
+        for (const e of b.c) {
+          const chunk = Array.isArray(e) ? simpleChunk(id, model, created, e) : e;
           this.#onDelta?.(chunk.choices[0]?.delta.content ?? '', chunk);
           yield chunk;
         }
