@@ -146,7 +146,8 @@ fn login_stores_a_session_that_token_refreshes_silently() {
             use std::os::unix::fs::PermissionsExt;
             assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
         }
-        std::thread::sleep(std::time::Duration::from_millis(600));
+        // Stored expiry has whole-second precision: wait past the second in which the token expires.
+        std::thread::sleep(std::time::Duration::from_millis(1200));
         let (ok, out, err) = run(&[&["token", "--json"][..], &conn].concat(), &file);
         assert!(ok, "{err}");
         let grants: Vec<String> = match reqwest::blocking_get(&format!("{url}/admin/requests?endpoint=saas.token"))
