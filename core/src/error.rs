@@ -139,6 +139,8 @@ struct Inner {
     code_reason: Option<String>,
     retry_after: Option<Duration>,
     body_excerpt: Option<String>,
+    /// Protocol-specific details (JSON-RPC `data`, `resourceMetadata`, `scope`, ...).
+    details: Option<serde_json::Value>,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -153,6 +155,7 @@ impl Error {
             code_reason: None,
             retry_after: None,
             body_excerpt: None,
+            details: None,
         }))
     }
     pub(crate) fn config(message: impl Into<String>) -> Self {
@@ -173,6 +176,11 @@ impl Error {
     }
     pub(crate) fn with_excerpt(mut self, body: &[u8]) -> Self {
         self.0.body_excerpt = Some(crate::redact::excerpt(body));
+        self
+    }
+    /// Attach protocol-specific details (must not hold secrets).
+    pub fn with_details(mut self, details: serde_json::Value) -> Self {
+        self.0.details = Some(details);
         self
     }
     pub(crate) fn map_message(mut self, f: impl FnOnce(&str) -> String) -> Self {
@@ -205,6 +213,11 @@ impl Error {
     /// A short, secret-scrubbed excerpt of the body that caused the error.
     pub fn body_excerpt(&self) -> Option<&str> {
         self.0.body_excerpt.as_deref()
+    }
+
+    /// Protocol-specific details (JSON-RPC `data`, `resourceMetadata`, `scope`, ...).
+    pub fn details(&self) -> Option<&serde_json::Value> {
+        self.0.details.as_ref()
     }
 
     /// Classify a reqwest failure; never includes the URL's query (it may carry a code).
@@ -257,6 +270,9 @@ impl fmt::Debug for Error {
         }
         if let Some(b) = &self.0.body_excerpt {
             d.field("body_excerpt", b);
+        }
+        if let Some(x) = &self.0.details {
+            d.field("details", x);
         }
         d.finish()
     }

@@ -31,6 +31,7 @@ pub mod redact;
 pub mod scope;
 mod secret;
 pub mod sse;
+pub mod surface;
 pub mod token;
 
 pub use client::{Client, ClientBuilder, RawResponse, SignIn};
