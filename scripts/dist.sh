@@ -151,7 +151,7 @@ for t in "${targets[@]}"; do
 done
 
 log "Python sdist"
-(cd python && maturin sdist -q -o "$out/python" >/dev/null)
+(cd python && maturin sdist -o "$out/python" >/dev/null)
 for s in "$out"/python/*.tar.gz; do record "$s" "source"; done
 
 log "npm packages"

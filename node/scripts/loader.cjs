@@ -53,15 +53,17 @@ function load() {
   } catch (e) {
     const notFound = e && e.code === 'MODULE_NOT_FOUND' && String(e.message).includes(pkgName);
     if (!notFound) throw e; // the addon is there but failed to load: that error says why
-    const names = list.length ? list.join(', ') : '(none in this build)';
-    const msg = list.includes(key)
+    const names = list.join(', ');
+    const msg = !list.length
+      ? `agenticstar: no native addon for ${key}: ${local} is missing (a source checkout: npm run build:debug)`
+      : list.includes(key)
       ? `agenticstar: the native package ${pkgName} for this platform (${key}) is not installed. ` +
         `It is an optional dependency of agenticstar: reinstall without --no-optional/--omit=optional, ` +
         `or add it: npm install ${pkgName}. Supported platforms: ${names}.`
       : `agenticstar: this platform is not supported: ${key} (platform ${process.platform}, ` +
         `arch ${process.arch}). Supported platforms: ${names}.`;
     const err = new Error(msg, { cause: e });
-    err.code = 'AGENTICSTAR_UNSUPPORTED_PLATFORM';
+    err.code = list.includes(key) ? 'AGENTICSTAR_NATIVE_MISSING' : 'AGENTICSTAR_UNSUPPORTED_PLATFORM';
     throw err;
   }
 }
