@@ -9,8 +9,10 @@ export AGENTICSTAR_CLI="$PWD/target/debug/agenticstar"
 t0=$SECONDS
 section() { printf '\n=== %s (%ds)\n' "$1" $((SECONDS - t0)); }
 
-section "Rust: core, emulator, CLI, interop with oidc-provider"
+section "Rust: core, emulator, CLI, interop with oidc-provider and the MCP SDK servers"
 npm ci --prefix interop/oidc-provider --no-audit --no-fund --loglevel=error
+npm ci --prefix interop/mcp-node --no-audit --no-fund --loglevel=error
+bash interop/mcp-python/install.sh
 # Default members only (core, emulator, cli); the bindings are built by their own suites below.
 AGENTICSTAR_REQUIRE_INTEROP=1 cargo test
 
