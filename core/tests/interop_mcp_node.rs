@@ -105,7 +105,12 @@ async fn dropping_a_legacy_call_sends_notifications_cancelled_and_unauthorized_i
     let opts = McpOptions { resource: Some("https://elsewhere.example/mcp".into()), ..McpOptions::new(&peer.url) };
     let e = McpClient::connect(&agent(&emu), opts).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Unauthorized);
-    assert!(e.details().unwrap()["resourceMetadata"].as_str().unwrap().ends_with("/.well-known/oauth-protected-resource/mcp"));
+    assert!(
+        e.details().unwrap()["resourceMetadata"]
+            .as_str()
+            .unwrap()
+            .ends_with("/.well-known/oauth-protected-resource/mcp")
+    );
 
     let mcp = McpClient::connect(&agent(&emu), McpOptions::new(&peer.url)).await.unwrap();
     let m2 = mcp.clone();

@@ -147,7 +147,7 @@ struct Inner {
     session: Mutex<Session>,
     init_lock: tokio::sync::Mutex<()>,
     /// Tool name → (argument path, header token) for `x-mcp-header` parameters.
-    tool_headers: Mutex<HashMap<String, Vec<(Vec<String>, String)>>>,
+    tool_headers: Mutex<HashMap<String, ParamHeaders>>,
     runtime: Option<tokio::runtime::Handle>,
 }
 
@@ -156,6 +156,9 @@ struct Inner {
 pub struct McpClient {
     inner: Arc<Inner>,
 }
+
+/// (argument path, header token) pairs of one tool.
+type ParamHeaders = Vec<(Vec<String>, String)>;
 
 type OnMessage<'a> = &'a mut (dyn FnMut(&Message) + Send);
 
