@@ -35,7 +35,7 @@ pub struct Client {
     grants: &'static [&'static str],
 }
 
-const CLIENTS: [Client; 6] = [
+const CLIENTS: [Client; 7] = [
     Client {
         id: SAAS_CC_CLIENT_ID,
         secret: SAAS_CC_CLIENT_SECRET,
@@ -49,6 +49,13 @@ const CLIENTS: [Client; 6] = [
         dialect: Dialect::Saas,
         scope: "openid chat:exec chat:history chat:file mcp:all",
         grants: &["authorization_code", "refresh_token"],
+    },
+    Client {
+        id: SAAS_AGENT_CLIENT_ID,
+        secret: SAAS_AGENT_CLIENT_SECRET,
+        dialect: Dialect::Saas,
+        scope: "openid chat:all mcp:all a2a:all",
+        grants: &["client_credentials"],
     },
     Client {
         id: SAAS_MGMT_CLIENT_ID,
