@@ -54,7 +54,7 @@ const CLIENTS: [Client; 7] = [
         id: SAAS_AGENT_CLIENT_ID,
         secret: SAAS_AGENT_CLIENT_SECRET,
         dialect: Dialect::Saas,
-        scope: "openid chat:all mcp:all a2a:all",
+        scope: "openid mcp:all a2a:all",
         grants: &["client_credentials"],
     },
     Client {
