@@ -21,6 +21,9 @@ pub enum ErrorKind {
     UnauthorizedClient,
     /// The bearer token was rejected by the API even after one renewal (401).
     Authentication,
+    /// A protocol endpoint (MCP, A2A) refused the bearer token after one renewal, or got none
+    /// (401); `details` carry its `WWW-Authenticate` challenge (`resourceMetadata`, `scope`, `error`).
+    Unauthorized,
     /// Access refused (403) for a reason other than licences.
     Forbidden,
     /// Keycloak 403: not enough available concurrent user licences. Back off.
@@ -65,6 +68,8 @@ pub enum ErrorKind {
     StreamTooLarge,
     /// The token store failed to load or save.
     Store,
+    /// The server answered with a JSON-RPC error; `code` is its code, `details` `{code, message, data}`.
+    JsonRpc,
     /// A bug: a panic was caught at a boundary.
     Internal,
     /// A2A -32001: no such task (or not visible to this caller).
@@ -91,7 +96,51 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// Every kind, for bindings to check they map them all.
-    pub const ALL: [ErrorKind; 41] = [ErrorKind::Config, ErrorKind::InsecureTransport, ErrorKind::InvalidClient, ErrorKind::InvalidRequest, ErrorKind::InvalidGrant, ErrorKind::SignInRequired, ErrorKind::UnauthorizedClient, ErrorKind::Authentication, ErrorKind::Forbidden, ErrorKind::LicensesExhausted, ErrorKind::InsufficientScope, ErrorKind::RateLimited, ErrorKind::ServerError, ErrorKind::Api, ErrorKind::Timeout, ErrorKind::Network, ErrorKind::UnexpectedResponse, ErrorKind::AuthorizationDenied, ErrorKind::StateMismatch, ErrorKind::IdTokenSignature, ErrorKind::IdTokenNonce, ErrorKind::IdTokenAudience, ErrorKind::IdTokenIssuer, ErrorKind::IdTokenExpired, ErrorKind::IdTokenInvalid, ErrorKind::StreamTruncated, ErrorKind::StreamDecode, ErrorKind::StreamError, ErrorKind::StreamTooLarge, ErrorKind::Store, ErrorKind::Internal, ErrorKind::TaskNotFound, ErrorKind::TaskNotCancelable, ErrorKind::PushNotificationNotSupported, ErrorKind::UnsupportedOperation, ErrorKind::ContentTypeNotSupported, ErrorKind::InvalidAgentResponse, ErrorKind::ExtendedCardNotConfigured, ErrorKind::ExtensionSupportRequired, ErrorKind::VersionNotSupported, ErrorKind::UnsupportedAgent];
+    pub const ALL: [ErrorKind; 43] = [
+        ErrorKind::Config,
+        ErrorKind::InsecureTransport,
+        ErrorKind::InvalidClient,
+        ErrorKind::InvalidRequest,
+        ErrorKind::InvalidGrant,
+        ErrorKind::SignInRequired,
+        ErrorKind::UnauthorizedClient,
+        ErrorKind::Authentication,
+        ErrorKind::Unauthorized,
+        ErrorKind::Forbidden,
+        ErrorKind::LicensesExhausted,
+        ErrorKind::InsufficientScope,
+        ErrorKind::RateLimited,
+        ErrorKind::ServerError,
+        ErrorKind::Api,
+        ErrorKind::Timeout,
+        ErrorKind::Network,
+        ErrorKind::UnexpectedResponse,
+        ErrorKind::AuthorizationDenied,
+        ErrorKind::StateMismatch,
+        ErrorKind::IdTokenSignature,
+        ErrorKind::IdTokenNonce,
+        ErrorKind::IdTokenAudience,
+        ErrorKind::IdTokenIssuer,
+        ErrorKind::IdTokenExpired,
+        ErrorKind::IdTokenInvalid,
+        ErrorKind::StreamTruncated,
+        ErrorKind::StreamDecode,
+        ErrorKind::StreamError,
+        ErrorKind::StreamTooLarge,
+        ErrorKind::Store,
+        ErrorKind::JsonRpc,
+        ErrorKind::Internal,
+        ErrorKind::TaskNotFound,
+        ErrorKind::TaskNotCancelable,
+        ErrorKind::PushNotificationNotSupported,
+        ErrorKind::UnsupportedOperation,
+        ErrorKind::ContentTypeNotSupported,
+        ErrorKind::InvalidAgentResponse,
+        ErrorKind::ExtendedCardNotConfigured,
+        ErrorKind::ExtensionSupportRequired,
+        ErrorKind::VersionNotSupported,
+        ErrorKind::UnsupportedAgent,
+    ];
 
     /// Stable snake_case code, the same in every language.
     pub fn as_str(self) -> &'static str {
@@ -105,6 +154,7 @@ impl ErrorKind {
             SignInRequired => "sign_in_required",
             UnauthorizedClient => "unauthorized_client",
             Authentication => "authentication",
+            Unauthorized => "unauthorized",
             Forbidden => "forbidden",
             LicensesExhausted => "licenses_exhausted",
             InsufficientScope => "insufficient_scope",
@@ -127,6 +177,7 @@ impl ErrorKind {
             StreamError => "stream_error",
             StreamTooLarge => "stream_too_large",
             Store => "store",
+            JsonRpc => "jsonrpc_error",
             Internal => "internal",
             TaskNotFound => "task_not_found",
             TaskNotCancelable => "task_not_cancelable",
