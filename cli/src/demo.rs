@@ -183,7 +183,9 @@ async fn a2a(url: &str) -> Result<()> {
         let ev = ev?;
         task.apply(&ev)?;
         match &ev {
-            StreamEvent::ArtifactUpdate(a) => println!("  artifact chunk {:?} (append={})", a.artifact.text(), a.append),
+            StreamEvent::ArtifactUpdate(a) => {
+                println!("  artifact chunk {:?} (append={})", a.artifact.text(), a.append)
+            }
             other => println!("  {}", other.state().map(|s| s.as_str()).unwrap_or("message")),
         }
     }

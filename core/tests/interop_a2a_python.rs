@@ -143,7 +143,9 @@ async fn streamed_task_with_artifact_chunks_then_get_and_list() {
         .map(|e| match e {
             StreamEvent::Task(t) => format!("task {}", t.status.state.as_str()),
             StreamEvent::StatusUpdate(u) => format!("status {}", u.status.state.as_str()),
-            StreamEvent::ArtifactUpdate(a) => format!("artifact {:?} append={} last={}", a.artifact.text(), a.append, a.last_chunk),
+            StreamEvent::ArtifactUpdate(a) => {
+                format!("artifact {:?} append={} last={}", a.artifact.text(), a.append, a.last_chunk)
+            }
             StreamEvent::Message(_) => "message".into(),
         })
         .collect();
@@ -310,9 +312,8 @@ async fn recorded_exchange_matches_the_shared_vector() {
     let emu = Emu::start().await;
     let Some(peer) = Peer::start(&emu.url, 0).await else { return };
     let client = agent_client(&emu);
-    let svc = agenticstar::surface::open_service(&client, "a2a", json!({"url": peer.url, "record": true}))
-        .await
-        .unwrap();
+    let svc =
+        agenticstar::surface::open_service(&client, "a2a", json!({"url": peer.url, "record": true})).await.unwrap();
     let mut s = svc.open("send_streaming_message", json!({"text": "hello big world", "messageId": "msg-1"}));
     let mut events = Vec::new();
     while let Some(ev) = s.next().await {

@@ -117,7 +117,11 @@ pub async fn rpc(State(ctx): State<Ctx>, req: Incoming) -> Reply {
     };
     let version = req.headers.get("a2a-version").and_then(|v| v.to_str().ok()).unwrap_or("0.3").trim().to_owned();
     if version != "1.0" && !version.starts_with("1.0.") {
-        return ok(rpc_error(&id, -32009, &format!("A2A version '{version}' is not supported. Expected version '1.0'.")));
+        return ok(rpc_error(
+            &id,
+            -32009,
+            &format!("A2A version '{version}' is not supported. Expected version '1.0'."),
+        ));
     }
     let params = body.get("params").cloned().unwrap_or_else(|| json!({}));
     let owner = who.sub.clone();
@@ -137,11 +141,9 @@ pub async fn rpc(State(ctx): State<Ctx>, req: Incoming) -> Reply {
             });
             return match found {
                 None => ok(rpc_error(&id, -32001, "Task not found")),
-                Some((task, _)) if is_terminal(&task) => ok(rpc_error(
-                    &id,
-                    -32004,
-                    &format!("Task {task_id} is in terminal state: {}", state_of(&task)),
-                )),
+                Some((task, _)) if is_terminal(&task) => {
+                    ok(rpc_error(&id, -32004, &format!("Task {task_id} is in terminal state: {}", state_of(&task))))
+                }
                 Some((task, rx)) => Ok(sse(ctx, id, vec![json!({"task": task})], rx)),
             };
         }
@@ -208,7 +210,8 @@ async fn send(
     params: &Value,
     streaming: bool,
 ) -> Result<(Value, broadcast::Receiver<Value>), RpcFailure> {
-    let mut message = params.get("message").filter(|m| m.is_object()).cloned().ok_or((-32602, "message is required".to_owned()))?;
+    let mut message =
+        params.get("message").filter(|m| m.is_object()).cloned().ok_or((-32602, "message is required".to_owned()))?;
     let text = text_of(&message);
     if message.get("role").and_then(Value::as_str) != Some("ROLE_USER") || text.trim().is_empty() {
         return Err((-32602, "message must be a ROLE_USER message with text".to_owned()));
@@ -219,7 +222,8 @@ async fn send(
     let given_task = message.get("taskId").and_then(Value::as_str).map(str::to_owned);
     let (task_id, rx, cancel) = ctx.with(|s| match given_task {
         Some(tid) => {
-            let e = s.a2a.map.get_mut(&tid).filter(|e| e.owner == owner).ok_or((-32001, "Task not found".to_owned()))?;
+            let e =
+                s.a2a.map.get_mut(&tid).filter(|e| e.owner == owner).ok_or((-32001, "Task not found".to_owned()))?;
             if state_of(&e.task) != "TASK_STATE_INPUT_REQUIRED" {
                 return Err((-32602, format!("Task {tid} is not waiting for input")));
             }
@@ -234,7 +238,8 @@ async fn send(
             let cid = message.get("contextId").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(uuid);
             message["taskId"] = json!(tid);
             message["contextId"] = json!(cid);
-            let task = json!({"id": tid, "contextId": cid, "status": {"state": "TASK_STATE_SUBMITTED"}, "history": [message]});
+            let task =
+                json!({"id": tid, "contextId": cid, "status": {"state": "TASK_STATE_SUBMITTED"}, "history": [message]});
             let (tx, rx) = broadcast::channel(1024);
             let cancel = CancellationToken::new();
             s.a2a.order.push(tid.clone());
@@ -403,7 +408,8 @@ fn cancel(ctx: &Ctx, owner: &str, params: &Value) -> Result<Value, RpcFailure> {
         Ok(())
     });
     running?;
-    let update = json!({"statusUpdate": {"taskId": id, "status": {"state": "TASK_STATE_CANCELED", "timestamp": timestamp()}}});
+    let update =
+        json!({"statusUpdate": {"taskId": id, "status": {"state": "TASK_STATE_CANCELED", "timestamp": timestamp()}}});
     emit(ctx, &id, update);
     ctx.with(|s| s.a2a.map.get(&id).map(|e| e.task.clone())).ok_or((-32001, "Task not found".to_owned()))
 }
@@ -428,7 +434,8 @@ fn sse(ctx: Ctx, id: Value, first: Vec<Value>, rx: broadcast::Receiver<Value>) -
         done: bool,
         guard: Guard,
     }
-    let feed = Feed { pending: first.into_iter(), rx, id, done: false, guard: Guard { ctx: ctx.clone(), finished: false } };
+    let feed =
+        Feed { pending: first.into_iter(), rx, id, done: false, guard: Guard { ctx: ctx.clone(), finished: false } };
     let shutdown = ctx.shutdown.clone();
     let stream = futures::stream::unfold(feed, move |mut f| {
         let shutdown = shutdown.clone();

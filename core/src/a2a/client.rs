@@ -204,7 +204,11 @@ impl A2aClient {
 
     /// `SendStreamingMessage`: the task (or a single message), its updates, ending at a terminal
     /// or interrupted state. The request is sent on the first `next()`.
-    pub fn send_streaming_message(&self, message: Message, configuration: Option<SendMessageConfiguration>) -> A2aStream {
+    pub fn send_streaming_message(
+        &self,
+        message: Message,
+        configuration: Option<SendMessageConfiguration>,
+    ) -> A2aStream {
         self.stream("SendStreamingMessage", send_params(message, configuration))
     }
 
@@ -243,7 +247,10 @@ impl A2aClient {
                 return Ok(tasks);
             }
             if page.next_page_token == token {
-                return Err(Error::new(ErrorKind::InvalidAgentResponse, "ListTasks returned the same page token twice"));
+                return Err(Error::new(
+                    ErrorKind::InvalidAgentResponse,
+                    "ListTasks returned the same page token twice",
+                ));
             }
             token = page.next_page_token;
         }
@@ -282,7 +289,10 @@ fn send_params(message: Message, configuration: Option<SendMessageConfiguration>
 
 fn decode<T: serde::de::DeserializeOwned>(method: &str, v: Value) -> Result<T> {
     serde_json::from_value(v).map_err(|e| {
-        Error::new(ErrorKind::InvalidAgentResponse, format!("{method}: the agent's result has an unexpected shape: {e}"))
+        Error::new(
+            ErrorKind::InvalidAgentResponse,
+            format!("{method}: the agent's result has an unexpected shape: {e}"),
+        )
     })
 }
 
@@ -384,14 +394,17 @@ fn bearer_requirement(card: &AgentCard) -> Result<Option<BearerRequirement>> {
     }
     Err(Error::new(
         ErrorKind::UnsupportedAgent,
-        format!("no security requirement of the agent is met by an OAuth bearer token: it asks for {}", seen.join(", ")),
+        format!(
+            "no security requirement of the agent is met by an OAuth bearer token: it asks for {}",
+            seen.join(", ")
+        ),
     )
     .with_details(json!({"securityRequirements": card.security_requirements})))
 }
 
 enum State {
     Start(BoxFuture<'static, Result<Answer>>),
-    Open(RpcStream),
+    Open(Box<RpcStream>),
     Json(Value),
     Done,
 }
@@ -428,7 +441,12 @@ impl A2aStream {
                         self.state = match answer.body {
                             AnswerBody::Stream(s) => State::Open(s),
                             AnswerBody::Json(v) => State::Json(v),
-                            AnswerBody::Empty => return self.fail(Error::new(ErrorKind::UnexpectedResponse, format!("{}: empty answer", self.method))),
+                            AnswerBody::Empty => {
+                                return self.fail(Error::new(
+                                    ErrorKind::UnexpectedResponse,
+                                    format!("{}: empty answer", self.method),
+                                ));
+                            }
                         };
                     }
                     Err(e) => return self.fail(typed(e)),
@@ -468,7 +486,10 @@ impl A2aStream {
     }
 
     fn event(&mut self, m: Result<jsonrpc::Message>) -> Result<StreamEvent> {
-        let r = m.and_then(|m| m.into_result(Some(self.status))).map_err(typed).and_then(|v| decode(self.method, v));
+        let r = m
+            .and_then(|m| m.into_result(Some(self.status)))
+            .map_err(typed)
+            .and_then(|v| decode::<StreamEvent>(self.method, v));
         match &r {
             Ok(ev) if !ev.ends_stream() => {}
             _ => self.state = State::Done,

@@ -62,8 +62,9 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                json!({"task": {"id": "<id 1>", "contextId": "<id 2>"}}),
-                json!({"taskId": "<id 1>", "t": "<time>", "n": 1, "s": "hello"})
+                // Keys are visited in sorted order: contextId before id.
+                json!({"task": {"id": "<id 2>", "contextId": "<id 1>"}}),
+                json!({"taskId": "<id 2>", "t": "<time>", "n": 1, "s": "hello"})
             ]
         );
     }

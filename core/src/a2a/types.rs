@@ -167,13 +167,13 @@ pub struct StringList {
 /// Who sent a message.
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub enum Role {
-    #[default]
-    #[serde(rename = "ROLE_UNSPECIFIED", other)]
-    Unspecified,
     #[serde(rename = "ROLE_USER")]
     User,
     #[serde(rename = "ROLE_AGENT")]
     Agent,
+    #[default]
+    #[serde(rename = "ROLE_UNSPECIFIED", other)]
+    Unspecified,
 }
 
 /// One piece of content: exactly one of `text`, `raw` (base64), `url`, `data` is set.
@@ -242,9 +242,6 @@ impl Message {
 /// The state of a task. Unknown states read as `Unspecified`.
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub enum TaskState {
-    #[default]
-    #[serde(rename = "TASK_STATE_UNSPECIFIED", other)]
-    Unspecified,
     #[serde(rename = "TASK_STATE_SUBMITTED")]
     Submitted,
     #[serde(rename = "TASK_STATE_WORKING")]
@@ -261,6 +258,9 @@ pub enum TaskState {
     Rejected,
     #[serde(rename = "TASK_STATE_AUTH_REQUIRED")]
     AuthRequired,
+    #[default]
+    #[serde(rename = "TASK_STATE_UNSPECIFIED", other)]
+    Unspecified,
 }
 
 impl TaskState {
