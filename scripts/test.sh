@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds everything and runs every test suite: Rust (core, emulator, CLI, interop with a real
-# OIDC server), Python, Node, Kotlin (+ generated Swift checked current), and the official
+# OIDC server and a real a2a-sdk A2A server), Python, Node, Kotlin (+ generated Swift checked current), and the official
 # openai-python client against the emulator, then the packages installed from their artifacts.
 # Installs what it needs (npm ci, venv, Maven).
 set -euo pipefail
@@ -13,8 +13,11 @@ section() { printf '\n=== %s (%ds)\n' "$1" $((SECONDS - t0)); }
 section "One version for every package"
 python3 scripts/version.py check
 
-section "Rust: core, emulator, CLI, interop with oidc-provider"
+section "Rust: core, emulator, CLI, interop with oidc-provider, a2a-sdk and the MCP SDK servers"
 npm ci --prefix interop/oidc-provider --no-audit --no-fund --loglevel=error
+bash interop/a2a-python/install.sh >/dev/null   # a2a-sdk 1.3.0 peer for the A2A interop tests
+npm ci --prefix interop/mcp-node --no-audit --no-fund --loglevel=error
+bash interop/mcp-python/install.sh              # mcp 2.3.0 + uvicorn peer for the MCP interop tests
 # Default members only (core, emulator, cli); the bindings are built by their own suites below.
 AGENTICSTAR_REQUIRE_INTEROP=1 cargo test
 

@@ -201,8 +201,15 @@ impl ClientBuilder {
         let enforce_scopes = self.enforce_scopes.unwrap_or_else(|| provider.enforces_scopes());
         let server = AuthServer::new(provider, creds, http.clone(), self.http.clone(), self.retry.clone());
         let store = self.store.unwrap_or_else(|| Arc::new(MemoryStore::default()));
-        let tokens =
-            TokenManager::new(server, self.flow, self.refresh_window, store, store_key, self.listener, self.runtime.clone());
+        let tokens = TokenManager::new(
+            server,
+            self.flow,
+            self.refresh_window,
+            store,
+            store_key,
+            self.listener,
+            self.runtime.clone(),
+        );
         Ok(Client {
             inner: Arc::new(ClientInner {
                 runtime: self.runtime,
@@ -255,6 +262,10 @@ impl Client {
 
     pub fn tokens(&self) -> &TokenManager {
         &self.inner.tokens
+    }
+
+    pub(crate) fn inner(&self) -> &Arc<ClientInner> {
+        &self.inner
     }
 
     /// A valid access token (cached while fresh; renewed once for all concurrent callers).

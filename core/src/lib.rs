@@ -19,12 +19,15 @@
 //! # Ok(()) }
 //! ```
 
+pub mod a2a;
 pub mod authcode;
 pub mod chat;
 mod client;
 mod error;
 pub mod fuzzing;
 mod http;
+pub mod jsonrpc;
+pub mod mcp;
 pub mod oidc;
 pub mod provider;
 pub mod redact;
@@ -40,4 +43,4 @@ pub use http::{HttpConfig, RetryPolicy, install_crypto_provider};
 pub use provider::{ClientAuthMethod, Credentials, Dialect, Provider};
 pub use scope::Scopes;
 pub use secret::Secret;
-pub use token::{FileStore, Flow, MemoryStore, StoredToken, Token, TokenListener, TokenManager, TokenStore};
+pub use token::{Audience, FileStore, Flow, MemoryStore, StoredToken, Token, TokenListener, TokenManager, TokenStore};
