@@ -16,6 +16,9 @@
 # Works from a clean checkout: it installs its tools itself (a venv in target/dist-tools with
 # maturin, ziglang, cargo-zigbuild and auditwheel; rustup targets; npm packages; qemu-user from
 # apt for the aarch64 check). Builds run under `nice` with CARGO_BUILD_JOBS (default 2).
+# The whole script is one function: bash parses it before running, so editing this file during
+# a (long) run cannot change what the run does.
+main() {
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -230,3 +233,5 @@ open(os.path.join(out, "TABLE.md"), "w").write(table + "\n")
 print(table)
 PY
 echo "dist: $out ($mode)"
+}
+main "$@"

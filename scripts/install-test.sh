@@ -9,6 +9,9 @@
 #   4. aarch64 (when dist has the aarch64 CLI): `agenticstar demo` under qemu-user.
 #   scripts/install-test.sh DIST_DIR      (scripts/dist.sh --dev --out DIR makes a host-only one)
 # Prints "install: N passed, N failed".
+# The whole script is one function: bash parses it before running, so editing this file during
+# a (long) run cannot change what the run does.
+main() {
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dist=$(cd "${1:?usage: scripts/install-test.sh DIST_DIR}" && pwd)
@@ -134,3 +137,5 @@ fi
 
 echo "install: $passed passed, $failed failed"
 [ "$failed" = 0 ]
+}
+main "$@"
