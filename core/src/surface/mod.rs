@@ -11,6 +11,7 @@
 //! errors cross as [`ErrorDetails`].
 
 mod stream;
+mod token_events;
 
 pub use stream::{JsonSink, JsonStream};
 
@@ -85,14 +86,17 @@ pub fn to_json<T: Serialize>(v: &T) -> Result<Value> {
 }
 
 /// Every service kind [`open_service`] knows, for bindings' tests.
-pub const SERVICE_KINDS: &[&str] = &[];
+pub const SERVICE_KINDS: &[&str] = &["token_events"];
 
 /// Open a service of `kind` (e.g. `"mcp"`, `"a2a"`) on `client`'s tokens and connections.
 /// `options` is the service's own JSON options object (URL, protocol choices, ...).
 pub fn open_service(client: &crate::Client, kind: &str, options: Value) -> BoxFuture<'static, Result<Box<dyn Service>>> {
-    let _ = (client, options);
-    let kind = kind.to_owned();
-    Box::pin(async move { Err(Error::config(format!("unknown service kind {kind:?}"))) })
+    let _ = options;
+    let service: Result<Box<dyn Service>> = match kind {
+        "token_events" => Ok(Box::new(token_events::TokenEvents::new(client))),
+        _ => Err(Error::config(format!("unknown service kind {kind:?}"))),
+    };
+    Box::pin(async move { service })
 }
 
 /// One JSON shape for an error, the same in every language.
