@@ -352,7 +352,8 @@ async fn renewal(inner: &Arc<Inner>) -> Result<Token> {
                     _ = inner.urgent.notified() => {}
                 }
             }
-            Some(_) if e.kind() != ErrorKind::LicensesExhausted => {
+            // (Licences have their own back-off; a strict store's failed save is for callers now.)
+            Some(_) if !matches!(e.kind(), ErrorKind::LicensesExhausted | ErrorKind::Store) => {
                 tracing::warn!(target: "agenticstar", "background token renewal failed ({}); the current token is used until it expires", e.kind());
                 let mut st = lock(inner);
                 st.renewal = None;
