@@ -356,7 +356,7 @@ async fn sigkill_of_the_lease_holder_lets_another_process_renew() {
     // 12 s tokens: soft window from 6 s left, hard edge 1.2 s before expiry; 2 s leases.
     e.config(json!({"keycloak_lifetime_secs": 12})).await;
     let store = json!({"url": redis.url(), "leaseMs": 2000});
-    let config = worker_config(&e, store, json!({"callers": 20, "runMs": 16_000}));
+    let config = worker_config(&e, store, json!({"callers": 20, "runMs": 12_500}));
     let fleet = Fleet::spawn(4, &config);
     assert_eq!(e.wait_count("keycloak.token", 1).await, 1);
     // The renewal at the soft window will hang for 5 s: its holder is killed meanwhile.
