@@ -13,7 +13,8 @@ use crate::oidc::{IdClaims, IdTokenCheck, validate_id_token};
 use crate::provider::{Credentials, Provider, classify_error};
 use crate::secret::Secret;
 use crate::token::{
-    AuthServer, Flow, Grant, ManagerConfig, MemoryStore, StoreErrorListener, Token, TokenListener, TokenManager, TokenStore,
+    AuthServer, Flow, Grant, ManagerConfig, MemoryStore, StoreErrorListener, Token, TokenListener, TokenManager,
+    TokenStore,
 };
 
 /// The SDK's entry point: tokens, chat and raw API calls over one connection pool.

@@ -40,9 +40,9 @@ pub use http::{HttpConfig, RetryPolicy};
 pub use provider::{ClientAuthMethod, Credentials, Dialect, Provider};
 pub use scope::Scopes;
 pub use secret::Secret;
+pub use token::{
+    FileStore, Flow, Lease, MemoryStore, StoreErrorListener, StoredToken, Token, TokenListener, TokenManager,
+    TokenStore, Versioned,
+};
 #[cfg(feature = "redis")]
 pub use token::{RedisOptions, RedisStore};
-pub use token::{
-    FileStore, Flow, Lease, MemoryStore, StoreErrorListener, StoredToken, Token, TokenListener, TokenManager, TokenStore,
-    Versioned,
-};

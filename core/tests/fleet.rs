@@ -224,7 +224,9 @@ fn fleet_worker() {
         let start = Instant::now();
         let run = Duration::from_millis(cfg["runMs"].as_u64().unwrap());
         let pause = Duration::from_millis(cfg["pauseMs"].as_u64().unwrap());
-        let seen: Arc<Mutex<(u64, Vec<String>, BTreeMap<String, u64>)>> = Arc::default();
+        // (calls, errors, token fingerprint -> first seen)
+        type Seen = (u64, Vec<String>, BTreeMap<String, u64>);
+        let seen: Arc<Mutex<Seen>> = Arc::default();
         let callers = (0..cfg["callers"].as_u64().unwrap()).map(|_| {
             let (client, seen) = (client.clone(), seen.clone());
             tokio::spawn(async move {
@@ -380,7 +382,8 @@ async fn redis_stopped_then_restarted_the_fleet_keeps_working_and_shares_again()
     let e = Emu::start().await;
     // 6 s tokens: renewed from 3 s left.
     e.config(json!({"keycloak_lifetime_secs": 6})).await;
-    let config = worker_config(&e, json!({"url": redis.url(), "timeoutMs": 300}), json!({"callers": 20, "runMs": 27_000}));
+    let config =
+        worker_config(&e, json!({"url": redis.url(), "timeoutMs": 300}), json!({"callers": 20, "runMs": 27_000}));
     let fleet = Fleet::spawn(4, &config);
     assert_eq!(e.wait_count("keycloak.token", 1).await, 1);
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -425,9 +428,7 @@ async fn encrypted_at_rest_redis_shows_no_token_bytes() {
     }
     assert!(!dump.contains("access_token") && !dump.contains("eyJ"), "no JSON or JWT in clear");
     // The same key reads it back; another key or none cannot.
-    let read = |spec: Value| async move {
-        agenticstar::token::open_store(&spec).unwrap().store.load("enc").await
-    };
+    let read = |spec: Value| async move { agenticstar::token::open_store(&spec).unwrap().store.load("enc").await };
     assert_eq!(read(store.clone()).await.unwrap().unwrap().access_token.expose(), secrets[0]);
     let other = base64::engine::general_purpose::STANDARD.encode([8u8; 32]);
     let wrong = read(json!({"url": redis.url(), "encryptionKey": other})).await.unwrap_err();

@@ -222,8 +222,16 @@ async fn token_store_spec_strings_and_objects() {
     assert!(open_store(&json!("memory")).is_ok());
     let dir = std::env::temp_dir().join(format!("agenticstar-spec-{}", std::process::id()));
     assert!(open_store(&json!(dir.join("t.json").to_str().unwrap())).is_ok());
-    assert!(open_store(&json!({"url": format!("file:{}", dir.join("t.json").display()), "strict": true})).unwrap().strict);
-    for bad in [json!(42), json!({"nourl": 1}), json!("ftp://x"), json!({"url": "memory", "keyPrefix": "x"}), json!({"url": "memory", "strict": "yes"})] {
+    assert!(
+        open_store(&json!({"url": format!("file:{}", dir.join("t.json").display()), "strict": true})).unwrap().strict
+    );
+    for bad in [
+        json!(42),
+        json!({"nourl": 1}),
+        json!("ftp://x"),
+        json!({"url": "memory", "keyPrefix": "x"}),
+        json!({"url": "memory", "strict": "yes"}),
+    ] {
         assert_eq!(open_store(&bad).err().map(|e| e.kind()), Some(ErrorKind::Config), "{bad}");
     }
 }

@@ -90,7 +90,11 @@ pub const SERVICE_KINDS: &[&str] = &["token_events"];
 
 /// Open a service of `kind` (e.g. `"mcp"`, `"a2a"`) on `client`'s tokens and connections.
 /// `options` is the service's own JSON options object (URL, protocol choices, ...).
-pub fn open_service(client: &crate::Client, kind: &str, options: Value) -> BoxFuture<'static, Result<Box<dyn Service>>> {
+pub fn open_service(
+    client: &crate::Client,
+    kind: &str,
+    options: Value,
+) -> BoxFuture<'static, Result<Box<dyn Service>>> {
     let _ = options;
     let service: Result<Box<dyn Service>> = match kind {
         "token_events" => Ok(Box::new(token_events::TokenEvents::new(client))),

@@ -193,7 +193,8 @@ impl TokenManager {
             return None;
         }
         let t = t.clone();
-        if st.renewal.is_some() || st.failed.is_some() || st.backoff.as_ref().is_some_and(|(u, _)| Instant::now() < *u) {
+        if st.renewal.is_some() || st.failed.is_some() || st.backoff.as_ref().is_some_and(|(u, _)| Instant::now() < *u)
+        {
             return Some(t);
         }
         let handle = self.inner.runtime.clone().map_or_else(tokio::runtime::Handle::try_current, Ok).ok()?;
@@ -287,7 +288,8 @@ impl TokenManager {
             Some(h) => {
                 let jh = h.spawn(task);
                 async move {
-                    jh.await.unwrap_or_else(|_| Err(Error::new(ErrorKind::Internal, "token renewal task was cancelled")))
+                    jh.await
+                        .unwrap_or_else(|_| Err(Error::new(ErrorKind::Internal, "token renewal task was cancelled")))
                 }
                 .boxed()
             }

@@ -9,11 +9,11 @@ mod store;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-pub use manager::{Flow, StoreErrorListener, TokenListener, TokenManager};
 pub(crate) use manager::ManagerConfig;
-pub(crate) use server::{AuthServer, Grant};
+pub use manager::{Flow, StoreErrorListener, TokenListener, TokenManager};
 #[cfg(feature = "redis")]
 pub use redis::{RedisOptions, RedisStore};
+pub(crate) use server::{AuthServer, Grant};
 pub use spec::{OpenedStore, open_store};
 pub use store::{FileStore, Lease, MemoryStore, StoredToken, TokenStore, Versioned};
 

@@ -178,11 +178,14 @@ impl RedisStore {
         let mut url = url::Url::parse(&o.url).map_err(|e| Error::config(format!("token store URL: {e}")))?;
         match url.scheme() {
             "redis" | "rediss" => {}
-            s => return Err(Error::config(format!("token store URL: unsupported scheme {s:?} (redis:// or rediss://)"))),
+            s => {
+                return Err(Error::config(format!("token store URL: unsupported scheme {s:?} (redis:// or rediss://)")));
+            }
         }
         if o.tls && url.scheme() == "redis" {
             let rest = url.as_str()["redis".len()..].to_owned();
-            url = url::Url::parse(&format!("rediss{rest}")).map_err(|e| Error::config(format!("token store URL: {e}")))?;
+            url = url::Url::parse(&format!("rediss{rest}"))
+                .map_err(|e| Error::config(format!("token store URL: {e}")))?;
         }
         if let Some(u) = &o.username {
             url.set_username(u).map_err(|_| Error::config("token store URL: cannot set a username"))?;
@@ -190,7 +193,8 @@ impl RedisStore {
         if let Some(p) = &o.password {
             url.set_password(Some(p.expose())).map_err(|_| Error::config("token store URL: cannot set a password"))?;
         }
-        let client = redis::Client::open(url.as_str()).map_err(|e| Error::config(format!("token store URL: {:?}", e.kind())))?;
+        let client =
+            redis::Client::open(url.as_str()).map_err(|e| Error::config(format!("token store URL: {:?}", e.kind())))?;
         let cipher = match &o.encryption_key {
             Some(k) => {
                 let key = STANDARD
@@ -206,8 +210,9 @@ impl RedisStore {
             return Err(Error::config("token store leaseMs must be at least 100"));
         }
         let timeout = Duration::from_millis(o.timeout_ms.max(1));
-        let config =
-            redis::AsyncConnectionConfig::new().set_connection_timeout(Some(timeout)).set_response_timeout(Some(timeout));
+        let config = redis::AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(timeout))
+            .set_response_timeout(Some(timeout));
         Ok(RedisStore {
             shared: Arc::new(Shared {
                 client,
@@ -244,7 +249,11 @@ impl RedisStore {
     }
 
     /// Run one command; a connection-level failure drops the connection so the next call reconnects.
-    async fn run<T: redis::FromRedisValue>(&self, what: &str, cmd: impl AsyncFnOnce(&mut MultiplexedConnection) -> redis::RedisResult<T>) -> Result<T> {
+    async fn run<T: redis::FromRedisValue>(
+        &self,
+        what: &str,
+        cmd: impl AsyncFnOnce(&mut MultiplexedConnection) -> redis::RedisResult<T>,
+    ) -> Result<T> {
         let mut c = self.conn().await?;
         match cmd(&mut c).await {
             Ok(v) => Ok(v),
@@ -316,7 +325,8 @@ impl RedisStore {
             let Some(shared) = weak.upgrade() else { return };
             let (client, channel) = (shared.client.clone(), shared.channel.clone());
             drop(shared);
-            let Ok(Ok(mut pubsub)) = tokio::time::timeout(Duration::from_secs(2), client.get_async_pubsub()).await else {
+            let Ok(Ok(mut pubsub)) = tokio::time::timeout(Duration::from_secs(2), client.get_async_pubsub()).await
+            else {
                 return;
             };
             if pubsub.subscribe(&channel).await.is_err() {
