@@ -21,6 +21,9 @@ pub enum ErrorKind {
     UnauthorizedClient,
     /// The bearer token was rejected by the API even after one renewal (401).
     Authentication,
+    /// A protocol endpoint (MCP, A2A) refused the bearer token after one renewal, or got none
+    /// (401); `details` carry its `WWW-Authenticate` challenge (`resourceMetadata`, `scope`, `error`).
+    Unauthorized,
     /// Access refused (403) for a reason other than licences.
     Forbidden,
     /// Keycloak 403: not enough available concurrent user licences. Back off.
@@ -65,13 +68,15 @@ pub enum ErrorKind {
     StreamTooLarge,
     /// The token store failed to load or save.
     Store,
+    /// The server answered with a JSON-RPC error; `code` is its code, `details` `{code, message, data}`.
+    JsonRpc,
     /// A bug: a panic was caught at a boundary.
     Internal,
 }
 
 impl ErrorKind {
     /// Every kind, for bindings to check they map them all.
-    pub const ALL: [ErrorKind; 31] = [
+    pub const ALL: [ErrorKind; 33] = [
         ErrorKind::Config,
         ErrorKind::InsecureTransport,
         ErrorKind::InvalidClient,
@@ -80,6 +85,7 @@ impl ErrorKind {
         ErrorKind::SignInRequired,
         ErrorKind::UnauthorizedClient,
         ErrorKind::Authentication,
+        ErrorKind::Unauthorized,
         ErrorKind::Forbidden,
         ErrorKind::LicensesExhausted,
         ErrorKind::InsufficientScope,
@@ -102,6 +108,7 @@ impl ErrorKind {
         ErrorKind::StreamError,
         ErrorKind::StreamTooLarge,
         ErrorKind::Store,
+        ErrorKind::JsonRpc,
         ErrorKind::Internal,
     ];
 
@@ -117,6 +124,7 @@ impl ErrorKind {
             SignInRequired => "sign_in_required",
             UnauthorizedClient => "unauthorized_client",
             Authentication => "authentication",
+            Unauthorized => "unauthorized",
             Forbidden => "forbidden",
             LicensesExhausted => "licenses_exhausted",
             InsufficientScope => "insufficient_scope",
@@ -139,6 +147,7 @@ impl ErrorKind {
             StreamError => "stream_error",
             StreamTooLarge => "stream_too_large",
             Store => "store",
+            JsonRpc => "jsonrpc_error",
             Internal => "internal",
         }
     }

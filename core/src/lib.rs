@@ -25,6 +25,7 @@ mod client;
 mod error;
 pub mod fuzzing;
 mod http;
+pub mod jsonrpc;
 pub mod oidc;
 pub mod provider;
 pub mod redact;
@@ -41,7 +42,7 @@ pub use provider::{ClientAuthMethod, Credentials, Dialect, Provider};
 pub use scope::Scopes;
 pub use secret::Secret;
 pub use token::{
-    FileStore, Flow, Lease, MemoryStore, StoreErrorListener, StoredToken, Token, TokenListener, TokenManager,
+    Audience, FileStore, Flow, Lease, MemoryStore, StoreErrorListener, StoredToken, Token, TokenListener, TokenManager,
     TokenStore, Versioned,
 };
 #[cfg(feature = "redis")]

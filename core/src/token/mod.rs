@@ -13,6 +13,7 @@ pub(crate) use manager::ManagerConfig;
 pub use manager::{Flow, StoreErrorListener, TokenListener, TokenManager};
 #[cfg(feature = "redis")]
 pub use redis::{RedisOptions, RedisStore};
+pub use server::Audience;
 pub(crate) use server::{AuthServer, Grant};
 pub use spec::{OpenedStore, open_store};
 pub use store::{FileStore, Lease, MemoryStore, StoredToken, TokenStore, Versioned};
@@ -147,6 +148,22 @@ impl Token {
             None => skew,
         };
         expires_at.checked_sub(skew).map_or(Duration::ZERO, |edge| edge.saturating_duration_since(Instant::now()))
+    }
+
+    /// This token with another refresh token (a sibling's renewal rotated it).
+    pub(crate) fn with_refresh(&self, rt: Option<Secret>) -> Token {
+        let t = &self.0;
+        Token(Arc::new(TokenInner {
+            access_token: t.access_token.clone(),
+            token_type: t.token_type.clone(),
+            scopes: t.scopes.clone(),
+            expires_at: t.expires_at,
+            expires_at_unix: t.expires_at_unix,
+            lifetime: t.lifetime,
+            refresh_token: rt,
+            refresh_expires_at_unix: t.refresh_expires_at_unix,
+            id_token: t.id_token.clone(),
+        }))
     }
 
     pub(crate) fn same_access(&self, other: &str) -> bool {
