@@ -179,7 +179,9 @@ impl RedisStore {
         match url.scheme() {
             "redis" | "rediss" => {}
             s => {
-                return Err(Error::config(format!("token store URL: unsupported scheme {s:?} (redis:// or rediss://)")));
+                return Err(Error::config(format!(
+                    "token store URL: unsupported scheme {s:?} (redis:// or rediss://)"
+                )));
             }
         }
         if o.tls && url.scheme() == "redis" {
