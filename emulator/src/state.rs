@@ -13,7 +13,7 @@ use crate::faults::Fault;
 use crate::http::{BodyKind, Incoming};
 
 /// Endpoints that are counted, accept faults and have their requests recorded.
-pub const ENDPOINTS: [&str; 12] = [
+pub const ENDPOINTS: [&str; 14] = [
     "saas.token",
     "saas.authorize",
     "saas.discovery",
@@ -26,9 +26,12 @@ pub const ENDPOINTS: [&str; 12] = [
     "chat.completions",
     "models",
     "me",
+    "a2a.card",
+    "a2a.rpc",
 ];
 /// Counters that record outcomes rather than requests.
-const STREAM_COUNTERS: [&str; 4] = ["chat.completed", "chat.disconnects", "saas.refresh_reuse", "licences.refused"];
+const STREAM_COUNTERS: [&str; 5] =
+    ["chat.completed", "chat.disconnects", "a2a.disconnects", "saas.refresh_reuse", "licences.refused"];
 /// Recorded requests kept per endpoint.
 const MAX_RECORDS: usize = 200;
 
@@ -62,6 +65,8 @@ pub struct Settings {
     /// When > 0, streamed replies are this many generated chunks sent at full speed (benchmarks,
     /// constant-memory checks), built lazily so even gigabytes never sit in memory.
     pub stream_chunks: u64,
+    /// Pause between the A2A echo agent's artifact chunks.
+    pub a2a_word_delay_ms: u64,
 }
 
 impl Default for Settings {
@@ -81,6 +86,7 @@ impl Default for Settings {
             chunk_delay_ms: 0,
             keepalive_every: 0,
             stream_chunks: 0,
+            a2a_word_delay_ms: 20,
         }
     }
 }
@@ -143,6 +149,8 @@ pub struct State {
     pub rsa_key: usize,
     /// Source of `chatcmpl-<n>` ids.
     pub completions: u64,
+    /// The A2A agent's tasks.
+    pub a2a: crate::a2a::Tasks,
 }
 
 impl Default for State {
@@ -160,6 +168,7 @@ impl Default for State {
             licence_peaks: BTreeMap::new(),
             rsa_key: 0,
             completions: 0,
+            a2a: Default::default(),
         }
     }
 }

@@ -86,7 +86,7 @@ pub fn to_json<T: Serialize>(v: &T) -> Result<Value> {
 }
 
 /// Every service kind [`open_service`] knows, for bindings' tests.
-pub const SERVICE_KINDS: &[&str] = &["token_events"];
+pub const SERVICE_KINDS: &[&str] = &["a2a", "token_events"];
 
 /// Open a service of `kind` (e.g. `"mcp"`, `"a2a"`) on `client`'s tokens and connections.
 /// `options` is the service's own JSON options object (URL, protocol choices, ...).
@@ -95,12 +95,15 @@ pub fn open_service(
     kind: &str,
     options: Value,
 ) -> BoxFuture<'static, Result<Box<dyn Service>>> {
-    let _ = options;
-    let service: Result<Box<dyn Service>> = match kind {
-        "token_events" => Ok(Box::new(token_events::TokenEvents::new(client))),
-        _ => Err(Error::config(format!("unknown service kind {kind:?}"))),
-    };
-    Box::pin(async move { service })
+    let client = client.clone();
+    let kind = kind.to_owned();
+    Box::pin(async move {
+        match kind.as_str() {
+            "a2a" => crate::a2a::service::open(client, options).await,
+            "token_events" => Ok(Box::new(token_events::TokenEvents::new(&client)) as Box<dyn Service>),
+            _ => Err(Error::config(format!("unknown service kind {kind:?}"))),
+        }
+    })
 }
 
 /// One JSON shape for an error, the same in every language.
