@@ -8,7 +8,7 @@ use url::Url;
 use crate::authcode::{self, AuthorizationRequest, AuthorizeOptions};
 use crate::chat::{ChatCompletion, ChatRequest, ChatStream, spawn_stream};
 use crate::error::{Error, ErrorKind, Result};
-use crate::http::{HttpConfig, RetryPolicy, parse_retry_after, with_retries};
+use crate::http::{HttpConfig, RetryPolicy, check_redirect, display_url, parse_retry_after, read_body, with_retries};
 use crate::oidc::{IdClaims, IdTokenCheck, validate_id_token};
 use crate::provider::{Credentials, Provider, classify_error};
 use crate::secret::Secret;
@@ -333,7 +333,7 @@ impl Client {
         let resp =
             self.inner.send_authorized(reqwest::Method::POST, "/v1/chat/completions", Some(&body), false).await?;
         let status = resp.status().as_u16();
-        let bytes = crate::token::read_limited_pub(resp, 64 << 20).await?;
+        let bytes = read_body(resp, 64 << 20, self.inner.http_config.request_timeout).await?;
         serde_json::from_slice(&bytes).map_err(|e| {
             Error::new(ErrorKind::UnexpectedResponse, format!("chat completion is not valid JSON: {e}"))
                 .with_status(status)
@@ -349,7 +349,7 @@ impl Client {
         let resp = self.inner.send_authorized(method, path, json, false).await?;
         let status = resp.status().as_u16();
         let content_type = resp.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let body = crate::token::read_limited_pub(resp, 64 << 20).await?;
+        let body = read_body(resp, 64 << 20, self.inner.http_config.request_timeout).await?;
         Ok(RawResponse { status, content_type, body })
     }
 }
@@ -411,10 +411,13 @@ impl ClientInner {
                 if (200..300).contains(&status) {
                     return Ok(resp);
                 }
+                check_redirect(&resp, method.as_str(), &url)?;
                 let retry_after = parse_retry_after(resp.headers().get(header::RETRY_AFTER));
-                let body = crate::token::read_limited_pub(resp, 64 * 1024).await.unwrap_or_default();
+                // An error body that stalls must not hold the caller: it is only an excerpt.
+                let body = read_body(resp, 64 * 1024, limit).await.unwrap_or_default();
                 let v: Option<Value> = serde_json::from_slice(&body).ok();
-                return Err(api_error(status, v.as_ref(), &body, retry_after));
+                let e = api_error(status, v.as_ref(), &body, retry_after);
+                return Err(e.map_message(|m| format!("{method} {}: {m}", display_url(&url))));
             }
         })
         .await

@@ -91,6 +91,65 @@ pub(crate) fn is_loopback(url: &Url) -> bool {
     }
 }
 
+/// A URL as logs and errors show it: scheme, host, port and path; never userinfo or the query
+/// (which may carry a code or a key).
+pub(crate) fn display_url(url: &Url) -> String {
+    let host = match url.host() {
+        Some(url::Host::Ipv6(ip)) => format!("[{ip}]"),
+        Some(h) => h.to_string(),
+        None => String::new(),
+    };
+    match url.port() {
+        Some(p) => format!("{}://{host}:{p}{}", url.scheme(), url.path()),
+        None => format!("{}://{host}{}", url.scheme(), url.path()),
+    }
+}
+
+/// Redirects are never followed (credentials must not travel to another URL); a 3xx answer is
+/// reported as such, naming where it pointed.
+pub(crate) fn check_redirect(resp: &reqwest::Response, method: &str, url: &Url) -> Result<()> {
+    let status = resp.status().as_u16();
+    if !(300..400).contains(&status) {
+        return Ok(());
+    }
+    let location = resp.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).map(|l| {
+        match url.join(l) {
+            Ok(u) => display_url(&u),
+            Err(_) => crate::redact::excerpt(l.split('?').next().unwrap_or("").as_bytes()),
+        }
+    });
+    let to = location.map_or_else(|| "without a Location".to_owned(), |l| format!("to {l}"));
+    Err(Error::new(
+        ErrorKind::Redirect,
+        format!("{method} {} answered {status}, a redirect {to}; redirects are not followed", display_url(url)),
+    )
+    .with_status(status))
+}
+
+/// Read a body up to `limit` bytes within `within`: a longer body is an unexpected response, a
+/// slower one a timeout; neither becomes an allocation or a hang.
+pub(crate) async fn read_body(resp: reqwest::Response, limit: usize, within: Duration) -> Result<Vec<u8>> {
+    let status = resp.status().as_u16();
+    tokio::time::timeout(within, read_limited(resp, limit)).await.unwrap_or_else(|_| {
+        Err(Error::new(ErrorKind::Timeout, format!("the response body did not arrive within {within:?}"))
+            .with_status(status))
+    })
+}
+
+async fn read_limited(mut resp: reqwest::Response, limit: usize) -> Result<Vec<u8>> {
+    let status = resp.status().as_u16();
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| Error::from_reqwest(&e, "reading response"))? {
+        if body.len() + chunk.len() > limit {
+            return Err(Error::new(ErrorKind::UnexpectedResponse, format!("response body larger than {limit} bytes"))
+                .with_status(status)
+                .with_excerpt(&body));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// Bounded exponential back-off with full jitter for token requests (5xx, 429, connection failures).
 #[derive(Clone, Debug)]
 pub struct RetryPolicy {

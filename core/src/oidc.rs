@@ -36,7 +36,8 @@ async fn get_json(http: &reqwest::Client, cfg: &HttpConfig, url: &Url, what: &st
         .await
         .map_err(|e| Error::from_reqwest(&e, what))?;
     let status = resp.status().as_u16();
-    let body = crate::token::read_limited_pub(resp, 1 << 20).await?;
+    crate::http::check_redirect(&resp, "GET", url)?;
+    let body = crate::http::read_body(resp, 1 << 20, cfg.request_timeout).await?;
     if !(200..300).contains(&status) {
         let json = serde_json::from_slice(&body).ok();
         return Err(

@@ -254,37 +254,77 @@ pub fn parse_token_response(
         return Err(unexpected("the token is not a JSON object"));
     };
     let access_token = match obj.get("access_token") {
-        Some(Value::String(s)) if !s.is_empty() => Secret::from(s.as_str()),
+        Some(Value::String(s)) if !s.is_empty() => {
+            if !is_b64token(s) {
+                return Err(unexpected("access_token has characters a Bearer header cannot carry (RFC 6750 b64token)"));
+            }
+            Secret::from(s.as_str())
+        }
         _ => return Err(unexpected("it has no access_token")),
     };
     // Servers are sloppy about token_type's case and presence; a non-bearer type is not usable here.
     let token_type = match obj.get("token_type") {
         None | Some(Value::Null) => "Bearer".to_owned(),
         Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => "Bearer".to_owned(),
-        Some(other) => return Err(unexpected(&format!("token_type is {other}, not Bearer"))),
+        Some(other) => return Err(unexpected(&format!("token_type is {}, not Bearer", excerpt_value(other)))),
     };
     let secret_field = |k: &str| match obj.get(k) {
-        Some(Value::String(s)) if !s.is_empty() => Some(Secret::from(s.as_str())),
-        _ => None,
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.is_empty() => Ok(None),
+        Some(Value::String(s)) if s.bytes().all(|b| (0x21..=0x7e).contains(&b)) => Ok(Some(Secret::from(s.as_str()))),
+        Some(Value::String(_)) => Err(unexpected(&format!("{k} has characters outside visible ASCII"))),
+        Some(_) => Err(unexpected(&format!("{k} is not a string"))),
+    };
+    let lifetime = |k: &str| seconds(obj.get(k)).map_err(|why| unexpected(&format!("{k} {why}")));
+    let scope = match obj.get("scope") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => return Err(unexpected("scope is not a string")),
     };
     Ok(TokenResponse {
         access_token,
         token_type,
-        expires_in: seconds(obj.get("expires_in")),
-        refresh_token: secret_field("refresh_token"),
-        refresh_expires_in: seconds(obj.get("refresh_expires_in")),
-        id_token: secret_field("id_token"),
-        scope: obj.get("scope").and_then(Value::as_str).map(str::to_owned),
+        expires_in: lifetime("expires_in")?,
+        refresh_token: secret_field("refresh_token")?,
+        refresh_expires_in: lifetime("refresh_expires_in")?,
+        id_token: secret_field("id_token")?,
+        scope,
     })
 }
 
-/// `expires_in` as a number, a numeric string, or a float; nonsense is treated as absent.
-fn seconds(v: Option<&Value>) -> Option<u64> {
-    match v? {
-        Value::Number(n) => n.as_u64().or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
-        Value::String(s) => s.trim().parse::<f64>().ok().filter(|f| *f >= 0.0 && f.is_finite()).map(|f| f as u64),
-        _ => None,
+/// The longest lifetime believed (10 years). Longer values are clamped: they mean "long", and a
+/// bigger one would overflow clocks (`Instant + Duration` panics).
+pub const MAX_LIFETIME_SECS: u64 = 10 * 365 * 24 * 3600;
+
+/// RFC 6750 §2.1 b64token: what an `Authorization: Bearer` header can carry (no space, CR or LF).
+fn is_b64token(s: &str) -> bool {
+    let body = s.trim_end_matches('=');
+    !body.is_empty() && body.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
+}
+
+fn excerpt_value(v: &Value) -> String {
+    crate::redact::excerpt(v.to_string().as_bytes())
+}
+
+/// A lifetime in seconds as a number (integer or float) or a numeric string, clamped to
+/// `0..=MAX_LIFETIME_SECS`: zero or negative means already expired. Absent or null is `None`;
+/// anything else is an error (the caller makes it `unexpected_response`).
+fn seconds(v: Option<&Value>) -> std::result::Result<Option<u64>, &'static str> {
+    let f = match v {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Number(n)) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => return Ok(Some(i.clamp(0, MAX_LIFETIME_SECS as i64) as u64)),
+            (None, Some(u)) => return Ok(Some(u.min(MAX_LIFETIME_SECS))),
+            _ => n.as_f64().ok_or("is not a number")?,
+        },
+        Some(Value::String(s)) => s.trim().parse::<f64>().map_err(|_| "is not a number")?,
+        Some(_) => return Err("is not a number"),
+    };
+    if f.is_nan() {
+        return Err("is not a number");
     }
+    // `as` saturates for floats (and infinities); clamp once more to the documented range.
+    Ok(Some((f.max(0.0) as u64).min(MAX_LIFETIME_SECS)))
 }
 
 fn kind_for_code(code: &str) -> Option<ErrorKind> {

@@ -302,7 +302,11 @@ async fn produce(
         .unwrap_or("")
         .to_ascii_lowercase();
     if !ctype.starts_with("text/event-stream") {
-        let body = crate::token::read_limited_pub(resp, 64 * 1024).await.unwrap_or_default();
+        let body = match crate::http::read_body(resp, 64 * 1024, client.http_config.request_timeout).await {
+            Ok(b) => b,
+            Err(e) if e.kind() == ErrorKind::Timeout => return Err(e),
+            Err(_) => Vec::new(),
+        };
         if let Some(v) = serde_json::from_slice::<serde_json::Value>(&body).ok().filter(|v| v.get("error").is_some()) {
             return Err(crate::client::api_error(status, Some(&v), &body, None));
         }

@@ -146,28 +146,14 @@ impl AuthServer {
                 req = req.form(&form);
             }
         }
-        tracing::debug!(target: "agenticstar", grant = grant.name(), dialect = dialect.as_str(), host = url.host_str().unwrap_or(""), "token request");
+        tracing::debug!(target: "agenticstar", grant = grant.name(), dialect = dialect.as_str(), url = %crate::http::display_url(url), "token request");
         let resp = req.send().await.map_err(|e| Error::from_reqwest(&e, "token request"))?;
         let status = resp.status().as_u16();
         let retry_after = parse_retry_after(resp.headers().get(header::RETRY_AFTER));
-        let body = read_limited(resp, MAX_TOKEN_BODY).await?;
+        crate::http::check_redirect(&resp, "POST", url)?;
+        let body = crate::http::read_body(resp, MAX_TOKEN_BODY, self.cfg.request_timeout).await?;
         parse_token_response(dialect, status, retry_after, &body).inspect_err(|e| {
             tracing::debug!(target: "agenticstar", kind = e.kind().as_str(), status, "token request failed");
         })
     }
-}
-
-/// Read a body up to `limit` bytes; a longer one is an unexpected response, not an allocation.
-pub(crate) async fn read_limited(mut resp: reqwest::Response, limit: usize) -> Result<Vec<u8>> {
-    let status = resp.status().as_u16();
-    let mut body = Vec::new();
-    while let Some(chunk) = resp.chunk().await.map_err(|e| Error::from_reqwest(&e, "reading response"))? {
-        if body.len() + chunk.len() > limit {
-            return Err(Error::new(ErrorKind::UnexpectedResponse, format!("response body larger than {limit} bytes"))
-                .with_status(status)
-                .with_excerpt(&body));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
 }
