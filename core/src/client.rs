@@ -10,7 +10,8 @@ use crate::chat::{ChatCompletion, ChatRequest, ChatStream, spawn_stream};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{HttpConfig, RetryPolicy, check_redirect, display_url, parse_retry_after, read_body, with_retries};
 use crate::oidc::{IdClaims, IdTokenCheck, validate_id_token};
-use crate::provider::{Credentials, Provider, classify_error};
+use crate::provider::{ClientAuthMethod, Credentials, Provider, classify_error};
+use sha2::Digest;
 use crate::secret::Secret;
 use crate::token::{AuthServer, Flow, Grant, MemoryStore, Token, TokenListener, TokenManager, TokenStore};
 
@@ -32,6 +33,8 @@ pub(crate) struct ClientInner {
     pub max_line_bytes: usize,
     pub max_event_bytes: usize,
     pub id_token_leeway: Duration,
+    pub accumulate: bool,
+    pub max_reply_bytes: usize,
 }
 
 /// The outcome of a completed sign-in.
@@ -80,6 +83,8 @@ pub struct ClientBuilder {
     max_line_bytes: usize,
     max_event_bytes: usize,
     id_token_leeway: Duration,
+    accumulate: bool,
+    max_reply_bytes: usize,
 }
 
 impl Default for ClientBuilder {
@@ -100,6 +105,8 @@ impl Default for ClientBuilder {
             max_line_bytes: crate::sse::DEFAULT_MAX_LINE,
             max_event_bytes: crate::sse::DEFAULT_MAX_EVENT,
             id_token_leeway: Duration::from_secs(60),
+            accumulate: true,
+            max_reply_bytes: crate::chat::DEFAULT_MAX_REPLY_BYTES,
         }
     }
 }
@@ -167,12 +174,34 @@ impl ClientBuilder {
         self.id_token_leeway = d;
         self
     }
+    /// Whether streams keep the reply's text for `text()` / `completion()` (default on). Off, a
+    /// reply of any length streams in constant memory.
+    pub fn accumulate(mut self, on: bool) -> Self {
+        self.accumulate = on;
+        self
+    }
+    /// The most reply text a stream keeps while accumulating (default 64 MiB); beyond it the
+    /// stream fails with `stream_too_large`.
+    pub fn max_reply_bytes(mut self, n: usize) -> Self {
+        self.max_reply_bytes = n;
+        self
+    }
 
     pub fn build(self) -> Result<Client> {
         let provider = self.provider.ok_or_else(|| Error::config("a provider is required"))?;
         let creds = self.credentials.ok_or_else(|| Error::config("credentials are required"))?;
         if creds.client_id.is_empty() {
             return Err(Error::config("client_id is empty"));
+        }
+        // A method that sends a secret needs one; say so now rather than at the first token request.
+        match creds.auth_method {
+            ClientAuthMethod::None => {}
+            m => {
+                creds.secret_for(m.as_str())?;
+            }
+        }
+        if matches!(provider.dialect(), crate::provider::Dialect::Marketplace | crate::provider::Dialect::Wrapped) {
+            creds.secret_for(&format!("the {} token service", provider.dialect().as_str()))?;
         }
         let http = self.http.build()?;
         // Check the fixed endpoints now so a misconfiguration fails at build, not at first use.
@@ -196,7 +225,16 @@ impl ClientBuilder {
                 Flow::ClientCredentials => "client",
                 Flow::AuthorizationCode => "user",
             };
-            format!("{location}#{}#{flow}", creds.client_id)
+            // A digest of the secret (never the secret): a changed secret must not reuse tokens
+            // that the old one obtained.
+            let secret = match &creds.client_secret {
+                Some(s) => {
+                    let d = sha2::Sha256::digest([b"agenticstar store key\0".as_slice(), s.expose().as_bytes()].concat());
+                    d[..8].iter().map(|b| format!("{b:02x}")).collect::<String>()
+                }
+                None => "public".to_owned(),
+            };
+            format!("{location}#{}#{flow}#{secret}", creds.client_id)
         });
         let enforce_scopes = self.enforce_scopes.unwrap_or_else(|| provider.enforces_scopes());
         let server = AuthServer::new(provider, creds, http.clone(), self.http.clone(), self.retry.clone());
@@ -215,6 +253,8 @@ impl ClientBuilder {
                 max_line_bytes: self.max_line_bytes,
                 max_event_bytes: self.max_event_bytes,
                 id_token_leeway: self.id_token_leeway,
+                accumulate: self.accumulate,
+                max_reply_bytes: self.max_reply_bytes,
             }),
         })
     }
@@ -269,7 +309,22 @@ impl Client {
         let url =
             endpoints.authorize_url.ok_or_else(|| Error::config("this provider has no authorization endpoint"))?;
         self.inner.http_config.check_url(&url, "authorization endpoint")?;
-        authcode::build(&url, &server.creds.client_id, opts)
+        // The issuer the callback must name (RFC 9207); only OIDC-only providers need discovery here.
+        let issuer = match server.provider.discovery_url() {
+            None => authcode::IssuerInfo::default(),
+            Some(_) => match server.metadata().await {
+                Ok(m) => authcode::IssuerInfo {
+                    issuer: Some(m.issuer.clone()),
+                    iss_required: m.authorization_response_iss_parameter_supported,
+                },
+                Err(e) if server.provider.static_endpoints().is_some() && e.kind() != ErrorKind::DiscoveryIssuerMismatch => {
+                    tracing::debug!(target: "agenticstar", "no discovery document ({}); the callback's iss is not checked", e.kind());
+                    authcode::IssuerInfo::default()
+                }
+                Err(e) => return Err(e),
+            },
+        };
+        authcode::build(&url, &server.creds.client_id, opts, issuer)
     }
 
     /// Finish the flow from the URL the browser was redirected to: check state, exchange the

@@ -86,15 +86,19 @@ impl Provider {
         }
     }
 
-    /// Where OIDC discovery lives, for providers that have it.
-    pub(crate) fn discovery_url(&self) -> Option<Url> {
-        let issuer = match self {
+    /// The OIDC issuer identifier, for providers that have one.
+    pub(crate) fn issuer(&self) -> Option<Url> {
+        Some(match self {
             Provider::AgenticStar { auth_url } => join(auth_url, "/federation/auth/v1"),
             Provider::Keycloak { base_url, realm } => join(base_url, &format!("/auth/realms/{realm}")),
             Provider::Oidc { issuer } => issuer.clone(),
             _ => return None,
-        };
-        Some(join(&issuer, "/.well-known/openid-configuration"))
+        })
+    }
+
+    /// Where OIDC discovery lives, for providers that have it.
+    pub(crate) fn discovery_url(&self) -> Option<Url> {
+        Some(join(&self.issuer()?, "/.well-known/openid-configuration"))
     }
 
     /// Endpoints known without discovery (`None` for [`Provider::Oidc`]).
@@ -165,13 +169,40 @@ pub enum ClientAuthMethod {
     ClientSecretPost,
     /// HTTP Basic with the url-encoded id and secret (RFC 6749 §2.3.1).
     ClientSecretBasic,
+    /// A public client (RFC 8252 native apps, PKCE): `client_id` in the form, no secret at all.
+    None,
+}
+
+impl ClientAuthMethod {
+    /// The registration names (`token_endpoint_auth_method`): `client_secret_post`,
+    /// `client_secret_basic`, `none`.
+    pub fn from_name(s: &str) -> Result<Self> {
+        Ok(match s {
+            "client_secret_post" | "post" => ClientAuthMethod::ClientSecretPost,
+            "client_secret_basic" | "basic" => ClientAuthMethod::ClientSecretBasic,
+            "none" => ClientAuthMethod::None,
+            other => {
+                return Err(Error::config(format!(
+                    "auth_method must be client_secret_post, client_secret_basic or none, not {other:?}"
+                )));
+            }
+        })
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientAuthMethod::ClientSecretPost => "client_secret_post",
+            ClientAuthMethod::ClientSecretBasic => "client_secret_basic",
+            ClientAuthMethod::None => "none",
+        }
+    }
 }
 
 /// The application's registration.
 #[derive(Clone, Debug)]
 pub struct Credentials {
     pub client_id: String,
-    pub client_secret: Secret,
+    /// None for a public client (a native app using PKCE), which authenticates with nothing but its id.
+    pub client_secret: Option<Secret>,
     pub auth_method: ClientAuthMethod,
     /// Scope to request with client credentials (space separated); none by default.
     pub scope: Option<String>,
@@ -181,9 +212,30 @@ impl Credentials {
     pub fn new(client_id: impl Into<String>, client_secret: impl Into<Secret>) -> Self {
         Credentials {
             client_id: client_id.into(),
-            client_secret: client_secret.into(),
+            client_secret: Some(client_secret.into()),
             auth_method: ClientAuthMethod::default(),
             scope: None,
+        }
+    }
+    /// A public client (RFC 8252): no secret, `token_endpoint_auth_method: none`; use PKCE.
+    pub fn public(client_id: impl Into<String>) -> Self {
+        Credentials { client_id: client_id.into(), client_secret: None, auth_method: ClientAuthMethod::None, scope: None }
+    }
+    /// What the bindings build from: an optional secret and an optional method name. Without a
+    /// method, a secret means `client_secret_post` and no secret means `none`.
+    pub fn from_parts(client_id: impl Into<String>, client_secret: Option<Secret>, auth_method: Option<&str>) -> Result<Self> {
+        let method = match auth_method {
+            Some(m) => ClientAuthMethod::from_name(m)?,
+            None if client_secret.is_some() => ClientAuthMethod::ClientSecretPost,
+            None => ClientAuthMethod::None,
+        };
+        Ok(Credentials { client_id: client_id.into(), client_secret, auth_method: method, scope: None })
+    }
+    /// The secret, or a config error naming what needs it.
+    pub(crate) fn secret_for(&self, what: &str) -> Result<&str> {
+        match &self.client_secret {
+            Some(s) if !s.expose().is_empty() => Ok(s.expose()),
+            _ => Err(Error::config(format!("{what} needs a client_secret (a public client uses auth_method \"none\")"))),
         }
     }
     pub fn auth_method(mut self, m: ClientAuthMethod) -> Self {

@@ -21,6 +21,16 @@ pub enum IdTokenSpoil {
     WrongAud,
     Expired,
     WrongIss,
+    /// `aud` lists this client and another, with no `azp`.
+    ExtraAudience,
+    /// `azp` names another client.
+    WrongAzp,
+    /// `nbf` an hour in the future.
+    FutureNbf,
+    /// `iat` an hour in the future.
+    FutureIat,
+    /// `iat` as a string.
+    StringIat,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
