@@ -151,7 +151,10 @@ pub fn parse_callback(request: &AuthorizationRequest, callback: &str) -> Result<
 
 /// [`parse_callback`] given only the state that was sent (no origin or issuer check).
 pub fn parse_callback_with_state(expected_state: &str, callback: &str) -> Result<Secret> {
-    check_callback(&CallbackCheck { state: expected_state, redirect_uri: None, issuer: None, iss_required: false }, callback)
+    check_callback(
+        &CallbackCheck { state: expected_state, redirect_uri: None, issuer: None, iss_required: false },
+        callback,
+    )
 }
 
 struct CallbackCheck<'a> {
@@ -202,7 +205,10 @@ fn check_callback(check: &CallbackCheck<'_>, callback: &str) -> Result<Secret> {
         (Some(iss), Some(expected)) if iss != expected => {
             return Err(Error::new(
                 ErrorKind::CallbackIssuerMismatch,
-                format!("callback names issuer {:?}, not {expected:?} (possible mix-up attack)", crate::redact::scrub(iss)),
+                format!(
+                    "callback names issuer {:?}, not {expected:?} (possible mix-up attack)",
+                    crate::redact::scrub(iss)
+                ),
             ));
         }
         (None, _) if check.iss_required => {
@@ -214,7 +220,8 @@ fn check_callback(check: &CallbackCheck<'_>, callback: &str) -> Result<Secret> {
         _ => {}
     }
     let state = params.get("state");
-    let state_ok = state.is_some_and(|s| bool::from(subtle::ConstantTimeEq::ct_eq(s.as_bytes(), check.state.as_bytes())));
+    let state_ok =
+        state.is_some_and(|s| bool::from(subtle::ConstantTimeEq::ct_eq(s.as_bytes(), check.state.as_bytes())));
     if let Some(err) = params.get("error") {
         // An error redirect with a foreign state may be forged: report the mismatch instead.
         if !state_ok && state.is_some() {

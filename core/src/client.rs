@@ -11,9 +11,9 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::http::{HttpConfig, RetryPolicy, check_redirect, display_url, parse_retry_after, read_body, with_retries};
 use crate::oidc::{IdClaims, IdTokenCheck, validate_id_token};
 use crate::provider::{ClientAuthMethod, Credentials, Provider, classify_error};
-use sha2::Digest;
 use crate::secret::Secret;
 use crate::token::{AuthServer, Flow, Grant, MemoryStore, Token, TokenListener, TokenManager, TokenStore};
+use sha2::Digest;
 
 /// The SDK's entry point: tokens, chat and raw API calls over one connection pool.
 /// Cheap to clone; clones share tokens and connections.
@@ -229,7 +229,8 @@ impl ClientBuilder {
             // that the old one obtained.
             let secret = match &creds.client_secret {
                 Some(s) => {
-                    let d = sha2::Sha256::digest([b"agenticstar store key\0".as_slice(), s.expose().as_bytes()].concat());
+                    let d =
+                        sha2::Sha256::digest([b"agenticstar store key\0".as_slice(), s.expose().as_bytes()].concat());
                     d[..8].iter().map(|b| format!("{b:02x}")).collect::<String>()
                 }
                 None => "public".to_owned(),
@@ -239,8 +240,15 @@ impl ClientBuilder {
         let enforce_scopes = self.enforce_scopes.unwrap_or_else(|| provider.enforces_scopes());
         let server = AuthServer::new(provider, creds, http.clone(), self.http.clone(), self.retry.clone());
         let store = self.store.unwrap_or_else(|| Arc::new(MemoryStore::default()));
-        let tokens =
-            TokenManager::new(server, self.flow, self.refresh_window, store, store_key, self.listener, self.runtime.clone());
+        let tokens = TokenManager::new(
+            server,
+            self.flow,
+            self.refresh_window,
+            store,
+            store_key,
+            self.listener,
+            self.runtime.clone(),
+        );
         Ok(Client {
             inner: Arc::new(ClientInner {
                 runtime: self.runtime,
@@ -317,7 +325,10 @@ impl Client {
                     issuer: Some(m.issuer.clone()),
                     iss_required: m.authorization_response_iss_parameter_supported,
                 },
-                Err(e) if server.provider.static_endpoints().is_some() && e.kind() != ErrorKind::DiscoveryIssuerMismatch => {
+                Err(e)
+                    if server.provider.static_endpoints().is_some()
+                        && e.kind() != ErrorKind::DiscoveryIssuerMismatch =>
+                {
                     tracing::debug!(target: "agenticstar", "no discovery document ({}); the callback's iss is not checked", e.kind());
                     authcode::IssuerInfo::default()
                 }

@@ -89,7 +89,47 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// Every kind, for bindings to check they map them all.
-    pub const ALL: [ErrorKind; 39] = [ErrorKind::Config, ErrorKind::InsecureTransport, ErrorKind::InvalidClient, ErrorKind::InvalidRequest, ErrorKind::InvalidGrant, ErrorKind::SignInRequired, ErrorKind::UnauthorizedClient, ErrorKind::Authentication, ErrorKind::Forbidden, ErrorKind::LicensesExhausted, ErrorKind::InsufficientScope, ErrorKind::RateLimited, ErrorKind::ServerError, ErrorKind::Api, ErrorKind::Redirect, ErrorKind::Timeout, ErrorKind::Network, ErrorKind::UnexpectedResponse, ErrorKind::AuthorizationDenied, ErrorKind::StateMismatch, ErrorKind::CallbackIssuerMismatch, ErrorKind::CallbackIssuerMissing, ErrorKind::CallbackInvalid, ErrorKind::DiscoveryIssuerMismatch, ErrorKind::IdTokenSignature, ErrorKind::IdTokenNonce, ErrorKind::IdTokenAudience, ErrorKind::IdTokenIssuer, ErrorKind::IdTokenExpired, ErrorKind::IdTokenNotYetValid, ErrorKind::IdTokenAzp, ErrorKind::IdTokenKey, ErrorKind::IdTokenInvalid, ErrorKind::StreamTruncated, ErrorKind::StreamDecode, ErrorKind::StreamError, ErrorKind::StreamTooLarge, ErrorKind::Store, ErrorKind::Internal];
+    pub const ALL: [ErrorKind; 39] = [
+        ErrorKind::Config,
+        ErrorKind::InsecureTransport,
+        ErrorKind::InvalidClient,
+        ErrorKind::InvalidRequest,
+        ErrorKind::InvalidGrant,
+        ErrorKind::SignInRequired,
+        ErrorKind::UnauthorizedClient,
+        ErrorKind::Authentication,
+        ErrorKind::Forbidden,
+        ErrorKind::LicensesExhausted,
+        ErrorKind::InsufficientScope,
+        ErrorKind::RateLimited,
+        ErrorKind::ServerError,
+        ErrorKind::Api,
+        ErrorKind::Redirect,
+        ErrorKind::Timeout,
+        ErrorKind::Network,
+        ErrorKind::UnexpectedResponse,
+        ErrorKind::AuthorizationDenied,
+        ErrorKind::StateMismatch,
+        ErrorKind::CallbackIssuerMismatch,
+        ErrorKind::CallbackIssuerMissing,
+        ErrorKind::CallbackInvalid,
+        ErrorKind::DiscoveryIssuerMismatch,
+        ErrorKind::IdTokenSignature,
+        ErrorKind::IdTokenNonce,
+        ErrorKind::IdTokenAudience,
+        ErrorKind::IdTokenIssuer,
+        ErrorKind::IdTokenExpired,
+        ErrorKind::IdTokenNotYetValid,
+        ErrorKind::IdTokenAzp,
+        ErrorKind::IdTokenKey,
+        ErrorKind::IdTokenInvalid,
+        ErrorKind::StreamTruncated,
+        ErrorKind::StreamDecode,
+        ErrorKind::StreamError,
+        ErrorKind::StreamTooLarge,
+        ErrorKind::Store,
+        ErrorKind::Internal,
+    ];
 
     /// Stable snake_case code, the same in every language.
     pub fn as_str(self) -> &'static str {

@@ -109,9 +109,7 @@ fn parse_proxy(s: &str) -> Option<Url> {
 
 impl ProxyEnv {
     fn from_env(explicit: Option<Url>) -> Self {
-        let var = |names: &[&str]| {
-            names.iter().find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
-        };
+        let var = |names: &[&str]| names.iter().find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()));
         // As curl and reqwest: under CGI, HTTP_PROXY may come from a request header (httpoxy).
         let cgi = std::env::var_os("REQUEST_METHOD").is_some();
         ProxyEnv {
@@ -214,12 +212,11 @@ pub(crate) fn check_redirect(resp: &reqwest::Response, method: &str, url: &Url) 
     if !(300..400).contains(&status) {
         return Ok(());
     }
-    let location = resp.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).map(|l| {
-        match url.join(l) {
+    let location =
+        resp.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).map(|l| match url.join(l) {
             Ok(u) => display_url(&u),
             Err(_) => crate::redact::excerpt(l.split('?').next().unwrap_or("").as_bytes()),
-        }
-    });
+        });
     let to = location.map_or_else(|| "without a Location".to_owned(), |l| format!("to {l}"));
     Err(Error::new(
         ErrorKind::Redirect,
@@ -356,7 +353,9 @@ mod tests {
             ..Default::default()
         };
         let u = |s: &str| Url::parse(s).unwrap();
-        for lo in ["http://127.0.0.1:9/", "http://127.8.0.1/", "http://[::1]:9/", "http://localhost/", "http://a.localhost/"] {
+        for lo in
+            ["http://127.0.0.1:9/", "http://127.8.0.1/", "http://[::1]:9/", "http://localhost/", "http://a.localhost/"]
+        {
             assert_eq!(env("").proxy_for(&u(lo)), None, "{lo}");
             let explicit = ProxyEnv { explicit: Some(p("http://x:1")), ..env("") };
             assert_eq!(explicit.proxy_for(&u(lo)), None, "{lo}");

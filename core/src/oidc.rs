@@ -229,7 +229,8 @@ pub fn verify_id_token(jwk: &Jwk, id_token: &str, check: &IdTokenCheck<'_>) -> R
 /// another algorithm, must not verify signatures.
 fn check_key_permits(jwk: &Jwk, alg: Algorithm) -> Result<()> {
     use jsonwebtoken::jwk::{KeyOperations, PublicKeyUse};
-    let refuse = |why: String| Err(Error::new(ErrorKind::IdTokenKey, format!("JWKS key may not verify this id_token: {why}")));
+    let refuse =
+        |why: String| Err(Error::new(ErrorKind::IdTokenKey, format!("JWKS key may not verify this id_token: {why}")));
     match &jwk.common.public_key_use {
         None | Some(PublicKeyUse::Signature) => {}
         Some(other) => return refuse(format!("its use is {other:?}, not sig")),

@@ -219,11 +219,20 @@ impl Credentials {
     }
     /// A public client (RFC 8252): no secret, `token_endpoint_auth_method: none`; use PKCE.
     pub fn public(client_id: impl Into<String>) -> Self {
-        Credentials { client_id: client_id.into(), client_secret: None, auth_method: ClientAuthMethod::None, scope: None }
+        Credentials {
+            client_id: client_id.into(),
+            client_secret: None,
+            auth_method: ClientAuthMethod::None,
+            scope: None,
+        }
     }
     /// What the bindings build from: an optional secret and an optional method name. Without a
     /// method, a secret means `client_secret_post` and no secret means `none`.
-    pub fn from_parts(client_id: impl Into<String>, client_secret: Option<Secret>, auth_method: Option<&str>) -> Result<Self> {
+    pub fn from_parts(
+        client_id: impl Into<String>,
+        client_secret: Option<Secret>,
+        auth_method: Option<&str>,
+    ) -> Result<Self> {
         let method = match auth_method {
             Some(m) => ClientAuthMethod::from_name(m)?,
             None if client_secret.is_some() => ClientAuthMethod::ClientSecretPost,
@@ -235,7 +244,9 @@ impl Credentials {
     pub(crate) fn secret_for(&self, what: &str) -> Result<&str> {
         match &self.client_secret {
             Some(s) if !s.expose().is_empty() => Ok(s.expose()),
-            _ => Err(Error::config(format!("{what} needs a client_secret (a public client uses auth_method \"none\")"))),
+            _ => {
+                Err(Error::config(format!("{what} needs a client_secret (a public client uses auth_method \"none\")")))
+            }
         }
     }
     pub fn auth_method(mut self, m: ClientAuthMethod) -> Self {

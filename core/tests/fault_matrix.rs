@@ -303,7 +303,10 @@ async fn refresh_token_already_used() {
         .send()
         .await
         .unwrap();
-    assert_eq!(bounded("refresh cell", app.tokens().force_refresh()).await.unwrap_err().kind(), ErrorKind::SignInRequired);
+    assert_eq!(
+        bounded("refresh cell", app.tokens().force_refresh()).await.unwrap_err().kind(),
+        ErrorKind::SignInRequired
+    );
 }
 
 // ---- bodies that stall: every read is bounded by the request timeout ----
@@ -344,7 +347,11 @@ async fn raw_request_body_stalls() {
 async fn discovery_body_stalls() {
     let e = Emu::start().await;
     let app = e
-        .builder(Provider::oidc(&format!("{}/federation/auth/v1", e.url)).unwrap(), c::SAAS_APP_CLIENT_ID, c::SAAS_APP_CLIENT_SECRET)
+        .builder(
+            Provider::oidc(&format!("{}/federation/auth/v1", e.url)).unwrap(),
+            c::SAAS_APP_CLIENT_ID,
+            c::SAAS_APP_CLIENT_SECRET,
+        )
         .http_config(fast())
         .build()
         .unwrap();

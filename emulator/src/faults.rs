@@ -5,9 +5,9 @@ use std::io;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use futures::StreamExt;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::Response;
+use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 

@@ -59,7 +59,10 @@ impl Token {
             lifetime: expires_in.map(Duration::from_secs),
             refresh_token: r.refresh_token.or(previous_refresh),
             // Keycloak says 0 for refresh tokens without a lifetime of their own (offline tokens).
-            refresh_expires_at_unix: r.refresh_expires_in.filter(|s| *s > 0).map(|s| now.saturating_add(clamp_lifetime(s))),
+            refresh_expires_at_unix: r
+                .refresh_expires_in
+                .filter(|s| *s > 0)
+                .map(|s| now.saturating_add(clamp_lifetime(s))),
             id_token: r.id_token,
         }))
     }

@@ -174,7 +174,7 @@ impl FileStore {
         let mut tmp = tempfile::Builder::new()
             .prefix(".agenticstar-tokens-")
             .suffix(".tmp")
-            .make_in(dir, |p| open_new_private(p))
+            .make_in(dir, open_new_private)
             .map_err(|e| store_err("write", e))?;
         let body = serde_json::to_vec_pretty(all).map_err(|e| store_err("encode", e))?;
         let f = tmp.as_file_mut();
@@ -225,7 +225,10 @@ fn check_owner(f: &std::fs::File, path: &std::path::Path) -> Result<()> {
         // SAFETY: geteuid has no preconditions and cannot fail.
         let me = unsafe { libc::geteuid() };
         if m.uid() != me {
-            return Err(store_err("unsafe file", format!("{} is owned by another user (uid {})", path.display(), m.uid())));
+            return Err(store_err(
+                "unsafe file",
+                format!("{} is owned by another user (uid {})", path.display(), m.uid()),
+            ));
         }
     }
     let _ = (f, path);
