@@ -235,7 +235,7 @@ pub(crate) async fn read_body(resp: reqwest::Response, limit: usize, within: Dur
     })
 }
 
-async fn read_limited(mut resp: reqwest::Response, limit: usize) -> Result<Vec<u8>> {
+pub(crate) async fn read_limited(mut resp: reqwest::Response, limit: usize) -> Result<Vec<u8>> {
     let status = resp.status().as_u16();
     let mut body = Vec::new();
     while let Some(chunk) = resp.chunk().await.map_err(|e| Error::from_reqwest(&e, "reading response"))? {

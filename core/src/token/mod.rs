@@ -175,3 +175,6 @@ impl std::fmt::Debug for Token {
             .finish()
     }
 }
+
+/// Size-bounded only: callers must bound it in time themselves; prefer `http::read_body`.
+pub(crate) use crate::http::read_limited as read_limited_pub;
