@@ -27,6 +27,7 @@ mod error;
 pub mod fuzzing;
 mod http;
 pub mod jsonrpc;
+pub mod mcp;
 pub mod oidc;
 pub mod provider;
 pub mod redact;
@@ -42,4 +43,9 @@ pub use http::{HttpConfig, RetryPolicy};
 pub use provider::{ClientAuthMethod, Credentials, Dialect, Provider};
 pub use scope::Scopes;
 pub use secret::Secret;
-pub use token::{Audience, FileStore, Flow, MemoryStore, StoredToken, Token, TokenListener, TokenManager, TokenStore};
+pub use token::{
+    Audience, FileStore, Flow, Lease, MemoryStore, StoreErrorListener, StoredToken, Token, TokenListener, TokenManager,
+    TokenStore, Versioned,
+};
+#[cfg(feature = "redis")]
+pub use token::{RedisOptions, RedisStore};
