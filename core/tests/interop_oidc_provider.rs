@@ -175,7 +175,10 @@ async fn rfc9207_iss_is_checked_against_oidc_provider() {
     let callback = browse_to_callback(&req.url).await;
     assert!(callback.contains("iss="), "oidc-provider sends iss: {callback}");
     let mixed_up = with_param(&callback, "iss", Some("https://attacker.example"));
-    assert_eq!(app.complete_authorization(&req, &mixed_up).await.unwrap_err().kind(), ErrorKind::CallbackIssuerMismatch);
+    assert_eq!(
+        app.complete_authorization(&req, &mixed_up).await.unwrap_err().kind(),
+        ErrorKind::CallbackIssuerMismatch
+    );
     let stripped = with_param(&callback, "iss", None);
     assert_eq!(app.complete_authorization(&req, &stripped).await.unwrap_err().kind(), ErrorKind::CallbackIssuerMissing);
     // Neither forgery spent the code: the genuine callback completes.
