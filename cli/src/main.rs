@@ -232,8 +232,11 @@ impl Conn {
     fn client(&self, flow: Flow) -> agenticstar::Result<Client> {
         let provider = Provider::from_name(&self.provider, &self.auth_url, self.realm.as_deref())?;
         let method = if self.basic_auth { Some("client_secret_basic") } else { self.auth_method.as_deref() };
-        let mut creds =
-            Credentials::from_parts(&self.client_id, self.client_secret.as_deref().map(agenticstar::Secret::from), method)?;
+        let mut creds = Credentials::from_parts(
+            &self.client_id,
+            self.client_secret.as_deref().map(agenticstar::Secret::from),
+            method,
+        )?;
         if let Some(s) = &self.client_scope {
             creds = creds.scope(s);
         }
@@ -596,9 +599,9 @@ async fn login(
     if !no_browser {
         open_browser(&request.url);
     }
-    let (request, callback) = tokio::time::timeout(wait, receive_redirect(listener, request))
-        .await
-        .map_err(|_| agenticstar::Error::new(agenticstar::ErrorKind::Timeout, "no redirect from the browser in time"))?;
+    let (request, callback) = tokio::time::timeout(wait, receive_redirect(listener, request)).await.map_err(|_| {
+        agenticstar::Error::new(agenticstar::ErrorKind::Timeout, "no redirect from the browser in time")
+    })?;
     let (url, mut sock) = callback;
     let signed_in = client.complete_authorization(&request, &url).await;
     let page = match &signed_in {
@@ -677,8 +680,12 @@ async fn receive_redirect(
                         }
                         Err(e) => {
                             eprintln!("ignored a callback that is not this sign-in's ({})", e.kind());
-                            respond(&mut sock, "400 Bad Request", "This is not the sign-in this terminal is waiting for.")
-                                .await;
+                            respond(
+                                &mut sock,
+                                "400 Bad Request",
+                                "This is not the sign-in this terminal is waiting for.",
+                            )
+                            .await;
                         }
                     }
                 });

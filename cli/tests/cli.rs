@@ -240,7 +240,10 @@ fn login_outlasts_an_idle_connection_and_a_forged_callback() {
         let conn =
             ["--auth-url", url, "--client-id", c::SAAS_APP_CLIENT_ID, "--client-secret", c::SAAS_APP_CLIENT_SECRET];
         let mut child = Command::new(BIN)
-            .args([&["-v", "login", "--no-browser", "--scope", "openid chat:exec", "--timeout", "30"][..], &conn].concat())
+            .args(
+                [&["-v", "login", "--no-browser", "--scope", "openid chat:exec", "--timeout", "30"][..], &conn]
+                    .concat(),
+            )
             .env("AGENTICSTAR_TOKEN_FILE", &file)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
