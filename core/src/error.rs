@@ -71,7 +71,39 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// Every kind, for bindings to check they map them all.
-    pub const ALL: [ErrorKind; 31] = [ErrorKind::Config, ErrorKind::InsecureTransport, ErrorKind::InvalidClient, ErrorKind::InvalidRequest, ErrorKind::InvalidGrant, ErrorKind::SignInRequired, ErrorKind::UnauthorizedClient, ErrorKind::Authentication, ErrorKind::Forbidden, ErrorKind::LicensesExhausted, ErrorKind::InsufficientScope, ErrorKind::RateLimited, ErrorKind::ServerError, ErrorKind::Api, ErrorKind::Timeout, ErrorKind::Network, ErrorKind::UnexpectedResponse, ErrorKind::AuthorizationDenied, ErrorKind::StateMismatch, ErrorKind::IdTokenSignature, ErrorKind::IdTokenNonce, ErrorKind::IdTokenAudience, ErrorKind::IdTokenIssuer, ErrorKind::IdTokenExpired, ErrorKind::IdTokenInvalid, ErrorKind::StreamTruncated, ErrorKind::StreamDecode, ErrorKind::StreamError, ErrorKind::StreamTooLarge, ErrorKind::Store, ErrorKind::Internal];
+    pub const ALL: &'static [ErrorKind] = &[
+        ErrorKind::Config,
+        ErrorKind::InsecureTransport,
+        ErrorKind::InvalidClient,
+        ErrorKind::InvalidRequest,
+        ErrorKind::InvalidGrant,
+        ErrorKind::SignInRequired,
+        ErrorKind::UnauthorizedClient,
+        ErrorKind::Authentication,
+        ErrorKind::Forbidden,
+        ErrorKind::LicensesExhausted,
+        ErrorKind::InsufficientScope,
+        ErrorKind::RateLimited,
+        ErrorKind::ServerError,
+        ErrorKind::Api,
+        ErrorKind::Timeout,
+        ErrorKind::Network,
+        ErrorKind::UnexpectedResponse,
+        ErrorKind::AuthorizationDenied,
+        ErrorKind::StateMismatch,
+        ErrorKind::IdTokenSignature,
+        ErrorKind::IdTokenNonce,
+        ErrorKind::IdTokenAudience,
+        ErrorKind::IdTokenIssuer,
+        ErrorKind::IdTokenExpired,
+        ErrorKind::IdTokenInvalid,
+        ErrorKind::StreamTruncated,
+        ErrorKind::StreamDecode,
+        ErrorKind::StreamError,
+        ErrorKind::StreamTooLarge,
+        ErrorKind::Store,
+        ErrorKind::Internal,
+    ];
 
     /// Stable snake_case code, the same in every language.
     pub fn as_str(self) -> &'static str {
@@ -109,6 +141,11 @@ impl ErrorKind {
             Store => "store",
             Internal => "internal",
         }
+    }
+
+    /// The kind whose [`as_str`](Self::as_str) is `code`.
+    pub fn from_code(code: &str) -> Option<ErrorKind> {
+        ErrorKind::ALL.iter().copied().find(|k| k.as_str() == code)
     }
 
     /// Whether a token request failing this way may be retried after a pause.

@@ -26,6 +26,7 @@ mod error;
 pub mod fuzzing;
 mod http;
 pub mod oidc;
+mod options;
 pub mod provider;
 pub mod redact;
 pub mod scope;
@@ -37,7 +38,11 @@ pub mod token;
 pub use client::{Client, ClientBuilder, RawResponse, SignIn};
 pub use error::{Error, ErrorKind, Result};
 pub use http::{HttpConfig, RetryPolicy};
+pub use options::{ClientOptions, DEFAULT_ID_TOKEN_LEEWAY, DEFAULT_REFRESH_WINDOW, ProviderOptions};
 pub use provider::{ClientAuthMethod, Credentials, Dialect, Provider};
 pub use scope::Scopes;
 pub use secret::Secret;
 pub use token::{FileStore, Flow, MemoryStore, StoredToken, Token, TokenListener, TokenManager, TokenStore};
+
+/// The SDK version (one number for the core and every binding).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

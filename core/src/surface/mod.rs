@@ -10,6 +10,7 @@
 //! Arguments and results are JSON values in one shape (camelCase keys, as the protocols use);
 //! errors cross as [`ErrorDetails`].
 
+pub mod echo;
 mod stream;
 
 pub use stream::{JsonSink, JsonStream};
@@ -85,14 +86,25 @@ pub fn to_json<T: Serialize>(v: &T) -> Result<Value> {
 }
 
 /// Every service kind [`open_service`] knows, for bindings' tests.
-pub const SERVICE_KINDS: &[&str] = &[];
+pub const SERVICE_KINDS: &[&str] = &["echo"];
 
 /// Open a service of `kind` (e.g. `"mcp"`, `"a2a"`) on `client`'s tokens and connections.
 /// `options` is the service's own JSON options object (URL, protocol choices, ...).
-pub fn open_service(client: &crate::Client, kind: &str, options: Value) -> BoxFuture<'static, Result<Box<dyn Service>>> {
-    let _ = (client, options);
+pub fn open_service(
+    client: &crate::Client,
+    kind: &str,
+    options: Value,
+) -> BoxFuture<'static, Result<Box<dyn Service>>> {
+    let _ = options;
+    let runtime = client.runtime();
     let kind = kind.to_owned();
-    Box::pin(async move { Err(Error::config(format!("unknown service kind {kind:?}"))) })
+    Box::pin(async move {
+        match kind.as_str() {
+            // A diagnostic (no I/O): proves each binding's generic glue end to end.
+            "echo" => Ok(Box::new(echo::EchoService::new(runtime)) as Box<dyn Service>),
+            _ => Err(Error::config(format!("unknown service kind {kind:?} (known: {})", SERVICE_KINDS.join(", ")))),
+        }
+    })
 }
 
 /// One JSON shape for an error, the same in every language.

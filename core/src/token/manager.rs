@@ -186,18 +186,19 @@ impl TokenManager {
                     finish(&inner, &outcome);
                     outcome
                 };
-                let fut: BoxFuture<'static, Result<Token>> = match self.inner.runtime.clone().map_or_else(tokio::runtime::Handle::try_current, Ok) {
-                    Ok(h) => {
-                        let jh = h.spawn(task);
-                        async move {
-                            jh.await.unwrap_or_else(|_| {
-                                Err(Error::new(ErrorKind::Internal, "token renewal task was cancelled"))
-                            })
+                let fut: BoxFuture<'static, Result<Token>> =
+                    match self.inner.runtime.clone().map_or_else(tokio::runtime::Handle::try_current, Ok) {
+                        Ok(h) => {
+                            let jh = h.spawn(task);
+                            async move {
+                                jh.await.unwrap_or_else(|_| {
+                                    Err(Error::new(ErrorKind::Internal, "token renewal task was cancelled"))
+                                })
+                            }
+                            .boxed()
                         }
-                        .boxed()
-                    }
-                    Err(_) => task.boxed(),
-                };
+                        Err(_) => task.boxed(),
+                    };
                 let shared = fut.shared();
                 st.renewal = Some(shared.clone());
                 shared
