@@ -15,7 +15,7 @@ pub struct EchoService {
     runtime: Option<tokio::runtime::Handle>,
 }
 
-const METHODS: &[MethodSpec] = &[
+pub(crate) const METHODS: &[MethodSpec] = &[
     MethodSpec::call("echo"),
     MethodSpec::call("fail"),
     MethodSpec::stream("count"),
@@ -112,6 +112,13 @@ impl Service for EchoService {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_kind_lists_its_methods() {
+        for k in super::super::SERVICE_KINDS {
+            assert!(super::super::methods_of(k).is_some_and(|m| !m.is_empty()), "{k}");
+        }
+    }
 
     #[tokio::test]
     async fn calls_streams_and_errors() {

@@ -88,6 +88,15 @@ pub fn to_json<T: Serialize>(v: &T) -> Result<Value> {
 /// Every service kind [`open_service`] knows, for bindings' tests.
 pub const SERVICE_KINDS: &[&str] = &["echo"];
 
+/// The methods of a service kind without opening one (bindings' tests check their wrappers'
+/// method tables against this, for every kind in [`SERVICE_KINDS`]).
+pub fn methods_of(kind: &str) -> Option<&'static [MethodSpec]> {
+    match kind {
+        "echo" => Some(echo::METHODS),
+        _ => None,
+    }
+}
+
 /// Open a service of `kind` (e.g. `"mcp"`, `"a2a"`) on `client`'s tokens and connections.
 /// `options` is the service's own JSON options object (URL, protocol choices, ...).
 pub fn open_service(
