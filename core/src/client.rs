@@ -96,7 +96,7 @@ impl Default for ClientBuilder {
             api_url: None,
             http: HttpConfig::default(),
             retry: RetryPolicy::default(),
-            refresh_window: Duration::from_secs(300),
+            refresh_window: crate::options::DEFAULT_REFRESH_WINDOW,
             flow: Flow::default(),
             store: None,
             store_key: None,
@@ -108,8 +108,27 @@ impl Default for ClientBuilder {
             runtime: None,
             max_line_bytes: crate::sse::DEFAULT_MAX_LINE,
             max_event_bytes: crate::sse::DEFAULT_MAX_EVENT,
-            id_token_leeway: Duration::from_secs(60),
+            id_token_leeway: crate::options::DEFAULT_ID_TOKEN_LEEWAY,
         }
+    }
+}
+
+impl ClientBuilder {
+    /// Every plain setting, for the test that proves `ClientOptions` defaults agree with these.
+    #[cfg(test)]
+    pub(crate) fn defaults_view(&self) -> String {
+        format!(
+            "{:?} {:?} {:?} {:?} {:?} {:?} {} {} {:?}",
+            self.http,
+            self.retry,
+            self.refresh_window,
+            self.flow,
+            self.store_key,
+            self.enforce_scopes,
+            self.max_line_bytes,
+            self.max_event_bytes,
+            self.id_token_leeway,
+        )
     }
 }
 
@@ -293,6 +312,11 @@ pub(crate) fn api_error(status: u16, json: Option<&Value>, body: &[u8], retry_af
 impl Client {
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
+    }
+
+    /// The runtime background work runs on (`None`: the caller's).
+    pub(crate) fn runtime(&self) -> Option<tokio::runtime::Handle> {
+        self.inner.runtime.clone()
     }
 
     pub fn tokens(&self) -> &TokenManager {

@@ -96,7 +96,7 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// Every kind, for bindings to check they map them all.
-    pub const ALL: [ErrorKind; 43] = [
+    pub const ALL: &'static [ErrorKind] = &[
         ErrorKind::Config,
         ErrorKind::InsecureTransport,
         ErrorKind::InvalidClient,
@@ -190,6 +190,11 @@ impl ErrorKind {
             VersionNotSupported => "version_not_supported",
             UnsupportedAgent => "unsupported_agent",
         }
+    }
+
+    /// The kind whose [`as_str`](Self::as_str) is `code`.
+    pub fn from_code(code: &str) -> Option<ErrorKind> {
+        ErrorKind::ALL.iter().copied().find(|k| k.as_str() == code)
     }
 
     /// Whether a token request failing this way may be retried after a pause.

@@ -29,6 +29,7 @@ mod http;
 pub mod jsonrpc;
 pub mod mcp;
 pub mod oidc;
+mod options;
 pub mod provider;
 pub mod redact;
 pub mod scope;
@@ -40,6 +41,7 @@ pub mod token;
 pub use client::{Client, ClientBuilder, RawResponse, SignIn};
 pub use error::{Error, ErrorKind, Result};
 pub use http::{HttpConfig, RetryPolicy};
+pub use options::{ClientOptions, DEFAULT_ID_TOKEN_LEEWAY, DEFAULT_REFRESH_WINDOW, ProviderOptions};
 pub use provider::{ClientAuthMethod, Credentials, Dialect, Provider};
 pub use scope::Scopes;
 pub use secret::Secret;
@@ -49,3 +51,6 @@ pub use token::{
 };
 #[cfg(feature = "redis")]
 pub use token::{RedisOptions, RedisStore};
+
+/// The SDK version (one number for the core and every binding).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

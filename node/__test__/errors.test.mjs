@@ -130,11 +130,11 @@ test('insufficient_scope: refused before sending', async () => {
   assert.equal(await emu.counter('chat.completions'), 0);
 });
 
-test('rate_limited with retryAfter in seconds', async () => {
+test('rate_limited with retryAfter in milliseconds', async () => {
   await emu.fault({ endpoint: 'me', status: 429, headers: { 'Retry-After': '7' }, body: { error: { message: 'slow down', code: 'rate_limited' } } });
   await expectKind('rate_limited', () => noRetry().request('GET', '/v1/me'), (e) => {
     assert.equal(e.status, 429);
-    assert.equal(e.retryAfter, 7);
+    assert.equal(e.retryAfter, 7000);
   });
 });
 

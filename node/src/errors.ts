@@ -45,8 +45,9 @@ export interface ErrorFields {
   status?: number | null;
   code?: string | null;
   codeReason?: string | null;
-  retryAfter?: number | null;
+  retryAfterMs?: number | null;
   bodyExcerpt?: string | null;
+  details?: unknown;
 }
 
 /** Base class of every error the SDK throws (user aborts excepted: those throw `signal.reason`). */
@@ -59,10 +60,12 @@ export class AgenticStarError extends Error {
   readonly code: string | null;
   /** The wrapped token API's `code_reason`. */
   readonly codeReason: string | null;
-  /** Seconds the server asked us to wait (Retry-After), or the back-off still running. */
+  /** Milliseconds the server asked us to wait (Retry-After), or the back-off still running. */
   readonly retryAfter: number | null;
   /** A short, secret-scrubbed excerpt of the body that caused the error. */
   readonly bodyExcerpt: string | null;
+  /** Protocol-specific details (JSON-RPC `data`, `resourceMetadata`, ...). */
+  readonly details: unknown;
 
   constructor(fields: ErrorFields) {
     super(fields.message);
@@ -70,8 +73,9 @@ export class AgenticStarError extends Error {
     this.status = fields.status ?? null;
     this.code = fields.code ?? null;
     this.codeReason = fields.codeReason ?? null;
-    this.retryAfter = fields.retryAfter ?? null;
+    this.retryAfter = fields.retryAfterMs ?? null;
     this.bodyExcerpt = fields.bodyExcerpt ?? null;
+    this.details = fields.details ?? null;
   }
 
   override get name(): string {

@@ -504,6 +504,23 @@ impl NativeClient {
         dispatch(py, asynchronous, async move { c.chat(req).await.map(ChatCompletion::from) })
     }
 
+    /// Open a service of the core surface (`kind` from `service_kinds()`); `options` is JSON text.
+    fn service<'py>(
+        &self,
+        py: Python<'py>,
+        asynchronous: bool,
+        kind: String,
+        options: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.client(py)?;
+        let options = serde_json::from_str(options)
+            .map_err(|e| config_error(py, format!("service options are not JSON: {e}")))?;
+        dispatch(py, asynchronous, async move {
+            let s = agenticstar::surface::open_service(&c, &kind, options).await?;
+            Ok(crate::service::NativeService(Arc::from(s)))
+        })
+    }
+
     /// Start a streamed reply; errors arrive from the first read.
     #[pyo3(signature = (messages, model=None, extra=None))]
     fn chat_stream(

@@ -18,6 +18,8 @@ pub struct ErrorDetails {
     pub retry_after: Option<f64>,
     /// A short, secret-scrubbed excerpt of the body that caused the error.
     pub body_excerpt: Option<String>,
+    /// Protocol-specific details as JSON text (JSON-RPC `data`, `resourceMetadata`, ...).
+    pub details_json: Option<String>,
 }
 
 // Every variant repeats the fields so they pattern-match directly (`catch (e: RateLimited) { e.retryAfter }`).
@@ -38,23 +40,25 @@ macro_rules! error_enum {
                 code_reason: Option<String>,
                 retry_after: Option<f64>,
                 body_excerpt: Option<String>,
+                details_json: Option<String>,
             },)*
         }
 
         impl AgenticStarError {
             fn from_details(kind: ErrorKind, d: ErrorDetails) -> Self {
-                let ErrorDetails { kind: k, detail, status, code, code_reason, retry_after, body_excerpt } = d;
+                let ErrorDetails { kind: k, detail, status, code, code_reason, retry_after, body_excerpt, details_json } = d;
                 match kind {
-                    $(ErrorKind::$v => Self::$v { kind: k, detail, status, code, code_reason, retry_after, body_excerpt },)*
+                    $(ErrorKind::$v => Self::$v { kind: k, detail, status, code, code_reason, retry_after, body_excerpt, details_json },)*
                     // A kind added to the core later: the class is generic but `kind` stays exact.
-                    _ => Self::Internal { kind: k, detail, status, code, code_reason, retry_after, body_excerpt },
+                    _ => Self::Internal { kind: k, detail, status, code, code_reason, retry_after, body_excerpt, details_json },
                 }
             }
             fn parts(&self) -> ErrorDetails {
                 match self {
-                    $(Self::$v { kind, detail, status, code, code_reason, retry_after, body_excerpt } => ErrorDetails {
+                    $(Self::$v { kind, detail, status, code, code_reason, retry_after, body_excerpt, details_json } => ErrorDetails {
                         kind: kind.clone(), detail: detail.clone(), status: *status, code: code.clone(),
                         code_reason: code_reason.clone(), retry_after: *retry_after, body_excerpt: body_excerpt.clone(),
+                        details_json: details_json.clone(),
                     },)*
                 }
             }
@@ -139,6 +143,7 @@ impl From<Error> for AgenticStarError {
             code_reason: e.code_reason().map(str::to_owned),
             retry_after: e.retry_after().map(|d| d.as_secs_f64()),
             body_excerpt: e.body_excerpt().map(str::to_owned),
+            details_json: e.details().map(|d| d.to_string()),
         };
         Self::from_details(e.kind(), d)
     }

@@ -10,6 +10,7 @@
 //! Arguments and results are JSON values in one shape (camelCase keys, as the protocols use);
 //! errors cross as [`ErrorDetails`].
 
+pub mod echo;
 mod stream;
 mod token_events;
 
@@ -86,7 +87,17 @@ pub fn to_json<T: Serialize>(v: &T) -> Result<Value> {
 }
 
 /// Every service kind [`open_service`] knows, for bindings' tests.
-pub const SERVICE_KINDS: &[&str] = &["a2a", "mcp", "token_events"];
+pub const SERVICE_KINDS: &[&str] = &["a2a", "echo", "mcp", "token_events"];
+
+/// The methods of a service kind without opening one (bindings' tests check their wrappers'
+/// method tables against this, for every kind in [`SERVICE_KINDS`]).
+pub fn methods_of(kind: &str) -> Option<&'static [MethodSpec]> {
+    match kind {
+        "a2a" => Some(crate::a2a::service::METHODS),
+        "echo" => Some(echo::METHODS),
+        _ => None,
+    }
+}
 
 /// Open a service of `kind` (e.g. `"mcp"`, `"a2a"`) on `client`'s tokens and connections.
 /// `options` is the service's own JSON options object (URL, protocol choices, ...).
@@ -95,18 +106,21 @@ pub fn open_service(
     kind: &str,
     options: Value,
 ) -> BoxFuture<'static, Result<Box<dyn Service>>> {
+    let runtime = client.runtime();
     let client = client.clone();
     let kind = kind.to_owned();
     Box::pin(async move {
         match kind.as_str() {
             "a2a" => crate::a2a::service::open(client, options).await,
+            // A diagnostic (no I/O): proves each binding's generic glue end to end.
+            "echo" => Ok(Box::new(echo::EchoService::new(runtime)) as Box<dyn Service>),
             "mcp" => {
                 let opts: crate::mcp::McpOptions = args("mcp options", options)?;
                 let c = crate::mcp::McpClient::connect(&client, opts).await?;
                 Ok(Box::new(crate::mcp::McpService::new(c)) as Box<dyn Service>)
             }
             "token_events" => Ok(Box::new(token_events::TokenEvents::new(&client)) as Box<dyn Service>),
-            _ => Err(Error::config(format!("unknown service kind {kind:?}"))),
+            _ => Err(Error::config(format!("unknown service kind {kind:?} (known: {})", SERVICE_KINDS.join(", ")))),
         }
     })
 }

@@ -17,9 +17,11 @@ from typing import (
     Sequence,
     Tuple,
     Type,
+    TypeVar,
     Union,
     overload,
 )
+
 
 from ._exceptions import ConfigError
 from ._native import (
@@ -32,8 +34,12 @@ from ._native import (
     SignIn,
     Token,
 )
+from ._service import AsyncService, Service, _args
 from ._streaming import AsyncChatStream, ChatStream
 from ._types import MessageParam, TokenStore
+
+_Svc = TypeVar("_Svc", bound=Service)
+_ASvc = TypeVar("_ASvc", bound=AsyncService)
 
 __all__ = ["Client", "AsyncClient"]
 
@@ -214,6 +220,15 @@ class Client(_BaseClient):
         Error statuses raise the matching exception."""
         return self._native.request(False, method, path, json)  # type: ignore[no-any-return]
 
+    @overload
+    def service(self, kind: str, *, cls: Type[_Svc], **options: Any) -> _Svc: ...
+    @overload
+    def service(self, kind: str, **options: Any) -> Service: ...
+    def service(self, kind: str, *, cls: Type[Service] = Service, **options: Any) -> Service:
+        """Open a service of the core (``"mcp"``, ``"a2a"``, ... see ``agenticstar.SERVICE_KINDS``) on
+        this client's tokens and connections; ``cls`` is the wrapper class to return."""
+        return cls(self._native.service(False, kind, _args(options)))
+
 
 class AsyncClient(_BaseClient):
     """The asyncio client: the same methods as :class:`Client`, as coroutines.
@@ -280,6 +295,14 @@ class AsyncClient(_BaseClient):
     async def request(self, method: str, path: str, *, json: Any = None) -> Response:
         """An authenticated call to any endpoint of the API (see :meth:`Client.request`)."""
         return await self._native.request(True, method, path, json)  # type: ignore[no-any-return]
+
+    @overload
+    async def service(self, kind: str, *, cls: Type[_ASvc], **options: Any) -> _ASvc: ...
+    @overload
+    async def service(self, kind: str, **options: Any) -> AsyncService: ...
+    async def service(self, kind: str, *, cls: Type[AsyncService] = AsyncService, **options: Any) -> AsyncService:
+        """Open a service of the core (see :meth:`Client.service`)."""
+        return cls(await self._native.service(True, kind, _args(options)))
 
 
 class Chat:

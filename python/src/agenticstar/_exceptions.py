@@ -8,6 +8,7 @@ excerpts are scrubbed of secrets by the core before they get here.
 from __future__ import annotations
 
 import builtins
+import json
 from typing import Any, Dict, Optional, Tuple, Type
 
 __all__ = [
@@ -57,6 +58,7 @@ class AgenticStarError(Exception):
         code_reason: the wrapped token API's ``code_reason``.
         retry_after: seconds the server asked to wait (Retry-After), or the back-off still running.
         body_excerpt: a short, secret-scrubbed excerpt of the body that caused the error.
+        details: protocol-specific details as JSON data (JSON-RPC ``data``, ``resourceMetadata``, ...).
     """
 
     kind: str = "internal"
@@ -71,6 +73,7 @@ class AgenticStarError(Exception):
         code_reason: Optional[str] = None,
         retry_after: Optional[float] = None,
         body_excerpt: Optional[str] = None,
+        details: Any = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -81,6 +84,7 @@ class AgenticStarError(Exception):
         self.code_reason = code_reason
         self.retry_after = retry_after
         self.body_excerpt = body_excerpt
+        self.details = details
 
     def __str__(self) -> str:
         return self.message
@@ -105,6 +109,7 @@ class AgenticStarError(Exception):
             "code_reason": self.code_reason,
             "retry_after": self.retry_after,
             "body_excerpt": self.body_excerpt,
+            "details": self.details,
         }
 
 
@@ -295,23 +300,19 @@ _CLASS_BY_KIND: Dict[str, Type[AgenticStarError]] = {
 }
 
 
-def _from_native(
-    kind: str,
-    message: str,
-    status: Optional[int],
-    code: Optional[str],
-    code_reason: Optional[str],
-    retry_after: Optional[float],
-    body_excerpt: Optional[str],
-) -> AgenticStarError:
-    """Called by the extension to turn a core error into the matching exception."""
+def _from_native(details: str) -> AgenticStarError:
+    """Called by the extension with the core's error details (JSON: the shape every language gets)."""
+    d = json.loads(details)
+    kind = d["kind"]
+    retry_ms = d.get("retryAfterMs")
     cls = _CLASS_BY_KIND.get(kind, AgenticStarError)
     return cls(
-        message,
+        d["message"],
         kind=kind,
-        status=status,
-        code=code,
-        code_reason=code_reason,
-        retry_after=retry_after,
-        body_excerpt=body_excerpt,
+        status=d.get("status"),
+        code=d.get("code"),
+        code_reason=d.get("codeReason"),
+        retry_after=retry_ms / 1000.0 if retry_ms is not None else None,
+        body_excerpt=d.get("bodyExcerpt"),
+        details=d.get("details"),
     )
