@@ -36,7 +36,19 @@ export type ErrorKind =
   | 'stream_error'
   | 'stream_too_large'
   | 'store'
-  | 'internal';
+  | 'internal'
+  | 'unauthorized'
+  | 'jsonrpc_error'
+  | 'task_not_found'
+  | 'task_not_cancelable'
+  | 'push_notification_not_supported'
+  | 'unsupported_operation'
+  | 'content_type_not_supported'
+  | 'invalid_agent_response'
+  | 'extended_card_not_configured'
+  | 'extension_support_required'
+  | 'version_not_supported'
+  | 'unsupported_agent';
 
 /** @internal */
 export interface ErrorFields {
@@ -139,6 +151,32 @@ export class StreamTooLargeError extends AgenticStarError {}
 export class StoreError extends AgenticStarError {}
 /** A bug in the SDK (e.g. a caught panic). */
 export class InternalError extends AgenticStarError {}
+/** JSON-RPC endpoint refused the bearer token after one renewal, or got none (401); `details` hold the challenge. */
+export class UnauthorizedError extends AgenticStarError {}
+/** The server answered with a JSON-RPC error; `code` is its code, `details` `{code, message, data}`. */
+export class JsonRpcError extends AgenticStarError {}
+/** Base of the A2A error codes -32001…-32009 (`details.data`: the google.rpc details). */
+export class A2AError extends JsonRpcError {}
+/** A2A -32001: no such task. */
+export class TaskNotFoundError extends A2AError {}
+/** A2A -32002: the task is in a terminal state. */
+export class TaskNotCancelableError extends A2AError {}
+/** A2A -32003. */
+export class PushNotificationNotSupportedError extends A2AError {}
+/** A2A -32004, e.g. subscribing to a finished task. */
+export class UnsupportedOperationError extends A2AError {}
+/** A2A -32005. */
+export class ContentTypeNotSupportedError extends A2AError {}
+/** A2A -32006: the agent broke the protocol (also detected client-side). */
+export class InvalidAgentResponseError extends A2AError {}
+/** A2A -32007. */
+export class ExtendedCardNotConfiguredError extends A2AError {}
+/** A2A -32008. */
+export class ExtensionSupportRequiredError extends A2AError {}
+/** A2A -32009. */
+export class VersionNotSupportedError extends A2AError {}
+/** The agent card offers no binding or security scheme this client speaks. */
+export class UnsupportedAgentError extends AgenticStarError {}
 
 const CLASSES: Record<ErrorKind, new (f: ErrorFields) => AgenticStarError> = {
   config: ConfigError,
@@ -172,6 +210,18 @@ const CLASSES: Record<ErrorKind, new (f: ErrorFields) => AgenticStarError> = {
   stream_too_large: StreamTooLargeError,
   store: StoreError,
   internal: InternalError,
+  unauthorized: UnauthorizedError,
+  jsonrpc_error: JsonRpcError,
+  task_not_found: TaskNotFoundError,
+  task_not_cancelable: TaskNotCancelableError,
+  push_notification_not_supported: PushNotificationNotSupportedError,
+  unsupported_operation: UnsupportedOperationError,
+  content_type_not_supported: ContentTypeNotSupportedError,
+  invalid_agent_response: InvalidAgentResponseError,
+  extended_card_not_configured: ExtendedCardNotConfiguredError,
+  extension_support_required: ExtensionSupportRequiredError,
+  version_not_supported: VersionNotSupportedError,
+  unsupported_agent: UnsupportedAgentError,
 };
 
 /** The error class for each kind (for tests and exhaustive handling). */

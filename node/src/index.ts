@@ -12,6 +12,7 @@
  */
 export { Chat, Client } from './client.js';
 export { ChatStream } from './stream.js';
+export * from './a2a.js';
 export {
   EchoService,
   JsonStream,

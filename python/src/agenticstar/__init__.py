@@ -34,6 +34,7 @@ from ._native import (
     Usage,
     __version__,
 )
+from ._a2a import A2aClient, AsyncA2aClient
 from ._service import (
     AsyncEchoService,
     AsyncJsonStream,
@@ -79,6 +80,8 @@ __all__ = [
     "AsyncJsonStream",
     "EchoService",
     "AsyncEchoService",
+    "A2aClient",
+    "AsyncA2aClient",
     "SERVICE_KINDS",
     "__version__",
 ]

@@ -44,6 +44,19 @@ __all__ = [
     "StreamTooLargeError",
     "StoreError",
     "InternalError",
+    "UnauthorizedError",
+    "JsonRpcError",
+    "A2AError",
+    "TaskNotFoundError",
+    "TaskNotCancelableError",
+    "PushNotificationNotSupportedError",
+    "UnsupportedOperationError",
+    "ContentTypeNotSupportedError",
+    "InvalidAgentResponseError",
+    "ExtendedCardNotConfiguredError",
+    "ExtensionSupportRequiredError",
+    "VersionNotSupportedError",
+    "UnsupportedAgentError",
 ]
 
 
@@ -293,10 +306,89 @@ class InternalError(AgenticStarError):
     kind = "internal"
 
 
+class UnauthorizedError(AgenticStarError):
+    """A protocol endpoint (MCP, A2A) refused the bearer token after one renewal, or got none (401);
+    ``details`` hold its ``WWW-Authenticate`` challenge."""
+
+    kind = "unauthorized"
+
+
+class JsonRpcError(AgenticStarError):
+    """The server answered with a JSON-RPC error; ``code`` is its code, ``details``
+    ``{"code", "message", "data"}``."""
+
+    kind = "jsonrpc_error"
+
+
+class A2AError(JsonRpcError):
+    """Base of the A2A error codes -32001…-32009 (``details["data"]``: the google.rpc details)."""
+
+
+class TaskNotFoundError(A2AError):
+    """No such task (A2A -32001)."""
+
+    kind = "task_not_found"
+
+
+class TaskNotCancelableError(A2AError):
+    """The task is in a terminal state and cannot be canceled (A2A -32002)."""
+
+    kind = "task_not_cancelable"
+
+
+class PushNotificationNotSupportedError(A2AError):
+    """The agent does not do push notifications (A2A -32003)."""
+
+    kind = "push_notification_not_supported"
+
+
+class UnsupportedOperationError(A2AError):
+    """The agent does not do this, e.g. subscribing to a finished task (A2A -32004)."""
+
+    kind = "unsupported_operation"
+
+
+class ContentTypeNotSupportedError(A2AError):
+    """The agent does not accept or produce these media types (A2A -32005)."""
+
+    kind = "content_type_not_supported"
+
+
+class InvalidAgentResponseError(A2AError):
+    """The agent's answer breaks the protocol (A2A -32006, also detected client-side)."""
+
+    kind = "invalid_agent_response"
+
+
+class ExtendedCardNotConfiguredError(A2AError):
+    """The agent has no extended card (A2A -32007)."""
+
+    kind = "extended_card_not_configured"
+
+
+class ExtensionSupportRequiredError(A2AError):
+    """The agent requires an extension the request did not declare (A2A -32008)."""
+
+    kind = "extension_support_required"
+
+
+class VersionNotSupportedError(A2AError):
+    """The agent does not speak this protocol version (A2A -32009)."""
+
+    kind = "version_not_supported"
+
+
+class UnsupportedAgentError(AgenticStarError):
+    """The agent card offers no interface (binding) or security scheme this client speaks."""
+
+    kind = "unsupported_agent"
+
+
 _CLASS_BY_KIND: Dict[str, Type[AgenticStarError]] = {
     cls.kind: cls
     for cls in globals().copy().values()
-    if isinstance(cls, type) and issubclass(cls, AgenticStarError) and cls is not AgenticStarError
+    # Grouping bases without a kind of their own (A2AError) are not the class of any kind.
+    if isinstance(cls, type) and issubclass(cls, AgenticStarError) and cls is not AgenticStarError and "kind" in vars(cls)
 }
 
 

@@ -129,6 +129,7 @@ class EchoService(service: Service) : ServiceBase(service) {
 /** Every wrapper by kind, with its class (the suite checks each against the core's methods). */
 val serviceWrappers: Map<String, Pair<ServiceKind, Class<out ServiceBase>>> = mapOf(
     EchoService.kind to (EchoService to EchoService::class.java),
+    A2aClient.kind to (A2aClient to A2aClient::class.java),
 )
 
 /** Open a service and wrap it. */
