@@ -21,6 +21,9 @@ pub enum ErrorKind {
     UnauthorizedClient,
     /// The bearer token was rejected by the API even after one renewal (401).
     Authentication,
+    /// A protocol endpoint (MCP, A2A) refused the bearer token after one renewal, or got none
+    /// (401); `details` carry its `WWW-Authenticate` challenge (`resourceMetadata`, `scope`, `error`).
+    Unauthorized,
     /// Access refused (403) for a reason other than licences.
     Forbidden,
     /// Keycloak 403: not enough available concurrent user licences. Back off.
@@ -65,8 +68,30 @@ pub enum ErrorKind {
     StreamTooLarge,
     /// The token store failed to load or save.
     Store,
+    /// The server answered with a JSON-RPC error; `code` is its code, `details` `{code, message, data}`.
+    JsonRpc,
     /// A bug: a panic was caught at a boundary.
     Internal,
+    /// A2A -32001: no such task (or not visible to this caller).
+    TaskNotFound,
+    /// A2A -32002: the task is in a terminal state and cannot be canceled.
+    TaskNotCancelable,
+    /// A2A -32003: the agent does not do push notifications.
+    PushNotificationNotSupported,
+    /// A2A -32004: the agent does not do this (e.g. subscribing to a finished task).
+    UnsupportedOperation,
+    /// A2A -32005: the agent does not accept or produce these media types.
+    ContentTypeNotSupported,
+    /// A2A -32006: the agent's answer breaks the protocol (also detected client-side).
+    InvalidAgentResponse,
+    /// A2A -32007: the agent has no extended card.
+    ExtendedCardNotConfigured,
+    /// A2A -32008: the agent requires an extension the request did not declare.
+    ExtensionSupportRequired,
+    /// A2A -32009: the agent does not speak this protocol version.
+    VersionNotSupported,
+    /// The agent card offers no interface (binding) or security scheme this client speaks.
+    UnsupportedAgent,
 }
 
 impl ErrorKind {
@@ -80,6 +105,7 @@ impl ErrorKind {
         ErrorKind::SignInRequired,
         ErrorKind::UnauthorizedClient,
         ErrorKind::Authentication,
+        ErrorKind::Unauthorized,
         ErrorKind::Forbidden,
         ErrorKind::LicensesExhausted,
         ErrorKind::InsufficientScope,
@@ -102,7 +128,18 @@ impl ErrorKind {
         ErrorKind::StreamError,
         ErrorKind::StreamTooLarge,
         ErrorKind::Store,
+        ErrorKind::JsonRpc,
         ErrorKind::Internal,
+        ErrorKind::TaskNotFound,
+        ErrorKind::TaskNotCancelable,
+        ErrorKind::PushNotificationNotSupported,
+        ErrorKind::UnsupportedOperation,
+        ErrorKind::ContentTypeNotSupported,
+        ErrorKind::InvalidAgentResponse,
+        ErrorKind::ExtendedCardNotConfigured,
+        ErrorKind::ExtensionSupportRequired,
+        ErrorKind::VersionNotSupported,
+        ErrorKind::UnsupportedAgent,
     ];
 
     /// Stable snake_case code, the same in every language.
@@ -117,6 +154,7 @@ impl ErrorKind {
             SignInRequired => "sign_in_required",
             UnauthorizedClient => "unauthorized_client",
             Authentication => "authentication",
+            Unauthorized => "unauthorized",
             Forbidden => "forbidden",
             LicensesExhausted => "licenses_exhausted",
             InsufficientScope => "insufficient_scope",
@@ -139,7 +177,18 @@ impl ErrorKind {
             StreamError => "stream_error",
             StreamTooLarge => "stream_too_large",
             Store => "store",
+            JsonRpc => "jsonrpc_error",
             Internal => "internal",
+            TaskNotFound => "task_not_found",
+            TaskNotCancelable => "task_not_cancelable",
+            PushNotificationNotSupported => "push_notification_not_supported",
+            UnsupportedOperation => "unsupported_operation",
+            ContentTypeNotSupported => "content_type_not_supported",
+            InvalidAgentResponse => "invalid_agent_response",
+            ExtendedCardNotConfigured => "extended_card_not_configured",
+            ExtensionSupportRequired => "extension_support_required",
+            VersionNotSupported => "version_not_supported",
+            UnsupportedAgent => "unsupported_agent",
         }
     }
 

@@ -19,12 +19,14 @@
 //! # Ok(()) }
 //! ```
 
+pub mod a2a;
 pub mod authcode;
 pub mod chat;
 mod client;
 mod error;
 pub mod fuzzing;
 mod http;
+pub mod jsonrpc;
 pub mod oidc;
 mod options;
 pub mod provider;
@@ -42,7 +44,7 @@ pub use options::{ClientOptions, DEFAULT_ID_TOKEN_LEEWAY, DEFAULT_REFRESH_WINDOW
 pub use provider::{ClientAuthMethod, Credentials, Dialect, Provider};
 pub use scope::Scopes;
 pub use secret::Secret;
-pub use token::{FileStore, Flow, MemoryStore, StoredToken, Token, TokenListener, TokenManager, TokenStore};
+pub use token::{Audience, FileStore, Flow, MemoryStore, StoredToken, Token, TokenListener, TokenManager, TokenStore};
 
 /// The SDK version (one number for the core and every binding).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

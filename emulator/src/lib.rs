@@ -6,6 +6,7 @@
 // a response is produced once per request, so boxing it would only add noise.
 #![allow(clippy::result_large_err)]
 
+mod a2a;
 mod admin;
 mod chat;
 mod faults;
@@ -34,6 +35,9 @@ pub mod clients {
     /// SaaS application (authorization code + refresh); scopes `openid chat:exec chat:history chat:file mcp:all`.
     pub const SAAS_APP_CLIENT_ID: &str = "saas-app-client";
     pub const SAAS_APP_CLIENT_SECRET: &str = "saas-app-secret";
+    /// SaaS agent integration (client credentials); scopes `openid mcp:all a2a:all`, for MCP and A2A.
+    pub const SAAS_AGENT_CLIENT_ID: &str = "saas-agent-client";
+    pub const SAAS_AGENT_CLIENT_SECRET: &str = "saas-agent-secret";
     /// SaaS system integration (client credentials, no chat scope); scopes `openid users:read logs:read`.
     pub const SAAS_MGMT_CLIENT_ID: &str = "saas-mgmt-client";
     pub const SAAS_MGMT_CLIENT_SECRET: &str = "saas-mgmt-secret";
@@ -151,6 +155,8 @@ fn router(ctx: Ctx) -> Router {
         .route("/v1/chat/completions", post(chat::completions))
         .route("/v1/models", get(chat::models))
         .route("/v1/me", get(chat::me))
+        .route("/.well-known/agent-card.json", get(a2a::agent_card))
+        .route("/a2a", post(a2a::rpc))
         .route("/admin/reset", post(admin::reset))
         .route("/admin/counters", get(admin::counters))
         .route("/admin/config", get(admin::get_config).post(admin::set_config))

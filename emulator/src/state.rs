@@ -13,7 +13,7 @@ use crate::faults::Fault;
 use crate::http::{BodyKind, Incoming};
 
 /// Endpoints that are counted, accept faults and have their requests recorded.
-pub const ENDPOINTS: [&str; 12] = [
+pub const ENDPOINTS: [&str; 14] = [
     "saas.token",
     "saas.authorize",
     "saas.discovery",
@@ -26,9 +26,11 @@ pub const ENDPOINTS: [&str; 12] = [
     "chat.completions",
     "models",
     "me",
+    "a2a.card",
+    "a2a.rpc",
 ];
 /// Counters that record how chat streams ended rather than requests.
-const STREAM_COUNTERS: [&str; 2] = ["chat.completed", "chat.disconnects"];
+const STREAM_COUNTERS: [&str; 3] = ["chat.completed", "chat.disconnects", "a2a.disconnects"];
 /// Recorded requests kept per endpoint.
 const MAX_RECORDS: usize = 200;
 
@@ -56,6 +58,8 @@ pub struct Settings {
     /// When > 0, streamed replies are this many generated chunks sent at full speed (benchmarks,
     /// constant-memory checks), built lazily so even gigabytes never sit in memory.
     pub stream_chunks: u64,
+    /// Pause between the A2A echo agent's artifact chunks.
+    pub a2a_word_delay_ms: u64,
 }
 
 impl Default for Settings {
@@ -73,6 +77,7 @@ impl Default for Settings {
             chunk_delay_ms: 0,
             keepalive_every: 0,
             stream_chunks: 0,
+            a2a_word_delay_ms: 20,
         }
     }
 }
@@ -91,6 +96,8 @@ pub struct Issued {
     pub client_id: String,
     pub sub: String,
     pub scope: String,
+    /// The RFC 8707 resource it was issued for (its `aud`).
+    pub resource: Option<String>,
     pub dialect: Dialect,
     pub expires_at: u64,
     pub revoked: bool,
@@ -125,6 +132,8 @@ pub struct State {
     pub rsa_key: usize,
     /// Source of `chatcmpl-<n>` ids.
     pub completions: u64,
+    /// The A2A agent's tasks.
+    pub a2a: crate::a2a::Tasks,
 }
 
 impl Default for State {
@@ -140,6 +149,7 @@ impl Default for State {
             refresh_tokens: HashMap::new(),
             rsa_key: 0,
             completions: 0,
+            a2a: Default::default(),
         }
     }
 }

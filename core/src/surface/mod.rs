@@ -11,8 +11,10 @@
 //! errors cross as [`ErrorDetails`].
 
 pub mod echo;
+mod kinds;
 mod stream;
 
+pub use kinds::{ErrorClass, class_name, error_classes, parent};
 pub use stream::{JsonSink, JsonStream};
 
 use futures::future::BoxFuture;
@@ -86,13 +88,14 @@ pub fn to_json<T: Serialize>(v: &T) -> Result<Value> {
 }
 
 /// Every service kind [`open_service`] knows, for bindings' tests.
-pub const SERVICE_KINDS: &[&str] = &["echo"];
+pub const SERVICE_KINDS: &[&str] = &["echo", "a2a"];
 
 /// The methods of a service kind without opening one (bindings' tests check their wrappers'
 /// method tables against this, for every kind in [`SERVICE_KINDS`]).
 pub fn methods_of(kind: &str) -> Option<&'static [MethodSpec]> {
     match kind {
         "echo" => Some(echo::METHODS),
+        "a2a" => Some(crate::a2a::service::METHODS),
         _ => None,
     }
 }
@@ -104,13 +107,13 @@ pub fn open_service(
     kind: &str,
     options: Value,
 ) -> BoxFuture<'static, Result<Box<dyn Service>>> {
-    let _ = options;
-    let runtime = client.runtime();
+    let client = client.clone();
     let kind = kind.to_owned();
     Box::pin(async move {
         match kind.as_str() {
             // A diagnostic (no I/O): proves each binding's generic glue end to end.
-            "echo" => Ok(Box::new(echo::EchoService::new(runtime)) as Box<dyn Service>),
+            "echo" => Ok(Box::new(echo::EchoService::new(client.runtime())) as Box<dyn Service>),
+            "a2a" => crate::a2a::service::open(client, options).await,
             _ => Err(Error::config(format!("unknown service kind {kind:?} (known: {})", SERVICE_KINDS.join(", ")))),
         }
     })

@@ -43,6 +43,18 @@ __all__ = [
     "StreamDecodeError",
     "StreamTooLargeError",
     "StoreError",
+    "UnauthorizedError",
+    "JsonRpcError",
+    "TaskNotFoundError",
+    "TaskNotCancelableError",
+    "PushNotificationNotSupportedError",
+    "UnsupportedOperationError",
+    "ContentTypeNotSupportedError",
+    "InvalidAgentResponseError",
+    "ExtendedCardNotConfiguredError",
+    "ExtensionSupportRequiredError",
+    "VersionNotSupportedError",
+    "UnsupportedAgentError",
     "InternalError",
 ]
 
@@ -285,6 +297,79 @@ class StoreError(AgenticStarError):
     """The token store failed to load or save."""
 
     kind = "store"
+
+
+class UnauthorizedError(AuthenticationError):
+    """A protocol endpoint (MCP, A2A) refused the bearer token after one renewal, or got none (401);
+    ``details`` carry its ``WWW-Authenticate`` challenge."""
+
+    kind = "unauthorized"
+
+
+class JsonRpcError(AgenticStarError):
+    """The server answered with a JSON-RPC error; ``code`` is its code, ``details`` ``{code, message, data}``."""
+
+    kind = "jsonrpc_error"
+
+
+class TaskNotFoundError(JsonRpcError):
+    """A2A -32001: no such task (or not visible to this caller)."""
+
+    kind = "task_not_found"
+
+
+class TaskNotCancelableError(JsonRpcError):
+    """A2A -32002: the task is in a terminal state and cannot be canceled."""
+
+    kind = "task_not_cancelable"
+
+
+class PushNotificationNotSupportedError(JsonRpcError):
+    """A2A -32003: the agent does not do push notifications."""
+
+    kind = "push_notification_not_supported"
+
+
+class UnsupportedOperationError(JsonRpcError):
+    """A2A -32004: the agent does not do this."""
+
+    kind = "unsupported_operation"
+
+
+class ContentTypeNotSupportedError(JsonRpcError):
+    """A2A -32005: the agent does not accept or produce these media types."""
+
+    kind = "content_type_not_supported"
+
+
+class InvalidAgentResponseError(JsonRpcError):
+    """A2A -32006: the agent's answer breaks the protocol."""
+
+    kind = "invalid_agent_response"
+
+
+class ExtendedCardNotConfiguredError(JsonRpcError):
+    """A2A -32007: the agent has no extended card."""
+
+    kind = "extended_card_not_configured"
+
+
+class ExtensionSupportRequiredError(JsonRpcError):
+    """A2A -32008: the agent requires an extension the request did not declare."""
+
+    kind = "extension_support_required"
+
+
+class VersionNotSupportedError(JsonRpcError):
+    """A2A -32009: the agent does not speak this protocol version."""
+
+    kind = "version_not_supported"
+
+
+class UnsupportedAgentError(AgenticStarError):
+    """The agent card offers no interface or security scheme this client speaks."""
+
+    kind = "unsupported_agent"
 
 
 class InternalError(AgenticStarError):

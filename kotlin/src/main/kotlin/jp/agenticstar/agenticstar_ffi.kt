@@ -6925,6 +6925,31 @@ sealed class AgenticStarException: kotlin.Exception() {
     }
     
     /**
+     * A protocol endpoint (MCP, A2A) refused the bearer token (401); details hold its challenge.
+     */
+    class Unauthorized(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
      * Access refused (403).
      */
     class Forbidden(
@@ -7457,6 +7482,281 @@ sealed class AgenticStarException: kotlin.Exception() {
     }
     
     /**
+     * A JSON-RPC error answer; `code` is its code, details `{code, message, data}`.
+     */
+    class JsonRpc(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * A2A -32001: no such task.
+     */
+    class TaskNotFound(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * A2A -32002: the task is terminal and cannot be canceled.
+     */
+    class TaskNotCancelable(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * A2A -32003.
+     */
+    class PushNotificationNotSupported(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * A2A -32004.
+     */
+    class UnsupportedOperation(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * A2A -32005.
+     */
+    class ContentTypeNotSupported(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * A2A -32006: the agent's answer breaks the protocol.
+     */
+    class InvalidAgentResponse(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * A2A -32007.
+     */
+    class ExtendedCardNotConfigured(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * A2A -32008.
+     */
+    class ExtensionSupportRequired(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * A2A -32009.
+     */
+    class VersionNotSupported(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * The agent card offers no interface or security scheme this client speaks.
+     */
+    class UnsupportedAgent(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
      * A bug (a panic or a failed task) caught at the boundary.
      */
     class Internal(
@@ -7602,7 +7902,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            9 -> AgenticStarException.Forbidden(
+            9 -> AgenticStarException.Unauthorized(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7612,7 +7912,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            10 -> AgenticStarException.LicensesExhausted(
+            10 -> AgenticStarException.Forbidden(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7622,7 +7922,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            11 -> AgenticStarException.InsufficientScope(
+            11 -> AgenticStarException.LicensesExhausted(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7632,7 +7932,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            12 -> AgenticStarException.RateLimited(
+            12 -> AgenticStarException.InsufficientScope(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7642,7 +7942,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            13 -> AgenticStarException.ServerException(
+            13 -> AgenticStarException.RateLimited(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7652,7 +7952,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            14 -> AgenticStarException.Api(
+            14 -> AgenticStarException.ServerException(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7662,7 +7962,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            15 -> AgenticStarException.Timeout(
+            15 -> AgenticStarException.Api(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7672,7 +7972,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            16 -> AgenticStarException.Network(
+            16 -> AgenticStarException.Timeout(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7682,7 +7982,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            17 -> AgenticStarException.UnexpectedResponse(
+            17 -> AgenticStarException.Network(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7692,7 +7992,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            18 -> AgenticStarException.AuthorizationDenied(
+            18 -> AgenticStarException.UnexpectedResponse(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7702,7 +8002,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            19 -> AgenticStarException.StateMismatch(
+            19 -> AgenticStarException.AuthorizationDenied(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7712,7 +8012,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            20 -> AgenticStarException.IdTokenSignature(
+            20 -> AgenticStarException.StateMismatch(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7722,7 +8022,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            21 -> AgenticStarException.IdTokenNonce(
+            21 -> AgenticStarException.IdTokenSignature(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7732,7 +8032,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            22 -> AgenticStarException.IdTokenAudience(
+            22 -> AgenticStarException.IdTokenNonce(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7742,7 +8042,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            23 -> AgenticStarException.IdTokenIssuer(
+            23 -> AgenticStarException.IdTokenAudience(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7752,7 +8052,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            24 -> AgenticStarException.IdTokenExpired(
+            24 -> AgenticStarException.IdTokenIssuer(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7762,7 +8062,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            25 -> AgenticStarException.IdTokenInvalid(
+            25 -> AgenticStarException.IdTokenExpired(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7772,7 +8072,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            26 -> AgenticStarException.StreamTruncated(
+            26 -> AgenticStarException.IdTokenInvalid(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7782,7 +8082,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            27 -> AgenticStarException.StreamDecode(
+            27 -> AgenticStarException.StreamTruncated(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7792,7 +8092,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            28 -> AgenticStarException.StreamException(
+            28 -> AgenticStarException.StreamDecode(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7802,7 +8102,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            29 -> AgenticStarException.StreamTooLarge(
+            29 -> AgenticStarException.StreamException(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7812,7 +8112,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            30 -> AgenticStarException.Store(
+            30 -> AgenticStarException.StreamTooLarge(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7822,7 +8122,127 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            31 -> AgenticStarException.Internal(
+            31 -> AgenticStarException.Store(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            32 -> AgenticStarException.JsonRpc(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            33 -> AgenticStarException.TaskNotFound(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            34 -> AgenticStarException.TaskNotCancelable(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            35 -> AgenticStarException.PushNotificationNotSupported(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            36 -> AgenticStarException.UnsupportedOperation(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            37 -> AgenticStarException.ContentTypeNotSupported(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            38 -> AgenticStarException.InvalidAgentResponse(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            39 -> AgenticStarException.ExtendedCardNotConfigured(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            40 -> AgenticStarException.ExtensionSupportRequired(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            41 -> AgenticStarException.VersionNotSupported(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            42 -> AgenticStarException.UnsupportedAgent(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            43 -> AgenticStarException.Internal(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7923,6 +8343,18 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
             is AgenticStarException.Authentication -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.Unauthorized -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`kind`)
@@ -8198,6 +8630,138 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
+            is AgenticStarException.JsonRpc -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.TaskNotFound -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.TaskNotCancelable -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.PushNotificationNotSupported -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.UnsupportedOperation -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.ContentTypeNotSupported -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.InvalidAgentResponse -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.ExtendedCardNotConfigured -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.ExtensionSupportRequired -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.VersionNotSupported -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.UnsupportedAgent -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
             is AgenticStarException.Internal -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
@@ -8311,7 +8875,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.Forbidden -> {
+            is AgenticStarException.Unauthorized -> {
                 buf.putInt(9)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8323,7 +8887,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.LicensesExhausted -> {
+            is AgenticStarException.Forbidden -> {
                 buf.putInt(10)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8335,7 +8899,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.InsufficientScope -> {
+            is AgenticStarException.LicensesExhausted -> {
                 buf.putInt(11)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8347,7 +8911,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.RateLimited -> {
+            is AgenticStarException.InsufficientScope -> {
                 buf.putInt(12)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8359,7 +8923,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.ServerException -> {
+            is AgenticStarException.RateLimited -> {
                 buf.putInt(13)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8371,7 +8935,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.Api -> {
+            is AgenticStarException.ServerException -> {
                 buf.putInt(14)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8383,7 +8947,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.Timeout -> {
+            is AgenticStarException.Api -> {
                 buf.putInt(15)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8395,7 +8959,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.Network -> {
+            is AgenticStarException.Timeout -> {
                 buf.putInt(16)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8407,7 +8971,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.UnexpectedResponse -> {
+            is AgenticStarException.Network -> {
                 buf.putInt(17)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8419,7 +8983,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.AuthorizationDenied -> {
+            is AgenticStarException.UnexpectedResponse -> {
                 buf.putInt(18)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8431,7 +8995,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.StateMismatch -> {
+            is AgenticStarException.AuthorizationDenied -> {
                 buf.putInt(19)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8443,7 +9007,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.IdTokenSignature -> {
+            is AgenticStarException.StateMismatch -> {
                 buf.putInt(20)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8455,7 +9019,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.IdTokenNonce -> {
+            is AgenticStarException.IdTokenSignature -> {
                 buf.putInt(21)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8467,7 +9031,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.IdTokenAudience -> {
+            is AgenticStarException.IdTokenNonce -> {
                 buf.putInt(22)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8479,7 +9043,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.IdTokenIssuer -> {
+            is AgenticStarException.IdTokenAudience -> {
                 buf.putInt(23)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8491,7 +9055,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.IdTokenExpired -> {
+            is AgenticStarException.IdTokenIssuer -> {
                 buf.putInt(24)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8503,7 +9067,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.IdTokenInvalid -> {
+            is AgenticStarException.IdTokenExpired -> {
                 buf.putInt(25)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8515,7 +9079,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.StreamTruncated -> {
+            is AgenticStarException.IdTokenInvalid -> {
                 buf.putInt(26)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8527,7 +9091,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.StreamDecode -> {
+            is AgenticStarException.StreamTruncated -> {
                 buf.putInt(27)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8539,7 +9103,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.StreamException -> {
+            is AgenticStarException.StreamDecode -> {
                 buf.putInt(28)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8551,7 +9115,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.StreamTooLarge -> {
+            is AgenticStarException.StreamException -> {
                 buf.putInt(29)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8563,7 +9127,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.Store -> {
+            is AgenticStarException.StreamTooLarge -> {
                 buf.putInt(30)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8575,8 +9139,152 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.Internal -> {
+            is AgenticStarException.Store -> {
                 buf.putInt(31)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.JsonRpc -> {
+                buf.putInt(32)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.TaskNotFound -> {
+                buf.putInt(33)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.TaskNotCancelable -> {
+                buf.putInt(34)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.PushNotificationNotSupported -> {
+                buf.putInt(35)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.UnsupportedOperation -> {
+                buf.putInt(36)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.ContentTypeNotSupported -> {
+                buf.putInt(37)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.InvalidAgentResponse -> {
+                buf.putInt(38)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.ExtendedCardNotConfigured -> {
+                buf.putInt(39)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.ExtensionSupportRequired -> {
+                buf.putInt(40)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.VersionNotSupported -> {
+                buf.putInt(41)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.UnsupportedAgent -> {
+                buf.putInt(42)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.Internal -> {
+                buf.putInt(43)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
                 FfiConverterOptionalInt.write(value.`status`, buf)
