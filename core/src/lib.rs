@@ -27,6 +27,7 @@ mod error;
 pub mod fuzzing;
 mod http;
 pub mod jsonrpc;
+pub mod mcp;
 pub mod oidc;
 mod options;
 pub mod provider;
@@ -44,7 +45,12 @@ pub use options::{ClientOptions, DEFAULT_ID_TOKEN_LEEWAY, DEFAULT_REFRESH_WINDOW
 pub use provider::{ClientAuthMethod, Credentials, Dialect, Provider};
 pub use scope::Scopes;
 pub use secret::Secret;
-pub use token::{Audience, FileStore, Flow, MemoryStore, StoredToken, Token, TokenListener, TokenManager, TokenStore};
+pub use token::{
+    Audience, FileStore, Flow, Lease, MemoryStore, StoreErrorListener, StoredToken, Token, TokenListener, TokenManager,
+    TokenStore, Versioned,
+};
+#[cfg(feature = "redis")]
+pub use token::{RedisOptions, RedisStore};
 
 /// The SDK version (one number for the core and every binding).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

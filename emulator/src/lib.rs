@@ -12,6 +12,7 @@ mod chat;
 mod faults;
 mod http;
 mod keys;
+mod mcp;
 mod oauth;
 mod state;
 
@@ -128,6 +129,11 @@ impl Emulator {
         self.ctx.with(|s| s.counters.get(key).copied().unwrap_or(0))
     }
 
+    /// Licences of a client as `GET /admin/licences` shows them: (live tokens now, most at once).
+    pub fn licences(&self, client_id: &str) -> (u64, u64) {
+        self.ctx.with(|s| (s.live_tokens(client_id), s.licence_peaks.get(client_id).copied().unwrap_or(0)))
+    }
+
     /// Same as `POST /admin/reset`.
     pub fn reset(&self) {
         self.ctx.with(|s| *s = State::default());
@@ -157,8 +163,11 @@ fn router(ctx: Ctx) -> Router {
         .route("/v1/me", get(chat::me))
         .route("/.well-known/agent-card.json", get(a2a::agent_card))
         .route("/a2a", post(a2a::rpc))
+        .route("/mcp", post(mcp::rpc).get(mcp::rpc).delete(mcp::rpc))
+        .route("/.well-known/oauth-protected-resource/mcp", get(mcp::prm))
         .route("/admin/reset", post(admin::reset))
         .route("/admin/counters", get(admin::counters))
+        .route("/admin/licences", get(admin::licences))
         .route("/admin/config", get(admin::get_config).post(admin::set_config))
         .route("/admin/faults", get(admin::list_faults).post(admin::add_fault).delete(admin::clear_faults))
         .route("/admin/rotate_keys", post(admin::rotate_keys))

@@ -76,7 +76,8 @@ class _BaseClient:
         scope: Optional[str] = None,
         auth_method: AuthMethod = "client_secret_post",
         flow: Flow = "client_credentials",
-        token_store: Union[TokenStore, str, os.PathLike[str], None] = None,
+        token_store: Union[TokenStore, str, os.PathLike[str], Mapping[str, Any], None] = None,
+        strict_store: bool = False,
         store_key: Optional[str] = None,
         on_token: Optional[Callable[[Token], Any]] = None,
         timeout: float = 30.0,
@@ -88,6 +89,7 @@ class _BaseClient:
         max_backoff: float = 10.0,
         max_retry_after: float = 30.0,
         refresh_window: float = 300.0,
+        expiry_skew: float = 10.0,
         id_token_leeway: float = 60.0,
         enforce_scopes: Optional[bool] = None,
         max_line_bytes: int = 1048576,
@@ -97,8 +99,13 @@ class _BaseClient:
         user_agent: Optional[str] = None,
         ca_certs: Optional[Sequence[Union[str, bytes]]] = None,
     ) -> None:
-        store_path = os.fspath(token_store) if isinstance(token_store, (str, os.PathLike)) else None
-        store_obj = None if store_path is not None else token_store
+        # A path, URL or options mapping is the core's to interpret; anything else is a store object.
+        store_spec: Any = None
+        if isinstance(token_store, (str, os.PathLike)):
+            store_spec = os.fspath(token_store)
+        elif isinstance(token_store, Mapping):
+            store_spec = dict(token_store)
+        store_obj = token_store if store_spec is None else None
         options = {
             "clientId": client_id,
             "clientSecret": client_secret,
@@ -106,7 +113,8 @@ class _BaseClient:
             "scope": scope,
             "authMethod": auth_method,
             "flow": flow,
-            "tokenStore": store_path,
+            "tokenStore": store_spec,
+            "strictStore": strict_store,
             "storeKey": store_key,
             "timeout": timeout,
             "connectTimeout": connect_timeout,
@@ -117,6 +125,7 @@ class _BaseClient:
             "maxBackoff": max_backoff,
             "maxRetryAfter": max_retry_after,
             "refreshWindow": refresh_window,
+            "expirySkew": expiry_skew,
             "idTokenLeeway": id_token_leeway,
             "enforceScopes": enforce_scopes,
             "maxLineBytes": max_line_bytes,
@@ -165,8 +174,11 @@ class Client(_BaseClient):
         scope: scopes to request with client credentials (space separated).
         auth_method: how the secret is sent to the token endpoint.
         flow: ``"authorization_code"`` for a signed-in user (see :meth:`authorize_url`).
-        token_store: a file path (tokens kept as JSON, 0600, shared safely between processes; ``~/`` is
-            your home), or an object with ``load(key)`` / ``save(key, token)`` (and optionally ``clear(key)``).
+        token_store: a file path (tokens kept as JSON, 0600, shared safely between processes), a
+            ``redis://`` URL or a mapping of Redis store options (see the README), or an object with
+            ``load(key)`` / ``save(key, token)`` (and optionally ``clear(key)``).
+        strict_store: make a failed token store save an error (default: logged, the token is used).
+        expiry_skew: seconds before expiry where callers stop getting the cached token and wait.
         on_token: called with each new :class:`Token` after it was saved (on a worker thread).
         timeout: seconds for a token or non-streaming request (and for a stream's response headers).
         connect_timeout: seconds to establish a connection.
