@@ -130,8 +130,9 @@ pub struct ClientOptions {
     /// The application's secret (never serialized, never in `Debug`).
     #[serde(skip_serializing)]
     pub client_secret: Option<Secret>,
-    /// How the secret reaches the token endpoint: `client_secret_post` (default) or `client_secret_basic`.
-    pub auth_method: ClientAuthMethod,
+    /// How the client authenticates: `client_secret_post`, `client_secret_basic` or `none` (a
+    /// public client). Default: `client_secret_post` with a secret, `none` without.
+    pub auth_method: Option<ClientAuthMethod>,
     /// Scope requested with client credentials (space separated); none by default.
     pub scope: Option<String>,
     /// `client_credentials` (default) or `authorization_code` (a signed-in user).
@@ -175,6 +176,11 @@ pub struct ClientOptions {
     pub max_event_bytes: usize,
     /// Seconds: clock skew allowed on id_token times.
     pub id_token_leeway: f64,
+    /// Whether streams keep the reply's text for `text()` / `completion()`; off, a reply of any
+    /// length streams in constant memory.
+    pub accumulate: bool,
+    /// Bytes: the most reply text a stream keeps while accumulating.
+    pub max_reply_bytes: usize,
     /// Explicit proxy URL; otherwise HTTP(S)_PROXY / NO_PROXY apply.
     pub proxy: Option<String>,
     /// Extra trusted root certificates, PEM (one or many per entry).
@@ -193,7 +199,7 @@ impl Default for ClientOptions {
             provider: None,
             client_id: String::new(),
             client_secret: None,
-            auth_method: ClientAuthMethod::default(),
+            auth_method: None,
             scope: None,
             flow: Flow::default(),
             api_url: None,
@@ -214,6 +220,8 @@ impl Default for ClientOptions {
             max_line_bytes: crate::sse::DEFAULT_MAX_LINE,
             max_event_bytes: crate::sse::DEFAULT_MAX_EVENT,
             id_token_leeway: DEFAULT_ID_TOKEN_LEEWAY.as_secs_f64(),
+            accumulate: true,
+            max_reply_bytes: crate::chat::DEFAULT_MAX_REPLY_BYTES,
             proxy: None,
             ca_certs: Vec::new(),
             user_agent: None,
@@ -257,8 +265,11 @@ impl ClientOptions {
     /// runtime) before `build()`.
     pub fn builder(self, sdk: &str) -> Result<ClientBuilder> {
         let provider = self.provider.as_ref().ok_or_else(|| Error::config("a provider is required"))?.to_provider()?;
-        let secret = self.client_secret.clone().unwrap_or_else(|| Secret::from(""));
-        let mut creds = Credentials::new(self.client_id.clone(), secret).auth_method(self.auth_method);
+        let mut creds = Credentials::from_parts(
+            self.client_id.clone(),
+            self.client_secret.clone(),
+            self.auth_method.map(ClientAuthMethod::as_str),
+        )?;
         creds.scope = self.scope.clone();
         let http = HttpConfig {
             connect_timeout: secs("connectTimeout", self.connect_timeout)?,
@@ -289,7 +300,9 @@ impl ClientOptions {
             .stream_limits(self.max_line_bytes, self.max_event_bytes)
             .id_token_leeway(secs("idTokenLeeway", self.id_token_leeway)?)
             .expiry_skew(secs("expirySkew", self.expiry_skew)?)
-            .strict_store(self.strict_store);
+            .strict_store(self.strict_store)
+            .accumulate(self.accumulate)
+            .max_reply_bytes(self.max_reply_bytes);
         if let Some(u) = &self.api_url {
             b = b.api_url(u)?;
         }
@@ -347,10 +360,25 @@ named_enum!(Flow, "flow", {
     Flow::AuthorizationCode => "authorization_code",
 });
 
-named_enum!(ClientAuthMethod, "authMethod", {
-    ClientAuthMethod::ClientSecretPost => "client_secret_post",
-    ClientAuthMethod::ClientSecretBasic => "client_secret_basic",
-});
+impl FromStr for ClientAuthMethod {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        ClientAuthMethod::from_name(s)
+    }
+}
+
+impl Serialize for ClientAuthMethod {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ClientAuthMethod {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(|e: Error| serde::de::Error::custom(e.message()))
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -51,7 +51,15 @@ export type ErrorKind =
   | 'extended_card_not_configured'
   | 'extension_support_required'
   | 'version_not_supported'
-  | 'unsupported_agent';
+  | 'unsupported_agent'
+  | 'redirect'
+  | 'callback_issuer_mismatch'
+  | 'callback_issuer_missing'
+  | 'callback_invalid'
+  | 'discovery_issuer_mismatch'
+  | 'id_token_not_yet_valid'
+  | 'id_token_azp'
+  | 'id_token_key';
 
 /** @internal */
 export interface ErrorFields {
@@ -145,6 +153,22 @@ export class IdTokenNonceError extends IdTokenError {}
 export class IdTokenAudienceError extends IdTokenError {}
 export class IdTokenIssuerError extends IdTokenError {}
 export class IdTokenExpiredError extends IdTokenError {}
+/** A 3xx answer: redirects are never followed; the message names the `Location`. */
+export class RedirectError extends AgenticStarError {}
+/** The callback's RFC 9207 `iss` names another issuer (a mix-up attack). */
+export class CallbackIssuerMismatchError extends AgenticStarError {}
+/** The callback has no `iss` although the server says it always sends one. */
+export class CallbackIssuerMissingError extends AgenticStarError {}
+/** The callback is malformed (a repeated parameter, another origin or path). */
+export class CallbackInvalidError extends AgenticStarError {}
+/** The discovery document's `issuer` is not the configured issuer. */
+export class DiscoveryIssuerMismatchError extends AgenticStarError {}
+/** The id_token's `nbf` or `iat` lies in the future. */
+export class IdTokenNotYetValidError extends IdTokenError {}
+/** Several audiences without `azp`, or an `azp` naming another client. */
+export class IdTokenAzpError extends IdTokenError {}
+/** The JWKS key may not verify this id_token (`use`, `key_ops` or `alg`). */
+export class IdTokenKeyError extends IdTokenError {}
 /** The server reported an error inside the stream (base of the other stream errors). */
 export class StreamError extends AgenticStarError {}
 /** The stream ended (or broke) before `data: [DONE]`. */
@@ -224,6 +248,14 @@ const CLASSES: Record<ErrorKind, new (f: ErrorFields) => AgenticStarError> = {
   version_not_supported: VersionNotSupportedError,
   unsupported_agent: UnsupportedAgentError,
   internal: InternalError,
+  redirect: RedirectError,
+  callback_issuer_mismatch: CallbackIssuerMismatchError,
+  callback_issuer_missing: CallbackIssuerMissingError,
+  callback_invalid: CallbackInvalidError,
+  discovery_issuer_mismatch: DiscoveryIssuerMismatchError,
+  id_token_not_yet_valid: IdTokenNotYetValidError,
+  id_token_azp: IdTokenAzpError,
+  id_token_key: IdTokenKeyError,
 };
 
 /** The error class for each kind (for tests and exhaustive handling). */

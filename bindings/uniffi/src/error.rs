@@ -145,6 +145,22 @@ error_enum! {
     VersionNotSupported,
     /// The agent card offers no interface or security scheme this client speaks.
     UnsupportedAgent,
+    /// A 3xx answer: redirects are never followed; the message names the `Location`.
+    Redirect,
+    /// The callback's RFC 9207 `iss` names another issuer (a mix-up attack).
+    CallbackIssuerMismatch,
+    /// The callback has no `iss` although the server says it always sends one.
+    CallbackIssuerMissing,
+    /// The callback is malformed (a repeated parameter, another origin or path).
+    CallbackInvalid,
+    /// The discovery document's `issuer` is not the configured issuer.
+    DiscoveryIssuerMismatch,
+    /// The id_token's `nbf` or `iat` lies in the future.
+    IdTokenNotYetValid,
+    /// Several audiences without `azp`, or an `azp` naming another client.
+    IdTokenAzp,
+    /// The JWKS key may not verify this id_token (`use`, `key_ops` or `alg`).
+    IdTokenKey,
     /// A bug (a panic or a failed task) caught at the boundary.
     Internal,
 }

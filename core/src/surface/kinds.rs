@@ -48,7 +48,8 @@ pub fn parent(kind: ErrorKind) -> Option<ErrorKind> {
         ServerError => Api,
         Timeout => Network,
         Unauthorized => Authentication,
-        IdTokenSignature | IdTokenNonce | IdTokenAudience | IdTokenIssuer | IdTokenExpired => IdTokenInvalid,
+        IdTokenSignature | IdTokenNonce | IdTokenAudience | IdTokenIssuer | IdTokenExpired | IdTokenNotYetValid
+        | IdTokenAzp | IdTokenKey => IdTokenInvalid,
         StreamTruncated | StreamDecode | StreamTooLarge => StreamError,
         TaskNotFound
         | TaskNotCancelable

@@ -45,7 +45,7 @@ _ASvc = TypeVar("_ASvc", bound=AsyncService)
 __all__ = ["Client", "AsyncClient"]
 
 Flow = Literal["client_credentials", "authorization_code"]
-AuthMethod = Literal["client_secret_post", "client_secret_basic"]
+AuthMethod = Literal["client_secret_post", "client_secret_basic", "none"]
 
 
 def _body(
@@ -74,7 +74,7 @@ class _BaseClient:
         client_secret: Optional[str] = None,
         api_url: Optional[str] = None,
         scope: Optional[str] = None,
-        auth_method: AuthMethod = "client_secret_post",
+        auth_method: Optional[AuthMethod] = None,
         flow: Flow = "client_credentials",
         token_store: Union[TokenStore, str, os.PathLike[str], Mapping[str, Any], None] = None,
         strict_store: bool = False,
@@ -91,6 +91,8 @@ class _BaseClient:
         refresh_window: float = 300.0,
         expiry_skew: float = 10.0,
         id_token_leeway: float = 60.0,
+        accumulate: bool = True,
+        max_reply_bytes: int = 67108864,
         enforce_scopes: Optional[bool] = None,
         max_line_bytes: int = 1048576,
         max_event_bytes: int = 8388608,
@@ -127,6 +129,8 @@ class _BaseClient:
             "refreshWindow": refresh_window,
             "expirySkew": expiry_skew,
             "idTokenLeeway": id_token_leeway,
+            "accumulate": accumulate,
+            "maxReplyBytes": max_reply_bytes,
             "enforceScopes": enforce_scopes,
             "maxLineBytes": max_line_bytes,
             "maxEventBytes": max_event_bytes,
@@ -172,7 +176,10 @@ class Client(_BaseClient):
         client_id, client_secret: the application's registration.
         api_url: base URL of the agent API (Marketplace and the wrapped API default to their own host).
         scope: scopes to request with client credentials (space separated).
-        auth_method: how the secret is sent to the token endpoint.
+        auth_method: how the client authenticates (default: ``client_secret_post`` with a secret,
+            ``none`` for a public client without one).
+        accumulate: keep each stream's text for ``text`` / ``completion()`` (off: constant memory).
+        max_reply_bytes: the most reply text a stream keeps while accumulating.
         flow: ``"authorization_code"`` for a signed-in user (see :meth:`authorize_url`).
         token_store: a file path (tokens kept as JSON, 0600, shared safely between processes), a
             ``redis://`` URL or a mapping of Redis store options (see the README), or an object with

@@ -55,6 +55,14 @@ __all__ = [
     "ExtensionSupportRequiredError",
     "VersionNotSupportedError",
     "UnsupportedAgentError",
+    "RedirectError",
+    "CallbackIssuerMismatchError",
+    "CallbackIssuerMissingError",
+    "CallbackInvalidError",
+    "DiscoveryIssuerMismatchError",
+    "IdTokenNotYetValidError",
+    "IdTokenAzpError",
+    "IdTokenKeyError",
     "InternalError",
 ]
 
@@ -267,6 +275,54 @@ class IdTokenIssuerError(IdTokenError):
 
 class IdTokenExpiredError(IdTokenError):
     kind = "id_token_expired"
+
+
+class RedirectError(AgenticStarError):
+    """A 3xx answer: redirects are never followed; the message names the ``Location``."""
+
+    kind = "redirect"
+
+
+class CallbackIssuerMismatchError(AgenticStarError):
+    """The callback's RFC 9207 ``iss`` names another issuer (a mix-up attack)."""
+
+    kind = "callback_issuer_mismatch"
+
+
+class CallbackIssuerMissingError(AgenticStarError):
+    """The callback has no ``iss`` although the server says it always sends one."""
+
+    kind = "callback_issuer_missing"
+
+
+class CallbackInvalidError(AgenticStarError):
+    """The callback is malformed (a repeated parameter, another origin or path)."""
+
+    kind = "callback_invalid"
+
+
+class DiscoveryIssuerMismatchError(AgenticStarError):
+    """The discovery document's ``issuer`` is not the configured issuer."""
+
+    kind = "discovery_issuer_mismatch"
+
+
+class IdTokenNotYetValidError(IdTokenError):
+    """The id_token's ``nbf`` or ``iat`` lies in the future."""
+
+    kind = "id_token_not_yet_valid"
+
+
+class IdTokenAzpError(IdTokenError):
+    """Several audiences without ``azp``, or an ``azp`` naming another client."""
+
+    kind = "id_token_azp"
+
+
+class IdTokenKeyError(IdTokenError):
+    """The JWKS key may not verify this id_token (``use``, ``key_ops`` or ``alg``)."""
+
+    kind = "id_token_key"
 
 
 class StreamError(AgenticStarError):

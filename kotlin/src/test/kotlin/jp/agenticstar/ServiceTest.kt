@@ -46,7 +46,7 @@ class ServiceTest {
                 val args = """{"text":"こんにちは","toolCallId":"t1","n":[1,2.5,null,true]}"""
                 assertEquals(JSONObject(args).toString(), JSONObject(s.echo(args)).toString())
                 val got = mutableListOf<Int>()
-                val e = assertFailsWith<AgenticStarException.StreamError> {
+                val e = assertFailsWith<AgenticStarException.StreamException> {
                     s.count("""{"n":600,"fail":{"kind":"stream_error","message":"late"}}""").collect { got.add(JSONObject(it).getInt("i")) }
                 }
                 assertEquals("late", e.detail)
