@@ -4578,6 +4578,46 @@ enum AgenticStarError: Swift.Error, Equatable, Hashable, Foundation.LocalizedErr
     case UnsupportedAgent(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
+     * A 3xx answer: redirects are never followed; the message names the `Location`.
+     */
+    case Redirect(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * The callback's RFC 9207 `iss` names another issuer (a mix-up attack).
+     */
+    case CallbackIssuerMismatch(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * The callback has no `iss` although the server says it always sends one.
+     */
+    case CallbackIssuerMissing(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * The callback is malformed (a repeated parameter, another origin or path).
+     */
+    case CallbackInvalid(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * The discovery document's `issuer` is not the configured issuer.
+     */
+    case DiscoveryIssuerMismatch(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * The id_token's `nbf` or `iat` lies in the future.
+     */
+    case IdTokenNotYetValid(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * Several audiences without `azp`, or an `azp` naming another client.
+     */
+    case IdTokenAzp(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * The JWKS key may not verify this id_token (`use`, `key_ops` or `alg`).
+     */
+    case IdTokenKey(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
      * A bug (a panic or a failed task) caught at the boundary.
      */
     case Internal(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
@@ -5054,7 +5094,87 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 43: return .Internal(
+        case 43: return .Redirect(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 44: return .CallbackIssuerMismatch(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 45: return .CallbackIssuerMissing(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 46: return .CallbackInvalid(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 47: return .DiscoveryIssuerMismatch(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 48: return .IdTokenNotYetValid(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 49: return .IdTokenAzp(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 50: return .IdTokenKey(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 51: return .Internal(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -5580,8 +5700,104 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .Internal(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .Redirect(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(43))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .CallbackIssuerMismatch(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(44))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .CallbackIssuerMissing(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(45))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .CallbackInvalid(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(46))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .DiscoveryIssuerMismatch(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(47))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .IdTokenNotYetValid(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(48))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .IdTokenAzp(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(49))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .IdTokenKey(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(50))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .Internal(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(51))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
             FfiConverterOptionInt32.write(status, into: &buf)

@@ -7757,6 +7757,206 @@ sealed class AgenticStarException: kotlin.Exception() {
     }
     
     /**
+     * A 3xx answer: redirects are never followed; the message names the `Location`.
+     */
+    class Redirect(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * The callback's RFC 9207 `iss` names another issuer (a mix-up attack).
+     */
+    class CallbackIssuerMismatch(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * The callback has no `iss` although the server says it always sends one.
+     */
+    class CallbackIssuerMissing(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * The callback is malformed (a repeated parameter, another origin or path).
+     */
+    class CallbackInvalid(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * The discovery document's `issuer` is not the configured issuer.
+     */
+    class DiscoveryIssuerMismatch(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * The id_token's `nbf` or `iat` lies in the future.
+     */
+    class IdTokenNotYetValid(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * Several audiences without `azp`, or an `azp` naming another client.
+     */
+    class IdTokenAzp(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * The JWKS key may not verify this id_token (`use`, `key_ops` or `alg`).
+     */
+    class IdTokenKey(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
      * A bug (a panic or a failed task) caught at the boundary.
      */
     class Internal(
@@ -8242,7 +8442,87 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            43 -> AgenticStarException.Internal(
+            43 -> AgenticStarException.Redirect(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            44 -> AgenticStarException.CallbackIssuerMismatch(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            45 -> AgenticStarException.CallbackIssuerMissing(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            46 -> AgenticStarException.CallbackInvalid(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            47 -> AgenticStarException.DiscoveryIssuerMismatch(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            48 -> AgenticStarException.IdTokenNotYetValid(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            49 -> AgenticStarException.IdTokenAzp(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            50 -> AgenticStarException.IdTokenKey(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            51 -> AgenticStarException.Internal(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8751,6 +9031,102 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
             is AgenticStarException.UnsupportedAgent -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.Redirect -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.CallbackIssuerMismatch -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.CallbackIssuerMissing -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.CallbackInvalid -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.DiscoveryIssuerMismatch -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.IdTokenNotYetValid -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.IdTokenAzp -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.IdTokenKey -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`kind`)
@@ -9283,8 +9659,104 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.Internal -> {
+            is AgenticStarException.Redirect -> {
                 buf.putInt(43)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.CallbackIssuerMismatch -> {
+                buf.putInt(44)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.CallbackIssuerMissing -> {
+                buf.putInt(45)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.CallbackInvalid -> {
+                buf.putInt(46)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.DiscoveryIssuerMismatch -> {
+                buf.putInt(47)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.IdTokenNotYetValid -> {
+                buf.putInt(48)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.IdTokenAzp -> {
+                buf.putInt(49)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.IdTokenKey -> {
+                buf.putInt(50)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.Internal -> {
+                buf.putInt(51)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
                 FfiConverterOptionalInt.write(value.`status`, buf)
