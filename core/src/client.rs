@@ -10,7 +10,7 @@ use crate::chat::{ChatCompletion, ChatRequest, ChatStream, spawn_stream};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{HttpConfig, RetryPolicy, parse_retry_after, with_retries};
 use crate::oidc::{IdClaims, IdTokenCheck, validate_id_token};
-use crate::provider::{Credentials, Provider, classify_error};
+use crate::provider::{Credentials, Provider, TokenResponse, classify_error};
 use crate::secret::Secret;
 use crate::token::{AuthServer, Flow, Grant, MemoryStore, Token, TokenListener, TokenManager, TokenStore};
 
@@ -18,7 +18,7 @@ use crate::token::{AuthServer, Flow, Grant, MemoryStore, Token, TokenListener, T
 /// Cheap to clone; clones share tokens and connections.
 #[derive(Clone)]
 pub struct Client {
-    inner: Arc<ClientInner>,
+    pub(crate) inner: Arc<ClientInner>,
 }
 
 pub(crate) struct ClientInner {
@@ -201,8 +201,15 @@ impl ClientBuilder {
         let enforce_scopes = self.enforce_scopes.unwrap_or_else(|| provider.enforces_scopes());
         let server = AuthServer::new(provider, creds, http.clone(), self.http.clone(), self.retry.clone());
         let store = self.store.unwrap_or_else(|| Arc::new(MemoryStore::default()));
-        let tokens =
-            TokenManager::new(server, self.flow, self.refresh_window, store, store_key, self.listener, self.runtime.clone());
+        let tokens = TokenManager::new(
+            server,
+            self.flow,
+            self.refresh_window,
+            store,
+            store_key,
+            self.listener,
+            self.runtime.clone(),
+        );
         Ok(Client {
             inner: Arc::new(ClientInner {
                 runtime: self.runtime,
@@ -288,6 +295,17 @@ impl Client {
             code_verifier: request.code_verifier.clone(),
         };
         let resp = server.request(&grant).await?;
+        self.finish_sign_in(resp, Some(request.nonce.expose()), request.expects_id_token).await
+    }
+
+    /// Validate the id_token of a user sign-in (code or device flow) and keep the tokens.
+    pub(crate) async fn finish_sign_in(
+        &self,
+        resp: TokenResponse,
+        nonce: Option<&str>,
+        expects_id_token: bool,
+    ) -> Result<SignIn> {
+        let server = self.inner.tokens.server();
         let id_claims = match (&resp.id_token, server.provider.discovery_url()) {
             (Some(id), Some(_)) => {
                 let meta = server.metadata().await?;
@@ -297,7 +315,7 @@ impl Client {
                 let check = IdTokenCheck {
                     issuer: &meta.issuer,
                     client_id: &server.creds.client_id,
-                    nonce: Some(request.nonce.expose()),
+                    nonce,
                     leeway: self.inner.id_token_leeway,
                 };
                 Some(validate_id_token(&server.jwks, &server.http, &server.cfg, jwks_uri, id.expose(), &check).await?)
@@ -306,7 +324,7 @@ impl Client {
                 tracing::warn!(target: "agenticstar", "id_token not validated: this provider has no discovery document");
                 None
             }
-            (None, _) if request.expects_id_token => {
+            (None, _) if expects_id_token => {
                 return Err(Error::new(
                     ErrorKind::IdTokenInvalid,
                     "the scope asked for openid but no id_token came back",

@@ -43,6 +43,8 @@ pub enum ErrorKind {
     AuthorizationDenied,
     /// The `state` in the callback does not match the one sent.
     StateMismatch,
+    /// A device sign-in (RFC 8628) was not approved before its code expired (`expired_token`).
+    DeviceCodeExpired,
     /// id_token signature invalid or signed by an unknown key.
     IdTokenSignature,
     /// id_token `nonce` does not match.
@@ -71,7 +73,40 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// Every kind, for bindings to check they map them all.
-    pub const ALL: [ErrorKind; 31] = [ErrorKind::Config, ErrorKind::InsecureTransport, ErrorKind::InvalidClient, ErrorKind::InvalidRequest, ErrorKind::InvalidGrant, ErrorKind::SignInRequired, ErrorKind::UnauthorizedClient, ErrorKind::Authentication, ErrorKind::Forbidden, ErrorKind::LicensesExhausted, ErrorKind::InsufficientScope, ErrorKind::RateLimited, ErrorKind::ServerError, ErrorKind::Api, ErrorKind::Timeout, ErrorKind::Network, ErrorKind::UnexpectedResponse, ErrorKind::AuthorizationDenied, ErrorKind::StateMismatch, ErrorKind::IdTokenSignature, ErrorKind::IdTokenNonce, ErrorKind::IdTokenAudience, ErrorKind::IdTokenIssuer, ErrorKind::IdTokenExpired, ErrorKind::IdTokenInvalid, ErrorKind::StreamTruncated, ErrorKind::StreamDecode, ErrorKind::StreamError, ErrorKind::StreamTooLarge, ErrorKind::Store, ErrorKind::Internal];
+    pub const ALL: [ErrorKind; 32] = [
+        ErrorKind::Config,
+        ErrorKind::InsecureTransport,
+        ErrorKind::InvalidClient,
+        ErrorKind::InvalidRequest,
+        ErrorKind::InvalidGrant,
+        ErrorKind::SignInRequired,
+        ErrorKind::UnauthorizedClient,
+        ErrorKind::Authentication,
+        ErrorKind::Forbidden,
+        ErrorKind::LicensesExhausted,
+        ErrorKind::InsufficientScope,
+        ErrorKind::RateLimited,
+        ErrorKind::ServerError,
+        ErrorKind::Api,
+        ErrorKind::Timeout,
+        ErrorKind::Network,
+        ErrorKind::UnexpectedResponse,
+        ErrorKind::AuthorizationDenied,
+        ErrorKind::StateMismatch,
+        ErrorKind::DeviceCodeExpired,
+        ErrorKind::IdTokenSignature,
+        ErrorKind::IdTokenNonce,
+        ErrorKind::IdTokenAudience,
+        ErrorKind::IdTokenIssuer,
+        ErrorKind::IdTokenExpired,
+        ErrorKind::IdTokenInvalid,
+        ErrorKind::StreamTruncated,
+        ErrorKind::StreamDecode,
+        ErrorKind::StreamError,
+        ErrorKind::StreamTooLarge,
+        ErrorKind::Store,
+        ErrorKind::Internal,
+    ];
 
     /// Stable snake_case code, the same in every language.
     pub fn as_str(self) -> &'static str {
@@ -96,6 +131,7 @@ impl ErrorKind {
             UnexpectedResponse => "unexpected_response",
             AuthorizationDenied => "authorization_denied",
             StateMismatch => "state_mismatch",
+            DeviceCodeExpired => "device_code_expired",
             IdTokenSignature => "id_token_signature",
             IdTokenNonce => "id_token_nonce",
             IdTokenAudience => "id_token_audience",

@@ -22,6 +22,7 @@
 pub mod authcode;
 pub mod chat;
 mod client;
+pub mod device;
 mod error;
 pub mod fuzzing;
 mod http;
@@ -30,14 +31,17 @@ pub mod provider;
 pub mod redact;
 pub mod scope;
 mod secret;
+mod session;
 pub mod sse;
 pub mod surface;
 pub mod token;
 
 pub use client::{Client, ClientBuilder, RawResponse, SignIn};
+pub use device::DeviceAuthorization;
 pub use error::{Error, ErrorKind, Result};
 pub use http::{HttpConfig, RetryPolicy};
 pub use provider::{ClientAuthMethod, Credentials, Dialect, Provider};
 pub use scope::Scopes;
 pub use secret::Secret;
+pub use session::SignOut;
 pub use token::{FileStore, Flow, MemoryStore, StoredToken, Token, TokenListener, TokenManager, TokenStore};

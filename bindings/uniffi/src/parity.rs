@@ -45,7 +45,8 @@ pub struct TokenFields {
 
 #[uniffi::export]
 pub fn parse_token_response(dialect: String, status: u16, body: Vec<u8>) -> Result<TokenFields> {
-    let d = Dialect::from_name(&dialect).ok_or_else(|| Error::new(ErrorKind::Config, format!("unknown dialect {dialect:?}")))?;
+    let d = Dialect::from_name(&dialect)
+        .ok_or_else(|| Error::new(ErrorKind::Config, format!("unknown dialect {dialect:?}")))?;
     let t = agenticstar::provider::parse_token_response(d, status, None, &body)?;
     Ok(TokenFields {
         access_token: t.access_token.expose().into(),

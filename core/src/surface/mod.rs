@@ -89,7 +89,11 @@ pub const SERVICE_KINDS: &[&str] = &[];
 
 /// Open a service of `kind` (e.g. `"mcp"`, `"a2a"`) on `client`'s tokens and connections.
 /// `options` is the service's own JSON options object (URL, protocol choices, ...).
-pub fn open_service(client: &crate::Client, kind: &str, options: Value) -> BoxFuture<'static, Result<Box<dyn Service>>> {
+pub fn open_service(
+    client: &crate::Client,
+    kind: &str,
+    options: Value,
+) -> BoxFuture<'static, Result<Box<dyn Service>>> {
     let _ = (client, options);
     let kind = kind.to_owned();
     Box::pin(async move { Err(Error::config(format!("unknown service kind {kind:?}"))) })

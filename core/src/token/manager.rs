@@ -149,7 +149,21 @@ impl TokenManager {
         }
     }
 
-    /// Forget the session here and in the store (sign out).
+    /// The session held here or, before the first call loaded it, in the store (fresh or not).
+    pub(crate) async fn session(&self) -> Option<Token> {
+        if let Some(t) = self.current() {
+            return Some(t);
+        }
+        match self.inner.store.load(&self.inner.store_key).await {
+            Ok(s) => s.map(Token::from_stored),
+            Err(e) => {
+                tracing::warn!(target: "agenticstar", "token store load failed: {e}");
+                None
+            }
+        }
+    }
+
+    /// Forget the session here and in the store, without telling the server (see `Client::sign_out`).
     pub async fn clear(&self) -> Result<()> {
         {
             let mut st = self.state();
@@ -186,18 +200,19 @@ impl TokenManager {
                     finish(&inner, &outcome);
                     outcome
                 };
-                let fut: BoxFuture<'static, Result<Token>> = match self.inner.runtime.clone().map_or_else(tokio::runtime::Handle::try_current, Ok) {
-                    Ok(h) => {
-                        let jh = h.spawn(task);
-                        async move {
-                            jh.await.unwrap_or_else(|_| {
-                                Err(Error::new(ErrorKind::Internal, "token renewal task was cancelled"))
-                            })
+                let fut: BoxFuture<'static, Result<Token>> =
+                    match self.inner.runtime.clone().map_or_else(tokio::runtime::Handle::try_current, Ok) {
+                        Ok(h) => {
+                            let jh = h.spawn(task);
+                            async move {
+                                jh.await.unwrap_or_else(|_| {
+                                    Err(Error::new(ErrorKind::Internal, "token renewal task was cancelled"))
+                                })
+                            }
+                            .boxed()
                         }
-                        .boxed()
-                    }
-                    Err(_) => task.boxed(),
-                };
+                        Err(_) => task.boxed(),
+                    };
                 let shared = fut.shared();
                 st.renewal = Some(shared.clone());
                 shared
