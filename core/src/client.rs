@@ -264,6 +264,10 @@ impl Client {
         &self.inner.tokens
     }
 
+    pub(crate) fn inner(&self) -> &Arc<ClientInner> {
+        &self.inner
+    }
+
     /// A valid access token (cached while fresh; renewed once for all concurrent callers).
     pub async fn get_token(&self) -> Result<Token> {
         self.inner.tokens.get_token().await

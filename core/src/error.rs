@@ -21,6 +21,9 @@ pub enum ErrorKind {
     UnauthorizedClient,
     /// The bearer token was rejected by the API even after one renewal (401).
     Authentication,
+    /// A protocol endpoint (MCP, A2A) refused the bearer token after one renewal, or got none
+    /// (401); `details` carry its `WWW-Authenticate` challenge (`resourceMetadata`, `scope`, `error`).
+    Unauthorized,
     /// Access refused (403) for a reason other than licences.
     Forbidden,
     /// Keycloak 403: not enough available concurrent user licences. Back off.
@@ -67,13 +70,15 @@ pub enum ErrorKind {
     StreamTooLarge,
     /// The token store failed to load or save.
     Store,
+    /// The server answered with a JSON-RPC error; `code` is its code, `details` `{code, message, data}`.
+    JsonRpc,
     /// A bug: a panic was caught at a boundary.
     Internal,
 }
 
 impl ErrorKind {
     /// Every kind, for bindings to check they map them all.
-    pub const ALL: [ErrorKind; 32] = [
+    pub const ALL: [ErrorKind; 34] = [
         ErrorKind::Config,
         ErrorKind::InsecureTransport,
         ErrorKind::InvalidClient,
@@ -82,6 +87,7 @@ impl ErrorKind {
         ErrorKind::SignInRequired,
         ErrorKind::UnauthorizedClient,
         ErrorKind::Authentication,
+        ErrorKind::Unauthorized,
         ErrorKind::Forbidden,
         ErrorKind::LicensesExhausted,
         ErrorKind::InsufficientScope,
@@ -105,6 +111,7 @@ impl ErrorKind {
         ErrorKind::StreamError,
         ErrorKind::StreamTooLarge,
         ErrorKind::Store,
+        ErrorKind::JsonRpc,
         ErrorKind::Internal,
     ];
 
@@ -120,6 +127,7 @@ impl ErrorKind {
             SignInRequired => "sign_in_required",
             UnauthorizedClient => "unauthorized_client",
             Authentication => "authentication",
+            Unauthorized => "unauthorized",
             Forbidden => "forbidden",
             LicensesExhausted => "licenses_exhausted",
             InsufficientScope => "insufficient_scope",
@@ -143,6 +151,7 @@ impl ErrorKind {
             StreamError => "stream_error",
             StreamTooLarge => "stream_too_large",
             Store => "store",
+            JsonRpc => "jsonrpc_error",
             Internal => "internal",
         }
     }

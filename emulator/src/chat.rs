@@ -53,7 +53,11 @@ pub async fn models(State(ctx): State<Ctx>, req: Incoming) -> Reply {
 pub async fn me(State(ctx): State<Ctx>, req: Incoming) -> Reply {
     ctx.arrive("me", &req, BodyKind::None).await?;
     let who = caller(&ctx, &req)?;
-    Ok(json_reply(StatusCode::OK, json!({ "sub": who.sub, "client_id": who.client_id, "scope": who.scope })))
+    let mut body = json!({ "sub": who.sub, "client_id": who.client_id, "scope": who.scope });
+    if let Some(r) = &who.resource {
+        body["resource"] = json!(r);
+    }
+    Ok(json_reply(StatusCode::OK, body))
 }
 
 /// Text of a message whose content is a string or a list of `{"type":"text","text":..}` parts.

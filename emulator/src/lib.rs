@@ -35,6 +35,9 @@ pub mod clients {
     /// SaaS application (authorization code + refresh); scopes `openid chat:exec chat:history chat:file mcp:all`.
     pub const SAAS_APP_CLIENT_ID: &str = "saas-app-client";
     pub const SAAS_APP_CLIENT_SECRET: &str = "saas-app-secret";
+    /// SaaS agent integration (client credentials); scopes `openid mcp:all a2a:all`, for MCP and A2A.
+    pub const SAAS_AGENT_CLIENT_ID: &str = "saas-agent-client";
+    pub const SAAS_AGENT_CLIENT_SECRET: &str = "saas-agent-secret";
     /// SaaS system integration (client credentials, no chat scope); scopes `openid users:read logs:read`.
     pub const SAAS_MGMT_CLIENT_ID: &str = "saas-mgmt-client";
     pub const SAAS_MGMT_CLIENT_SECRET: &str = "saas-mgmt-secret";

@@ -39,7 +39,7 @@ pub struct Client {
     pub grants: &'static [&'static str],
 }
 
-const CLIENTS: [Client; 6] = [
+const CLIENTS: [Client; 7] = [
     Client {
         id: SAAS_CC_CLIENT_ID,
         secret: SAAS_CC_CLIENT_SECRET,
@@ -53,6 +53,13 @@ const CLIENTS: [Client; 6] = [
         dialect: Dialect::Saas,
         scope: "openid chat:exec chat:history chat:file mcp:all",
         grants: &["authorization_code", "refresh_token", DEVICE_GRANT],
+    },
+    Client {
+        id: SAAS_AGENT_CLIENT_ID,
+        secret: SAAS_AGENT_CLIENT_SECRET,
+        dialect: Dialect::Saas,
+        scope: "openid mcp:all a2a:all",
+        grants: &["client_credentials"],
     },
     Client {
         id: SAAS_MGMT_CLIENT_ID,
@@ -116,10 +123,23 @@ pub(crate) fn narrow(requested: Option<&String>, allowed: &str) -> Option<String
 }
 
 fn remember(s: &mut state::State, token: &str, client: &Client, sub: &str, scope: &str, expires_at: u64) {
+    remember_for(s, token, client, sub, scope, expires_at, None)
+}
+
+fn remember_for(
+    s: &mut state::State,
+    token: &str,
+    client: &Client,
+    sub: &str,
+    scope: &str,
+    expires_at: u64,
+    resource: Option<&str>,
+) {
     let issued = Issued {
         client_id: client.id.to_owned(),
         sub: sub.to_owned(),
         scope: scope.to_owned(),
+        resource: resource.map(str::to_owned),
         dialect: client.dialect,
         expires_at,
         revoked: false,
@@ -129,13 +149,26 @@ fn remember(s: &mut state::State, token: &str, client: &Client, sub: &str, scope
 
 /// An RS256 access token signed with the current RSA key, remembered for bearer checks.
 fn issue_jwt(s: &mut state::State, iss: &str, client: &Client, sub: &str, scope: &str, lifetime: u64) -> String {
+    issue_jwt_for(s, iss, client, sub, scope, lifetime, None)
+}
+
+/// An access token whose audience is the RFC 8707 `resource` it was asked for, if any.
+fn issue_jwt_for(
+    s: &mut state::State,
+    iss: &str,
+    client: &Client,
+    sub: &str,
+    scope: &str,
+    lifetime: u64,
+    resource: Option<&str>,
+) -> String {
     let iat = now();
     let claims = json!({
-        "iss": iss, "sub": sub, "aud": AUDIENCE, "azp": client.id, "client_id": client.id,
+        "iss": iss, "sub": sub, "aud": resource.unwrap_or(AUDIENCE), "azp": client.id, "client_id": client.id,
         "scope": scope, "iat": iat, "exp": iat + lifetime, "jti": random_hex(16),
     });
     let token = KEYS.rsa[s.rsa_key].sign(&claims);
-    remember(s, &token, client, sub, scope, iat + lifetime);
+    remember_for(s, &token, client, sub, scope, iat + lifetime, resource);
     token
 }
 
@@ -313,6 +346,8 @@ pub(crate) struct Session {
     /// A user session (sub = the test user) rather than a client acting for itself.
     pub user: bool,
     pub issue_refresh: bool,
+    /// RFC 8707 resource the token is for.
+    pub resource: Option<String>,
 }
 
 pub async fn saas_token(State(ctx): State<Ctx>, req: Incoming) -> Reply {
@@ -347,7 +382,7 @@ pub async fn saas_token(State(ctx): State<Ctx>, req: Incoming) -> Reply {
                 auth_time: now(),
                 expires_at: 0,
             };
-            Session { grant, scope, user: false, issue_refresh: false }
+            Session { grant, scope, user: false, issue_refresh: false, resource: None }
         }
         "authorization_code" => {
             let code = param("code").ok_or_else(|| missing("code"))?;
@@ -355,7 +390,7 @@ pub async fn saas_token(State(ctx): State<Ctx>, req: Incoming) -> Reply {
             let entry = ctx.with(|s| s.codes.remove(code));
             let grant = redeem(entry, client, redirect_uri, param("code_verifier"))
                 .map_err(|description| bad("invalid_grant", description))?;
-            Session { scope: grant.scope.clone(), grant, user: true, issue_refresh: true }
+            Session { scope: grant.scope.clone(), grant, user: true, issue_refresh: true, resource: None }
         }
         DEVICE_GRANT => {
             let device_code = param("device_code").ok_or_else(|| missing("device_code"))?;
@@ -377,10 +412,11 @@ pub async fn saas_token(State(ctx): State<Ctx>, req: Incoming) -> Reply {
                 if rotate {
                     s.refresh_tokens.remove(token);
                 }
-                Ok(Session { grant, scope, user: true, issue_refresh: rotate })
+                Ok(Session { grant, scope, user: true, issue_refresh: rotate, resource: None })
             })?
         }
     };
+    let session = Session { resource: param("resource").cloned(), ..session };
     Ok(ctx.with(|s| saas_tokens(s, &saas_issuer(&ctx), client, session, spoil)))
 }
 
@@ -415,7 +451,7 @@ fn poll_device(
             let d = s.device_codes.remove(device_code).ok_or(("invalid_grant", "Device code not valid"))?;
             let grant =
                 Grant { client_id: d.client_id, scope: d.scope.clone(), nonce: None, auth_time: now(), expires_at: 0 };
-            Ok(Session { scope: d.scope, grant, user: true, issue_refresh: true })
+            Ok(Session { scope: d.scope, grant, user: true, issue_refresh: true, resource: None })
         }
     }
 }
@@ -429,7 +465,7 @@ pub(crate) fn saas_tokens(
 ) -> Response {
     let lifetime = s.settings.token_lifetime_secs;
     let sub = if session.user { USER_SUB } else { client.id };
-    let access_token = issue_jwt(s, iss, client, sub, &session.scope, lifetime);
+    let access_token = issue_jwt_for(s, iss, client, sub, &session.scope, lifetime, session.resource.as_deref());
     let mut body = json!({
         "access_token": access_token,
         "id_token": id_token(s, iss, client, &session, lifetime, spoil),

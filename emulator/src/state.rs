@@ -101,6 +101,8 @@ pub struct Issued {
     pub client_id: String,
     pub sub: String,
     pub scope: String,
+    /// The RFC 8707 resource it was issued for (its `aud`).
+    pub resource: Option<String>,
     pub dialect: Dialect,
     pub expires_at: u64,
     pub revoked: bool,

@@ -1,12 +1,13 @@
 //! The token manager: cached, single-flight, refreshed ahead of expiry, persisted, rotation-safe.
+use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use futures::future::{BoxFuture, FutureExt, Shared};
 
 use super::Token;
-use super::server::{AuthServer, Grant};
+use super::server::{Audience, AuthServer, Grant};
 use super::store::TokenStore;
 use crate::error::{Error, ErrorKind, Result};
 use crate::provider::TokenResponse;
@@ -41,7 +42,7 @@ pub struct TokenManager {
 }
 
 pub(crate) struct Inner {
-    pub server: AuthServer,
+    pub server: Arc<AuthServer>,
     flow: Flow,
     window: Duration,
     store: Arc<dyn TokenStore>,
@@ -50,6 +51,16 @@ pub(crate) struct Inner {
     /// Where renewals run: the client's configured runtime, else the caller's.
     runtime: Option<tokio::runtime::Handle>,
     state: Mutex<State>,
+    /// Scopes and resource this manager's tokens are asked for (default: the configured ones).
+    audience: Audience,
+    /// The client's own manager, for managers made by [`TokenManager::for_audience`]: a signed-in
+    /// user's refresh token lives there and is shared by every audience.
+    root: Option<Weak<Inner>>,
+    /// Held around renewals of a user session, so two audiences never spend one rotating refresh
+    /// token concurrently (the second would get `invalid_grant`).
+    family: Arc<tokio::sync::Mutex<()>>,
+    /// Managers per audience, kept by the root so every caller of an audience shares one cache.
+    derived: Mutex<HashMap<Audience, TokenManager>>,
 }
 
 #[derive(Default)]
@@ -76,7 +87,7 @@ impl TokenManager {
     ) -> Self {
         TokenManager {
             inner: Arc::new(Inner {
-                server,
+                server: Arc::new(server),
                 flow,
                 window,
                 store,
@@ -84,8 +95,60 @@ impl TokenManager {
                 listener,
                 runtime,
                 state: Mutex::new(State::default()),
+                audience: Audience::default(),
+                root: None,
+                family: Default::default(),
+                derived: Default::default(),
             }),
         }
+    }
+
+    /// The manager of tokens for `audience` (scopes and/or an RFC 8707 resource), sharing this
+    /// one's server, store, runtime and user session. Its tokens are cached, renewed (single
+    /// flight) and stored on their own, under `<store key>#resource=…#scope=…`; the resource is
+    /// sent in every token request, refreshes included. The same audience always gives the same
+    /// manager; the default audience gives this one.
+    pub fn for_audience(&self, audience: Audience) -> TokenManager {
+        if audience.is_default() || audience == self.inner.audience {
+            return self.clone();
+        }
+        let root = match self.inner.root.as_ref().and_then(Weak::upgrade) {
+            Some(r) => r,
+            None => self.inner.clone(),
+        };
+        let mut map = root.derived.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry(audience.clone())
+            .or_insert_with(|| {
+                let mut key = root.store_key.clone();
+                if let Some(r) = &audience.resource {
+                    key.push_str(&format!("#resource={r}"));
+                }
+                if let Some(s) = &audience.scope {
+                    key.push_str(&format!("#scope={s}"));
+                }
+                TokenManager {
+                    inner: Arc::new(Inner {
+                        server: root.server.clone(),
+                        flow: root.flow,
+                        window: root.window,
+                        store: root.store.clone(),
+                        store_key: key,
+                        listener: None,
+                        runtime: root.runtime.clone(),
+                        state: Mutex::new(State::default()),
+                        audience,
+                        root: Some(Arc::downgrade(&root)),
+                        family: root.family.clone(),
+                        derived: Default::default(),
+                    }),
+                }
+            })
+            .clone()
+    }
+
+    /// The scopes and resource this manager's tokens are for.
+    pub fn audience(&self) -> &Audience {
+        &self.inner.audience
     }
 
     pub(crate) fn server(&self) -> &AuthServer {
@@ -274,6 +337,10 @@ async fn publish(inner: &Inner, token: &Token) {
 }
 
 async fn renew_once(inner: &Inner) -> Result<Token> {
+    let _family = match inner.flow {
+        Flow::AuthorizationCode => Some(inner.family.lock().await),
+        Flow::ClientCredentials => None,
+    };
     let (mut current, loaded) = {
         let st = inner.state.lock().unwrap_or_else(|p| p.into_inner());
         (st.token.clone(), st.loaded)
@@ -303,11 +370,25 @@ async fn renew_once(inner: &Inner) -> Result<Token> {
     }
     inner.state.lock().unwrap_or_else(|p| p.into_inner()).loaded = true;
 
-    let result = match current.as_ref().and_then(|t| t.refresh_token().cloned()) {
+    // A user session's refresh token belongs to the root manager (it may have rotated since).
+    let root = inner.root.as_ref().and_then(Weak::upgrade).filter(|_| inner.flow == Flow::AuthorizationCode);
+    let refresh = match &root {
+        Some(root) => root_refresh_token(root).await,
+        None => current.as_ref().and_then(|t| t.refresh_token().cloned()),
+    };
+    let result = match refresh {
         Some(rt) => {
             tracing::info!(target: "agenticstar", "refreshing the access token");
-            match inner.server.request(&Grant::RefreshToken(rt.clone())).await {
-                Ok(resp) => Ok(Token::from_response(resp, Some(rt))),
+            match inner.server.request_for(&Grant::RefreshToken(rt.clone()), &inner.audience).await {
+                Ok(resp) => {
+                    let t = Token::from_response(resp, Some(rt.clone()));
+                    if let Some(root) = &root
+                        && t.refresh_token().is_some_and(|n| n != &rt)
+                    {
+                        adopt_rotated(root, t.refresh_token().cloned()).await;
+                    }
+                    Ok(t)
+                }
                 Err(e) if e.kind() == ErrorKind::InvalidGrant => {
                     if inner.flow == Flow::ClientCredentials {
                         tracing::info!(target: "agenticstar", "refresh token rejected; acquiring a new token with client credentials");
@@ -350,5 +431,30 @@ async fn renew_once(inner: &Inner) -> Result<Token> {
 
 async fn acquire(inner: &Inner) -> Result<Token> {
     tracing::info!(target: "agenticstar", "requesting an access token with client credentials");
-    Ok(Token::from_response(inner.server.request(&Grant::ClientCredentials).await?, None))
+    Ok(Token::from_response(inner.server.request_for(&Grant::ClientCredentials, &inner.audience).await?, None))
+}
+
+/// The user session's current refresh token: the root's in memory, else its stored one.
+async fn root_refresh_token(root: &Inner) -> Option<crate::secret::Secret> {
+    let held =
+        root.state.lock().unwrap_or_else(|p| p.into_inner()).token.as_ref().and_then(|t| t.refresh_token().cloned());
+    if held.is_some() {
+        return held;
+    }
+    match root.store.load(&root.store_key).await {
+        Ok(Some(s)) => s.refresh_token,
+        _ => None,
+    }
+}
+
+/// A sibling's refresh rotated the session's refresh token: the root keeps (and stores) the new one.
+async fn adopt_rotated(root: &Inner, rt: Option<crate::secret::Secret>) {
+    let updated = {
+        let mut st = root.state.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(t) = st.token.as_ref() else { return };
+        let t = t.with_refresh(rt);
+        st.token = Some(t.clone());
+        t
+    };
+    publish(root, &updated).await;
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub use manager::{Flow, TokenListener, TokenManager};
+pub use server::Audience;
 pub(crate) use server::{AuthServer, Grant};
 pub use store::{FileStore, MemoryStore, StoredToken, TokenStore};
 
@@ -124,6 +125,22 @@ impl Token {
             None => window,
         };
         Instant::now() + window < expires_at
+    }
+
+    /// This token with another refresh token (a sibling's renewal rotated it).
+    pub(crate) fn with_refresh(&self, rt: Option<Secret>) -> Token {
+        let t = &self.0;
+        Token(Arc::new(TokenInner {
+            access_token: t.access_token.clone(),
+            token_type: t.token_type.clone(),
+            scopes: t.scopes.clone(),
+            expires_at: t.expires_at,
+            expires_at_unix: t.expires_at_unix,
+            lifetime: t.lifetime,
+            refresh_token: rt,
+            refresh_expires_at_unix: t.refresh_expires_at_unix,
+            id_token: t.id_token.clone(),
+        }))
     }
 
     pub(crate) fn same_access(&self, other: &str) -> bool {

@@ -38,6 +38,22 @@ impl Grant {
     }
 }
 
+/// What a token is for: the scopes to ask for and an RFC 8707 `resource` (the protected
+/// resource's canonical URL). Part of the token's cache and store key.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Audience {
+    /// Space-separated scopes asked for in client credentials grants (None: the configured ones).
+    pub scope: Option<String>,
+    /// RFC 8707 resource indicator sent in every token request.
+    pub resource: Option<String>,
+}
+
+impl Audience {
+    pub fn is_default(&self) -> bool {
+        self.scope.is_none() && self.resource.is_none()
+    }
+}
+
 pub(crate) struct AuthServer {
     pub provider: Provider,
     pub creds: Credentials,
@@ -95,13 +111,19 @@ impl AuthServer {
 
     /// A token request with retries for 5xx, 429 and connection failures.
     pub async fn request(&self, grant: &Grant) -> Result<TokenResponse> {
+        self.request_for(grant, &Audience::default()).await
+    }
+
+    /// A token request for `audience`: its scopes replace the configured ones in a client
+    /// credentials grant, and its RFC 8707 `resource` goes into every grant (refreshes included).
+    pub async fn request_for(&self, grant: &Grant, audience: &Audience) -> Result<TokenResponse> {
         let endpoints = self.endpoints().await?;
         self.cfg.check_url(&endpoints.token_url, "token endpoint")?;
         let what = format!("token request ({})", grant.name());
-        with_retries(&self.retry, &what, || self.attempt(&endpoints.token_url, grant)).await
+        with_retries(&self.retry, &what, || self.attempt(&endpoints.token_url, grant, audience)).await
     }
 
-    async fn attempt(&self, url: &url::Url, grant: &Grant) -> Result<TokenResponse> {
+    async fn attempt(&self, url: &url::Url, grant: &Grant, audience: &Audience) -> Result<TokenResponse> {
         let dialect = self.provider.dialect();
         let c = &self.creds;
         let mut req =
@@ -124,7 +146,7 @@ impl AuthServer {
                 let mut form: Vec<(&str, &str)> = vec![("grant_type", grant.name())];
                 match grant {
                     Grant::ClientCredentials => {
-                        if let Some(s) = &c.scope {
+                        if let Some(s) = audience.scope.as_ref().or(c.scope.as_ref()) {
                             form.push(("scope", s));
                         }
                     }
@@ -137,6 +159,9 @@ impl AuthServer {
                     }
                     Grant::RefreshToken(rt) => form.push(("refresh_token", rt.expose())),
                     Grant::DeviceCode(dc) => form.push(("device_code", dc.expose())),
+                }
+                if let Some(r) = &audience.resource {
+                    form.push(("resource", r));
                 }
                 req = self.client_auth(req, &mut form).form(&form);
             }
@@ -182,7 +207,7 @@ impl AuthServer {
     pub(crate) async fn request_once(&self, grant: &Grant) -> Result<TokenResponse> {
         let endpoints = self.endpoints().await?;
         self.cfg.check_url(&endpoints.token_url, "token endpoint")?;
-        self.attempt(&endpoints.token_url, grant).await
+        self.attempt(&endpoints.token_url, grant, &Audience::default()).await
     }
 
     /// An endpoint that only discovery names (device authorization, revocation, userinfo); `None`
