@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds everything and runs every test suite: Rust (core, emulator, CLI, interop with a real
-# OIDC server), Python, Node, Kotlin (+ generated Swift checked current), and the official
+# OIDC server and a real a2a-sdk A2A server), Python, Node, Kotlin (+ generated Swift checked current), and the official
 # openai-python client against the emulator. Installs what it needs (npm ci, venv, Maven).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,8 +9,9 @@ export AGENTICSTAR_CLI="$PWD/target/debug/agenticstar"
 t0=$SECONDS
 section() { printf '\n=== %s (%ds)\n' "$1" $((SECONDS - t0)); }
 
-section "Rust: core, emulator, CLI, interop with oidc-provider"
+section "Rust: core, emulator, CLI, interop with oidc-provider and a2a-sdk"
 npm ci --prefix interop/oidc-provider --no-audit --no-fund --loglevel=error
+bash interop/a2a-python/install.sh >/dev/null   # a2a-sdk 1.3.0 peer for the A2A interop tests
 # Default members only (core, emulator, cli); the bindings are built by their own suites below.
 AGENTICSTAR_REQUIRE_INTEROP=1 cargo test
 

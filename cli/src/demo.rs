@@ -158,7 +158,55 @@ pub async fn run() -> Result<()> {
         .build()?;
     let e = kc.get_token().await.expect_err("licences exhausted must fail");
     println!("no licences  -> kind={}: {e}", e.kind());
+    admin(&emu, "/admin/config", serde_json::json!({"licenses_exhausted": false})).await?;
+
+    a2a(&url).await?;
     println!("\ndemo finished");
     emu.shutdown();
+    Ok(())
+}
+
+/// The third connection method: an A2A agent, followed as it streams its task.
+async fn a2a(url: &str) -> Result<()> {
+    use agenticstar::a2a::{A2aClient, A2aOptions, Message, StreamEvent, TaskAssembler};
+    step("7. A2A (Agent2Agent v1.0): agent card, a streamed task, cancellation");
+    let client = Client::builder()
+        .provider(Provider::agenticstar(url)?)
+        .credentials(Credentials::new(c::SAAS_AGENT_CLIENT_ID, c::SAAS_AGENT_CLIENT_SECRET))
+        .build()?;
+    let agent = A2aClient::from_card(&client, url, A2aOptions::default()).await?;
+    let need = agent.requirement().map(|r| r.scopes.join(" ")).unwrap_or_default();
+    println!("card: {:?} at {} (needs {need})", agent.card().name, agent.interface().url);
+    let mut stream = agent.send_streaming_message(Message::user("hello from another agent"), None);
+    let mut task = TaskAssembler::new();
+    while let Some(ev) = stream.next().await {
+        let ev = ev?;
+        task.apply(&ev)?;
+        match &ev {
+            StreamEvent::ArtifactUpdate(a) => {
+                println!("  artifact chunk {:?} (append={})", a.artifact.text(), a.append)
+            }
+            other => println!("  {}", other.state().map(|s| s.as_str()).unwrap_or("message")),
+        }
+    }
+    println!("assembled artifact: {:?}", task.artifact("echo").map(|a| a.text()).unwrap_or_default());
+    let long = (1..=40).map(|i| format!("w{i}")).collect::<Vec<_>>().join(" ");
+    let mut stream = agent.send_streaming_message(Message::user(long), None);
+    let mut id = String::new();
+    while let Some(ev) = stream.next().await {
+        match ev? {
+            StreamEvent::Task(t) => id = t.id,
+            StreamEvent::ArtifactUpdate(a) if a.artifact.text() == " w5" => {
+                let t = agent.cancel_task(&id).await?;
+                println!("cancelled after 5 words: {}", t.status.state.as_str());
+            }
+            StreamEvent::StatusUpdate(u) if u.status.state.is_terminal() => {
+                println!("the stream ended with {}", u.status.state.as_str())
+            }
+            _ => {}
+        }
+    }
+    let e = agent.cancel_task(&id).await.expect_err("a finished task cannot be cancelled");
+    println!("cancel again -> kind={} code={:?}", e.kind(), e.code());
     Ok(())
 }

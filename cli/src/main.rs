@@ -77,6 +77,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Talk to an A2A agent: read its card, send a message (task updates stream as they come),
+    /// get or cancel a task.
+    A2a {
+        #[command(subcommand)]
+        action: A2aAction,
+    },
     /// Decode raw SSE from stdin into JSON lines (one per event, then {"retry": N} if seen).
     SseDecode,
     /// Run the local emulator of every token dialect and the Chat API.
@@ -91,6 +97,47 @@ enum Command {
     },
     /// Start the emulator in process and run the whole path: tokens, streamed reply, refresh, sign-in.
     Demo,
+}
+
+#[derive(Subcommand)]
+enum A2aAction {
+    /// Print the agent card and what it requires of the token.
+    Card {
+        #[command(flatten)]
+        conn: Conn,
+        /// The agent's base URL or its card URL.
+        url: String,
+    },
+    /// Send a message and print the task's updates as they stream in (or the reply with --no-stream).
+    Send {
+        #[command(flatten)]
+        conn: Conn,
+        url: String,
+        message: String,
+        /// Continue this task (e.g. one waiting for input).
+        #[arg(long)]
+        task: Option<String>,
+        /// One request/response instead of a stream.
+        #[arg(long)]
+        no_stream: bool,
+        /// Print each event as a JSON line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a task.
+    Get {
+        #[command(flatten)]
+        conn: Conn,
+        url: String,
+        task: String,
+    },
+    /// Cancel a task.
+    Cancel {
+        #[command(flatten)]
+        conn: Conn,
+        url: String,
+        task: String,
+    },
 }
 
 /// Where and who: flags or AGENTICSTAR_* environment variables.
@@ -266,6 +313,10 @@ async fn run(cmd: Command) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Command::A2a { action } => match a2a(action).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(&e),
+        },
         Command::SseDecode => {
             let stdin = std::io::stdin().lock();
             let stdout = std::io::BufWriter::new(std::io::stdout().lock());
@@ -307,6 +358,79 @@ async fn run(cmd: Command) -> ExitCode {
 }
 
 /// The `gh auth login` way: a loopback listener receives the redirect, so no code is copied by hand.
+fn pretty(v: &impl serde::Serialize) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default()
+}
+
+async fn a2a(action: A2aAction) -> agenticstar::Result<()> {
+    use agenticstar::a2a::{A2aClient, A2aOptions, Message, SendMessageResponse, StreamEvent, TaskAssembler};
+    let (conn, url) = match &action {
+        A2aAction::Card { conn, url } | A2aAction::Send { conn, url, .. } => (conn, url),
+        A2aAction::Get { conn, url, .. } | A2aAction::Cancel { conn, url, .. } => (conn, url),
+    };
+    let client = conn.session().await?;
+    let agent = A2aClient::from_card(&client, url, A2aOptions::default()).await?;
+    match action {
+        A2aAction::Card { .. } => {
+            println!("{}", pretty(agent.card()));
+            println!("interface: {} ({})", agent.interface().url, agent.interface().protocol_binding);
+            match agent.requirement() {
+                Some(r) => println!("requires: {} with scope {}", r.schemes.join(" + "), r.scopes.join(" ")),
+                None => println!("requires: no authentication"),
+            }
+        }
+        A2aAction::Get { task, .. } => println!("{}", pretty(&agent.get_task(&task, None).await?)),
+        A2aAction::Cancel { task, .. } => {
+            let t = agent.cancel_task(&task).await?;
+            println!("task {} is {}", t.id, t.status.state.as_str());
+        }
+        A2aAction::Send { message, task, no_stream, json, .. } => {
+            let mut m = Message::user(message);
+            m.task_id = task;
+            if no_stream {
+                match agent.send_message(m, None).await? {
+                    SendMessageResponse::Task(t) => println!("{}", pretty(&t)),
+                    SendMessageResponse::Message(m) => println!("agent: {}", m.text()),
+                }
+                return Ok(());
+            }
+            let mut stream = agent.send_streaming_message(m, None);
+            let mut assembled = TaskAssembler::new();
+            let mut out = std::io::stdout().lock();
+            while let Some(ev) = stream.next().await {
+                let ev = ev?;
+                assembled.apply(&ev)?;
+                if json {
+                    let _ = writeln!(out, "{}", serde_json::to_string(&ev).unwrap_or_default());
+                    continue;
+                }
+                let _ = match &ev {
+                    StreamEvent::Task(t) => writeln!(out, "task {} {}", t.id, t.status.state.as_str()),
+                    StreamEvent::Message(m) => writeln!(out, "agent: {}", m.text()),
+                    StreamEvent::StatusUpdate(u) => {
+                        let said = u.status.message.as_ref().map(|m| format!(": {}", m.text())).unwrap_or_default();
+                        writeln!(out, "status {}{said}", u.status.state.as_str())
+                    }
+                    StreamEvent::ArtifactUpdate(a) => writeln!(
+                        out,
+                        "artifact {} += {:?}{}",
+                        a.artifact.artifact_id,
+                        a.artifact.text(),
+                        if a.last_chunk { " (last chunk)" } else { "" }
+                    ),
+                };
+                let _ = out.flush();
+            }
+            if !json {
+                for a in assembled.artifacts() {
+                    let _ = writeln!(out, "artifact {}: {}", a.artifact_id, a.text());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 async fn login(
     conn: &Conn,
     port: u16,

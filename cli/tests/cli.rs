@@ -217,3 +217,33 @@ fn device_login_then_logout_revokes() {
         assert!(std::fs::read_to_string(&file).unwrap().trim() == "{}", "session forgotten");
     });
 }
+
+#[test]
+fn a2a_card_send_get_cancel() {
+    with_emulator(|url| {
+        let file = tmpfile("a2a");
+        let conn =
+            ["--auth-url", url, "--client-id", c::SAAS_AGENT_CLIENT_ID, "--client-secret", c::SAAS_AGENT_CLIENT_SECRET];
+        let (ok, out, err) = run(&[&["a2a", "card"][..], &conn, &[url]].concat(), &file);
+        assert!(ok, "{err}");
+        assert!(out.contains("requires: bearer with scope a2a:all"), "{out}");
+
+        let (ok, out, err) = run(&[&["a2a", "send"][..], &conn, &[url, "hello big world"]].concat(), &file);
+        assert!(ok, "{err}");
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(lines[0].starts_with("task ") && lines[0].ends_with("TASK_STATE_SUBMITTED"), "{out}");
+        assert_eq!(lines[1], "status TASK_STATE_WORKING");
+        assert_eq!(lines[2], "artifact echo += \"hello\"");
+        assert_eq!(lines[4], "artifact echo += \" world\" (last chunk)");
+        assert_eq!(lines[5], "status TASK_STATE_COMPLETED");
+        assert_eq!(lines[6], "artifact echo: hello big world");
+        let id = lines[0].split(' ').nth(1).unwrap();
+
+        let (ok, out, err) = run(&[&["a2a", "get"][..], &conn, &[url, id]].concat(), &file);
+        assert!(ok, "{err}");
+        assert!(out.contains("TASK_STATE_COMPLETED"), "{out}");
+        let (ok, _, err) = run(&[&["a2a", "cancel"][..], &conn, &[url, id]].concat(), &file);
+        assert!(!ok);
+        assert!(err.contains("[task_not_cancelable]"), "{err}");
+    });
+}

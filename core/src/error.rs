@@ -74,11 +74,31 @@ pub enum ErrorKind {
     JsonRpc,
     /// A bug: a panic was caught at a boundary.
     Internal,
+    /// A2A -32001: no such task (or not visible to this caller).
+    TaskNotFound,
+    /// A2A -32002: the task is in a terminal state and cannot be canceled.
+    TaskNotCancelable,
+    /// A2A -32003: the agent does not do push notifications.
+    PushNotificationNotSupported,
+    /// A2A -32004: the agent does not do this (e.g. subscribing to a finished task).
+    UnsupportedOperation,
+    /// A2A -32005: the agent does not accept or produce these media types.
+    ContentTypeNotSupported,
+    /// A2A -32006: the agent's answer breaks the protocol (also detected client-side).
+    InvalidAgentResponse,
+    /// A2A -32007: the agent has no extended card.
+    ExtendedCardNotConfigured,
+    /// A2A -32008: the agent requires an extension the request did not declare.
+    ExtensionSupportRequired,
+    /// A2A -32009: the agent does not speak this protocol version.
+    VersionNotSupported,
+    /// The agent card offers no interface (binding) or security scheme this client speaks.
+    UnsupportedAgent,
 }
 
 impl ErrorKind {
     /// Every kind, for bindings to check they map them all.
-    pub const ALL: [ErrorKind; 34] = [
+    pub const ALL: [ErrorKind; 44] = [
         ErrorKind::Config,
         ErrorKind::InsecureTransport,
         ErrorKind::InvalidClient,
@@ -113,6 +133,16 @@ impl ErrorKind {
         ErrorKind::Store,
         ErrorKind::JsonRpc,
         ErrorKind::Internal,
+        ErrorKind::TaskNotFound,
+        ErrorKind::TaskNotCancelable,
+        ErrorKind::PushNotificationNotSupported,
+        ErrorKind::UnsupportedOperation,
+        ErrorKind::ContentTypeNotSupported,
+        ErrorKind::InvalidAgentResponse,
+        ErrorKind::ExtendedCardNotConfigured,
+        ErrorKind::ExtensionSupportRequired,
+        ErrorKind::VersionNotSupported,
+        ErrorKind::UnsupportedAgent,
     ];
 
     /// Stable snake_case code, the same in every language.
@@ -153,6 +183,16 @@ impl ErrorKind {
             Store => "store",
             JsonRpc => "jsonrpc_error",
             Internal => "internal",
+            TaskNotFound => "task_not_found",
+            TaskNotCancelable => "task_not_cancelable",
+            PushNotificationNotSupported => "push_notification_not_supported",
+            UnsupportedOperation => "unsupported_operation",
+            ContentTypeNotSupported => "content_type_not_supported",
+            InvalidAgentResponse => "invalid_agent_response",
+            ExtendedCardNotConfigured => "extended_card_not_configured",
+            ExtensionSupportRequired => "extension_support_required",
+            VersionNotSupported => "version_not_supported",
+            UnsupportedAgent => "unsupported_agent",
         }
     }
 

@@ -19,6 +19,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod a2a;
 pub mod authcode;
 pub mod chat;
 mod client;

@@ -6,6 +6,7 @@
 // a response is produced once per request, so boxing it would only add noise.
 #![allow(clippy::result_large_err)]
 
+mod a2a;
 mod admin;
 mod chat;
 mod faults;
@@ -160,6 +161,8 @@ fn router(ctx: Ctx) -> Router {
         .route("/v1/chat/completions", post(chat::completions))
         .route("/v1/models", get(chat::models))
         .route("/v1/me", get(chat::me))
+        .route("/.well-known/agent-card.json", get(a2a::agent_card))
+        .route("/a2a", post(a2a::rpc))
         .route("/admin/reset", post(admin::reset))
         .route("/admin/counters", get(admin::counters))
         .route("/admin/config", get(admin::get_config).post(admin::set_config))

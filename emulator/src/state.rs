@@ -13,7 +13,7 @@ use crate::faults::Fault;
 use crate::http::{BodyKind, Incoming};
 
 /// Endpoints that are counted, accept faults and have their requests recorded.
-pub const ENDPOINTS: [&str; 16] = [
+pub const ENDPOINTS: [&str; 18] = [
     "saas.token",
     "saas.device",
     "saas.revoke",
@@ -30,9 +30,11 @@ pub const ENDPOINTS: [&str; 16] = [
     "chat.completions",
     "models",
     "me",
+    "a2a.card",
+    "a2a.rpc",
 ];
 /// Counters that record how chat streams ended rather than requests.
-const STREAM_COUNTERS: [&str; 2] = ["chat.completed", "chat.disconnects"];
+const STREAM_COUNTERS: [&str; 3] = ["chat.completed", "chat.disconnects", "a2a.disconnects"];
 /// Recorded requests kept per endpoint.
 const MAX_RECORDS: usize = 200;
 
@@ -64,6 +66,8 @@ pub struct Settings {
     pub device_interval_secs: u64,
     /// `expires_in` of new device authorizations (seconds).
     pub device_code_lifetime_secs: u64,
+    /// Pause between the A2A echo agent's artifact chunks.
+    pub a2a_word_delay_ms: u64,
 }
 
 impl Default for Settings {
@@ -83,6 +87,7 @@ impl Default for Settings {
             stream_chunks: 0,
             device_interval_secs: 5,
             device_code_lifetime_secs: 600,
+            a2a_word_delay_ms: 20,
         }
     }
 }
@@ -161,6 +166,8 @@ pub struct State {
     pub rsa_key: usize,
     /// Source of `chatcmpl-<n>` ids.
     pub completions: u64,
+    /// The A2A agent's tasks.
+    pub a2a: crate::a2a::Tasks,
 }
 
 impl Default for State {
@@ -177,6 +184,7 @@ impl Default for State {
             device_codes: HashMap::new(),
             rsa_key: 0,
             completions: 0,
+            a2a: Default::default(),
         }
     }
 }

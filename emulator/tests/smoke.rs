@@ -830,7 +830,7 @@ async fn generic_faults() {
 async fn admin_api() {
     let h = start().await;
     let counters = h.admin(Method::GET, "/admin/counters", None).await;
-    assert_eq!(counters.as_object().unwrap().len(), 18, "16 endpoints + 2 stream counters");
+    assert_eq!(counters.as_object().unwrap().len(), 21, "18 endpoints + 3 stream counters");
     assert!(counters.as_object().unwrap().values().all(|v| v == 0));
 
     let config = h.admin(Method::GET, "/admin/config", None).await;

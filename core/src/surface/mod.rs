@@ -85,7 +85,7 @@ pub fn to_json<T: Serialize>(v: &T) -> Result<Value> {
 }
 
 /// Every service kind [`open_service`] knows, for bindings' tests.
-pub const SERVICE_KINDS: &[&str] = &[];
+pub const SERVICE_KINDS: &[&str] = &["a2a"];
 
 /// Open a service of `kind` (e.g. `"mcp"`, `"a2a"`) on `client`'s tokens and connections.
 /// `options` is the service's own JSON options object (URL, protocol choices, ...).
@@ -94,9 +94,14 @@ pub fn open_service(
     kind: &str,
     options: Value,
 ) -> BoxFuture<'static, Result<Box<dyn Service>>> {
-    let _ = (client, options);
+    let client = client.clone();
     let kind = kind.to_owned();
-    Box::pin(async move { Err(Error::config(format!("unknown service kind {kind:?}"))) })
+    Box::pin(async move {
+        match kind.as_str() {
+            "a2a" => crate::a2a::service::open(client, options).await,
+            _ => Err(Error::config(format!("unknown service kind {kind:?}"))),
+        }
+    })
 }
 
 /// One JSON shape for an error, the same in every language.
