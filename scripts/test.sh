@@ -9,9 +9,11 @@ export AGENTICSTAR_CLI="$PWD/target/debug/agenticstar"
 t0=$SECONDS
 section() { printf '\n=== %s (%ds)\n' "$1" $((SECONDS - t0)); }
 
-section "Rust: core, emulator, CLI, interop with oidc-provider and a2a-sdk"
+section "Rust: core, emulator, CLI, interop with oidc-provider, a2a-sdk and the MCP SDK servers"
 npm ci --prefix interop/oidc-provider --no-audit --no-fund --loglevel=error
 bash interop/a2a-python/install.sh >/dev/null   # a2a-sdk 1.3.0 peer for the A2A interop tests
+npm ci --prefix interop/mcp-node --no-audit --no-fund --loglevel=error
+bash interop/mcp-python/install.sh              # mcp 2.3.0 + uvicorn peer for the MCP interop tests
 # Default members only (core, emulator, cli); the bindings are built by their own suites below.
 AGENTICSTAR_REQUIRE_INTEROP=1 cargo test
 

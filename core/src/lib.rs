@@ -28,6 +28,7 @@ mod error;
 pub mod fuzzing;
 mod http;
 pub mod jsonrpc;
+pub mod mcp;
 pub mod oidc;
 pub mod provider;
 pub mod redact;

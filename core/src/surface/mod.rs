@@ -85,7 +85,7 @@ pub fn to_json<T: Serialize>(v: &T) -> Result<Value> {
 }
 
 /// Every service kind [`open_service`] knows, for bindings' tests.
-pub const SERVICE_KINDS: &[&str] = &["a2a"];
+pub const SERVICE_KINDS: &[&str] = &["a2a", "mcp"];
 
 /// Open a service of `kind` (e.g. `"mcp"`, `"a2a"`) on `client`'s tokens and connections.
 /// `options` is the service's own JSON options object (URL, protocol choices, ...).
@@ -99,6 +99,11 @@ pub fn open_service(
     Box::pin(async move {
         match kind.as_str() {
             "a2a" => crate::a2a::service::open(client, options).await,
+            "mcp" => {
+                let opts: crate::mcp::McpOptions = args("mcp options", options)?;
+                let c = crate::mcp::McpClient::connect(&client, opts).await?;
+                Ok(Box::new(crate::mcp::McpService::new(c)) as Box<dyn Service>)
+            }
             _ => Err(Error::config(format!("unknown service kind {kind:?}"))),
         }
     })
