@@ -17,6 +17,10 @@ bash interop/mcp-python/install.sh              # mcp 2.3.0 + uvicorn peer for t
 # Default members only (core, emulator, cli); the bindings are built by their own suites below.
 AGENTICSTAR_REQUIRE_INTEROP=1 cargo test
 
+section "Rust: tokens for a fleet (real redis-server, Rust worker processes)"
+bash scripts/redis-server.sh --install-only
+cargo test -p agenticstar --features redis --test fleet -- --test-threads 1
+
 section "Python"
 bash python/run-tests.sh
 
@@ -26,6 +30,10 @@ section "openai-python against the emulator"
 
 section "Node"
 bash node/run-tests.sh
+
+section "Fleet: Python and Node worker processes sharing one Redis store"
+AGENTICSTAR_FLEET_LANGS=python,node AGENTICSTAR_FLEET_PYTHON="$PWD/.venv/bin/python" \
+    cargo test -p agenticstar --features redis --test fleet -- --test-threads 1 processes rotations sigkill restarted
 
 section "Kotlin and Swift (uniffi)"
 bash bindings/uniffi/run-tests.sh

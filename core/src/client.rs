@@ -12,7 +12,10 @@ use crate::http::{HttpConfig, RetryPolicy, parse_retry_after, with_retries};
 use crate::oidc::{IdClaims, IdTokenCheck, validate_id_token};
 use crate::provider::{Credentials, Provider, TokenResponse, classify_error};
 use crate::secret::Secret;
-use crate::token::{AuthServer, Flow, Grant, MemoryStore, Token, TokenListener, TokenManager, TokenStore};
+use crate::token::{
+    AuthServer, Flow, Grant, ManagerConfig, MemoryStore, StoreErrorListener, Token, TokenListener, TokenManager,
+    TokenStore,
+};
 
 /// The SDK's entry point: tokens, chat and raw API calls over one connection pool.
 /// Cheap to clone; clones share tokens and connections.
@@ -75,6 +78,9 @@ pub struct ClientBuilder {
     store: Option<Arc<dyn TokenStore>>,
     store_key: Option<String>,
     listener: Option<Arc<dyn TokenListener>>,
+    store_errors: Option<Arc<dyn StoreErrorListener>>,
+    strict_store: bool,
+    expiry_skew: Duration,
     enforce_scopes: Option<bool>,
     runtime: Option<tokio::runtime::Handle>,
     max_line_bytes: usize,
@@ -95,6 +101,9 @@ impl Default for ClientBuilder {
             store: None,
             store_key: None,
             listener: None,
+            store_errors: None,
+            strict_store: false,
+            expiry_skew: Duration::from_secs(10),
             enforce_scopes: None,
             runtime: None,
             max_line_bytes: crate::sse::DEFAULT_MAX_LINE,
@@ -148,6 +157,29 @@ impl ClientBuilder {
         self
     }
     /// Refuse calls the token's scopes do not cover (default: on for AGENTIC STAR SaaS only).
+    /// The store a `tokenStore` spec names (see [`crate::token::open_store`]), with its `strict`.
+    pub fn token_store_spec(mut self, spec: &serde_json::Value) -> Result<Self> {
+        let opened = crate::token::open_store(spec)?;
+        self.store = Some(opened.store);
+        self.strict_store |= opened.strict;
+        Ok(self)
+    }
+    /// Told of every failed token store operation (also streamed by `tokens().store_errors()`).
+    pub fn on_store_error(mut self, l: Arc<dyn StoreErrorListener>) -> Self {
+        self.store_errors = Some(l);
+        self
+    }
+    /// Make a failed save an error for the caller (default: logged and reported, the token is used).
+    pub fn strict_store(mut self, on: bool) -> Self {
+        self.strict_store = on;
+        self
+    }
+    /// The hard edge: this long before expiry (default 10 s, at most a tenth of the lifetime)
+    /// callers stop being served the cached token and wait for the renewal.
+    pub fn expiry_skew(mut self, d: Duration) -> Self {
+        self.expiry_skew = d;
+        self
+    }
     pub fn enforce_scopes(mut self, on: bool) -> Self {
         self.enforce_scopes = Some(on);
         self
@@ -201,15 +233,18 @@ impl ClientBuilder {
         let enforce_scopes = self.enforce_scopes.unwrap_or_else(|| provider.enforces_scopes());
         let server = AuthServer::new(provider, creds, http.clone(), self.http.clone(), self.retry.clone());
         let store = self.store.unwrap_or_else(|| Arc::new(MemoryStore::default()));
-        let tokens = TokenManager::new(
+        let tokens = TokenManager::new(ManagerConfig {
             server,
-            self.flow,
-            self.refresh_window,
+            flow: self.flow,
+            window: self.refresh_window,
+            skew: self.expiry_skew,
             store,
             store_key,
-            self.listener,
-            self.runtime.clone(),
-        );
+            listener: self.listener,
+            store_errors: self.store_errors,
+            strict_store: self.strict_store,
+            runtime: self.runtime.clone(),
+        });
         Ok(Client {
             inner: Arc::new(ClientInner {
                 runtime: self.runtime,
@@ -262,6 +297,11 @@ impl Client {
 
     pub fn tokens(&self) -> &TokenManager {
         &self.inner.tokens
+    }
+
+    /// The runtime background work runs on, when one was configured.
+    pub(crate) fn runtime_handle(&self) -> Option<tokio::runtime::Handle> {
+        self.inner.runtime.clone()
     }
 
     pub(crate) fn inner(&self) -> &Arc<ClientInner> {

@@ -47,4 +47,9 @@ pub use provider::{ClientAuthMethod, Credentials, Dialect, Provider};
 pub use scope::Scopes;
 pub use secret::Secret;
 pub use session::SignOut;
-pub use token::{Audience, FileStore, Flow, MemoryStore, StoredToken, Token, TokenListener, TokenManager, TokenStore};
+pub use token::{
+    Audience, FileStore, Flow, Lease, MemoryStore, StoreErrorListener, StoredToken, Token, TokenListener, TokenManager,
+    TokenStore, Versioned,
+};
+#[cfg(feature = "redis")]
+pub use token::{RedisOptions, RedisStore};

@@ -159,7 +159,7 @@ async fn surface_methods_and_version_header() {
 
     let e = svc.call("get_task", json!({"nope": 1})).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Config);
-    let raw = svc.call("call", json!({"method": "NoSuchMethod"})).await.unwrap_err();
+    let raw = svc.call("rpc", json!({"jsonrpcMethod": "NoSuchMethod"})).await.unwrap_err();
     assert_eq!((raw.kind(), raw.code()), (ErrorKind::JsonRpc, Some("-32601")));
     let bad = svc.call("send_message", json!({"text": "x", "message": {"parts": []}})).await.unwrap_err();
     assert_eq!(bad.kind(), ErrorKind::Config);

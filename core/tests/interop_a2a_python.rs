@@ -189,6 +189,16 @@ async fn streamed_task_with_artifact_chunks_then_get_and_list() {
     assert!(pages.iter().all(|r| r["method"] == "ListTasks" && r["a2aVersion"] == "1.0"));
     assert!(pages[1]["params"]["pageToken"].as_str().is_some_and(|t| !t.is_empty()));
 
+    // a2a-sdk reports a protocol violation of the agent mid-stream as `event: error`.
+    let mut s = agent.send_streaming_message(Message::user("append to nothing"), None);
+    assert!(matches!(s.next().await.unwrap().unwrap(), StreamEvent::Task(_)));
+    assert_eq!(s.next().await.unwrap().unwrap().state(), Some(TaskState::Working));
+    let e = s.next().await.unwrap().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidAgentResponse, "{e:?}");
+    assert_eq!(e.code(), Some("-32006"));
+    assert_eq!(e.details().unwrap()["data"][0]["reason"], "INVALID_AGENT_RESPONSE");
+    assert!(s.next().await.is_none(), "an error ends the stream");
+
     let e = agent.get_task("no-such-task", None).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::TaskNotFound);
     assert_eq!(e.code(), Some("-32001"));

@@ -197,9 +197,23 @@ async fn refresh_window_renews_ahead_and_keeps_five_minute_tokens() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(client.get_token().await.unwrap().access_token(), first.access_token(), "fresh at 0.5 s");
     tokio::time::sleep(Duration::from_millis(700)).await;
-    let second = client.get_token().await.unwrap();
+    // Inside the window: the current token still comes back, and one renewal starts behind it.
+    assert_eq!(client.get_token().await.unwrap().access_token(), first.access_token(), "served while renewing");
+    let second = wait_for_new(&client, &first).await;
     assert_ne!(second.access_token(), first.access_token(), "renewed inside the window, before expiry");
     assert_eq!(e.count("saas.token"), 2);
+}
+
+/// The token `get_token` gives once the background renewal from `old` has landed (bounded wait).
+async fn wait_for_new(client: &agenticstar::Client, old: &agenticstar::Token) -> agenticstar::Token {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let t = client.get_token().await.unwrap();
+        if t.access_token() != old.access_token() || tokio::time::Instant::now() > deadline {
+            return t;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
 #[tokio::test]

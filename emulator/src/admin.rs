@@ -36,6 +36,17 @@ pub async fn counters(State(ctx): State<Ctx>) -> Reply {
     ok(ctx.with(|s| json!(s.counters)))
 }
 
+/// Per client: live tokens now (`live`, the licences held), the most ever held at once (`peak`).
+pub async fn licences(State(ctx): State<Ctx>) -> Reply {
+    ok(ctx.with(|s| {
+        let mut out = Map::new();
+        for (client, peak) in &s.licence_peaks {
+            out.insert(client.clone(), json!({ "live": s.live_tokens(client), "peak": peak }));
+        }
+        Value::Object(out)
+    }))
+}
+
 pub async fn get_config(State(ctx): State<Ctx>) -> Reply {
     ok(ctx.with(|s| json!(s.settings)))
 }

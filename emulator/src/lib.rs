@@ -129,6 +129,11 @@ impl Emulator {
         self.ctx.with(|s| s.counters.get(key).copied().unwrap_or(0))
     }
 
+    /// Licences of a client as `GET /admin/licences` shows them: (live tokens now, most at once).
+    pub fn licences(&self, client_id: &str) -> (u64, u64) {
+        self.ctx.with(|s| (s.live_tokens(client_id), s.licence_peaks.get(client_id).copied().unwrap_or(0)))
+    }
+
     /// Same as `POST /admin/reset`.
     pub fn reset(&self) {
         self.ctx.with(|s| *s = State::default());
@@ -165,6 +170,7 @@ fn router(ctx: Ctx) -> Router {
         .route("/a2a", post(a2a::rpc))
         .route("/admin/reset", post(admin::reset))
         .route("/admin/counters", get(admin::counters))
+        .route("/admin/licences", get(admin::licences))
         .route("/admin/config", get(admin::get_config).post(admin::set_config))
         .route("/admin/faults", get(admin::list_faults).post(admin::add_fault).delete(admin::clear_faults))
         .route("/admin/rotate_keys", post(admin::rotate_keys))

@@ -143,8 +143,12 @@ fn remember_for(
         dialect: client.dialect,
         expires_at,
         revoked: false,
+        family: None,
     };
     s.tokens.insert(token.to_owned(), issued);
+    let live = s.live_tokens(client.id);
+    let peak = s.licence_peaks.entry(client.id.to_owned()).or_default();
+    *peak = (*peak).max(live);
 }
 
 /// An RS256 access token signed with the current RSA key, remembered for bearer checks.
@@ -302,6 +306,7 @@ pub async fn saas_authorize(State(ctx): State<Ctx>, req: Incoming) -> Reply {
         nonce: param("nonce").map(str::to_owned),
         auth_time: now,
         expires_at: now + CODE_LIFETIME,
+        family: random_hex(8),
     };
     ctx.with(|s| s.codes.insert(code.clone(), Code { grant, redirect_uri: redirect_uri.to_owned(), challenge }));
     redirect(&[("code", &code)])
@@ -381,6 +386,7 @@ pub async fn saas_token(State(ctx): State<Ctx>, req: Incoming) -> Reply {
                 nonce: None,
                 auth_time: now(),
                 expires_at: 0,
+                family: random_hex(8),
             };
             Session { grant, scope, user: false, issue_refresh: false, resource: None }
         }
@@ -399,6 +405,14 @@ pub async fn saas_token(State(ctx): State<Ctx>, req: Incoming) -> Reply {
         _ => {
             let token = param("refresh_token").ok_or_else(|| missing("refresh_token"))?;
             ctx.with(|s| {
+                if let Some(family) = s.spent_refresh_tokens.get(token).cloned()
+                    && s.settings.refresh_reuse_detection
+                {
+                    // A spent token came back: someone holds a copy, so nothing of the grant is trusted.
+                    s.count("saas.refresh_reuse");
+                    s.revoke_family(&family);
+                    return Err(bad("invalid_grant", "Token is not active"));
+                }
                 let grant = s
                     .refresh_tokens
                     .get(token)
@@ -411,6 +425,7 @@ pub async fn saas_token(State(ctx): State<Ctx>, req: Incoming) -> Reply {
                 let rotate = s.settings.rotate_refresh_tokens;
                 if rotate {
                     s.refresh_tokens.remove(token);
+                    s.spent_refresh_tokens.insert(token.to_owned(), grant.family.clone());
                 }
                 Ok(Session { grant, scope, user: true, issue_refresh: rotate, resource: None })
             })?
@@ -449,8 +464,14 @@ fn poll_device(
         }
         state::DeviceStatus::Approved => {
             let d = s.device_codes.remove(device_code).ok_or(("invalid_grant", "Device code not valid"))?;
-            let grant =
-                Grant { client_id: d.client_id, scope: d.scope.clone(), nonce: None, auth_time: now(), expires_at: 0 };
+            let grant = Grant {
+                client_id: d.client_id,
+                scope: d.scope.clone(),
+                nonce: None,
+                auth_time: now(),
+                expires_at: 0,
+                family: random_hex(8),
+            };
             Ok(Session { scope: d.scope, grant, user: true, issue_refresh: true, resource: None })
         }
     }
@@ -466,6 +487,9 @@ pub(crate) fn saas_tokens(
     let lifetime = s.settings.token_lifetime_secs;
     let sub = if session.user { USER_SUB } else { client.id };
     let access_token = issue_jwt_for(s, iss, client, sub, &session.scope, lifetime, session.resource.as_deref());
+    if let Some(t) = s.tokens.get_mut(&access_token) {
+        t.family = Some(session.grant.family.clone());
+    }
     let mut body = json!({
         "access_token": access_token,
         "id_token": id_token(s, iss, client, &session, lifetime, spoil),
@@ -594,7 +618,11 @@ pub async fn keycloak_token(State(ctx): State<Ctx>, Path(realm): Path<String>, r
     let issuer = keycloak_issuer(&ctx);
     let issued = ctx.with(|s| {
         let lifetime = s.settings.keycloak_lifetime_secs;
-        let exhausted = s.settings.licenses_exhausted;
+        let limit = s.settings.licence_limit;
+        let exhausted = s.settings.licenses_exhausted || (limit > 0 && s.live_tokens(client.id) >= limit);
+        if exhausted {
+            s.count("licences.refused");
+        }
         (!exhausted).then(|| (issue_jwt(s, &issuer, client, client.id, client.scope, lifetime), lifetime))
     });
     let Some((token, lifetime)) = issued else {

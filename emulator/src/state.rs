@@ -33,8 +33,9 @@ pub const ENDPOINTS: [&str; 18] = [
     "a2a.card",
     "a2a.rpc",
 ];
-/// Counters that record how chat streams ended rather than requests.
-const STREAM_COUNTERS: [&str; 3] = ["chat.completed", "chat.disconnects", "a2a.disconnects"];
+/// Counters that record outcomes rather than requests.
+const STREAM_COUNTERS: [&str; 5] =
+    ["chat.completed", "chat.disconnects", "a2a.disconnects", "saas.refresh_reuse", "licences.refused"];
 /// Recorded requests kept per endpoint.
 const MAX_RECORDS: usize = 200;
 
@@ -55,6 +56,12 @@ pub struct Settings {
     pub rotate_refresh_tokens: bool,
     pub id_token_alg: IdTokenAlg,
     pub licenses_exhausted: bool,
+    /// Keycloak: when > 0, a token request is refused with 403 "Not enough available concurrent
+    /// user licenses" while the client already holds this many live tokens (licences).
+    pub licence_limit: u64,
+    /// Presenting a spent rotated refresh token revokes the whole grant (its refresh and access
+    /// tokens), as oidc-provider and Keycloak do.
+    pub refresh_reuse_detection: bool,
     pub reply: Option<String>,
     pub chunk_chars: usize,
     pub chunk_delay_ms: u64,
@@ -80,6 +87,8 @@ impl Default for Settings {
             rotate_refresh_tokens: true,
             id_token_alg: IdTokenAlg::RS256,
             licenses_exhausted: false,
+            licence_limit: 0,
+            refresh_reuse_detection: true,
             reply: None,
             chunk_chars: 4,
             chunk_delay_ms: 0,
@@ -111,6 +120,8 @@ pub struct Issued {
     pub dialect: Dialect,
     pub expires_at: u64,
     pub revoked: bool,
+    /// The grant (sign-in) this token belongs to, for revoking it on refresh-token reuse.
+    pub family: Option<String>,
 }
 
 /// What a user approved at /authorize; carried by codes and refresh tokens.
@@ -121,6 +132,8 @@ pub struct Grant {
     pub nonce: Option<String>,
     pub auth_time: u64,
     pub expires_at: u64,
+    /// Identifies one sign-in across its rotated refresh tokens.
+    pub family: String,
 }
 
 pub struct Code {
@@ -162,6 +175,10 @@ pub struct State {
     pub codes: HashMap<String, Code>,
     pub refresh_tokens: HashMap<String, Grant>,
     pub device_codes: HashMap<String, DeviceCode>,
+    /// Rotated-away refresh tokens and the grant family they belonged to (reuse detection).
+    pub spent_refresh_tokens: HashMap<String, String>,
+    /// Per client: the most live tokens it ever held at once (licences).
+    pub licence_peaks: BTreeMap<String, u64>,
     /// Index into `keys::KEYS.rsa`: 0 = rsa-1, 1 = rsa-2 after rotation.
     pub rsa_key: usize,
     /// Source of `chatcmpl-<n>` ids.
@@ -182,6 +199,8 @@ impl Default for State {
             codes: HashMap::new(),
             refresh_tokens: HashMap::new(),
             device_codes: HashMap::new(),
+            spent_refresh_tokens: HashMap::new(),
+            licence_peaks: BTreeMap::new(),
             rsa_key: 0,
             completions: 0,
             a2a: Default::default(),
@@ -192,6 +211,20 @@ impl Default for State {
 impl State {
     pub fn count(&mut self, key: &'static str) {
         *self.counters.entry(key).or_default() += 1;
+    }
+
+    /// Live (issued, unexpired, unrevoked) tokens of `client_id`: the licences it holds.
+    pub fn live_tokens(&self, client_id: &str) -> u64 {
+        let now = now();
+        self.tokens.values().filter(|t| t.client_id == client_id && !t.revoked && now < t.expires_at).count() as u64
+    }
+
+    /// Revoke one sign-in: its refresh tokens and every access token issued from it.
+    pub fn revoke_family(&mut self, family: &str) {
+        self.refresh_tokens.retain(|_, g| g.family != family);
+        for t in self.tokens.values_mut().filter(|t| t.family.as_deref() == Some(family)) {
+            t.revoked = true;
+        }
     }
 
     /// The access token if it was issued here, is unexpired and not revoked.

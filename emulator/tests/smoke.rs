@@ -349,7 +349,11 @@ async fn saas_authorization_code_pkce_and_refresh_rotation() {
     let rejected = refresh(old).await;
     assert_eq!(rejected.status, StatusCode::BAD_REQUEST);
     assert_eq!(rejected.json(), json!({ "error": "invalid_grant", "error_description": "Token is not active" }));
-    assert_eq!(refresh(new.clone()).await.status, StatusCode::OK);
+    // Reuse detection: presenting the spent token revoked the whole grant, its newest token too.
+    assert_eq!(refresh(new.clone()).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(h.emu.counter("saas.refresh_reuse"), 1);
+    let me = h.bearer(Method::GET, "/v1/me", rotated.json()["access_token"].as_str().unwrap()).await;
+    assert_eq!(me.status, StatusCode::UNAUTHORIZED);
 
     // Without rotation the answer carries no refresh token and the old one stays valid.
     h.config(json!({ "rotate_refresh_tokens": false })).await;
@@ -536,6 +540,18 @@ async fn keycloak_token() {
             json!({ "message": "Forbidden", "description": "Not enough available concurrent user licenses" })
         )
     );
+    // Licences: with a limit of 2 live tokens per client, a third request is refused.
+    h.config(json!({ "licenses_exhausted": false, "licence_limit": 2 })).await;
+    let live = h.admin(Method::GET, "/admin/licences", None).await[KEYCLOAK_CLIENT_ID]["live"].as_u64().unwrap();
+    for _ in live..2 {
+        assert_eq!(h.form(path, &good).await.status, StatusCode::OK);
+    }
+    assert_eq!(h.form(path, &good).await.status, StatusCode::FORBIDDEN);
+    let licences = h.admin(Method::GET, "/admin/licences", None).await;
+    assert_eq!(licences[KEYCLOAK_CLIENT_ID], json!({ "live": 2, "peak": 2 }));
+    assert_eq!(h.emu.licences(KEYCLOAK_CLIENT_ID), (2, 2));
+    assert_eq!(h.emu.counter("licences.refused"), 2); // the flag above, then the limit
+    h.config(json!({ "licence_limit": 0 })).await;
     let reply = h.form("/auth/realms/other/protocol/openid-connect/token", &good).await;
     assert_eq!((reply.status, reply.json()), (StatusCode::NOT_FOUND, json!({ "error": "Realm does not exist" })));
 
@@ -544,7 +560,7 @@ async fn keycloak_token() {
     assert_eq!(disco["jwks_uri"], format!("{issuer}/protocol/openid-connect/certs"));
     let certs = h.get("/auth/realms/dai/protocol/openid-connect/certs").await.json();
     assert_eq!(certs["keys"].as_array().unwrap().len(), 2);
-    assert_eq!(h.emu.counter("keycloak.token"), 5);
+    assert_eq!(h.emu.counter("keycloak.token"), 7);
     assert_eq!(h.emu.counter("keycloak.jwks"), 1);
 }
 
@@ -830,7 +846,7 @@ async fn generic_faults() {
 async fn admin_api() {
     let h = start().await;
     let counters = h.admin(Method::GET, "/admin/counters", None).await;
-    assert_eq!(counters.as_object().unwrap().len(), 21, "18 endpoints + 3 stream counters");
+    assert_eq!(counters.as_object().unwrap().len(), 23, "18 endpoints + 5 other counters");
     assert!(counters.as_object().unwrap().values().all(|v| v == 0));
 
     let config = h.admin(Method::GET, "/admin/config", None).await;

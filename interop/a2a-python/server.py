@@ -19,6 +19,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
+import os
 import socket
 import sys
 from typing import Any
@@ -66,6 +68,10 @@ class EchoExecutor(AgentExecutor):
         updater = TaskUpdater(event_queue, task.id, task.context_id)
         await updater.start_work()
         text = " ".join(p.text for p in message.parts if p.HasField("text"))
+        if text == "append to nothing":
+            # A protocol violation the SDK's task manager reports mid-stream (`event: error`, -32006).
+            await updater.add_artifact([Part(text="?")], artifact_id="ghost", append=True)
+            return
         words = text.split()
         for i, word in enumerate(words):
             if i > 0:
@@ -275,6 +281,9 @@ def main() -> None:
     ap.add_argument("--word-delay-ms", type=float, default=40)
     ap.add_argument("--tenant", default="")
     args = ap.parse_args()
+    if not os.environ.get("A2A_PEER_VERBOSE"):
+        # The tests provoke errors on purpose; the SDK would log each with a traceback.
+        logging.getLogger("a2a").setLevel(logging.CRITICAL)
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -19,7 +19,7 @@ const METHODS: &[MethodSpec] = &[
     MethodSpec::call("cancel_task"),
     MethodSpec::stream("subscribe_to_task"),
     MethodSpec::call("extended_card"),
-    MethodSpec::call("call"),
+    MethodSpec::call("rpc"),
     MethodSpec::call("assemble"),
     MethodSpec::call("recording"),
 ];
@@ -82,10 +82,11 @@ struct IdArgs {
     history_length: Option<u32>,
 }
 
+/// `{"jsonrpcMethod", "params"}` (not `method`: that name is taken by the bindings' own `call`).
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct CallArgs {
-    method: String,
+    jsonrpc_method: String,
     #[serde(default)]
     params: Value,
 }
@@ -129,10 +130,10 @@ impl Service for A2aService {
                     to_json(&agent.cancel_task(&a.id).await?)
                 }
                 "extended_card" => to_json(&agent.extended_card().await?),
-                "call" => {
+                "rpc" => {
                     let a: CallArgs = args(&method, a)?;
                     let params = if a.params.is_null() { json!({}) } else { a.params };
-                    agent.call(&a.method, params).await
+                    agent.call(&a.jsonrpc_method, params).await
                 }
                 "assemble" => {
                     let a: AssembleArgs = args(&method, a)?;

@@ -11,6 +11,7 @@
 //! errors cross as [`ErrorDetails`].
 
 mod stream;
+mod token_events;
 
 pub use stream::{JsonSink, JsonStream};
 
@@ -85,7 +86,7 @@ pub fn to_json<T: Serialize>(v: &T) -> Result<Value> {
 }
 
 /// Every service kind [`open_service`] knows, for bindings' tests.
-pub const SERVICE_KINDS: &[&str] = &["a2a", "mcp"];
+pub const SERVICE_KINDS: &[&str] = &["a2a", "mcp", "token_events"];
 
 /// Open a service of `kind` (e.g. `"mcp"`, `"a2a"`) on `client`'s tokens and connections.
 /// `options` is the service's own JSON options object (URL, protocol choices, ...).
@@ -104,6 +105,7 @@ pub fn open_service(
                 let c = crate::mcp::McpClient::connect(&client, opts).await?;
                 Ok(Box::new(crate::mcp::McpService::new(c)) as Box<dyn Service>)
             }
+            "token_events" => Ok(Box::new(token_events::TokenEvents::new(&client)) as Box<dyn Service>),
             _ => Err(Error::config(format!("unknown service kind {kind:?}"))),
         }
     })

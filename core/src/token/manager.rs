@@ -1,6 +1,17 @@
-//! The token manager: cached, single-flight, refreshed ahead of expiry, persisted, rotation-safe.
+//! The token manager: cached, single-flight, renewed behind the caller's back, persisted, rotation-safe.
+//!
+//! Two windows decide what `get_token` does with the cached token:
+//! - before the soft window (the refresh window) it is returned as is: the hot path, no I/O;
+//! - inside the soft window it is still returned at cache speed, and the first caller starts one
+//!   renewal in the background (botocore's advisory refresh, MSAL's `refresh_in`);
+//! - past the hard edge (expiry minus a small skew), or once an API rejected it, callers wait for
+//!   the renewal, single flight.
+//!
+//! A background renewal that fails transiently is retried with back-off while the token is valid;
+//! its error reaches callers only past the hard edge.
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
@@ -8,7 +19,7 @@ use futures::future::{BoxFuture, FutureExt, Shared};
 
 use super::Token;
 use super::server::{Audience, AuthServer, Grant};
-use super::store::TokenStore;
+use super::store::{Lease, TokenStore, Versioned};
 use crate::error::{Error, ErrorKind, Result};
 use crate::provider::TokenResponse;
 
@@ -33,7 +44,41 @@ impl<F: Fn(&Token) + Send + Sync> TokenListener for F {
     }
 }
 
+/// Told of every failed token store operation (load, save, lease, clear). The error is of kind
+/// `store`; its details say `{"operation": "save"}` etc. Called on the renewal task: keep it short.
+pub trait StoreErrorListener: Send + Sync {
+    fn on_store_error(&self, error: &Error);
+}
+
+impl<F: Fn(&Error) + Send + Sync> StoreErrorListener for F {
+    fn on_store_error(&self, error: &Error) {
+        self(error)
+    }
+}
+
 type Renewal = Shared<BoxFuture<'static, Result<Token>>>;
+
+/// How long a renewal waits for another process's lease before renewing on its own.
+const MAX_LEASE_WAIT: Duration = Duration::from_secs(60);
+/// Back-off of a failing background renewal: 1 s, 2 s, 4 s ... at most this.
+const MAX_BACKGROUND_PAUSE: Duration = Duration::from_secs(30);
+
+/// What the manager is built with.
+pub(crate) struct ManagerConfig {
+    pub server: AuthServer,
+    pub flow: Flow,
+    /// The soft window.
+    pub window: Duration,
+    /// The hard edge is this long before expiry (at most a tenth of the lifetime).
+    pub skew: Duration,
+    pub store: Arc<dyn TokenStore>,
+    pub store_key: String,
+    pub listener: Option<Arc<dyn TokenListener>>,
+    pub store_errors: Option<Arc<dyn StoreErrorListener>>,
+    /// A failed save fails the renewal (the token is kept and saved again on the next call).
+    pub strict_store: bool,
+    pub runtime: Option<tokio::runtime::Handle>,
+}
 
 /// Gets and keeps a valid access token. Clone it freely: clones share one cache.
 #[derive(Clone)]
@@ -45,9 +90,18 @@ pub(crate) struct Inner {
     pub server: Arc<AuthServer>,
     flow: Flow,
     window: Duration,
+    skew: Duration,
     store: Arc<dyn TokenStore>,
     store_key: String,
     listener: Option<Arc<dyn TokenListener>>,
+    store_errors: Option<Arc<dyn StoreErrorListener>>,
+    /// Every store failure, for the generic event stream bindings forward (`token_events`).
+    store_events: tokio::sync::broadcast::Sender<Error>,
+    strict_store: bool,
+    /// Wakes a background renewal pausing between attempts when a caller starts waiting for it.
+    urgent: tokio::sync::Notify,
+    /// False after a store failure: one warning per outage, then quiet until it works again.
+    store_healthy: AtomicBool,
     /// Where renewals run: the client's configured runtime, else the caller's.
     runtime: Option<tokio::runtime::Handle>,
     state: Mutex<State>,
@@ -68,32 +122,35 @@ struct State {
     token: Option<Token>,
     /// The current token was rejected by an API (401): renew before using it again.
     stale: bool,
+    /// Strict store: the current token could not be saved; save it before handing it out.
+    unsaved: bool,
     loaded: bool,
     renewal: Option<Renewal>,
+    /// A background renewal failed for good while the token was valid; callers see this error
+    /// once the token is past the hard edge.
+    failed: Option<Error>,
     /// After "licenses exhausted" we wait before asking again instead of hammering the server.
     backoff: Option<(Instant, Error)>,
     backoff_step: u32,
 }
 
 impl TokenManager {
-    pub(crate) fn new(
-        server: AuthServer,
-        flow: Flow,
-        window: Duration,
-        store: Arc<dyn TokenStore>,
-        store_key: String,
-        listener: Option<Arc<dyn TokenListener>>,
-        runtime: Option<tokio::runtime::Handle>,
-    ) -> Self {
+    pub(crate) fn new(c: ManagerConfig) -> Self {
         TokenManager {
             inner: Arc::new(Inner {
-                server: Arc::new(server),
-                flow,
-                window,
-                store,
-                store_key,
-                listener,
-                runtime,
+                server: Arc::new(c.server),
+                flow: c.flow,
+                window: c.window,
+                skew: c.skew,
+                store: c.store,
+                store_key: c.store_key,
+                listener: c.listener,
+                store_errors: c.store_errors,
+                store_events: tokio::sync::broadcast::channel(64).0,
+                strict_store: c.strict_store,
+                urgent: tokio::sync::Notify::new(),
+                store_healthy: AtomicBool::new(true),
+                runtime: c.runtime,
                 state: Mutex::new(State::default()),
                 audience: Audience::default(),
                 root: None,
@@ -131,9 +188,15 @@ impl TokenManager {
                         server: root.server.clone(),
                         flow: root.flow,
                         window: root.window,
+                        skew: root.skew,
                         store: root.store.clone(),
                         store_key: key,
                         listener: None,
+                        store_errors: root.store_errors.clone(),
+                        store_events: root.store_events.clone(),
+                        strict_store: root.strict_store,
+                        urgent: tokio::sync::Notify::new(),
+                        store_healthy: AtomicBool::new(true),
                         runtime: root.runtime.clone(),
                         state: Mutex::new(State::default()),
                         audience,
@@ -164,12 +227,18 @@ impl TokenManager {
         &self.inner.store_key
     }
 
+    /// Every failed token store operation from now on (a `store` error whose details name the
+    /// operation). Bindings forward this through the `token_events` surface service.
+    pub fn store_errors(&self) -> tokio::sync::broadcast::Receiver<Error> {
+        self.inner.store_events.subscribe()
+    }
+
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
         self.inner.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// A valid access token: the cached one while it has more than the refresh window left,
-    /// otherwise a renewed one. Concurrent callers share one renewal and its outcome.
+    /// A valid access token: the cached one until the hard edge (renewed in the background from
+    /// the soft window on), otherwise a renewed one. Concurrent callers share one renewal.
     pub async fn get_token(&self) -> Result<Token> {
         if let Some(t) = self.cached() {
             return Ok(t);
@@ -177,13 +246,30 @@ impl TokenManager {
         self.renew().await
     }
 
-    /// The cached token if it is fresh (no I/O). This is the hot path.
+    /// The cached token if it can be used now (no I/O). This is the hot path. Inside the soft
+    /// window it also starts the background renewal (needs a tokio runtime: the client's, else
+    /// the caller's; without one it answers `None` and `get_token` renews inline).
     pub fn cached(&self) -> Option<Token> {
-        let st = self.state();
-        match &st.token {
-            Some(t) if !st.stale && t.is_fresh(self.inner.window) => Some(t.clone()),
-            _ => None,
+        let mut st = self.state();
+        let t = st.token.as_ref()?;
+        if st.stale || st.unsaved {
+            return None;
         }
+        if t.is_fresh(self.inner.window) {
+            return Some(t.clone());
+        }
+        if !t.before_hard_edge(self.inner.skew) {
+            return None;
+        }
+        let t = t.clone();
+        if st.renewal.is_some() || st.failed.is_some() || st.backoff.as_ref().is_some_and(|(u, _)| Instant::now() < *u)
+        {
+            return Some(t);
+        }
+        let handle = self.inner.runtime.clone().map_or_else(tokio::runtime::Handle::try_current, Ok).ok()?;
+        tracing::debug!(target: "agenticstar", "token inside the refresh window; renewing in the background");
+        let _background = self.start_renewal(&mut st, Some(handle));
+        Some(t)
     }
 
     /// The token held now, fresh or not (for display).
@@ -232,80 +318,159 @@ impl TokenManager {
             let mut st = self.state();
             st.token = None;
             st.stale = false;
+            st.unsaved = false;
+            st.failed = None;
             st.loaded = true;
         }
         self.inner.store.clear(&self.inner.store_key).await
     }
 
     fn renew(&self) -> BoxFuture<'static, Result<Token>> {
-        let fut: Renewal = {
-            let mut st = self.state();
-            if let Some(t) = st.token.as_ref().filter(|t| !st.stale && t.is_fresh(self.inner.window)) {
-                return futures::future::ready(Ok(t.clone())).boxed();
+        let mut st = self.state();
+        if let Some(t) = st.token.as_ref().filter(|t| !st.stale && !st.unsaved && t.is_fresh(self.inner.window)) {
+            return futures::future::ready(Ok(t.clone())).boxed();
+        }
+        if let Some(r) = &st.renewal {
+            // A caller is waiting now: a background renewal pausing between attempts tries at once.
+            self.inner.urgent.notify_one();
+            return r.clone().boxed();
+        }
+        if let Some(e) = st.failed.take() {
+            // The background renewal gave up while the token was valid; now the caller needs to know.
+            if e.kind() == ErrorKind::SignInRequired {
+                st.token = None;
+                st.stale = false;
             }
-            if let Some(r) = &st.renewal {
-                r.clone()
-            } else {
-                if let Some((until, err)) = &st.backoff {
-                    let now = Instant::now();
-                    if now < *until {
-                        let e = err.clone().with_retry_after(Some(*until - now));
-                        return futures::future::ready(Err(e)).boxed();
-                    }
-                }
-                let inner = self.inner.clone();
-                // Run the renewal as its own task: if the caller that started it is cancelled,
-                // the answer (maybe a rotated refresh token) is still received and stored.
-                let task = async move {
-                    let outcome = AssertUnwindSafe(renew_once(&inner)).catch_unwind().await;
-                    let outcome =
-                        outcome.unwrap_or_else(|_| Err(Error::new(ErrorKind::Internal, "token renewal panicked")));
-                    finish(&inner, &outcome);
-                    outcome
-                };
-                let fut: BoxFuture<'static, Result<Token>> =
-                    match self.inner.runtime.clone().map_or_else(tokio::runtime::Handle::try_current, Ok) {
-                        Ok(h) => {
-                            let jh = h.spawn(task);
-                            async move {
-                                jh.await.unwrap_or_else(|_| {
-                                    Err(Error::new(ErrorKind::Internal, "token renewal task was cancelled"))
-                                })
-                            }
-                            .boxed()
-                        }
-                        Err(_) => task.boxed(),
-                    };
-                let shared = fut.shared();
-                st.renewal = Some(shared.clone());
-                shared
+            return futures::future::ready(Err(e)).boxed();
+        }
+        if let Some((until, err)) = &st.backoff {
+            let now = Instant::now();
+            if now < *until {
+                let e = err.clone().with_retry_after(Some(*until - now));
+                return futures::future::ready(Err(e)).boxed();
             }
+        }
+        let handle = self.inner.runtime.clone().map_or_else(tokio::runtime::Handle::try_current, Ok).ok();
+        self.start_renewal(&mut st, handle).boxed()
+    }
+
+    /// Start the one renewal (as its own task when there is a runtime: if the caller that started
+    /// it is cancelled, the answer, maybe a rotated refresh token, is still received and stored).
+    fn start_renewal(&self, st: &mut State, handle: Option<tokio::runtime::Handle>) -> Renewal {
+        let inner = self.inner.clone();
+        let task = async move {
+            let outcome = AssertUnwindSafe(renewal(&inner)).catch_unwind().await;
+            outcome.unwrap_or_else(|_| {
+                let e = Error::new(ErrorKind::Internal, "token renewal panicked");
+                let e = Err(e);
+                finish(&inner, &e);
+                e
+            })
         };
-        fut.boxed()
+        let fut: BoxFuture<'static, Result<Token>> = match handle {
+            Some(h) => {
+                let jh = h.spawn(task);
+                async move {
+                    jh.await
+                        .unwrap_or_else(|_| Err(Error::new(ErrorKind::Internal, "token renewal task was cancelled")))
+                }
+                .boxed()
+            }
+            None => task.boxed(),
+        };
+        let shared = fut.shared();
+        st.renewal = Some(shared.clone());
+        shared
     }
 
     /// Adopt tokens obtained outside a renewal (the authorization code exchange).
     pub(crate) async fn adopt(&self, resp: TokenResponse) -> Result<Token> {
         let token = Token::from_response(resp, None);
-        let _lock = self.inner.store.lock(&self.inner.store_key).await?;
-        publish(&self.inner, &token).await;
+        let lease = match self.inner.store.lease(&self.inner.store_key).await {
+            Ok(Lease::Held(g)) => Some(g),
+            Ok(Lease::Busy) => None,
+            Err(e) => {
+                store_failed(&self.inner, "lease", e);
+                None
+            }
+        };
+        let saved = persist(&self.inner, &token, None).await;
+        drop(lease);
         let mut st = self.state();
         st.token = Some(token.clone());
         st.stale = false;
+        st.unsaved = saved.is_err();
+        st.failed = None;
         st.loaded = true;
         st.backoff = None;
-        Ok(token)
+        saved.map(|_| token)
+    }
+}
+
+fn lock(inner: &Inner) -> std::sync::MutexGuard<'_, State> {
+    inner.state.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The renewal task: one attempt, and while the current token is before the hard edge, retries
+/// of transient failures with back-off. Records the outcome for later callers.
+async fn renewal(inner: &Arc<Inner>) -> Result<Token> {
+    let mut attempt = 0u32;
+    loop {
+        let outcome = renew_once(inner).await;
+        let Err(e) = &outcome else {
+            finish(inner, &outcome);
+            return outcome;
+        };
+        let (current, stale) = {
+            let st = lock(inner);
+            (st.token.clone(), st.stale)
+        };
+        let valid = current.filter(|c| !stale && c.before_hard_edge(inner.skew));
+        match valid {
+            Some(c) if e.kind().is_transient() => {
+                attempt += 1;
+                let pause = Duration::from_secs(1u64 << (attempt - 1).min(5)).min(MAX_BACKGROUND_PAUSE);
+                let pause = pause.min(c.until_hard_edge(inner.skew));
+                tracing::warn!(target: "agenticstar", "background token renewal failed ({}); the current token is still valid, retrying in {pause:?}", e.kind());
+                tokio::select! {
+                    _ = tokio::time::sleep(pause) => {}
+                    _ = inner.urgent.notified() => {}
+                }
+            }
+            // (Licences have their own back-off; a strict store's failed save is for callers now.)
+            Some(_) if !matches!(e.kind(), ErrorKind::LicensesExhausted | ErrorKind::Store) => {
+                tracing::warn!(target: "agenticstar", "background token renewal failed ({}); the current token is used until it expires", e.kind());
+                let mut st = lock(inner);
+                st.renewal = None;
+                st.failed = Some(e.clone());
+                return outcome;
+            }
+            _ => {
+                // Past the hard edge. A server hiccup while the old token still works: keep using it.
+                let current = lock(inner).token.clone();
+                let usable = current.filter(|c| !stale && !c.is_expired());
+                if let (true, Some(c)) = (e.kind().is_transient(), usable) {
+                    tracing::warn!(target: "agenticstar", "token renewal failed ({}); the current token is still valid", e.kind());
+                    let ok = Ok(c);
+                    finish(inner, &ok);
+                    return ok;
+                }
+                finish(inner, &outcome);
+                return outcome;
+            }
+        }
     }
 }
 
 /// Record the outcome so the next caller sees it, and let a new renewal start.
 fn finish(inner: &Inner, outcome: &Result<Token>) {
-    let mut st = inner.state.lock().unwrap_or_else(|p| p.into_inner());
+    let mut st = lock(inner);
     st.renewal = None;
     match outcome {
         Ok(t) => {
             st.token = Some(t.clone());
             st.stale = false;
+            st.failed = None;
             st.backoff = None;
             st.backoff_step = 0;
         }
@@ -319,20 +484,116 @@ fn finish(inner: &Inner, outcome: &Result<Token>) {
             // The refresh token is dead: drop it so later calls fail at once instead of looping.
             st.token = None;
             st.stale = false;
+            st.unsaved = false;
         }
         Err(_) => {}
     }
 }
 
-/// Save, then tell the listener; both happen before any caller receives the token.
-async fn publish(inner: &Inner, token: &Token) {
-    if let Err(e) = inner.store.save(&inner.store_key, &token.to_stored()).await {
-        tracing::error!(target: "agenticstar", "could not save the new token: {e}");
+/// A store operation failed: tell the listeners every time, log once per outage.
+fn store_failed(inner: &Inner, operation: &str, e: Error) -> Error {
+    let e = Error::new(ErrorKind::Store, format!("token store {operation} failed: {}", e.message()))
+        .with_details(serde_json::json!({ "operation": operation }));
+    if inner.store_healthy.swap(false, Ordering::Relaxed) {
+        tracing::warn!(target: "agenticstar", "{e}; working from the in-process cache until the store is back");
+    } else {
+        tracing::debug!(target: "agenticstar", "{e}");
     }
+    if let Some(l) = &inner.store_errors
+        && std::panic::catch_unwind(AssertUnwindSafe(|| l.on_store_error(&e))).is_err()
+    {
+        tracing::error!(target: "agenticstar", "store error listener panicked");
+    }
+    let _ = inner.store_events.send(e.clone());
+    e
+}
+
+fn store_ok(inner: &Inner) {
+    if !inner.store_healthy.load(Ordering::Relaxed) && !inner.store_healthy.swap(true, Ordering::Relaxed) {
+        tracing::info!(target: "agenticstar", "token store reachable again");
+    }
+}
+
+/// Save (compare-and-set on `expected` when the version is known), then tell the listener; both
+/// happen before any caller receives the token. `Ok(false)`: the store holds a newer version.
+/// `Err` only for a strict store.
+async fn persist(inner: &Inner, token: &Token, expected: Option<Option<u64>>) -> Result<bool> {
+    let stored = token.to_stored();
+    let saved = match expected {
+        Some(v) => inner.store.save_if(&inner.store_key, &stored, v).await,
+        None => inner.store.save(&inner.store_key, &stored).await.map(|()| true),
+    };
+    let result = match saved {
+        Ok(true) => {
+            store_ok(inner);
+            Ok(true)
+        }
+        Ok(false) => {
+            // Someone stored a newer version while our lease had lapsed; theirs stands.
+            tracing::warn!(target: "agenticstar", "the token store holds a newer token than this renewal; not overwriting it");
+            Ok(false)
+        }
+        Err(e) => {
+            let e = store_failed(inner, "save", e);
+            if inner.strict_store { Err(e) } else { Ok(true) }
+        }
+    };
     if let Some(l) = &inner.listener
         && std::panic::catch_unwind(AssertUnwindSafe(|| l.on_token(token))).is_err()
     {
         tracing::error!(target: "agenticstar", "token listener panicked");
+    }
+    result
+}
+
+/// What the store holds, or `Err(())` when it could not be read (already reported).
+async fn load(inner: &Inner) -> std::result::Result<Option<Versioned>, ()> {
+    match inner.store.load_versioned(&inner.store_key).await {
+        Ok(v) => {
+            store_ok(inner);
+            Ok(v)
+        }
+        Err(e) => {
+            store_failed(inner, "load", e);
+            Err(())
+        }
+    }
+}
+
+/// A token another process stored that is newer than ours and still fresh.
+fn usable_from_store(inner: &Inner, stored: &Versioned, current: Option<&Token>) -> Option<Token> {
+    let differs = current.is_none_or(|c| !c.same_access(stored.token.access_token.expose()));
+    let t = Token::from_stored(stored.token.clone());
+    (differs && t.is_fresh(inner.window)).then_some(t)
+}
+
+/// Take the store's lease, waiting (woken by the store, not a fixed sleep) while another process
+/// renews, and take its token if it lands. `Ok(None)`: renew without a lease (store unreachable).
+async fn take_lease(inner: &Inner, current: Option<&Token>) -> std::result::Result<Option<Box<dyn Send>>, Token> {
+    let start = Instant::now();
+    let mut seen: Option<u64> = None;
+    loop {
+        match inner.store.lease(&inner.store_key).await {
+            Ok(Lease::Held(g)) => return Ok(Some(g)),
+            Ok(Lease::Busy) if start.elapsed() < MAX_LEASE_WAIT => {
+                inner.store.changed(&inner.store_key, seen, Duration::from_millis(250)).await;
+                if let Ok(Some(v)) = load(inner).await {
+                    if let Some(t) = usable_from_store(inner, &v, current) {
+                        tracing::debug!(target: "agenticstar", "another process renewed the token");
+                        return Err(t);
+                    }
+                    seen = Some(v.version);
+                }
+            }
+            Ok(Lease::Busy) => {
+                tracing::warn!(target: "agenticstar", "another process has held the renewal lease for {MAX_LEASE_WAIT:?}; renewing without it");
+                return Ok(None);
+            }
+            Err(e) => {
+                store_failed(inner, "lease", e);
+                return Ok(None);
+            }
+        }
     }
 }
 
@@ -341,34 +602,41 @@ async fn renew_once(inner: &Inner) -> Result<Token> {
         Flow::AuthorizationCode => Some(inner.family.lock().await),
         Flow::ClientCredentials => None,
     };
-    let (mut current, loaded) = {
-        let st = inner.state.lock().unwrap_or_else(|p| p.into_inner());
-        (st.token.clone(), st.loaded)
+    let (mut current, loaded, unsaved) = {
+        let st = lock(inner);
+        (st.token.clone(), st.loaded, st.unsaved)
     };
-    // Another process sharing the store may have renewed already; hold its lock while we decide.
-    let _lock = inner.store.lock(&inner.store_key).await.unwrap_or_else(|e| {
-        tracing::warn!(target: "agenticstar", "token store lock failed: {e}");
-        None
-    });
-    match inner.store.load(&inner.store_key).await {
-        Ok(Some(stored)) => {
-            let differs = current.as_ref().is_none_or(|c| !c.same_access(stored.access_token.expose()));
-            if differs || !loaded {
-                let t = Token::from_stored(stored);
-                if differs && t.is_fresh(inner.window) {
-                    tracing::debug!(target: "agenticstar", "using the token found in the store");
-                    return Ok(t);
-                }
-                // Stale but maybe with a newer refresh token than ours.
-                if t.refresh_token().is_some() || current.is_none() {
-                    current = Some(t);
-                }
+    if let (true, Some(t)) = (unsaved, current.as_ref()) {
+        // Strict store: the token we hold was never saved; save it before handing it out.
+        persist(inner, t, None).await?;
+        lock(inner).unsaved = false;
+        return Ok(t.clone());
+    }
+    // Single flight across processes sharing the store: the lease, then what the store holds.
+    let lease = match take_lease(inner, current.as_ref()).await {
+        Ok(lease) => lease,
+        Err(theirs) => return Ok(theirs),
+    };
+    let stored = load(inner).await;
+    let expected = match &stored {
+        Ok(v) => Some(v.as_ref().map(|v| v.version)),
+        Err(()) => None,
+    };
+    if let Ok(Some(v)) = stored {
+        if let Some(t) = usable_from_store(inner, &v, current.as_ref()) {
+            tracing::debug!(target: "agenticstar", "using the token found in the store");
+            return Ok(t);
+        }
+        let differs = current.as_ref().is_none_or(|c| !c.same_access(v.token.access_token.expose()));
+        if differs || !loaded {
+            // Stale but maybe with a newer refresh token than ours.
+            let t = Token::from_stored(v.token);
+            if t.refresh_token().is_some() || current.is_none() {
+                current = Some(t);
             }
         }
-        Ok(None) => {}
-        Err(e) => tracing::warn!(target: "agenticstar", "token store load failed: {e}"),
     }
-    inner.state.lock().unwrap_or_else(|p| p.into_inner()).loaded = true;
+    lock(inner).loaded = true;
 
     // A user session's refresh token belongs to the root manager (it may have rotated since).
     let root = inner.root.as_ref().and_then(Weak::upgrade).filter(|_| inner.flow == Flow::AuthorizationCode);
@@ -394,7 +662,9 @@ async fn renew_once(inner: &Inner) -> Result<Token> {
                         tracing::info!(target: "agenticstar", "refresh token rejected; acquiring a new token with client credentials");
                         acquire(inner).await
                     } else {
-                        let _ = inner.store.clear(&inner.store_key).await;
+                        if let Err(e) = inner.store.clear(&inner.store_key).await {
+                            store_failed(inner, "clear", e);
+                        }
                         Err(Error::new(
                             ErrorKind::SignInRequired,
                             format!("the session has ended ({}); sign in again", e.message()),
@@ -412,21 +682,27 @@ async fn renew_once(inner: &Inner) -> Result<Token> {
             "no signed-in session: complete the authorization code flow first",
         )),
     };
-    match result {
-        Ok(t) => {
-            publish(inner, &t).await;
-            Ok(t)
-        }
-        // A server hiccup while the old token still works: keep using it and try again next call.
-        Err(e) if e.kind().is_transient() => match current.filter(|c| !c.is_expired()) {
-            Some(c) if !inner.state.lock().unwrap_or_else(|p| p.into_inner()).stale => {
-                tracing::warn!(target: "agenticstar", "token renewal failed ({}); the current token is still valid", e.kind());
-                Ok(c)
-            }
-            _ => Err(e),
-        },
-        Err(e) => Err(e),
+    let t = result?;
+    let saved = persist(inner, &t, expected).await;
+    // A compare-and-set that lost: the store's newer token (and rotated refresh token) wins.
+    let theirs = if matches!(saved, Ok(false)) { load(inner).await.ok().flatten() } else { None };
+    drop(lease);
+    if let Err(e) = saved {
+        let mut st = lock(inner);
+        st.token = Some(t);
+        st.stale = false;
+        st.unsaved = true;
+        return Err(e);
     }
+    if let Some(v) = theirs
+        && !t.same_access(v.token.access_token.expose())
+    {
+        let stored = Token::from_stored(v.token);
+        if stored.is_fresh(inner.window) {
+            return Ok(stored);
+        }
+    }
+    Ok(t)
 }
 
 async fn acquire(inner: &Inner) -> Result<Token> {
@@ -436,8 +712,7 @@ async fn acquire(inner: &Inner) -> Result<Token> {
 
 /// The user session's current refresh token: the root's in memory, else its stored one.
 async fn root_refresh_token(root: &Inner) -> Option<crate::secret::Secret> {
-    let held =
-        root.state.lock().unwrap_or_else(|p| p.into_inner()).token.as_ref().and_then(|t| t.refresh_token().cloned());
+    let held = lock(root).token.as_ref().and_then(|t| t.refresh_token().cloned());
     if held.is_some() {
         return held;
     }
@@ -450,11 +725,11 @@ async fn root_refresh_token(root: &Inner) -> Option<crate::secret::Secret> {
 /// A sibling's refresh rotated the session's refresh token: the root keeps (and stores) the new one.
 async fn adopt_rotated(root: &Inner, rt: Option<crate::secret::Secret>) {
     let updated = {
-        let mut st = root.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut st = lock(root);
         let Some(t) = st.token.as_ref() else { return };
         let t = t.with_refresh(rt);
         st.token = Some(t.clone());
         t
     };
-    publish(root, &updated).await;
+    let _ = persist(root, &updated, None).await;
 }

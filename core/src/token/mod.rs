@@ -1,15 +1,22 @@
 //! Tokens, the token endpoint client, stores and the token manager.
 mod manager;
+#[cfg(feature = "redis")]
+mod redis;
 mod server;
+mod spec;
 mod store;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-pub use manager::{Flow, TokenListener, TokenManager};
+pub(crate) use manager::ManagerConfig;
+pub use manager::{Flow, StoreErrorListener, TokenListener, TokenManager};
+#[cfg(feature = "redis")]
+pub use redis::{RedisOptions, RedisStore};
 pub use server::Audience;
 pub(crate) use server::{AuthServer, Grant};
-pub use store::{FileStore, MemoryStore, StoredToken, TokenStore};
+pub use spec::{OpenedStore, open_store};
+pub use store::{FileStore, Lease, MemoryStore, StoredToken, TokenStore, Versioned};
 
 use crate::provider::TokenResponse;
 use crate::scope::Scopes;
@@ -125,6 +132,22 @@ impl Token {
             None => window,
         };
         Instant::now() + window < expires_at
+    }
+
+    /// Before the hard edge: expiry minus `skew` (at most a tenth of the lifetime). Past it,
+    /// callers wait for a renewal instead of being served this token.
+    pub(crate) fn before_hard_edge(&self, skew: Duration) -> bool {
+        self.until_hard_edge(skew) > Duration::ZERO
+    }
+
+    /// Time left before the hard edge (zero past it; a long time without a known expiry).
+    pub(crate) fn until_hard_edge(&self, skew: Duration) -> Duration {
+        let Some(expires_at) = self.0.expires_at else { return Duration::from_secs(86_400) };
+        let skew = match self.0.lifetime {
+            Some(l) => skew.min(l / 10),
+            None => skew,
+        };
+        expires_at.checked_sub(skew).map_or(Duration::ZERO, |edge| edge.saturating_duration_since(Instant::now()))
     }
 
     /// This token with another refresh token (a sibling's renewal rotated it).

@@ -2,6 +2,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -34,10 +35,31 @@ fn bearer() -> String {
     "Bearer".into()
 }
 
-/// Persistence for tokens (Keychain, EncryptedSharedPreferences, a file, a database...).
+/// A stored token and the version a compare-and-set write ([`TokenStore::save_if`]) must match.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Versioned {
+    pub token: StoredToken,
+    /// Grows with every write; 0 for stores that do not version.
+    pub version: u64,
+}
+
+/// The answer of [`TokenStore::lease`].
+pub enum Lease {
+    /// This process renews; other processes wait until the guard is dropped (or, if this process
+    /// dies, until the store lets the lease lapse).
+    Held(Box<dyn Send>),
+    /// Another process holds the lease: wait with [`TokenStore::changed`], then look again.
+    Busy,
+}
+
+/// Persistence for tokens (Keychain, EncryptedSharedPreferences, a file, Redis, a database...).
 ///
-/// The manager calls `save` before any caller receives a new token, and holds `lock` around a
-/// renewal so that processes sharing the store do not spend one rotating refresh token twice.
+/// A renewal goes: take the [`lease`](TokenStore::lease) (single flight across processes), load
+/// what the store holds (another process may have renewed), ask the token endpoint if still
+/// needed, [`save_if`](TokenStore::save_if) the version it loaded, drop the lease. Only `load`,
+/// `save` and `clear` are required; the defaults give a store without cross-process coordination.
+/// `FileStore` leases with an advisory file lock (the OS drops it when a holder dies); `RedisStore`
+/// with `SET NX PX` and a compare-and-set script.
 #[async_trait]
 pub trait TokenStore: Send + Sync {
     async fn load(&self, key: &str) -> Result<Option<StoredToken>>;
@@ -46,6 +68,27 @@ pub trait TokenStore: Send + Sync {
     /// A guard that excludes other processes until dropped. Default: no cross-process lock.
     async fn lock(&self, _key: &str) -> Result<Option<Box<dyn Send>>> {
         Ok(None)
+    }
+    /// Take the renewal lease for `key`. Default: [`lock`](TokenStore::lock), which waits.
+    async fn lease(&self, key: &str) -> Result<Lease> {
+        Ok(Lease::Held(Box::new(self.lock(key).await?)))
+    }
+    /// `load` with the version to give `save_if`. Default: version 0.
+    async fn load_versioned(&self, key: &str) -> Result<Option<Versioned>> {
+        Ok(self.load(key).await?.map(|token| Versioned { token, version: 0 }))
+    }
+    /// Save only if the stored version is still `expected` (`None`: nothing stored), so a holder
+    /// whose lease lapsed can never overwrite a newer rotated refresh token. `Ok(false)`: someone
+    /// else wrote first. Default: an unconditional `save`.
+    async fn save_if(&self, key: &str, token: &StoredToken, expected: Option<u64>) -> Result<bool> {
+        let _ = expected;
+        self.save(key, token).await.map(|()| true)
+    }
+    /// Wait until `key` may have changed from version `seen` (another process saved or dropped
+    /// its lease), at most `max_wait`. Default: a short poll.
+    async fn changed(&self, key: &str, seen: Option<u64>, max_wait: Duration) {
+        let _ = (key, seen);
+        tokio::time::sleep(max_wait.min(Duration::from_millis(100))).await;
     }
 }
 
