@@ -83,6 +83,12 @@ enum Command {
         #[command(subcommand)]
         action: A2aAction,
     },
+    /// Talk to an MCP server: list tools, call one (progress as it comes), list and read
+    /// resources, list and get prompts.
+    Mcp {
+        #[command(subcommand)]
+        action: McpAction,
+    },
     /// Decode raw SSE from stdin into JSON lines (one per event, then {"retry": N} if seen).
     SseDecode,
     /// Run the local emulator of every token dialect and the Chat API.
@@ -97,6 +103,54 @@ enum Command {
     },
     /// Start the emulator in process and run the whole path: tokens, streamed reply, refresh, sign-in.
     Demo,
+}
+
+#[derive(clap::Args)]
+struct McpTarget {
+    #[command(flatten)]
+    conn: Conn,
+    /// The MCP endpoint, e.g. https://agent.example.com/mcp.
+    url: String,
+    /// Force the protocol era (current = 2026-07-28, legacy = 2025 handshake); detected otherwise.
+    #[arg(long, value_parser = ["current", "legacy"])]
+    era: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum McpAction {
+    /// List the server's tools.
+    Tools {
+        #[command(flatten)]
+        target: McpTarget,
+    },
+    /// Call a tool with JSON arguments; progress lines go to stderr.
+    Call {
+        #[command(flatten)]
+        target: McpTarget,
+        tool: String,
+        /// Arguments as a JSON object.
+        #[arg(default_value = "{}")]
+        arguments: String,
+    },
+    /// List resources, or read one with --read URI.
+    Resources {
+        #[command(flatten)]
+        target: McpTarget,
+        #[arg(long)]
+        read: Option<String>,
+    },
+    /// List prompts, or get one with --get NAME (arguments as key=value).
+    Prompts {
+        #[command(flatten)]
+        target: McpTarget,
+        #[arg(long)]
+        get: Option<String>,
+        #[arg(long = "arg")]
+        args: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -317,6 +371,10 @@ async fn run(cmd: Command) -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail(&e),
         },
+        Command::Mcp { action } => match mcp(action).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(&e),
+        },
         Command::SseDecode => {
             let stdin = std::io::stdin().lock();
             let stdout = std::io::BufWriter::new(std::io::stdout().lock());
@@ -360,6 +418,102 @@ async fn run(cmd: Command) -> ExitCode {
 /// The `gh auth login` way: a loopback listener receives the redirect, so no code is copied by hand.
 fn pretty(v: &impl serde::Serialize) -> String {
     serde_json::to_string_pretty(v).unwrap_or_default()
+}
+
+async fn mcp(action: McpAction) -> agenticstar::Result<()> {
+    use agenticstar::mcp::{Era, McpClient, McpOptions, Outcome};
+    let target = match &action {
+        McpAction::Tools { target } | McpAction::Call { target, .. } => target,
+        McpAction::Resources { target, .. } | McpAction::Prompts { target, .. } => target,
+    };
+    let client = target.conn.session().await?;
+    let era = match target.era.as_deref() {
+        Some("current") => Some(Era::Current),
+        Some(_) => Some(Era::Legacy),
+        None => None,
+    };
+    let mcp = McpClient::connect(&client, McpOptions { era, ..McpOptions::new(&target.url) }).await?;
+    let json = target.json;
+    let info = mcp.server();
+    if !json {
+        let name = info.server_info.get("name").and_then(|n| n.as_str()).unwrap_or("?");
+        eprintln!("connected to {name} (MCP {}, {:?} era)", info.protocol_version, info.era);
+    }
+    let show = |v: &serde_json::Value| println!("{}", pretty(v));
+    let outcome = |o: Outcome<serde_json::Value>| match o {
+        Outcome::Complete(v) => v,
+        Outcome::InputRequired(i) => {
+            serde_json::json!({"resultType": "input_required", "inputRequests": i.input_requests})
+        }
+    };
+    match action {
+        McpAction::Tools { .. } => {
+            let tools = mcp.list_tools().await?;
+            if json {
+                show(&serde_json::to_value(&tools).unwrap_or_default());
+            }
+            for t in tools.iter().filter(|_| !json) {
+                println!("{}\t{}", t.name, t.description.as_deref().unwrap_or(""));
+            }
+        }
+        McpAction::Call { tool, arguments, .. } => {
+            let args: serde_json::Value = serde_json::from_str(&arguments).map_err(|e| {
+                agenticstar::Error::new(agenticstar::ErrorKind::Config, format!("arguments are not JSON: {e}"))
+            })?;
+            let mut on_progress = |p: agenticstar::mcp::Progress| {
+                let total = p.total.map(|t| format!("/{t}")).unwrap_or_default();
+                eprintln!("progress {}{total} {}", p.progress, p.message.unwrap_or_default());
+            };
+            let r = mcp.call_tool(&tool, args, Some(&mut on_progress)).await?;
+            match r {
+                Outcome::Complete(r) if !json => println!("{}", r.text()),
+                Outcome::Complete(r) => show(&serde_json::to_value(&r).unwrap_or_default()),
+                Outcome::InputRequired(i) => show(&outcome(Outcome::InputRequired(i))),
+            }
+        }
+        McpAction::Resources { read: Some(uri), .. } => match mcp.read_resource(&uri).await? {
+            Outcome::Complete(r) if !json => {
+                r.contents.iter().for_each(|c| println!("{}", c.text.as_deref().unwrap_or("")))
+            }
+            Outcome::Complete(r) => show(&serde_json::to_value(&r).unwrap_or_default()),
+            Outcome::InputRequired(i) => show(&outcome(Outcome::InputRequired(i))),
+        },
+        McpAction::Resources { .. } => {
+            let rs = mcp.list_resources().await?;
+            if json {
+                show(&serde_json::to_value(&rs).unwrap_or_default());
+            }
+            for r in rs.iter().filter(|_| !json) {
+                println!("{}\t{}", r.uri, r.name);
+            }
+        }
+        McpAction::Prompts { get: Some(name), args, .. } => {
+            let mut m = serde_json::Map::new();
+            for a in args {
+                let (k, v) = a.split_once('=').unwrap_or((a.as_str(), ""));
+                m.insert(k.to_owned(), serde_json::json!(v));
+            }
+            match mcp.get_prompt(&name, m).await? {
+                Outcome::Complete(p) if !json => {
+                    for msg in &p.messages {
+                        println!("{}: {}", msg.role, msg.content.as_text().unwrap_or("[non-text content]"));
+                    }
+                }
+                Outcome::Complete(p) => show(&serde_json::to_value(&p).unwrap_or_default()),
+                Outcome::InputRequired(i) => show(&outcome(Outcome::InputRequired(i))),
+            }
+        }
+        McpAction::Prompts { .. } => {
+            let ps = mcp.list_prompts().await?;
+            if json {
+                show(&serde_json::to_value(&ps).unwrap_or_default());
+            }
+            for p in ps.iter().filter(|_| !json) {
+                println!("{}\t{}", p.name, p.description.as_deref().unwrap_or(""));
+            }
+        }
+    }
+    mcp.close().await
 }
 
 async fn a2a(action: A2aAction) -> agenticstar::Result<()> {

@@ -247,3 +247,41 @@ fn a2a_card_send_get_cancel() {
         assert!(err.contains("[task_not_cancelable]"), "{err}");
     });
 }
+
+#[test]
+fn mcp_tools_call_resources_prompts() {
+    with_emulator(|url| {
+        let file = tmpfile("mcp");
+        let conn =
+            ["--auth-url", url, "--client-id", c::SAAS_AGENT_CLIENT_ID, "--client-secret", c::SAAS_AGENT_CLIENT_SECRET];
+        let mcp = format!("{url}/mcp");
+        let (ok, out, err) = run(&[&["mcp", "tools"][..], &conn, &[&mcp]].concat(), &file);
+        assert!(ok, "{err}");
+        assert!(out.lines().any(|l| l.starts_with("add\t")), "{out}");
+        assert!(err.contains("MCP 2026-07-28"), "{err}");
+        let (ok, out, err) = run(&[&["mcp", "call"][..], &conn, &[&mcp, "progress", r#"{"steps":2}"#]].concat(), &file);
+        assert!(ok, "{err}");
+        assert_eq!(out.trim(), "done");
+        assert!(err.contains("progress 2/2 step 2"), "{err}");
+        let (ok, out, err) =
+            run(&[&["mcp", "call"][..], &conn, &[&mcp, "--era", "legacy", "resumable"]].concat(), &file);
+        assert!(ok, "{err}");
+        assert_eq!(out.trim(), "resumed");
+        let (ok, out, _) =
+            run(&[&["mcp", "resources"][..], &conn, &[&mcp, "--read", "emulator://readme"]].concat(), &file);
+        assert!(ok && out.contains("MCP endpoint"), "{out}");
+        let (ok, out, _) =
+            run(&[&["mcp", "prompts"][..], &conn, &[&mcp, "--get", "greet", "--arg", "name=Bo"]].concat(), &file);
+        assert!(ok && out.contains("user: Hello, Bo!"), "{out}");
+        let (ok, _, err) = run(
+            &[
+                &["mcp", "tools"][..],
+                &["--auth-url", url, "--client-id", c::SAAS_CC_CLIENT_ID, "--client-secret", c::SAAS_CC_CLIENT_SECRET],
+                &[&mcp],
+            ]
+            .concat(),
+            &file,
+        );
+        assert!(!ok && err.contains("insufficient_scope"), "{err}");
+    });
+}

@@ -8,14 +8,15 @@ use url::Url;
 use crate::authcode::{self, AuthorizationRequest, AuthorizeOptions};
 use crate::chat::{ChatCompletion, ChatRequest, ChatStream, spawn_stream};
 use crate::error::{Error, ErrorKind, Result};
-use crate::http::{HttpConfig, RetryPolicy, parse_retry_after, with_retries};
+use crate::http::{HttpConfig, RetryPolicy, check_redirect, display_url, parse_retry_after, read_body, with_retries};
 use crate::oidc::{IdClaims, IdTokenCheck, validate_id_token};
-use crate::provider::{Credentials, Provider, TokenResponse, classify_error};
+use crate::provider::{ClientAuthMethod, Credentials, Provider, TokenResponse, classify_error};
 use crate::secret::Secret;
 use crate::token::{
     AuthServer, Flow, Grant, ManagerConfig, MemoryStore, StoreErrorListener, Token, TokenListener, TokenManager,
     TokenStore,
 };
+use sha2::Digest;
 
 /// The SDK's entry point: tokens, chat and raw API calls over one connection pool.
 /// Cheap to clone; clones share tokens and connections.
@@ -35,6 +36,8 @@ pub(crate) struct ClientInner {
     pub max_line_bytes: usize,
     pub max_event_bytes: usize,
     pub id_token_leeway: Duration,
+    pub accumulate: bool,
+    pub max_reply_bytes: usize,
 }
 
 /// The outcome of a completed sign-in.
@@ -86,6 +89,8 @@ pub struct ClientBuilder {
     max_line_bytes: usize,
     max_event_bytes: usize,
     id_token_leeway: Duration,
+    accumulate: bool,
+    max_reply_bytes: usize,
 }
 
 impl Default for ClientBuilder {
@@ -109,6 +114,8 @@ impl Default for ClientBuilder {
             max_line_bytes: crate::sse::DEFAULT_MAX_LINE,
             max_event_bytes: crate::sse::DEFAULT_MAX_EVENT,
             id_token_leeway: Duration::from_secs(60),
+            accumulate: true,
+            max_reply_bytes: crate::chat::DEFAULT_MAX_REPLY_BYTES,
         }
     }
 }
@@ -199,12 +206,34 @@ impl ClientBuilder {
         self.id_token_leeway = d;
         self
     }
+    /// Whether streams keep the reply's text for `text()` / `completion()` (default on). Off, a
+    /// reply of any length streams in constant memory.
+    pub fn accumulate(mut self, on: bool) -> Self {
+        self.accumulate = on;
+        self
+    }
+    /// The most reply text a stream keeps while accumulating (default 64 MiB); beyond it the
+    /// stream fails with `stream_too_large`.
+    pub fn max_reply_bytes(mut self, n: usize) -> Self {
+        self.max_reply_bytes = n;
+        self
+    }
 
     pub fn build(self) -> Result<Client> {
         let provider = self.provider.ok_or_else(|| Error::config("a provider is required"))?;
         let creds = self.credentials.ok_or_else(|| Error::config("credentials are required"))?;
         if creds.client_id.is_empty() {
             return Err(Error::config("client_id is empty"));
+        }
+        // A method that sends a secret needs one; say so now rather than at the first token request.
+        match creds.auth_method {
+            ClientAuthMethod::None => {}
+            m => {
+                creds.secret_for(m.as_str())?;
+            }
+        }
+        if matches!(provider.dialect(), crate::provider::Dialect::Marketplace | crate::provider::Dialect::Wrapped) {
+            creds.secret_for(&format!("the {} token service", provider.dialect().as_str()))?;
         }
         let http = self.http.build()?;
         // Check the fixed endpoints now so a misconfiguration fails at build, not at first use.
@@ -228,7 +257,17 @@ impl ClientBuilder {
                 Flow::ClientCredentials => "client",
                 Flow::AuthorizationCode => "user",
             };
-            format!("{location}#{}#{flow}", creds.client_id)
+            // A digest of the secret (never the secret): a changed secret must not reuse tokens
+            // that the old one obtained.
+            let secret = match &creds.client_secret {
+                Some(s) => {
+                    let d =
+                        sha2::Sha256::digest([b"agenticstar store key\0".as_slice(), s.expose().as_bytes()].concat());
+                    d[..8].iter().map(|b| format!("{b:02x}")).collect::<String>()
+                }
+                None => "public".to_owned(),
+            };
+            format!("{location}#{}#{flow}#{secret}", creds.client_id)
         });
         let enforce_scopes = self.enforce_scopes.unwrap_or_else(|| provider.enforces_scopes());
         let server = AuthServer::new(provider, creds, http.clone(), self.http.clone(), self.retry.clone());
@@ -257,6 +296,8 @@ impl ClientBuilder {
                 max_line_bytes: self.max_line_bytes,
                 max_event_bytes: self.max_event_bytes,
                 id_token_leeway: self.id_token_leeway,
+                accumulate: self.accumulate,
+                max_reply_bytes: self.max_reply_bytes,
             }),
         })
     }
@@ -320,7 +361,25 @@ impl Client {
         let url =
             endpoints.authorize_url.ok_or_else(|| Error::config("this provider has no authorization endpoint"))?;
         self.inner.http_config.check_url(&url, "authorization endpoint")?;
-        authcode::build(&url, &server.creds.client_id, opts)
+        // The issuer the callback must name (RFC 9207); only OIDC-only providers need discovery here.
+        let issuer = match server.provider.discovery_url() {
+            None => authcode::IssuerInfo::default(),
+            Some(_) => match server.metadata().await {
+                Ok(m) => authcode::IssuerInfo {
+                    issuer: Some(m.issuer.clone()),
+                    iss_required: m.authorization_response_iss_parameter_supported,
+                },
+                Err(e)
+                    if server.provider.static_endpoints().is_some()
+                        && e.kind() != ErrorKind::DiscoveryIssuerMismatch =>
+                {
+                    tracing::debug!(target: "agenticstar", "no discovery document ({}); the callback's iss is not checked", e.kind());
+                    authcode::IssuerInfo::default()
+                }
+                Err(e) => return Err(e),
+            },
+        };
+        authcode::build(&url, &server.creds.client_id, opts, issuer)
     }
 
     /// Finish the flow from the URL the browser was redirected to: check state, exchange the
@@ -395,7 +454,7 @@ impl Client {
         let resp =
             self.inner.send_authorized(reqwest::Method::POST, "/v1/chat/completions", Some(&body), false).await?;
         let status = resp.status().as_u16();
-        let bytes = crate::token::read_limited_pub(resp, 64 << 20).await?;
+        let bytes = read_body(resp, 64 << 20, self.inner.http_config.request_timeout).await?;
         serde_json::from_slice(&bytes).map_err(|e| {
             Error::new(ErrorKind::UnexpectedResponse, format!("chat completion is not valid JSON: {e}"))
                 .with_status(status)
@@ -411,7 +470,7 @@ impl Client {
         let resp = self.inner.send_authorized(method, path, json, false).await?;
         let status = resp.status().as_u16();
         let content_type = resp.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let body = crate::token::read_limited_pub(resp, 64 << 20).await?;
+        let body = read_body(resp, 64 << 20, self.inner.http_config.request_timeout).await?;
         Ok(RawResponse { status, content_type, body })
     }
 }
@@ -473,10 +532,13 @@ impl ClientInner {
                 if (200..300).contains(&status) {
                     return Ok(resp);
                 }
+                check_redirect(&resp, method.as_str(), &url)?;
                 let retry_after = parse_retry_after(resp.headers().get(header::RETRY_AFTER));
-                let body = crate::token::read_limited_pub(resp, 64 * 1024).await.unwrap_or_default();
+                // An error body that stalls must not hold the caller: it is only an excerpt.
+                let body = read_body(resp, 64 * 1024, limit).await.unwrap_or_default();
                 let v: Option<Value> = serde_json::from_slice(&body).ok();
-                return Err(api_error(status, v.as_ref(), &body, retry_after));
+                let e = api_error(status, v.as_ref(), &body, retry_after);
+                return Err(e.map_message(|m| format!("{method} {}: {m}", display_url(&url))));
             }
         })
         .await

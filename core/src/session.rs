@@ -10,8 +10,8 @@ use tokio::time::Instant;
 use crate::client::{Client, SignIn, api_error};
 use crate::device::{self, DeviceAuthorization, Poll};
 use crate::error::{Error, ErrorKind, Result};
-use crate::http::{parse_retry_after, with_retries};
-use crate::token::{Grant, read_limited_pub, unix_now};
+use crate::http::{check_redirect, parse_retry_after, read_body, with_retries};
+use crate::token::{Grant, unix_now};
 
 /// Answers of these endpoints are small; anything larger is not theirs.
 const MAX_BODY: usize = 1 << 20;
@@ -50,11 +50,12 @@ impl Client {
                 .post(url.clone())
                 .timeout(server.cfg.request_timeout)
                 .header(header::ACCEPT, "application/json");
-            let req = server.client_auth(req, &mut form).form(&form);
+            let req = server.client_auth(req, &mut form)?.form(&form);
             let resp = req.send().await.map_err(|e| Error::from_reqwest(&e, what))?;
             let status = resp.status().as_u16();
             let retry_after = parse_retry_after(resp.headers().get(header::RETRY_AFTER));
-            let body = read_limited_pub(resp, MAX_BODY).await?;
+            check_redirect(&resp, "POST", &url)?;
+            let body = read_body(resp, MAX_BODY, server.cfg.request_timeout).await?;
             device::parse_device_authorization(status, &body, unix_now()).map_err(|e| e.with_retry_after(retry_after))
         })
         .await?;
@@ -143,11 +144,12 @@ impl Client {
         with_retries(&server.retry, "token revocation", || async {
             let mut form: Vec<(&str, &str)> = vec![("token", token), ("token_type_hint", hint)];
             let req = server.http.post(url.clone()).timeout(server.cfg.request_timeout);
-            let req = server.client_auth(req, &mut form).form(&form);
+            let req = server.client_auth(req, &mut form)?.form(&form);
             let resp = req.send().await.map_err(|e| Error::from_reqwest(&e, "token revocation"))?;
             let status = resp.status().as_u16();
             let retry_after = parse_retry_after(resp.headers().get(header::RETRY_AFTER));
-            let body = read_limited_pub(resp, MAX_BODY).await?;
+            check_redirect(&resp, "POST", url)?;
+            let body = read_body(resp, MAX_BODY, server.cfg.request_timeout).await?;
             if (200..300).contains(&status) {
                 return Ok(());
             }
@@ -188,7 +190,8 @@ impl Client {
                 continue;
             }
             let retry_after = parse_retry_after(resp.headers().get(header::RETRY_AFTER));
-            let body = read_limited_pub(resp, MAX_BODY).await?;
+            check_redirect(&resp, "GET", &url)?;
+            let body = read_body(resp, MAX_BODY, server.cfg.request_timeout).await?;
             let json: Option<Value> = serde_json::from_slice(&body).ok();
             if !(200..300).contains(&status) {
                 return Err(

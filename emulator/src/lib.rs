@@ -12,6 +12,7 @@ mod chat;
 mod faults;
 mod http;
 mod keys;
+mod mcp;
 mod oauth;
 mod session;
 mod state;
@@ -168,6 +169,8 @@ fn router(ctx: Ctx) -> Router {
         .route("/v1/me", get(chat::me))
         .route("/.well-known/agent-card.json", get(a2a::agent_card))
         .route("/a2a", post(a2a::rpc))
+        .route("/mcp", post(mcp::rpc).get(mcp::rpc).delete(mcp::rpc))
+        .route("/.well-known/oauth-protected-resource/mcp", get(mcp::prm))
         .route("/admin/reset", post(admin::reset))
         .route("/admin/counters", get(admin::counters))
         .route("/admin/licences", get(admin::licences))

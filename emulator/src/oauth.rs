@@ -541,6 +541,14 @@ fn id_token(
             claims["iat"] = json!(iat.saturating_sub(7200));
             claims["exp"] = json!(iat.saturating_sub(3600));
         }
+        Some(IdTokenSpoil::ExtraAudience) => {
+            claims["aud"] = json!([client.id, "someone-else"]);
+            claims.as_object_mut().map(|c| c.remove("azp"));
+        }
+        Some(IdTokenSpoil::WrongAzp) => claims["azp"] = json!("someone-else"),
+        Some(IdTokenSpoil::FutureNbf) => claims["nbf"] = json!(iat + 3600),
+        Some(IdTokenSpoil::FutureIat) => claims["iat"] = json!(iat + 3600),
+        Some(IdTokenSpoil::StringIat) => claims["iat"] = json!(iat.to_string()),
         Some(IdTokenSpoil::Tamper) | None => {}
     }
     let key = match s.settings.id_token_alg {

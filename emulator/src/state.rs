@@ -13,7 +13,7 @@ use crate::faults::Fault;
 use crate::http::{BodyKind, Incoming};
 
 /// Endpoints that are counted, accept faults and have their requests recorded.
-pub const ENDPOINTS: [&str; 18] = [
+pub const ENDPOINTS: [&str; 20] = [
     "saas.token",
     "saas.device",
     "saas.revoke",
@@ -32,6 +32,8 @@ pub const ENDPOINTS: [&str; 18] = [
     "me",
     "a2a.card",
     "a2a.rpc",
+    "mcp",
+    "mcp.prm",
 ];
 /// Counters that record outcomes rather than requests.
 const STREAM_COUNTERS: [&str; 5] =
@@ -185,6 +187,8 @@ pub struct State {
     pub completions: u64,
     /// The A2A agent's tasks.
     pub a2a: crate::a2a::Tasks,
+    /// The MCP endpoint's legacy sessions.
+    pub mcp: crate::mcp::Sessions,
 }
 
 impl Default for State {
@@ -204,6 +208,7 @@ impl Default for State {
             rsa_key: 0,
             completions: 0,
             a2a: Default::default(),
+            mcp: Default::default(),
         }
     }
 }
