@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use agenticstar::authcode::AuthorizeOptions;
 use agenticstar::chat::{ChatRequest, Message};
-use agenticstar::{Client, ClientAuthMethod, Credentials, FileStore, Flow, Provider, TokenStore};
+use agenticstar::{Client, Credentials, FileStore, Flow, Provider, TokenStore};
 use clap::{Args, Parser, Subcommand};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -211,11 +211,15 @@ struct Conn {
     api_url: Option<String>,
     #[arg(long, env = "AGENTICSTAR_CLIENT_ID")]
     client_id: String,
+    /// The client secret; leave it out for a public client (a native app using PKCE).
     #[arg(long, env = "AGENTICSTAR_CLIENT_SECRET", hide_env_values = true)]
-    client_secret: String,
+    client_secret: Option<String>,
     /// Send the secret with HTTP Basic instead of in the form.
     #[arg(long)]
     basic_auth: bool,
+    /// client_secret_post, client_secret_basic or none (default: post with a secret, none without).
+    #[arg(long)]
+    auth_method: Option<String>,
     /// Scope to request with client credentials.
     #[arg(long, env = "AGENTICSTAR_SCOPE")]
     client_scope: Option<String>,
@@ -231,10 +235,12 @@ impl Conn {
 
     fn client(&self, flow: Flow) -> agenticstar::Result<Client> {
         let provider = Provider::from_name(&self.provider, &self.auth_url, self.realm.as_deref())?;
-        let mut creds = Credentials::new(&self.client_id, self.client_secret.as_str());
-        if self.basic_auth {
-            creds = creds.auth_method(ClientAuthMethod::ClientSecretBasic);
-        }
+        let method = if self.basic_auth { Some("client_secret_basic") } else { self.auth_method.as_deref() };
+        let mut creds = Credentials::from_parts(
+            &self.client_id,
+            self.client_secret.as_deref().map(agenticstar::Secret::from),
+            method,
+        )?;
         if let Some(s) = &self.client_scope {
             creds = creds.scope(s);
         }
@@ -264,6 +270,8 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into()))
         .with_writer(std::io::stderr)
+        // Colour codes only for a terminal: in a log file or a pipe they are noise.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -608,19 +616,16 @@ async fn login(
     if !no_browser {
         open_browser(&request.url);
     }
-    let callback = tokio::time::timeout(wait, receive_redirect(&listener))
-        .await
-        .map_err(|_| agenticstar::Error::new(agenticstar::ErrorKind::Timeout, "no redirect from the browser in time"))?
-        .map_err(|e| cfg(format!("redirect listener: {e}")))?;
-    let signed_in = client.complete_authorization(&request, &callback.0).await;
+    let (request, callback) = tokio::time::timeout(wait, receive_redirect(listener, request)).await.map_err(|_| {
+        agenticstar::Error::new(agenticstar::ErrorKind::Timeout, "no redirect from the browser in time")
+    })?;
+    let (url, mut sock) = callback;
+    let signed_in = client.complete_authorization(&request, &url).await;
     let page = match &signed_in {
         Ok(_) => "Signed in. You can close this window.",
         Err(_) => "Sign-in failed. See the terminal.",
     };
-    let mut sock = callback.1;
-    let _ = sock
-        .write_all(format!("HTTP/1.1 200 OK\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}", page.len()).as_bytes())
-        .await;
+    respond(&mut sock, "200 OK", page).await;
     print_signed_in(&signed_in?);
     Ok(())
 }
@@ -649,26 +654,85 @@ fn print_signed_in(s: &agenticstar::SignIn) {
     println!("Signed in as {who}; scopes: {}", s.token.scopes().map(|s| s.to_string()).unwrap_or_default());
 }
 
-/// Accept connections until one is a GET for the callback path; returns its full URL and socket.
-async fn receive_redirect(listener: &tokio::net::TcpListener) -> std::io::Result<(String, tokio::net::TcpStream)> {
-    loop {
-        let (mut sock, addr) = listener.accept().await?;
+/// A connection must send its request head within this; an idle one blocks nobody else.
+const PER_CONNECTION: Duration = Duration::from_secs(10);
+
+async fn respond(sock: &mut tokio::net::TcpStream, status: &str, page: &str) {
+    let head = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        page.len()
+    );
+    let _ = sock.write_all(format!("{head}{page}").as_bytes()).await;
+}
+
+/// The request target of one connection's first request line, read within [`PER_CONNECTION`].
+async fn read_target(sock: &mut tokio::net::TcpStream) -> Option<String> {
+    let read = async {
         let mut buf = Vec::with_capacity(2048);
         let mut tmp = [0u8; 2048];
         while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 16 * 1024 {
-            let n = sock.read(&mut tmp).await?;
+            let n = sock.read(&mut tmp).await.ok()?;
             if n == 0 {
                 break;
             }
             buf.extend_from_slice(&tmp[..n]);
         }
-        let head = String::from_utf8_lossy(&buf);
-        let target =
-            head.lines().next().and_then(|l| l.strip_prefix("GET ")).and_then(|l| l.split(' ').next()).unwrap_or("");
-        if target.starts_with("/callback") {
-            return Ok((format!("http://{}{target}", listener.local_addr().unwrap_or(addr)), sock));
+        let head = String::from_utf8_lossy(&buf).into_owned();
+        head.lines().next().and_then(|l| l.strip_prefix("GET ")).and_then(|l| l.split(' ').next()).map(str::to_owned)
+    };
+    tokio::time::timeout(PER_CONNECTION, read).await.ok().flatten()
+}
+
+/// Serve every connection concurrently until one brings the callback of *this* request (its
+/// state): a forged or stale callback gets an error page and the wait goes on, so a local
+/// process cannot abort the login, and an idle connection cannot hold the listener.
+async fn receive_redirect(
+    listener: tokio::net::TcpListener,
+    request: agenticstar::authcode::AuthorizationRequest,
+) -> (agenticstar::authcode::AuthorizationRequest, (String, tokio::net::TcpStream)) {
+    let base = listener.local_addr().map(|a| format!("http://{a}")).unwrap_or_default();
+    let request = Arc::new(request);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(String, tokio::net::TcpStream)>(1);
+    let accept = {
+        let request = request.clone();
+        async move {
+            loop {
+                let Ok((mut sock, _)) = listener.accept().await else { continue };
+                let (tx, request, base) = (tx.clone(), request.clone(), base.clone());
+                tokio::spawn(async move {
+                    let Some(target) = read_target(&mut sock).await else { return };
+                    if !target.starts_with("/callback") {
+                        return respond(&mut sock, "404 Not Found", "").await;
+                    }
+                    let url = format!("{base}{target}");
+                    match agenticstar::authcode::parse_callback(&request, &url) {
+                        // Ours (a code, or an error with our state): hand it over.
+                        Ok(_) => {
+                            let _ = tx.send((url, sock)).await;
+                        }
+                        Err(e) if e.kind() == agenticstar::ErrorKind::AuthorizationDenied => {
+                            let _ = tx.send((url, sock)).await;
+                        }
+                        Err(e) => {
+                            eprintln!("ignored a callback that is not this sign-in's ({})", e.kind());
+                            respond(
+                                &mut sock,
+                                "400 Bad Request",
+                                "This is not the sign-in this terminal is waiting for.",
+                            )
+                            .await;
+                        }
+                    }
+                });
+            }
         }
-        let _ = sock.write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await;
+    };
+    tokio::select! {
+        got = rx.recv() => {
+            let request = Arc::try_unwrap(request).unwrap_or_else(|r| (*r).clone());
+            (request, got.unwrap_or_else(|| unreachable!("the accept loop holds a sender")))
+        }
+        _ = accept => unreachable!("the accept loop never ends"),
     }
 }
 

@@ -285,3 +285,54 @@ fn mcp_tools_call_resources_prompts() {
         assert!(!ok && err.contains("insufficient_scope"), "{err}");
     });
 }
+
+#[test]
+fn login_outlasts_an_idle_connection_and_a_forged_callback() {
+    with_emulator(|url| {
+        let file = tmpfile("login-hostile");
+        let conn =
+            ["--auth-url", url, "--client-id", c::SAAS_APP_CLIENT_ID, "--client-secret", c::SAAS_APP_CLIENT_SECRET];
+        let mut child = Command::new(BIN)
+            .args(
+                [&["-v", "login", "--no-browser", "--scope", "openid chat:exec", "--timeout", "30"][..], &conn]
+                    .concat(),
+            )
+            .env("AGENTICSTAR_TOKEN_FILE", &file)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        let authorize = loop {
+            line.clear();
+            assert!(stdout.read_line(&mut line).unwrap() > 0, "login printed no URL");
+            if line.starts_with("http") {
+                break line.trim().to_owned();
+            }
+        };
+        let redirect = url::Url::parse(&authorize).unwrap();
+        let cb = redirect.query_pairs().find(|(k, _)| k == "redirect_uri").unwrap().1.into_owned();
+        let addr = url::Url::parse(&cb).unwrap().socket_addrs(|| None).unwrap()[0];
+        // A local process holds an idle connection open, and another forges a callback.
+        let _idle = std::net::TcpStream::connect(addr).unwrap();
+        let mut forged = std::net::TcpStream::connect(addr).unwrap();
+        forged.write_all(b"GET /callback?code=x&state=forged HTTP/1.1\r\nhost: x\r\n\r\n").unwrap();
+        let mut answer = String::new();
+        std::io::Read::read_to_string(&mut forged, &mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+        // The login is still waiting: the real browser completes it.
+        let page = reqwest::blocking_get(&authorize);
+        assert!(page.contains("Signed in"), "{page}");
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+        let mut logs = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut logs).unwrap();
+        assert!(child.wait().unwrap().success(), "{logs}");
+        assert!(rest.contains("Signed in as Alice"), "{rest}");
+        // Logs to a pipe: no colour codes, and URLs keep their port.
+        assert!(!logs.contains('\u{1b}'), "{logs}");
+        let port = url::Url::parse(url).unwrap().port().unwrap();
+        assert!(logs.contains(&format!("127.0.0.1:{port}")), "{logs}");
+    });
+}

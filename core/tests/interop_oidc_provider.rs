@@ -18,6 +18,11 @@ struct OidcProvider {
 }
 
 async fn start() -> Option<OidcProvider> {
+    start_as("127.0.0.1").await
+}
+
+/// Start it with its issuer named with `issuer_host` (it always listens on 127.0.0.1).
+async fn start_as(issuer_host: &str) -> Option<OidcProvider> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../interop/oidc-provider");
     if !dir.join("node_modules/oidc-provider").exists() {
         assert!(
@@ -30,6 +35,7 @@ async fn start() -> Option<OidcProvider> {
     let mut child = tokio::process::Command::new("node")
         .arg("server.mjs")
         .current_dir(&dir)
+        .env("ISSUER_HOST", issuer_host)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -282,4 +288,85 @@ async fn device_flow_sign_out_revocation_and_userinfo_against_oidc_provider() {
     // And a bearer that was revoked is refused by userinfo as a typed error.
     let r = reqwest::Client::new().get(format!("{}/me", op.url)).bearer_auth(&access).send().await.unwrap();
     assert_eq!(r.status(), 401);
+}
+
+/// Replace (or with `None` remove) one query parameter of a callback URL.
+fn with_param(callback: &str, name: &str, value: Option<&str>) -> String {
+    let mut u = reqwest::Url::parse(callback).unwrap();
+    let pairs: Vec<(String, String)> = u.query_pairs().into_owned().filter(|(k, _)| k != name).collect();
+    let mut q = u.query_pairs_mut();
+    q.clear();
+    for (k, v) in &pairs {
+        q.append_pair(k, v);
+    }
+    if let Some(v) = value {
+        q.append_pair(name, v);
+    }
+    drop(q);
+    u.into()
+}
+
+fn app(provider: Provider, creds: Credentials) -> Client {
+    Client::builder().provider(provider).credentials(creds).flow(Flow::AuthorizationCode).build().unwrap()
+}
+
+#[tokio::test]
+async fn rfc9207_iss_is_checked_against_oidc_provider() {
+    let Some(op) = start().await else { return };
+    let app = app(Provider::oidc(&op.url).unwrap(), Credentials::new("interop-client", "interop-secret"));
+    let opts = AuthorizeOptions::new(REDIRECT).scope("openid chat:exec");
+    // oidc-provider advertises authorization_response_iss_parameter_supported and sends iss.
+    let req = app.authorize_url(&opts).await.unwrap();
+    let callback = browse_to_callback(&req.url).await;
+    assert!(callback.contains("iss="), "oidc-provider sends iss: {callback}");
+    let mixed_up = with_param(&callback, "iss", Some("https://attacker.example"));
+    assert_eq!(
+        app.complete_authorization(&req, &mixed_up).await.unwrap_err().kind(),
+        ErrorKind::CallbackIssuerMismatch
+    );
+    let stripped = with_param(&callback, "iss", None);
+    assert_eq!(app.complete_authorization(&req, &stripped).await.unwrap_err().kind(), ErrorKind::CallbackIssuerMissing);
+    // Neither forgery spent the code: the genuine callback completes.
+    app.complete_authorization(&req, &callback).await.unwrap();
+}
+
+#[tokio::test]
+async fn discovered_issuer_must_match_the_configured_one_against_oidc_provider() {
+    let Some(op) = start_as("localhost").await else { return };
+    assert!(op.url.starts_with("http://localhost:"), "{}", op.url);
+    // The same server reached as 127.0.0.1: its document names http://localhost:PORT.
+    let as_ip = op.url.replace("localhost", "127.0.0.1");
+    let app = app(Provider::oidc(&as_ip).unwrap(), Credentials::new("interop-client", "interop-secret"));
+    let err = app.authorize_url(&AuthorizeOptions::new(REDIRECT).scope("openid")).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::DiscoveryIssuerMismatch);
+    // Configured as the document says, it works.
+    let app = app_for(&op.url);
+    app.authorize_url(&AuthorizeOptions::new(REDIRECT).scope("openid")).await.unwrap();
+}
+
+fn app_for(issuer: &str) -> Client {
+    app(Provider::oidc(issuer).unwrap(), Credentials::new("interop-client", "interop-secret"))
+}
+
+#[tokio::test]
+async fn a_public_pkce_client_signs_in_and_refreshes_against_oidc_provider() {
+    let Some(op) = start().await else { return };
+    let app = app(Provider::oidc(&op.url).unwrap(), Credentials::public("interop-public"));
+    let req =
+        app.authorize_url(&AuthorizeOptions::new(REDIRECT).scope("openid offline_access chat:exec")).await.unwrap();
+    assert!(req.code_verifier.is_some(), "PKCE on");
+    let callback = browse_to_callback(&req.url).await;
+    let signed = app.complete_authorization(&req, &callback).await.unwrap();
+    assert_eq!(signed.id_claims.unwrap().sub, "alice");
+    let refreshed = app.tokens().force_refresh().await.unwrap();
+    assert_ne!(refreshed.access_token(), signed.token.access_token());
+    // The same client with a secret it does not have is refused by the server.
+    let wrong = app_with_secret(&op.url);
+    let req = wrong.authorize_url(&AuthorizeOptions::new(REDIRECT).scope("openid")).await.unwrap();
+    let callback = browse_to_callback(&req.url).await;
+    assert_eq!(wrong.complete_authorization(&req, &callback).await.unwrap_err().kind(), ErrorKind::InvalidClient);
+}
+
+fn app_with_secret(issuer: &str) -> Client {
+    app(Provider::oidc(issuer).unwrap(), Credentials::new("interop-public", "a-secret-it-does-not-have"))
 }

@@ -14,7 +14,8 @@ const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const SHORT_DEVICE_TTL = 3;
 const server = http.createServer();
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-const issuer = `http://127.0.0.1:${server.address().port}`;
+// ISSUER_HOST=localhost names the same server differently (issuer-mismatch tests).
+const issuer = `http://${process.env.ISSUER_HOST || '127.0.0.1'}:${server.address().port}`;
 
 const provider = new Provider(issuer, {
   clients: [
@@ -36,6 +37,16 @@ const provider = new Provider(issuer, {
       redirect_uris: [],
       token_endpoint_auth_method: 'client_secret_post',
       scope: 'openid offline_access',
+    },
+    {
+      // A native app (RFC 8252): no secret, PKCE only.
+      client_id: 'interop-public',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: [REDIRECT],
+      token_endpoint_auth_method: 'none',
+      application_type: 'native',
+      scope: 'openid offline_access chat:exec',
     },
     {
       client_id: 'interop-basic',
@@ -106,7 +117,8 @@ server.on('request', (req, res) => {
   callback(req, res);
 });
 
-process.stdout.write(JSON.stringify({ ready: true, url: issuer }) + '\n');
+// The URL to reach the server at; it is the issuer unless ISSUER_HOST renamed it.
+process.stdout.write(JSON.stringify({ ready: true, url: issuer, addr: `http://127.0.0.1:${server.address().port}` }) + '\n');
 process.stdin.on('end', () => process.exit(0));
 process.stdin.on('close', () => process.exit(0));
 process.stdin.resume();

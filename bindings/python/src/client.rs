@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use agenticstar::authcode::{self, AuthorizeOptions};
 use agenticstar::chat::{ChatRequest, Message};
-use agenticstar::{ClientAuthMethod, Credentials, Flow, HttpConfig, RetryPolicy};
+use agenticstar::{Credentials, Flow, HttpConfig, RetryPolicy};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
 
@@ -294,14 +294,15 @@ impl NativeClient {
         provider, client_id, client_secret, *, api_url=None, scope=None, auth_method=None, flow=None,
         token_store=None, token_file=None, store_key=None, on_token=None, timeout=None, connect_timeout=None,
         stream_idle_timeout=None, stream_timeout=None, max_retries=None, refresh_window=None, enforce_scopes=None,
-        allow_insecure_http=false, proxy=None, user_agent=None, ca_certs_pem=None
+        allow_insecure_http=false, proxy=None, user_agent=None, ca_certs_pem=None, accumulate=None,
+        max_reply_bytes=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         provider: &Provider,
         client_id: &str,
-        client_secret: &str,
+        client_secret: Option<&str>,
         api_url: Option<&str>,
         scope: Option<&str>,
         auth_method: Option<&str>,
@@ -321,18 +322,11 @@ impl NativeClient {
         proxy: Option<String>,
         user_agent: Option<String>,
         ca_certs_pem: Option<Vec<Vec<u8>>>,
+        accumulate: Option<bool>,
+        max_reply_bytes: Option<usize>,
     ) -> PyResult<Self> {
-        let mut creds = Credentials::new(client_id, client_secret);
-        creds = creds.auth_method(match auth_method.unwrap_or("client_secret_post") {
-            "client_secret_post" => ClientAuthMethod::ClientSecretPost,
-            "client_secret_basic" => ClientAuthMethod::ClientSecretBasic,
-            other => {
-                return Err(config_error(
-                    py,
-                    format!("auth_method must be client_secret_post or client_secret_basic, not {other:?}"),
-                ));
-            }
-        });
+        let secret = client_secret.map(agenticstar::Secret::from);
+        let mut creds = core(py, Credentials::from_parts(client_id, secret, auth_method))?;
         if let Some(s) = scope {
             creds = creds.scope(s);
         }
@@ -375,6 +369,12 @@ impl NativeClient {
         }
         if let Some(w) = refresh_window {
             b = b.refresh_window(secs(Some(w), Duration::from_secs(300)));
+        }
+        if let Some(a) = accumulate {
+            b = b.accumulate(a);
+        }
+        if let Some(n) = max_reply_bytes {
+            b = b.max_reply_bytes(n);
         }
         if let Some(e) = enforce_scopes {
             b = b.enforce_scopes(e);

@@ -38,7 +38,7 @@ from ._types import MessageParam, TokenStore
 __all__ = ["Client", "AsyncClient"]
 
 Flow = Literal["client_credentials", "authorization_code"]
-AuthMethod = Literal["client_secret_post", "client_secret_basic"]
+AuthMethod = Literal["client_secret_post", "client_secret_basic", "none"]
 
 
 def _body(
@@ -63,10 +63,10 @@ class _BaseClient:
         *,
         provider: Provider,
         client_id: str,
-        client_secret: str,
+        client_secret: Optional[str] = None,
         api_url: Optional[str] = None,
         scope: Optional[str] = None,
-        auth_method: AuthMethod = "client_secret_post",
+        auth_method: Optional[AuthMethod] = None,
         flow: Flow = "client_credentials",
         token_store: Optional[TokenStore] = None,
         token_file: Union[str, os.PathLike[str], None] = None,
@@ -83,6 +83,8 @@ class _BaseClient:
         proxy: Optional[str] = None,
         user_agent: Optional[str] = None,
         ca_certs_pem: Optional[Sequence[bytes]] = None,
+        accumulate: bool = True,
+        max_reply_bytes: int = 64 << 20,
     ) -> None:
         self._client: Optional[NativeClient] = NativeClient(
             provider,
@@ -107,6 +109,8 @@ class _BaseClient:
             proxy=proxy,
             user_agent=user_agent,
             ca_certs_pem=list(ca_certs_pem) if ca_certs_pem is not None else None,
+            accumulate=accumulate,
+            max_reply_bytes=max_reply_bytes,
         )
 
     @property
@@ -139,10 +143,12 @@ class Client(_BaseClient):
 
     Args:
         provider: the token service, e.g. ``Provider.agenticstar("https://auth.agenticstar.jp")``.
-        client_id, client_secret: the application's registration.
+        client_id, client_secret: the application's registration; leave ``client_secret`` out (None)
+            for a public client (a native app using PKCE), which sends only its id.
         api_url: base URL of the agent API (Marketplace and the wrapped API default to their own host).
         scope: scopes to request with client credentials (space separated).
-        auth_method: how the secret is sent to the token endpoint.
+        auth_method: ``"client_secret_post"``, ``"client_secret_basic"`` or ``"none"`` (default: post
+            with a secret, none without).
         flow: ``"authorization_code"`` for a signed-in user (see :meth:`authorize_url`).
         token_store: an object with ``load(key)`` / ``save(key, token)`` (and optionally ``clear(key)``).
         token_file: keep tokens in this JSON file (0600, shared safely between processes).
@@ -155,6 +161,8 @@ class Client(_BaseClient):
         refresh_window: renew tokens this many seconds before expiry.
         enforce_scopes: refuse calls the token's scopes do not allow (default: AGENTIC STAR SaaS only).
         allow_insecure_http: allow plain http off loopback (closed test networks only).
+        accumulate: keep each stream's reply text for ``text``/``completion`` (False: constant memory).
+        max_reply_bytes: the most reply text a stream keeps while accumulating (then StreamTooLargeError).
     """
 
     @cached_property

@@ -255,7 +255,7 @@ class NativeClient:
         self,
         provider: Provider,
         client_id: str,
-        client_secret: str,
+        client_secret: Optional[str],
         *,
         api_url: Optional[str] = None,
         scope: Optional[str] = None,
@@ -276,6 +276,8 @@ class NativeClient:
         proxy: Optional[str] = None,
         user_agent: Optional[str] = None,
         ca_certs_pem: Optional[Sequence[bytes]] = None,
+        accumulate: Optional[bool] = None,
+        max_reply_bytes: Optional[int] = None,
     ) -> None: ...
     @property
     def store_key(self) -> str: ...
