@@ -265,6 +265,8 @@ fn fail(e: &agenticstar::Error) -> ExitCode {
 }
 
 fn main() -> ExitCode {
+    // Before any reqwest client (demo.rs builds its own): reqwest carries no provider itself.
+    agenticstar::install_crypto_provider();
     let cli = Cli::parse();
     let filter = if cli.verbose { "agenticstar=debug" } else { "agenticstar=warn" };
     tracing_subscriber::fmt()

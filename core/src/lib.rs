@@ -42,7 +42,7 @@ pub mod token;
 pub use client::{Client, ClientBuilder, RawResponse, SignIn};
 pub use device::DeviceAuthorization;
 pub use error::{Error, ErrorKind, Result};
-pub use http::{HttpConfig, RetryPolicy};
+pub use http::{HttpConfig, RetryPolicy, install_crypto_provider};
 pub use provider::{ClientAuthMethod, Credentials, Dialect, Provider};
 pub use scope::Scopes;
 pub use secret::Secret;
