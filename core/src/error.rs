@@ -49,6 +49,8 @@ pub enum ErrorKind {
     AuthorizationDenied,
     /// The `state` in the callback does not match the one sent.
     StateMismatch,
+    /// A device sign-in (RFC 8628) was not approved before its code expired (`expired_token`).
+    DeviceCodeExpired,
     /// The callback's RFC 9207 `iss` names another issuer than the one the flow started with (a mix-up attack).
     CallbackIssuerMismatch,
     /// The callback has no `iss` although the server advertises `authorization_response_iss_parameter_supported`.
@@ -136,6 +138,7 @@ impl ErrorKind {
         ErrorKind::UnexpectedResponse,
         ErrorKind::AuthorizationDenied,
         ErrorKind::StateMismatch,
+        ErrorKind::DeviceCodeExpired,
         ErrorKind::CallbackIssuerMismatch,
         ErrorKind::CallbackIssuerMissing,
         ErrorKind::CallbackInvalid,
@@ -193,6 +196,7 @@ impl ErrorKind {
             UnexpectedResponse => "unexpected_response",
             AuthorizationDenied => "authorization_denied",
             StateMismatch => "state_mismatch",
+            DeviceCodeExpired => "device_code_expired",
             CallbackIssuerMismatch => "callback_issuer_mismatch",
             CallbackIssuerMissing => "callback_issuer_missing",
             CallbackInvalid => "callback_invalid",

@@ -42,8 +42,17 @@ impl Default for HttpConfig {
     }
 }
 
+/// Makes ring rustls' process-wide crypto provider unless one is installed already. The SDK calls
+/// it before building an HTTP client; call it yourself before building your own reqwest or rustls
+/// clients in the same process (reqwest is built without a provider of its own).
+pub fn install_crypto_provider() {
+    // Err means another provider is installed: it is used, as the application chose.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 impl HttpConfig {
     pub(crate) fn build(&self) -> Result<reqwest::Client> {
+        install_crypto_provider();
         let explicit = match &self.proxy {
             Some(p) => Some(parse_proxy(p).ok_or_else(|| Error::config("proxy: not a valid proxy URL"))?),
             None => None,

@@ -127,3 +127,26 @@ async fn the_recorded_session_matches_the_shared_vector() {
     let want: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(got, want, "the recorded MCP session differs from testdata/mcp_session.json");
 }
+
+#[tokio::test]
+async fn the_chat_streams_line_limit_and_idle_timeout_apply_to_mcp_streams() {
+    let emu = Emu::start().await;
+    let small = emu
+        .builder(emu.saas(), c::SAAS_AGENT_CLIENT_ID, c::SAAS_AGENT_CLIENT_SECRET)
+        .stream_limits(100, 100)
+        .build()
+        .unwrap();
+    let mcp = McpClient::connect(&small, McpOptions::new(url(&emu))).await.unwrap();
+    let e = mcp.call_tool("progress", json!({"steps": 2}), None).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::StreamTooLarge, "{e:?}");
+
+    emu.config(json!({"chunk_delay_ms": 2000})).await;
+    let slow = emu
+        .builder(emu.saas(), c::SAAS_AGENT_CLIENT_ID, c::SAAS_AGENT_CLIENT_SECRET)
+        .http_config(common::idle(300))
+        .build()
+        .unwrap();
+    let mcp = McpClient::connect(&slow, McpOptions::new(url(&emu))).await.unwrap();
+    let e = mcp.call_tool("progress", json!({"steps": 2}), None).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e:?}");
+}

@@ -59,7 +59,8 @@ export type ErrorKind =
   | 'discovery_issuer_mismatch'
   | 'id_token_not_yet_valid'
   | 'id_token_azp'
-  | 'id_token_key';
+  | 'id_token_key'
+  | 'device_code_expired';
 
 /** @internal */
 export interface ErrorFields {
@@ -169,6 +170,8 @@ export class IdTokenNotYetValidError extends IdTokenError {}
 export class IdTokenAzpError extends IdTokenError {}
 /** The JWKS key may not verify this id_token (`use`, `key_ops` or `alg`). */
 export class IdTokenKeyError extends IdTokenError {}
+/** A device sign-in (RFC 8628) was not approved before its code expired. */
+export class DeviceCodeExpiredError extends AgenticStarError {}
 /** The server reported an error inside the stream (base of the other stream errors). */
 export class StreamError extends AgenticStarError {}
 /** The stream ended (or broke) before `data: [DONE]`. */
@@ -256,6 +259,7 @@ const CLASSES: Record<ErrorKind, new (f: ErrorFields) => AgenticStarError> = {
   id_token_not_yet_valid: IdTokenNotYetValidError,
   id_token_azp: IdTokenAzpError,
   id_token_key: IdTokenKeyError,
+  device_code_expired: DeviceCodeExpiredError,
 };
 
 /** The error class for each kind (for tests and exhaustive handling). */

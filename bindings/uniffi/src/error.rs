@@ -161,6 +161,8 @@ error_enum! {
     IdTokenAzp,
     /// The JWKS key may not verify this id_token (`use`, `key_ops` or `alg`).
     IdTokenKey,
+    /// A device sign-in (RFC 8628) was not approved before its code expired.
+    DeviceCodeExpired,
     /// A bug (a panic or a failed task) caught at the boundary.
     Internal,
 }

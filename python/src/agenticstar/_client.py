@@ -173,7 +173,8 @@ class Client(_BaseClient):
 
     Args:
         provider: the token service, e.g. ``Provider.agenticstar("https://auth.agenticstar.jp")``.
-        client_id, client_secret: the application's registration.
+        client_id, client_secret: the application's registration; leave ``client_secret`` out (None)
+            for a public client (a native app using PKCE), which sends only its id.
         api_url: base URL of the agent API (Marketplace and the wrapped API default to their own host).
         scope: scopes to request with client credentials (space separated).
         auth_method: how the client authenticates (default: ``client_secret_post`` with a secret,
@@ -200,6 +201,8 @@ class Client(_BaseClient):
         ca_certs: extra trusted root certificates (PEM text or bytes).
         enforce_scopes: refuse calls the token's scopes do not allow (default: AGENTIC STAR SaaS only).
         allow_insecure_http: allow plain http off loopback (closed test networks only).
+        accumulate: keep each stream's reply text for ``text``/``completion`` (False: constant memory).
+        max_reply_bytes: the most reply text a stream keeps while accumulating (then StreamTooLargeError).
     """
 
     @cached_property

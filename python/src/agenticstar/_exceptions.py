@@ -63,6 +63,7 @@ __all__ = [
     "IdTokenNotYetValidError",
     "IdTokenAzpError",
     "IdTokenKeyError",
+    "DeviceCodeExpiredError",
     "InternalError",
 ]
 
@@ -323,6 +324,12 @@ class IdTokenKeyError(IdTokenError):
     """The JWKS key may not verify this id_token (``use``, ``key_ops`` or ``alg``)."""
 
     kind = "id_token_key"
+
+
+class DeviceCodeExpiredError(AgenticStarError):
+    """A device sign-in (RFC 8628) was not approved before its code expired."""
+
+    kind = "device_code_expired"
 
 
 class StreamError(AgenticStarError):
