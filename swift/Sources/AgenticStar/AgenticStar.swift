@@ -4618,6 +4618,11 @@ enum AgenticStarError: Swift.Error, Equatable, Hashable, Foundation.LocalizedErr
     case IdTokenKey(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
+     * A device sign-in (RFC 8628) was not approved before its code expired.
+     */
+    case DeviceCodeExpired(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
      * A bug (a panic or a failed task) caught at the boundary.
      */
     case Internal(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
@@ -5174,7 +5179,17 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 51: return .Internal(
+        case 51: return .DeviceCodeExpired(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 52: return .Internal(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -5796,8 +5811,20 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .Internal(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .DeviceCodeExpired(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(51))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .Internal(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(52))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
             FfiConverterOptionInt32.write(status, into: &buf)

@@ -7957,6 +7957,31 @@ sealed class AgenticStarException: kotlin.Exception() {
     }
     
     /**
+     * A device sign-in (RFC 8628) was not approved before its code expired.
+     */
+    class DeviceCodeExpired(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
      * A bug (a panic or a failed task) caught at the boundary.
      */
     class Internal(
@@ -8522,7 +8547,17 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            51 -> AgenticStarException.Internal(
+            51 -> AgenticStarException.DeviceCodeExpired(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            52 -> AgenticStarException.Internal(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -9127,6 +9162,18 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
             is AgenticStarException.IdTokenKey -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.DeviceCodeExpired -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`kind`)
@@ -9755,8 +9802,20 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.Internal -> {
+            is AgenticStarException.DeviceCodeExpired -> {
                 buf.putInt(51)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.Internal -> {
+                buf.putInt(52)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
                 FfiConverterOptionalInt.write(value.`status`, buf)
