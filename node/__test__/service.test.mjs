@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { AgenticStarError, Client, ConfigError, EchoService, Service, errorClasses, methodTableMismatch, serviceKinds, wrappers } from 'agenticstar';
-import * as native from '../native/index.js';
+import { createRequire } from 'node:module';
+// The native loader is CommonJS (module.exports = the addon): named ESM imports cannot see its members.
+const native = createRequire(import.meta.url)('../native/index.js');
 
 import { saas, startEmulator } from './emulator.mjs';
 
