@@ -55,7 +55,7 @@ if command -v swift >/dev/null 2>&1; then
   echo "==> Swift: swift build + swift test"
   lib="$root/target/debug"
   flags=(-Xlinker -L"$lib" -Xlinker -rpath -Xlinker "$lib")
-  (cd swift && swift build "${flags[@]}" && AGENTICSTAR_CLI="$lib/agenticstar" swift test "${flags[@]}")
+  (swift build "${flags[@]}" && AGENTICSTAR_CLI="$lib/agenticstar" swift test "${flags[@]}")
 else
   echo "==> Swift: no toolchain on PATH; generated sources checked, build and tests skipped"
 fi

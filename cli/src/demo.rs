@@ -161,8 +161,54 @@ pub async fn run() -> Result<()> {
     admin(&emu, "/admin/config", serde_json::json!({"licenses_exhausted": false})).await?;
 
     a2a(&url).await?;
+    mcp(&url).await?;
     println!("\ndemo finished");
     emu.shutdown();
+    Ok(())
+}
+
+/// The second connection method: MCP, with both protocol eras of the same server.
+async fn mcp(url: &str) -> Result<()> {
+    use agenticstar::mcp::{Era, McpClient, McpOptions, Outcome};
+    step("8. MCP (Model Context Protocol): tools with progress, resources, input_required, both eras");
+    let client = Client::builder()
+        .provider(Provider::agenticstar(url)?)
+        .credentials(Credentials::new(c::SAAS_AGENT_CLIENT_ID, c::SAAS_AGENT_CLIENT_SECRET))
+        .build()?;
+    let endpoint = format!("{url}/mcp");
+    let mcp = McpClient::connect(&client, McpOptions::new(&endpoint)).await?;
+    let info = mcp.server();
+    println!(
+        "connected: MCP {} ({:?} era, no initialize); token for resource {endpoint}",
+        info.protocol_version, info.era
+    );
+    let names: Vec<String> = mcp.list_tools().await?.into_iter().map(|t| t.name).collect();
+    println!("tools: {}", names.join(", "));
+    let mut on_progress =
+        |p: agenticstar::mcp::Progress| println!("  progress {}/{}", p.progress, p.total.unwrap_or(0.0));
+    let r = mcp.call_tool("progress", serde_json::json!({"steps": 3}), Some(&mut on_progress)).await?.complete()?;
+    println!("progress -> {:?}", r.text());
+    let r = mcp.call_tool("add", serde_json::json!({"a": 2, "b": 3}), None).await?.complete()?;
+    println!("add(2, 3) -> structured {}", r.structured_content.unwrap_or_default());
+    if let Outcome::InputRequired(ir) = mcp.call_tool("confirm", serde_json::json!({}), None).await? {
+        println!("confirm -> input_required ({:?}); answering accept", ir.input_requests.keys().collect::<Vec<_>>());
+        let mut answers = serde_json::Map::new();
+        answers.insert("confirm".into(), serde_json::json!({"action": "accept"}));
+        if let Outcome::Complete(v) = mcp.answer(&ir, answers, None).await? {
+            println!("  -> {}", v["content"][0]["text"]);
+        }
+    }
+    let legacy =
+        McpClient::connect(&client, McpOptions { era: Some(Era::Legacy), ..McpOptions::new(&endpoint) }).await?;
+    println!(
+        "legacy era: MCP {}, session {}",
+        legacy.server().protocol_version,
+        legacy.session_id().unwrap_or_default()
+    );
+    let r = legacy.call_tool("resumable", serde_json::json!({}), None).await?.complete()?;
+    println!("resumable -> stream cut after its priming event, resumed with Last-Event-ID: {:?}", r.text());
+    legacy.close().await?;
+    println!("closed (DELETE)");
     Ok(())
 }
 

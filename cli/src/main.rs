@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use agenticstar::authcode::AuthorizeOptions;
 use agenticstar::chat::{ChatRequest, Message};
-use agenticstar::{Client, ClientAuthMethod, Credentials, FileStore, Flow, Provider, TokenStore};
+use agenticstar::{Client, Credentials, FileStore, Flow, Provider, TokenStore};
 use clap::{Args, Parser, Subcommand};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -35,7 +35,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Sign a user in with the Authorization Code flow (PKCE) and store the session.
+    /// Sign a user in with the Authorization Code flow (PKCE), or with `--device` the Device
+    /// Authorization Grant (no browser on this machine), and store the session.
     Login {
         #[command(flatten)]
         conn: Conn,
@@ -53,8 +54,11 @@ enum Command {
         /// Give up waiting for the browser after this many seconds.
         #[arg(long, default_value_t = 300)]
         timeout: u64,
+        /// Sign in on another device: print a code and a URL, and wait for the approval (RFC 8628).
+        #[arg(long)]
+        device: bool,
     },
-    /// Forget the stored session of this client.
+    /// Sign out: revoke the session's tokens at the server when it offers revocation, and forget them.
     Logout {
         #[command(flatten)]
         conn: Conn,
@@ -79,6 +83,12 @@ enum Command {
         #[command(subcommand)]
         action: A2aAction,
     },
+    /// Talk to an MCP server: list tools, call one (progress as it comes), list and read
+    /// resources, list and get prompts.
+    Mcp {
+        #[command(subcommand)]
+        action: McpAction,
+    },
     /// Decode raw SSE from stdin into JSON lines (one per event, then {"retry": N} if seen).
     SseDecode,
     /// Run the local emulator of every token dialect and the Chat API.
@@ -93,6 +103,54 @@ enum Command {
     },
     /// Start the emulator in process and run the whole path: tokens, streamed reply, refresh, sign-in.
     Demo,
+}
+
+#[derive(clap::Args)]
+struct McpTarget {
+    #[command(flatten)]
+    conn: Conn,
+    /// The MCP endpoint, e.g. https://agent.example.com/mcp.
+    url: String,
+    /// Force the protocol era (current = 2026-07-28, legacy = 2025 handshake); detected otherwise.
+    #[arg(long, value_parser = ["current", "legacy"])]
+    era: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum McpAction {
+    /// List the server's tools.
+    Tools {
+        #[command(flatten)]
+        target: McpTarget,
+    },
+    /// Call a tool with JSON arguments; progress lines go to stderr.
+    Call {
+        #[command(flatten)]
+        target: McpTarget,
+        tool: String,
+        /// Arguments as a JSON object.
+        #[arg(default_value = "{}")]
+        arguments: String,
+    },
+    /// List resources, or read one with --read URI.
+    Resources {
+        #[command(flatten)]
+        target: McpTarget,
+        #[arg(long)]
+        read: Option<String>,
+    },
+    /// List prompts, or get one with --get NAME (arguments as key=value).
+    Prompts {
+        #[command(flatten)]
+        target: McpTarget,
+        #[arg(long)]
+        get: Option<String>,
+        #[arg(long = "arg")]
+        args: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -153,11 +211,15 @@ struct Conn {
     api_url: Option<String>,
     #[arg(long, env = "AGENTICSTAR_CLIENT_ID")]
     client_id: String,
+    /// The client secret; leave it out for a public client (a native app using PKCE).
     #[arg(long, env = "AGENTICSTAR_CLIENT_SECRET", hide_env_values = true)]
-    client_secret: String,
+    client_secret: Option<String>,
     /// Send the secret with HTTP Basic instead of in the form.
     #[arg(long)]
     basic_auth: bool,
+    /// client_secret_post, client_secret_basic or none (default: post with a secret, none without).
+    #[arg(long)]
+    auth_method: Option<String>,
     /// Scope to request with client credentials.
     #[arg(long, env = "AGENTICSTAR_SCOPE")]
     client_scope: Option<String>,
@@ -173,10 +235,12 @@ impl Conn {
 
     fn client(&self, flow: Flow) -> agenticstar::Result<Client> {
         let provider = Provider::from_name(&self.provider, &self.auth_url, self.realm.as_deref())?;
-        let mut creds = Credentials::new(&self.client_id, self.client_secret.as_str());
-        if self.basic_auth {
-            creds = creds.auth_method(ClientAuthMethod::ClientSecretBasic);
-        }
+        let method = if self.basic_auth { Some("client_secret_basic") } else { self.auth_method.as_deref() };
+        let mut creds = Credentials::from_parts(
+            &self.client_id,
+            self.client_secret.as_deref().map(agenticstar::Secret::from),
+            method,
+        )?;
         if let Some(s) = &self.client_scope {
             creds = creds.scope(s);
         }
@@ -201,11 +265,15 @@ fn fail(e: &agenticstar::Error) -> ExitCode {
 }
 
 fn main() -> ExitCode {
+    // Before any reqwest client (demo.rs builds its own): reqwest carries no provider itself.
+    agenticstar::install_crypto_provider();
     let cli = Cli::parse();
     let filter = if cli.verbose { "agenticstar=debug" } else { "agenticstar=warn" };
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into()))
         .with_writer(std::io::stderr)
+        // Colour codes only for a terminal: in a log file or a pipe they are noise.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -246,20 +314,33 @@ async fn run(cmd: Command) -> ExitCode {
                 Err(e) => fail(&e),
             }
         }
-        Command::Login { conn, port, scope, ui_locales, no_browser, timeout } => {
+        Command::Login { conn, device: true, scope, .. } => match device_login(&conn, scope).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(&e),
+        },
+        Command::Login { conn, port, scope, ui_locales, no_browser, timeout, device: false } => {
             match login(&conn, port, scope, ui_locales, no_browser, Duration::from_secs(timeout)).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(&e),
             }
         }
         Command::Logout { conn } => {
+            let mut status = ExitCode::SUCCESS;
             for flow in [Flow::AuthorizationCode, Flow::ClientCredentials] {
-                if let Err(e) = async { conn.client(flow)?.tokens().clear().await }.await {
-                    return fail(&e);
+                match async { conn.client(flow)?.sign_out().await }.await {
+                    Ok(out) => {
+                        if let Some(e) = out.revocation_error {
+                            eprintln!("warning: the server did not revoke the session [{}]: {e}", e.kind());
+                            status = ExitCode::FAILURE;
+                        } else if !out.revoked.is_empty() {
+                            println!("revoked: {}", out.revoked.join(", "));
+                        }
+                    }
+                    Err(e) => return fail(&e),
                 }
             }
             println!("signed out");
-            ExitCode::SUCCESS
+            status
         }
         Command::Chat { conn, message, system, model, json } => {
             let client = match conn.session().await {
@@ -297,6 +378,10 @@ async fn run(cmd: Command) -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::A2a { action } => match a2a(action).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(&e),
+        },
+        Command::Mcp { action } => match mcp(action).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail(&e),
         },
@@ -343,6 +428,102 @@ async fn run(cmd: Command) -> ExitCode {
 /// The `gh auth login` way: a loopback listener receives the redirect, so no code is copied by hand.
 fn pretty(v: &impl serde::Serialize) -> String {
     serde_json::to_string_pretty(v).unwrap_or_default()
+}
+
+async fn mcp(action: McpAction) -> agenticstar::Result<()> {
+    use agenticstar::mcp::{Era, McpClient, McpOptions, Outcome};
+    let target = match &action {
+        McpAction::Tools { target } | McpAction::Call { target, .. } => target,
+        McpAction::Resources { target, .. } | McpAction::Prompts { target, .. } => target,
+    };
+    let client = target.conn.session().await?;
+    let era = match target.era.as_deref() {
+        Some("current") => Some(Era::Current),
+        Some(_) => Some(Era::Legacy),
+        None => None,
+    };
+    let mcp = McpClient::connect(&client, McpOptions { era, ..McpOptions::new(&target.url) }).await?;
+    let json = target.json;
+    let info = mcp.server();
+    if !json {
+        let name = info.server_info.get("name").and_then(|n| n.as_str()).unwrap_or("?");
+        eprintln!("connected to {name} (MCP {}, {:?} era)", info.protocol_version, info.era);
+    }
+    let show = |v: &serde_json::Value| println!("{}", pretty(v));
+    let outcome = |o: Outcome<serde_json::Value>| match o {
+        Outcome::Complete(v) => v,
+        Outcome::InputRequired(i) => {
+            serde_json::json!({"resultType": "input_required", "inputRequests": i.input_requests})
+        }
+    };
+    match action {
+        McpAction::Tools { .. } => {
+            let tools = mcp.list_tools().await?;
+            if json {
+                show(&serde_json::to_value(&tools).unwrap_or_default());
+            }
+            for t in tools.iter().filter(|_| !json) {
+                println!("{}\t{}", t.name, t.description.as_deref().unwrap_or(""));
+            }
+        }
+        McpAction::Call { tool, arguments, .. } => {
+            let args: serde_json::Value = serde_json::from_str(&arguments).map_err(|e| {
+                agenticstar::Error::new(agenticstar::ErrorKind::Config, format!("arguments are not JSON: {e}"))
+            })?;
+            let mut on_progress = |p: agenticstar::mcp::Progress| {
+                let total = p.total.map(|t| format!("/{t}")).unwrap_or_default();
+                eprintln!("progress {}{total} {}", p.progress, p.message.unwrap_or_default());
+            };
+            let r = mcp.call_tool(&tool, args, Some(&mut on_progress)).await?;
+            match r {
+                Outcome::Complete(r) if !json => println!("{}", r.text()),
+                Outcome::Complete(r) => show(&serde_json::to_value(&r).unwrap_or_default()),
+                Outcome::InputRequired(i) => show(&outcome(Outcome::InputRequired(i))),
+            }
+        }
+        McpAction::Resources { read: Some(uri), .. } => match mcp.read_resource(&uri).await? {
+            Outcome::Complete(r) if !json => {
+                r.contents.iter().for_each(|c| println!("{}", c.text.as_deref().unwrap_or("")))
+            }
+            Outcome::Complete(r) => show(&serde_json::to_value(&r).unwrap_or_default()),
+            Outcome::InputRequired(i) => show(&outcome(Outcome::InputRequired(i))),
+        },
+        McpAction::Resources { .. } => {
+            let rs = mcp.list_resources().await?;
+            if json {
+                show(&serde_json::to_value(&rs).unwrap_or_default());
+            }
+            for r in rs.iter().filter(|_| !json) {
+                println!("{}\t{}", r.uri, r.name);
+            }
+        }
+        McpAction::Prompts { get: Some(name), args, .. } => {
+            let mut m = serde_json::Map::new();
+            for a in args {
+                let (k, v) = a.split_once('=').unwrap_or((a.as_str(), ""));
+                m.insert(k.to_owned(), serde_json::json!(v));
+            }
+            match mcp.get_prompt(&name, m).await? {
+                Outcome::Complete(p) if !json => {
+                    for msg in &p.messages {
+                        println!("{}: {}", msg.role, msg.content.as_text().unwrap_or("[non-text content]"));
+                    }
+                }
+                Outcome::Complete(p) => show(&serde_json::to_value(&p).unwrap_or_default()),
+                Outcome::InputRequired(i) => show(&outcome(Outcome::InputRequired(i))),
+            }
+        }
+        McpAction::Prompts { .. } => {
+            let ps = mcp.list_prompts().await?;
+            if json {
+                show(&serde_json::to_value(&ps).unwrap_or_default());
+            }
+            for p in ps.iter().filter(|_| !json) {
+                println!("{}\t{}", p.name, p.description.as_deref().unwrap_or(""));
+            }
+        }
+    }
+    mcp.close().await
 }
 
 async fn a2a(action: A2aAction) -> agenticstar::Result<()> {
@@ -437,49 +618,123 @@ async fn login(
     if !no_browser {
         open_browser(&request.url);
     }
-    let callback = tokio::time::timeout(wait, receive_redirect(&listener))
-        .await
-        .map_err(|_| agenticstar::Error::new(agenticstar::ErrorKind::Timeout, "no redirect from the browser in time"))?
-        .map_err(|e| cfg(format!("redirect listener: {e}")))?;
-    let signed_in = client.complete_authorization(&request, &callback.0).await;
+    let (request, callback) = tokio::time::timeout(wait, receive_redirect(listener, request)).await.map_err(|_| {
+        agenticstar::Error::new(agenticstar::ErrorKind::Timeout, "no redirect from the browser in time")
+    })?;
+    let (url, mut sock) = callback;
+    let signed_in = client.complete_authorization(&request, &url).await;
     let page = match &signed_in {
         Ok(_) => "Signed in. You can close this window.",
         Err(_) => "Sign-in failed. See the terminal.",
     };
-    let mut sock = callback.1;
-    let _ = sock
-        .write_all(format!("HTTP/1.1 200 OK\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}", page.len()).as_bytes())
-        .await;
-    let s = signed_in?;
+    respond(&mut sock, "200 OK", page).await;
+    print_signed_in(&signed_in?);
+    Ok(())
+}
+
+/// The `gh auth login` device way: show a code, let the user approve elsewhere, poll meanwhile.
+async fn device_login(conn: &Conn, scope: Option<String>) -> agenticstar::Result<()> {
+    let client = conn.client(Flow::AuthorizationCode)?;
+    let auth = client.device_authorization(scope.as_deref()).await?;
+    println!("To sign in, open {} and enter the code {}", auth.verification_uri, auth.user_code);
+    if let Some(u) = &auth.verification_uri_complete {
+        println!("(or open {u})");
+    }
+    println!("Waiting for approval (the code expires in {} s)...", auth.expires_in);
+    let _ = std::io::stdout().flush();
+    let s = client.complete_device_authorization(&auth).await?;
+    print_signed_in(&s);
+    Ok(())
+}
+
+fn print_signed_in(s: &agenticstar::SignIn) {
     let who = s
         .id_claims
         .as_ref()
         .map(|c| c.name.clone().or(c.email.clone()).unwrap_or_else(|| c.sub.clone()))
         .unwrap_or_else(|| "user".into());
     println!("Signed in as {who}; scopes: {}", s.token.scopes().map(|s| s.to_string()).unwrap_or_default());
-    Ok(())
 }
 
-/// Accept connections until one is a GET for the callback path; returns its full URL and socket.
-async fn receive_redirect(listener: &tokio::net::TcpListener) -> std::io::Result<(String, tokio::net::TcpStream)> {
-    loop {
-        let (mut sock, addr) = listener.accept().await?;
+/// A connection must send its request head within this; an idle one blocks nobody else.
+const PER_CONNECTION: Duration = Duration::from_secs(10);
+
+async fn respond(sock: &mut tokio::net::TcpStream, status: &str, page: &str) {
+    let head = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        page.len()
+    );
+    let _ = sock.write_all(format!("{head}{page}").as_bytes()).await;
+}
+
+/// The request target of one connection's first request line, read within [`PER_CONNECTION`].
+async fn read_target(sock: &mut tokio::net::TcpStream) -> Option<String> {
+    let read = async {
         let mut buf = Vec::with_capacity(2048);
         let mut tmp = [0u8; 2048];
         while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 16 * 1024 {
-            let n = sock.read(&mut tmp).await?;
+            let n = sock.read(&mut tmp).await.ok()?;
             if n == 0 {
                 break;
             }
             buf.extend_from_slice(&tmp[..n]);
         }
-        let head = String::from_utf8_lossy(&buf);
-        let target =
-            head.lines().next().and_then(|l| l.strip_prefix("GET ")).and_then(|l| l.split(' ').next()).unwrap_or("");
-        if target.starts_with("/callback") {
-            return Ok((format!("http://{}{target}", listener.local_addr().unwrap_or(addr)), sock));
+        let head = String::from_utf8_lossy(&buf).into_owned();
+        head.lines().next().and_then(|l| l.strip_prefix("GET ")).and_then(|l| l.split(' ').next()).map(str::to_owned)
+    };
+    tokio::time::timeout(PER_CONNECTION, read).await.ok().flatten()
+}
+
+/// Serve every connection concurrently until one brings the callback of *this* request (its
+/// state): a forged or stale callback gets an error page and the wait goes on, so a local
+/// process cannot abort the login, and an idle connection cannot hold the listener.
+async fn receive_redirect(
+    listener: tokio::net::TcpListener,
+    request: agenticstar::authcode::AuthorizationRequest,
+) -> (agenticstar::authcode::AuthorizationRequest, (String, tokio::net::TcpStream)) {
+    let base = listener.local_addr().map(|a| format!("http://{a}")).unwrap_or_default();
+    let request = Arc::new(request);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(String, tokio::net::TcpStream)>(1);
+    let accept = {
+        let request = request.clone();
+        async move {
+            loop {
+                let Ok((mut sock, _)) = listener.accept().await else { continue };
+                let (tx, request, base) = (tx.clone(), request.clone(), base.clone());
+                tokio::spawn(async move {
+                    let Some(target) = read_target(&mut sock).await else { return };
+                    if !target.starts_with("/callback") {
+                        return respond(&mut sock, "404 Not Found", "").await;
+                    }
+                    let url = format!("{base}{target}");
+                    match agenticstar::authcode::parse_callback(&request, &url) {
+                        // Ours (a code, or an error with our state): hand it over.
+                        Ok(_) => {
+                            let _ = tx.send((url, sock)).await;
+                        }
+                        Err(e) if e.kind() == agenticstar::ErrorKind::AuthorizationDenied => {
+                            let _ = tx.send((url, sock)).await;
+                        }
+                        Err(e) => {
+                            eprintln!("ignored a callback that is not this sign-in's ({})", e.kind());
+                            respond(
+                                &mut sock,
+                                "400 Bad Request",
+                                "This is not the sign-in this terminal is waiting for.",
+                            )
+                            .await;
+                        }
+                    }
+                });
+            }
         }
-        let _ = sock.write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await;
+    };
+    tokio::select! {
+        got = rx.recv() => {
+            let request = Arc::try_unwrap(request).unwrap_or_else(|r| (*r).clone());
+            (request, got.unwrap_or_else(|| unreachable!("the accept loop holds a sender")))
+        }
+        _ = accept => unreachable!("the accept loop never ends"),
     }
 }
 

@@ -166,6 +166,59 @@ fn login_stores_a_session_that_token_refreshes_silently() {
 }
 
 #[test]
+fn device_login_then_logout_revokes() {
+    with_emulator(|url| {
+        let file = tmpfile("device");
+        reqwest::blocking_post(&format!("{url}/admin/config"), serde_json::json!({"device_interval_secs": 1}));
+        let conn =
+            ["--auth-url", url, "--client-id", c::SAAS_APP_CLIENT_ID, "--client-secret", c::SAAS_APP_CLIENT_SECRET];
+        let mut child = Command::new(BIN)
+            .args([&["login", "--device", "--scope", "openid chat:exec"][..], &conn].concat())
+            .env("AGENTICSTAR_TOKEN_FILE", &file)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        let (uri, code) = loop {
+            line.clear();
+            assert!(stdout.read_line(&mut line).unwrap() > 0, "login printed no code");
+            if let Some(rest) = line.trim().strip_prefix("To sign in, open ") {
+                let (uri, code) = rest.split_once(" and enter the code ").unwrap();
+                break (uri.to_owned(), code.to_owned());
+            }
+        };
+        // The user approves on another device, through the verification page.
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let status = rt.block_on(async {
+            ::reqwest::Client::new()
+                .post(&uri)
+                .form(&[("user_code", code.as_str()), ("action", "approve")])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        });
+        assert_eq!(status, 200);
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+        assert!(child.wait().unwrap().success());
+        assert!(rest.contains("Signed in as Alice"), "{rest}");
+
+        let (ok, out, err) = run(&[&["token", "--json"][..], &conn].concat(), &file);
+        assert!(ok, "{err}");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&out).unwrap()["refreshable"], true);
+
+        let (ok, out, err) = run(&[&["logout"][..], &conn].concat(), &file);
+        assert!(ok, "{err}");
+        assert!(out.contains("revoked: refresh_token, access_token") && out.contains("signed out"), "{out}");
+        let revokes = reqwest::blocking_get(&format!("{url}/admin/requests?endpoint=saas.revoke"));
+        assert_eq!(revokes.parse::<serde_json::Value>().unwrap().as_array().unwrap().len(), 2);
+        assert!(std::fs::read_to_string(&file).unwrap().trim() == "{}", "session forgotten");
+    });
+}
+
+#[test]
 fn a2a_card_send_get_cancel() {
     with_emulator(|url| {
         let file = tmpfile("a2a");
@@ -192,5 +245,94 @@ fn a2a_card_send_get_cancel() {
         let (ok, _, err) = run(&[&["a2a", "cancel"][..], &conn, &[url, id]].concat(), &file);
         assert!(!ok);
         assert!(err.contains("[task_not_cancelable]"), "{err}");
+    });
+}
+
+#[test]
+fn mcp_tools_call_resources_prompts() {
+    with_emulator(|url| {
+        let file = tmpfile("mcp");
+        let conn =
+            ["--auth-url", url, "--client-id", c::SAAS_AGENT_CLIENT_ID, "--client-secret", c::SAAS_AGENT_CLIENT_SECRET];
+        let mcp = format!("{url}/mcp");
+        let (ok, out, err) = run(&[&["mcp", "tools"][..], &conn, &[&mcp]].concat(), &file);
+        assert!(ok, "{err}");
+        assert!(out.lines().any(|l| l.starts_with("add\t")), "{out}");
+        assert!(err.contains("MCP 2026-07-28"), "{err}");
+        let (ok, out, err) = run(&[&["mcp", "call"][..], &conn, &[&mcp, "progress", r#"{"steps":2}"#]].concat(), &file);
+        assert!(ok, "{err}");
+        assert_eq!(out.trim(), "done");
+        assert!(err.contains("progress 2/2 step 2"), "{err}");
+        let (ok, out, err) =
+            run(&[&["mcp", "call"][..], &conn, &[&mcp, "--era", "legacy", "resumable"]].concat(), &file);
+        assert!(ok, "{err}");
+        assert_eq!(out.trim(), "resumed");
+        let (ok, out, _) =
+            run(&[&["mcp", "resources"][..], &conn, &[&mcp, "--read", "emulator://readme"]].concat(), &file);
+        assert!(ok && out.contains("MCP endpoint"), "{out}");
+        let (ok, out, _) =
+            run(&[&["mcp", "prompts"][..], &conn, &[&mcp, "--get", "greet", "--arg", "name=Bo"]].concat(), &file);
+        assert!(ok && out.contains("user: Hello, Bo!"), "{out}");
+        let (ok, _, err) = run(
+            &[
+                &["mcp", "tools"][..],
+                &["--auth-url", url, "--client-id", c::SAAS_CC_CLIENT_ID, "--client-secret", c::SAAS_CC_CLIENT_SECRET],
+                &[&mcp],
+            ]
+            .concat(),
+            &file,
+        );
+        assert!(!ok && err.contains("insufficient_scope"), "{err}");
+    });
+}
+
+#[test]
+fn login_outlasts_an_idle_connection_and_a_forged_callback() {
+    with_emulator(|url| {
+        let file = tmpfile("login-hostile");
+        let conn =
+            ["--auth-url", url, "--client-id", c::SAAS_APP_CLIENT_ID, "--client-secret", c::SAAS_APP_CLIENT_SECRET];
+        let mut child = Command::new(BIN)
+            .args(
+                [&["-v", "login", "--no-browser", "--scope", "openid chat:exec", "--timeout", "30"][..], &conn]
+                    .concat(),
+            )
+            .env("AGENTICSTAR_TOKEN_FILE", &file)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        let authorize = loop {
+            line.clear();
+            assert!(stdout.read_line(&mut line).unwrap() > 0, "login printed no URL");
+            if line.starts_with("http") {
+                break line.trim().to_owned();
+            }
+        };
+        let redirect = url::Url::parse(&authorize).unwrap();
+        let cb = redirect.query_pairs().find(|(k, _)| k == "redirect_uri").unwrap().1.into_owned();
+        let addr = url::Url::parse(&cb).unwrap().socket_addrs(|| None).unwrap()[0];
+        // A local process holds an idle connection open, and another forges a callback.
+        let _idle = std::net::TcpStream::connect(addr).unwrap();
+        let mut forged = std::net::TcpStream::connect(addr).unwrap();
+        forged.write_all(b"GET /callback?code=x&state=forged HTTP/1.1\r\nhost: x\r\n\r\n").unwrap();
+        let mut answer = String::new();
+        std::io::Read::read_to_string(&mut forged, &mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+        // The login is still waiting: the real browser completes it.
+        let page = reqwest::blocking_get(&authorize);
+        assert!(page.contains("Signed in"), "{page}");
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+        let mut logs = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut logs).unwrap();
+        assert!(child.wait().unwrap().success(), "{logs}");
+        assert!(rest.contains("Signed in as Alice"), "{rest}");
+        // Logs to a pipe: no colour codes, and URLs keep their port.
+        assert!(!logs.contains('\u{1b}'), "{logs}");
+        let port = url::Url::parse(url).unwrap().port().unwrap();
+        assert!(logs.contains(&format!("127.0.0.1:{port}")), "{logs}");
     });
 }

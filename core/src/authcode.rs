@@ -54,14 +54,19 @@ pub struct AuthorizationRequest {
     /// Whether an id_token must come back (the scope asked for `openid`).
     #[serde(default)]
     pub expects_id_token: bool,
+    /// The issuer the flow started with (from discovery): the callback's RFC 9207 `iss` must name it.
+    #[serde(default)]
+    pub issuer: Option<String>,
+    /// The server advertises `authorization_response_iss_parameter_supported`: a callback without
+    /// `iss` is refused.
+    #[serde(default)]
+    pub iss_required: bool,
 }
 
 impl std::fmt::Debug for AuthorizationRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The URL carries state and nonce: show only where it goes.
-        let u = Url::parse(&self.url)
-            .map(|u| format!("{}://{}{}", u.scheme(), u.host_str().unwrap_or(""), u.path()))
-            .unwrap_or_default();
+        let u = Url::parse(&self.url).map(|u| crate::http::display_url(&u)).unwrap_or_default();
         f.debug_struct("AuthorizationRequest")
             .field("endpoint", &u)
             .field("redirect_uri", &self.redirect_uri)
@@ -82,10 +87,18 @@ pub fn pkce_challenge(verifier: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
+/// What the authorization server said about itself (discovery), for checking its callback.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct IssuerInfo {
+    pub issuer: Option<String>,
+    pub iss_required: bool,
+}
+
 pub(crate) fn build(
     authorize_endpoint: &Url,
     client_id: &str,
     opts: &AuthorizeOptions,
+    issuer: IssuerInfo,
 ) -> Result<AuthorizationRequest> {
     Url::parse(&opts.redirect_uri).map_err(|e| Error::config(format!("redirect_uri is not a URL: {e}")))?;
     let state = random_string(32);
@@ -118,48 +131,107 @@ pub(crate) fn build(
         nonce: nonce.into(),
         code_verifier: verifier.map(Secret::from),
         expects_id_token: opts.scope.as_deref().is_some_and(|s| s.split_ascii_whitespace().any(|x| x == "openid")),
+        issuer: issuer.issuer,
+        iss_required: issuer.iss_required,
     })
 }
 
-/// Read the redirect the browser came back with (a full URL or just its `?query`): surface
-/// `error`, check `state` in constant time, and return the code.
+/// Read the redirect the browser came back with (a full URL or just its `?query`): refuse
+/// repeated parameters and, for a full URL, any origin or path other than the `redirect_uri`;
+/// check the RFC 9207 `iss`; surface `error`; check `state` in constant time; return the code.
 pub fn parse_callback(request: &AuthorizationRequest, callback: &str) -> Result<Secret> {
-    parse_callback_with_state(request.state.expose(), callback)
+    let check = CallbackCheck {
+        state: request.state.expose(),
+        redirect_uri: Some(&request.redirect_uri),
+        issuer: request.issuer.as_deref(),
+        iss_required: request.iss_required,
+    };
+    check_callback(&check, callback)
 }
 
-/// [`parse_callback`] given only the state that was sent.
+/// [`parse_callback`] given only the state that was sent (no origin or issuer check).
 pub fn parse_callback_with_state(expected_state: &str, callback: &str) -> Result<Secret> {
+    check_callback(
+        &CallbackCheck { state: expected_state, redirect_uri: None, issuer: None, iss_required: false },
+        callback,
+    )
+}
+
+struct CallbackCheck<'a> {
+    state: &'a str,
+    redirect_uri: Option<&'a str>,
+    issuer: Option<&'a str>,
+    iss_required: bool,
+}
+
+fn invalid(m: impl Into<String>) -> Error {
+    Error::new(ErrorKind::CallbackInvalid, m)
+}
+
+/// Same scheme, host, port and path (the query and fragment may differ).
+fn same_endpoint(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host() == b.host()
+        && a.port_or_known_default() == b.port_or_known_default()
+        && a.path() == b.path()
+}
+
+fn check_callback(check: &CallbackCheck<'_>, callback: &str) -> Result<Secret> {
     let callback = callback.trim();
     let query = match Url::parse(callback) {
-        Ok(u) => u.query().unwrap_or("").to_owned(),
+        Ok(u) => {
+            if let Some(expected) = check.redirect_uri.and_then(|r| Url::parse(r).ok())
+                && !same_endpoint(&u, &expected)
+            {
+                return Err(invalid(format!(
+                    "callback arrived at {}, not at the redirect_uri {}",
+                    crate::http::display_url(&u),
+                    crate::http::display_url(&expected)
+                )));
+            }
+            u.query().unwrap_or("").to_owned()
+        }
         Err(_) => callback.trim_start_matches('?').to_owned(),
     };
-    let mut code = None;
-    let mut state = None;
-    let mut error = None;
-    let mut description = None;
+    let mut params: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
-        match &*k {
-            "code" => code = Some(v.into_owned()),
-            "state" => state = Some(v.into_owned()),
-            "error" => error = Some(v.into_owned()),
-            "error_description" => description = Some(v.into_owned()),
-            _ => {}
+        // Which copy would win is the attacker's choice (`state=x&state=<real>`): none does.
+        if params.insert(k.clone().into_owned(), v.into_owned()).is_some() {
+            return Err(invalid(format!("callback repeats the parameter {:?}", crate::redact::scrub(&k))));
         }
     }
-    let state_ok = state
-        .as_deref()
-        .is_some_and(|s| bool::from(subtle::ConstantTimeEq::ct_eq(s.as_bytes(), expected_state.as_bytes())));
-    if let Some(err) = error {
+    // RFC 9207 §2.4: the issuer is checked before anything else in the response is used.
+    match (params.get("iss"), check.issuer) {
+        (Some(iss), Some(expected)) if iss != expected => {
+            return Err(Error::new(
+                ErrorKind::CallbackIssuerMismatch,
+                format!(
+                    "callback names issuer {:?}, not {expected:?} (possible mix-up attack)",
+                    crate::redact::scrub(iss)
+                ),
+            ));
+        }
+        (None, _) if check.iss_required => {
+            return Err(Error::new(
+                ErrorKind::CallbackIssuerMissing,
+                "callback has no iss although the server advertises authorization_response_iss_parameter_supported",
+            ));
+        }
+        _ => {}
+    }
+    let state = params.get("state");
+    let state_ok =
+        state.is_some_and(|s| bool::from(subtle::ConstantTimeEq::ct_eq(s.as_bytes(), check.state.as_bytes())));
+    if let Some(err) = params.get("error") {
         // An error redirect with a foreign state may be forged: report the mismatch instead.
         if !state_ok && state.is_some() {
             return Err(Error::new(ErrorKind::StateMismatch, "callback state does not match the request"));
         }
-        let msg = match description {
-            Some(d) => format!("authorization failed: {err}: {}", crate::redact::scrub(&d)),
+        let msg = match params.get("error_description") {
+            Some(d) => format!("authorization failed: {err}: {d}"),
             None => format!("authorization failed: {err}"),
         };
-        return Err(Error::new(ErrorKind::AuthorizationDenied, msg).with_code(Some(crate::redact::scrub(&err)), None));
+        return Err(Error::new(ErrorKind::AuthorizationDenied, msg).with_code(Some(crate::redact::scrub(err)), None));
     }
     if !state_ok {
         return Err(Error::new(
@@ -167,7 +239,7 @@ pub fn parse_callback_with_state(expected_state: &str, callback: &str) -> Result
             if state.is_none() { "callback has no state" } else { "callback state does not match the request" },
         ));
     }
-    match code {
+    match params.remove("code") {
         Some(c) if !c.is_empty() => Ok(Secret::from(c)),
         _ => Err(Error::new(ErrorKind::UnexpectedResponse, "callback has neither code nor error")),
     }
@@ -182,6 +254,7 @@ mod tests {
             &Url::parse("https://auth.example.com/authorize").unwrap(),
             "cid",
             &AuthorizeOptions::new("http://127.0.0.1:9/cb").ui_locales("en"),
+            IssuerInfo::default(),
         )
         .unwrap()
     }
@@ -215,17 +288,19 @@ mod tests {
         let s = r.state.expose();
         assert_eq!(parse_callback(&r, &format!("http://127.0.0.1:9/cb?code=abc&state={s}")).unwrap().expose(), "abc");
         assert_eq!(parse_callback(&r, &format!("?code=abc&state={s}")).unwrap().expose(), "abc");
-        assert_eq!(
-            parse_callback(&r, "http://x/cb?code=abc&state=other").unwrap_err().kind(),
-            ErrorKind::StateMismatch
-        );
-        assert_eq!(parse_callback(&r, "http://x/cb?code=abc").unwrap_err().kind(), ErrorKind::StateMismatch);
-        let e =
-            parse_callback(&r, &format!("http://x/cb?error=access_denied&error_description=no&state={s}")).unwrap_err();
+        assert_eq!(parse_callback(&r, "?code=abc&state=other").unwrap_err().kind(), ErrorKind::StateMismatch);
+        assert_eq!(parse_callback(&r, "?code=abc").unwrap_err().kind(), ErrorKind::StateMismatch);
+        let e = parse_callback(&r, &format!("?error=access_denied&error_description=no&state={s}")).unwrap_err();
         assert_eq!((e.kind(), e.code()), (ErrorKind::AuthorizationDenied, Some("access_denied")));
-        assert_eq!(
-            parse_callback(&r, &format!("http://x/cb?state={s}")).unwrap_err().kind(),
-            ErrorKind::UnexpectedResponse
-        );
+        assert_eq!(parse_callback(&r, &format!("?state={s}")).unwrap_err().kind(), ErrorKind::UnexpectedResponse);
+        for bad in [
+            format!("http://x/cb?code=abc&state={s}"),
+            format!("http://127.0.0.1:9/other?code=abc&state={s}"),
+            format!("https://127.0.0.1:9/cb?code=abc&state={s}"),
+            format!("?code=abc&state=WRONG&state={s}"),
+            format!("?code=a&code=b&state={s}"),
+        ] {
+            assert_eq!(parse_callback(&r, &bad).unwrap_err().kind(), ErrorKind::CallbackInvalid, "{bad}");
+        }
     }
 }

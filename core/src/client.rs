@@ -8,20 +8,21 @@ use url::Url;
 use crate::authcode::{self, AuthorizationRequest, AuthorizeOptions};
 use crate::chat::{ChatCompletion, ChatRequest, ChatStream, spawn_stream};
 use crate::error::{Error, ErrorKind, Result};
-use crate::http::{HttpConfig, RetryPolicy, parse_retry_after, with_retries};
+use crate::http::{HttpConfig, RetryPolicy, check_redirect, display_url, parse_retry_after, read_body, with_retries};
 use crate::oidc::{IdClaims, IdTokenCheck, validate_id_token};
-use crate::provider::{Credentials, Provider, classify_error};
+use crate::provider::{ClientAuthMethod, Credentials, Provider, TokenResponse, classify_error};
 use crate::secret::Secret;
 use crate::token::{
     AuthServer, Flow, Grant, ManagerConfig, MemoryStore, StoreErrorListener, Token, TokenListener, TokenManager,
     TokenStore,
 };
+use sha2::Digest;
 
 /// The SDK's entry point: tokens, chat and raw API calls over one connection pool.
 /// Cheap to clone; clones share tokens and connections.
 #[derive(Clone)]
 pub struct Client {
-    inner: Arc<ClientInner>,
+    pub(crate) inner: Arc<ClientInner>,
 }
 
 pub(crate) struct ClientInner {
@@ -35,6 +36,8 @@ pub(crate) struct ClientInner {
     pub max_line_bytes: usize,
     pub max_event_bytes: usize,
     pub id_token_leeway: Duration,
+    pub accumulate: bool,
+    pub max_reply_bytes: usize,
 }
 
 /// The outcome of a completed sign-in.
@@ -86,6 +89,8 @@ pub struct ClientBuilder {
     max_line_bytes: usize,
     max_event_bytes: usize,
     id_token_leeway: Duration,
+    accumulate: bool,
+    max_reply_bytes: usize,
 }
 
 impl Default for ClientBuilder {
@@ -103,12 +108,14 @@ impl Default for ClientBuilder {
             listener: None,
             store_errors: None,
             strict_store: false,
-            expiry_skew: Duration::from_secs(10),
+            expiry_skew: crate::options::DEFAULT_EXPIRY_SKEW,
             enforce_scopes: None,
             runtime: None,
             max_line_bytes: crate::sse::DEFAULT_MAX_LINE,
             max_event_bytes: crate::sse::DEFAULT_MAX_EVENT,
             id_token_leeway: crate::options::DEFAULT_ID_TOKEN_LEEWAY,
+            accumulate: true,
+            max_reply_bytes: crate::chat::DEFAULT_MAX_REPLY_BYTES,
         }
     }
 }
@@ -118,7 +125,7 @@ impl ClientBuilder {
     #[cfg(test)]
     pub(crate) fn defaults_view(&self) -> String {
         format!(
-            "{:?} {:?} {:?} {:?} {:?} {:?} {} {} {:?}",
+            "{:?} {:?} {:?} {:?} {:?} {:?} {} {} {:?} {:?} {} {} {}",
             self.http,
             self.retry,
             self.refresh_window,
@@ -128,6 +135,10 @@ impl ClientBuilder {
             self.max_line_bytes,
             self.max_event_bytes,
             self.id_token_leeway,
+            self.expiry_skew,
+            self.strict_store,
+            self.accumulate,
+            self.max_reply_bytes,
         )
     }
 }
@@ -218,12 +229,34 @@ impl ClientBuilder {
         self.id_token_leeway = d;
         self
     }
+    /// Whether streams keep the reply's text for `text()` / `completion()` (default on). Off, a
+    /// reply of any length streams in constant memory.
+    pub fn accumulate(mut self, on: bool) -> Self {
+        self.accumulate = on;
+        self
+    }
+    /// The most reply text a stream keeps while accumulating (default 64 MiB); beyond it the
+    /// stream fails with `stream_too_large`.
+    pub fn max_reply_bytes(mut self, n: usize) -> Self {
+        self.max_reply_bytes = n;
+        self
+    }
 
     pub fn build(self) -> Result<Client> {
         let provider = self.provider.ok_or_else(|| Error::config("a provider is required"))?;
         let creds = self.credentials.ok_or_else(|| Error::config("credentials are required"))?;
         if creds.client_id.is_empty() {
             return Err(Error::config("client_id is empty"));
+        }
+        // A method that sends a secret needs one; say so now rather than at the first token request.
+        match creds.auth_method {
+            ClientAuthMethod::None => {}
+            m => {
+                creds.secret_for(m.as_str())?;
+            }
+        }
+        if matches!(provider.dialect(), crate::provider::Dialect::Marketplace | crate::provider::Dialect::Wrapped) {
+            creds.secret_for(&format!("the {} token service", provider.dialect().as_str()))?;
         }
         let http = self.http.build()?;
         // Check the fixed endpoints now so a misconfiguration fails at build, not at first use.
@@ -247,7 +280,17 @@ impl ClientBuilder {
                 Flow::ClientCredentials => "client",
                 Flow::AuthorizationCode => "user",
             };
-            format!("{location}#{}#{flow}", creds.client_id)
+            // A digest of the secret (never the secret): a changed secret must not reuse tokens
+            // that the old one obtained.
+            let secret = match &creds.client_secret {
+                Some(s) => {
+                    let d =
+                        sha2::Sha256::digest([b"agenticstar store key\0".as_slice(), s.expose().as_bytes()].concat());
+                    d[..8].iter().map(|b| format!("{b:02x}")).collect::<String>()
+                }
+                None => "public".to_owned(),
+            };
+            format!("{location}#{}#{flow}#{secret}", creds.client_id)
         });
         let enforce_scopes = self.enforce_scopes.unwrap_or_else(|| provider.enforces_scopes());
         let server = AuthServer::new(provider, creds, http.clone(), self.http.clone(), self.retry.clone());
@@ -276,6 +319,8 @@ impl ClientBuilder {
                 max_line_bytes: self.max_line_bytes,
                 max_event_bytes: self.max_event_bytes,
                 id_token_leeway: self.id_token_leeway,
+                accumulate: self.accumulate,
+                max_reply_bytes: self.max_reply_bytes,
             }),
         })
     }
@@ -344,7 +389,25 @@ impl Client {
         let url =
             endpoints.authorize_url.ok_or_else(|| Error::config("this provider has no authorization endpoint"))?;
         self.inner.http_config.check_url(&url, "authorization endpoint")?;
-        authcode::build(&url, &server.creds.client_id, opts)
+        // The issuer the callback must name (RFC 9207); only OIDC-only providers need discovery here.
+        let issuer = match server.provider.discovery_url() {
+            None => authcode::IssuerInfo::default(),
+            Some(_) => match server.metadata().await {
+                Ok(m) => authcode::IssuerInfo {
+                    issuer: Some(m.issuer.clone()),
+                    iss_required: m.authorization_response_iss_parameter_supported,
+                },
+                Err(e)
+                    if server.provider.static_endpoints().is_some()
+                        && e.kind() != ErrorKind::DiscoveryIssuerMismatch =>
+                {
+                    tracing::debug!(target: "agenticstar", "no discovery document ({}); the callback's iss is not checked", e.kind());
+                    authcode::IssuerInfo::default()
+                }
+                Err(e) => return Err(e),
+            },
+        };
+        authcode::build(&url, &server.creds.client_id, opts, issuer)
     }
 
     /// Finish the flow from the URL the browser was redirected to: check state, exchange the
@@ -363,6 +426,17 @@ impl Client {
             code_verifier: request.code_verifier.clone(),
         };
         let resp = server.request(&grant).await?;
+        self.finish_sign_in(resp, Some(request.nonce.expose()), request.expects_id_token).await
+    }
+
+    /// Validate the id_token of a user sign-in (code or device flow) and keep the tokens.
+    pub(crate) async fn finish_sign_in(
+        &self,
+        resp: TokenResponse,
+        nonce: Option<&str>,
+        expects_id_token: bool,
+    ) -> Result<SignIn> {
+        let server = self.inner.tokens.server();
         let id_claims = match (&resp.id_token, server.provider.discovery_url()) {
             (Some(id), Some(_)) => {
                 let meta = server.metadata().await?;
@@ -372,7 +446,7 @@ impl Client {
                 let check = IdTokenCheck {
                     issuer: &meta.issuer,
                     client_id: &server.creds.client_id,
-                    nonce: Some(request.nonce.expose()),
+                    nonce,
                     leeway: self.inner.id_token_leeway,
                 };
                 Some(validate_id_token(&server.jwks, &server.http, &server.cfg, jwks_uri, id.expose(), &check).await?)
@@ -381,7 +455,7 @@ impl Client {
                 tracing::warn!(target: "agenticstar", "id_token not validated: this provider has no discovery document");
                 None
             }
-            (None, _) if request.expects_id_token => {
+            (None, _) if expects_id_token => {
                 return Err(Error::new(
                     ErrorKind::IdTokenInvalid,
                     "the scope asked for openid but no id_token came back",
@@ -408,7 +482,7 @@ impl Client {
         let resp =
             self.inner.send_authorized(reqwest::Method::POST, "/v1/chat/completions", Some(&body), false).await?;
         let status = resp.status().as_u16();
-        let bytes = crate::token::read_limited_pub(resp, 64 << 20).await?;
+        let bytes = read_body(resp, 64 << 20, self.inner.http_config.request_timeout).await?;
         serde_json::from_slice(&bytes).map_err(|e| {
             Error::new(ErrorKind::UnexpectedResponse, format!("chat completion is not valid JSON: {e}"))
                 .with_status(status)
@@ -424,7 +498,7 @@ impl Client {
         let resp = self.inner.send_authorized(method, path, json, false).await?;
         let status = resp.status().as_u16();
         let content_type = resp.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let body = crate::token::read_limited_pub(resp, 64 << 20).await?;
+        let body = read_body(resp, 64 << 20, self.inner.http_config.request_timeout).await?;
         Ok(RawResponse { status, content_type, body })
     }
 }
@@ -486,10 +560,13 @@ impl ClientInner {
                 if (200..300).contains(&status) {
                     return Ok(resp);
                 }
+                check_redirect(&resp, method.as_str(), &url)?;
                 let retry_after = parse_retry_after(resp.headers().get(header::RETRY_AFTER));
-                let body = crate::token::read_limited_pub(resp, 64 * 1024).await.unwrap_or_default();
+                // An error body that stalls must not hold the caller: it is only an excerpt.
+                let body = read_body(resp, 64 * 1024, limit).await.unwrap_or_default();
                 let v: Option<Value> = serde_json::from_slice(&body).ok();
-                return Err(api_error(status, v.as_ref(), &body, retry_after));
+                let e = api_error(status, v.as_ref(), &body, retry_after);
+                return Err(e.map_message(|m| format!("{method} {}: {m}", display_url(&url))));
             }
         })
         .await

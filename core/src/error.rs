@@ -36,6 +36,9 @@ pub enum ErrorKind {
     ServerError,
     /// Any other error status from an API, with its `code` / `code_reason` when it gave one.
     Api,
+    /// A 3xx answer: redirects are never followed (credentials must not travel to another URL);
+    /// the message names the `Location`.
+    Redirect,
     /// A time limit passed (connect, request or idle-between-chunks).
     Timeout,
     /// Connection refused, reset, DNS or TLS failure.
@@ -46,6 +49,16 @@ pub enum ErrorKind {
     AuthorizationDenied,
     /// The `state` in the callback does not match the one sent.
     StateMismatch,
+    /// A device sign-in (RFC 8628) was not approved before its code expired (`expired_token`).
+    DeviceCodeExpired,
+    /// The callback's RFC 9207 `iss` names another issuer than the one the flow started with (a mix-up attack).
+    CallbackIssuerMismatch,
+    /// The callback has no `iss` although the server advertises `authorization_response_iss_parameter_supported`.
+    CallbackIssuerMissing,
+    /// The callback is malformed: a repeated parameter, or an origin or path other than the `redirect_uri`.
+    CallbackInvalid,
+    /// The discovery document's `issuer` is not the configured issuer (OIDC Discovery §4.3).
+    DiscoveryIssuerMismatch,
     /// id_token signature invalid or signed by an unknown key.
     IdTokenSignature,
     /// id_token `nonce` does not match.
@@ -56,6 +69,13 @@ pub enum ErrorKind {
     IdTokenIssuer,
     /// id_token expired.
     IdTokenExpired,
+    /// id_token `nbf` or `iat` lies in the future (beyond the leeway).
+    IdTokenNotYetValid,
+    /// id_token has several audiences but no `azp`, or an `azp` naming another client.
+    IdTokenAzp,
+    /// The JWKS key the id_token names may not verify it (`use` other than `sig`, `key_ops`
+    /// without `verify`, or an `alg` other than the token's; RFC 7517 §4.2–4.4).
+    IdTokenKey,
     /// id_token missing or malformed.
     IdTokenInvalid,
     /// The stream ended (or the connection broke) before `data: [DONE]`.
@@ -112,16 +132,25 @@ impl ErrorKind {
         ErrorKind::RateLimited,
         ErrorKind::ServerError,
         ErrorKind::Api,
+        ErrorKind::Redirect,
         ErrorKind::Timeout,
         ErrorKind::Network,
         ErrorKind::UnexpectedResponse,
         ErrorKind::AuthorizationDenied,
         ErrorKind::StateMismatch,
+        ErrorKind::DeviceCodeExpired,
+        ErrorKind::CallbackIssuerMismatch,
+        ErrorKind::CallbackIssuerMissing,
+        ErrorKind::CallbackInvalid,
+        ErrorKind::DiscoveryIssuerMismatch,
         ErrorKind::IdTokenSignature,
         ErrorKind::IdTokenNonce,
         ErrorKind::IdTokenAudience,
         ErrorKind::IdTokenIssuer,
         ErrorKind::IdTokenExpired,
+        ErrorKind::IdTokenNotYetValid,
+        ErrorKind::IdTokenAzp,
+        ErrorKind::IdTokenKey,
         ErrorKind::IdTokenInvalid,
         ErrorKind::StreamTruncated,
         ErrorKind::StreamDecode,
@@ -161,16 +190,25 @@ impl ErrorKind {
             RateLimited => "rate_limited",
             ServerError => "server_error",
             Api => "api_error",
+            Redirect => "redirect",
             Timeout => "timeout",
             Network => "network",
             UnexpectedResponse => "unexpected_response",
             AuthorizationDenied => "authorization_denied",
             StateMismatch => "state_mismatch",
+            DeviceCodeExpired => "device_code_expired",
+            CallbackIssuerMismatch => "callback_issuer_mismatch",
+            CallbackIssuerMissing => "callback_issuer_missing",
+            CallbackInvalid => "callback_invalid",
+            DiscoveryIssuerMismatch => "discovery_issuer_mismatch",
             IdTokenSignature => "id_token_signature",
             IdTokenNonce => "id_token_nonce",
             IdTokenAudience => "id_token_audience",
             IdTokenIssuer => "id_token_issuer",
             IdTokenExpired => "id_token_expired",
+            IdTokenNotYetValid => "id_token_not_yet_valid",
+            IdTokenAzp => "id_token_azp",
+            IdTokenKey => "id_token_key",
             IdTokenInvalid => "id_token_invalid",
             StreamTruncated => "stream_truncated",
             StreamDecode => "stream_decode",
@@ -232,10 +270,11 @@ struct Inner {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// The message is scrubbed of secrets here, so no caller can forget to.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Error(Box::new(Inner {
             kind,
-            message: message.into(),
+            message: crate::redact::scrub(&message.into()),
             status: None,
             code: None,
             code_reason: None,
@@ -270,7 +309,7 @@ impl Error {
         self
     }
     pub(crate) fn map_message(mut self, f: impl FnOnce(&str) -> String) -> Self {
-        self.0.message = f(&self.0.message);
+        self.0.message = crate::redact::scrub(&f(&self.0.message));
         self
     }
 

@@ -38,13 +38,63 @@ pub fn chat_event(data: &[u8]) {
     let _ = crate::chat::decode_event(event, &String::from_utf8_lossy(rest));
 }
 
-/// First byte picks dialect and status; the rest is the body.
+/// First byte picks dialect and status (and, with its top bit, a structured answer built from
+/// the rest: arbitrary token bytes and lifetimes); otherwise the rest is the body. Every accepted
+/// answer then goes through what `get_token` does with it: the token, its clock arithmetic, the
+/// store round trip and the freshness check.
 pub fn token_response(data: &[u8]) {
-    let Some((&sel, body)) = data.split_first() else { return };
+    let Some((&sel, rest)) = data.split_first() else { return };
     let dialect = [Dialect::OAuth, Dialect::Marketplace, Dialect::Wrapped][usize::from(sel % 3)];
     let status = [200, 201, 400, 401, 403, 404, 429, 500, 503][usize::from(sel / 3 % 9)];
+    let structured;
+    let body = if sel & 0x80 != 0 {
+        structured = structured_answer(dialect, rest);
+        structured.as_bytes()
+    } else {
+        rest
+    };
     if let Ok(t) = parse_token_response(dialect, status, None, body) {
         assert!(!t.access_token.is_empty());
+        assert!(t.access_token.expose().bytes().all(|b| b.is_ascii_graphic()), "token not visible ASCII");
+        assert!(t.expires_in.is_none_or(|s| s <= crate::provider::MAX_LIFETIME_SECS));
+        let token = crate::token::Token::from_response(t, None);
+        let _ = (token.expires_in(), token.is_expired(), token.is_fresh(std::time::Duration::from_secs(300)));
+        let again = crate::token::Token::from_stored(token.to_stored());
+        let _ = (again.expires_in(), again.is_fresh(std::time::Duration::MAX));
+    }
+}
+
+/// A token answer whose token is the first bytes (lossy UTF-8, JSON-escaped) and whose lifetimes
+/// are the next 16 bytes read as an integer, a float or a numeric string.
+fn structured_answer(dialect: Dialect, rest: &[u8]) -> String {
+    let (n, rest) = rest.split_first().map_or((0, rest), |(n, r)| (usize::from(*n), r));
+    let (tok, rest) = rest.split_at(n.min(rest.len()));
+    let word = |i: usize| {
+        let mut b = [0u8; 8];
+        for (j, x) in b.iter_mut().enumerate() {
+            *x = rest.get(i * 8 + j).copied().unwrap_or(0);
+        }
+        b
+    };
+    let (a, b) = (word(0), word(1));
+    let kind = rest.get(16).copied().unwrap_or(0);
+    let lifetime = |w: [u8; 8]| -> serde_json::Value {
+        match kind % 4 {
+            0 => i64::from_le_bytes(w).into(),
+            1 => u64::from_le_bytes(w).into(),
+            2 => serde_json::Number::from_f64(f64::from_le_bytes(w)).map_or(serde_json::Value::Null, Into::into),
+            _ => format!("{:e}", f64::from_le_bytes(w)).into(),
+        }
+    };
+    let token = serde_json::json!({
+        "access_token": String::from_utf8_lossy(tok),
+        "refresh_token": String::from_utf8_lossy(tok),
+        "expires_in": lifetime(a),
+        "refresh_expires_in": lifetime(b),
+    });
+    match dialect {
+        Dialect::Wrapped => serde_json::json!({ "data": token }).to_string(),
+        _ => token.to_string(),
     }
 }
 

@@ -23,6 +23,7 @@ pub mod a2a;
 pub mod authcode;
 pub mod chat;
 mod client;
+pub mod device;
 mod error;
 pub mod fuzzing;
 mod http;
@@ -34,17 +35,20 @@ pub mod provider;
 pub mod redact;
 pub mod scope;
 mod secret;
+mod session;
 pub mod sse;
 pub mod surface;
 pub mod token;
 
 pub use client::{Client, ClientBuilder, RawResponse, SignIn};
+pub use device::DeviceAuthorization;
 pub use error::{Error, ErrorKind, Result};
-pub use http::{HttpConfig, RetryPolicy};
+pub use http::{HttpConfig, RetryPolicy, install_crypto_provider};
 pub use options::{ClientOptions, DEFAULT_ID_TOKEN_LEEWAY, DEFAULT_REFRESH_WINDOW, ProviderOptions};
 pub use provider::{ClientAuthMethod, Credentials, Dialect, Provider};
 pub use scope::Scopes;
 pub use secret::Secret;
+pub use session::SignOut;
 pub use token::{
     Audience, FileStore, Flow, Lease, MemoryStore, StoreErrorListener, StoredToken, Token, TokenListener, TokenManager,
     TokenStore, Versioned,

@@ -25,6 +25,21 @@ pub struct Metadata {
     pub code_challenge_methods_supported: Option<Vec<String>>,
     #[serde(default)]
     pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
+    /// RFC 8628 device authorization endpoint.
+    #[serde(default)]
+    pub device_authorization_endpoint: Option<Url>,
+    /// RFC 7009 token revocation endpoint.
+    #[serde(default)]
+    pub revocation_endpoint: Option<Url>,
+    /// OIDC Core §5.3 UserInfo endpoint.
+    #[serde(default)]
+    pub userinfo_endpoint: Option<Url>,
+    /// RFC 7662 token introspection endpoint.
+    #[serde(default)]
+    pub introspection_endpoint: Option<Url>,
+    /// RFC 9207: the server puts `iss` in every authorization response.
+    #[serde(default)]
+    pub authorization_response_iss_parameter_supported: bool,
 }
 
 async fn get_json(http: &reqwest::Client, cfg: &HttpConfig, url: &Url, what: &str) -> Result<Vec<u8>> {
@@ -36,7 +51,8 @@ async fn get_json(http: &reqwest::Client, cfg: &HttpConfig, url: &Url, what: &st
         .await
         .map_err(|e| Error::from_reqwest(&e, what))?;
     let status = resp.status().as_u16();
-    let body = crate::token::read_limited_pub(resp, 1 << 20).await?;
+    crate::http::check_redirect(&resp, "GET", url)?;
+    let body = crate::http::read_body(resp, 1 << 20, cfg.request_timeout).await?;
     if !(200..300).contains(&status) {
         let json = serde_json::from_slice(&body).ok();
         return Err(
@@ -191,6 +207,7 @@ pub fn verify_id_token(jwk: &Jwk, id_token: &str, check: &IdTokenCheck<'_>) -> R
             format!("id_token algorithm {:?} is not accepted", header.alg),
         ));
     }
+    check_key_permits(jwk, header.alg)?;
     let key = DecodingKey::from_jwk(jwk).map_err(|e| invalid(format!("JWKS key unusable: {e}")))?;
     let mut v = Validation::new(header.alg);
     v.set_issuer(&[check.issuer]);
@@ -210,6 +227,7 @@ pub fn verify_id_token(jwk: &Jwk, id_token: &str, check: &IdTokenCheck<'_>) -> R
         };
         Error::new(kind, format!("id_token rejected: {e}"))
     })?;
+    check_claims(&data.claims, check)?;
     if let Some(expected) = check.nonce {
         let got = data.claims.nonce.as_deref().unwrap_or("");
         if !bool::from(subtle::ConstantTimeEq::ct_eq(got.as_bytes(), expected.as_bytes())) {
@@ -217,4 +235,63 @@ pub fn verify_id_token(jwk: &Jwk, id_token: &str, check: &IdTokenCheck<'_>) -> R
         }
     }
     Ok(data.claims)
+}
+
+/// RFC 7517 §4.2–4.4: a key published for encryption, or restricted to other operations or to
+/// another algorithm, must not verify signatures.
+fn check_key_permits(jwk: &Jwk, alg: Algorithm) -> Result<()> {
+    use jsonwebtoken::jwk::{KeyOperations, PublicKeyUse};
+    let refuse =
+        |why: String| Err(Error::new(ErrorKind::IdTokenKey, format!("JWKS key may not verify this id_token: {why}")));
+    match &jwk.common.public_key_use {
+        None | Some(PublicKeyUse::Signature) => {}
+        Some(other) => return refuse(format!("its use is {other:?}, not sig")),
+    }
+    if let Some(ops) = &jwk.common.key_operations
+        && !ops.contains(&KeyOperations::Verify)
+    {
+        return refuse("its key_ops lack verify".into());
+    }
+    if let Some(ka) = &jwk.common.key_algorithm
+        && ka.to_string() != format!("{alg:?}")
+    {
+        return refuse(format!("it is for {ka}, the token is signed with {alg:?}"));
+    }
+    Ok(())
+}
+
+/// OIDC Core §3.1.3.7 beyond signature, iss, aud and exp: `azp` (items 4–5), `iat` (item 10,
+/// required) and `nbf`, each a number of seconds and not in the future beyond the leeway.
+fn check_claims(claims: &IdClaims, check: &IdTokenCheck<'_>) -> Result<()> {
+    use serde_json::Value;
+    let now = crate::token::unix_now() as f64;
+    let leeway = check.leeway.as_secs_f64();
+    let time = |k: &str| match claims.extra.get(k) {
+        None => Ok(None),
+        Some(Value::Number(n)) => Ok(n.as_f64()),
+        Some(_) => Err(Error::new(ErrorKind::IdTokenInvalid, format!("id_token {k} is not a number"))),
+    };
+    let Some(iat) = time("iat")? else {
+        return Err(Error::new(ErrorKind::IdTokenInvalid, "id_token has no iat"));
+    };
+    for (k, t) in [("iat", Some(iat)), ("nbf", time("nbf")?)] {
+        if let Some(t) = t.filter(|t| *t > now + leeway) {
+            return Err(Error::new(
+                ErrorKind::IdTokenNotYetValid,
+                format!("id_token {k} is {:.0} s in the future", t - now),
+            ));
+        }
+    }
+    let several_audiences = matches!(claims.extra.get("aud"), Some(Value::Array(a)) if a.len() > 1);
+    match claims.extra.get("azp") {
+        None if several_audiences => {
+            Err(Error::new(ErrorKind::IdTokenAzp, "id_token has several audiences but no azp"))
+        }
+        None => Ok(()),
+        Some(Value::String(azp)) if azp == check.client_id => Ok(()),
+        Some(other) => Err(Error::new(
+            ErrorKind::IdTokenAzp,
+            format!("id_token azp is {}, not this client", crate::redact::excerpt(other.to_string().as_bytes())),
+        )),
+    }
 }

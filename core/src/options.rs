@@ -21,7 +21,6 @@
 //! # let _ = client; Ok(()) }
 //! ```
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -32,12 +31,14 @@ use crate::error::{Error, Result};
 use crate::http::{HttpConfig, RetryPolicy};
 use crate::provider::{ClientAuthMethod, Credentials, Provider};
 use crate::secret::Secret;
-use crate::token::{FileStore, Flow, MemoryStore, TokenStore};
+use crate::token::Flow;
 
 /// Renew tokens this long before expiry (never more than half a token's life).
 pub const DEFAULT_REFRESH_WINDOW: Duration = Duration::from_secs(300);
 /// Clock skew allowed when checking an id_token's `exp` / `iat`.
 pub const DEFAULT_ID_TOKEN_LEEWAY: Duration = Duration::from_secs(60);
+/// The hard edge before expiry: callers inside it wait for the renewal.
+pub const DEFAULT_EXPIRY_SKEW: Duration = Duration::from_secs(10);
 
 /// Where tokens come from, as JSON: `{"type": "keycloak", "baseUrl": "...", "realm": "..."}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -129,8 +130,9 @@ pub struct ClientOptions {
     /// The application's secret (never serialized, never in `Debug`).
     #[serde(skip_serializing)]
     pub client_secret: Option<Secret>,
-    /// How the secret reaches the token endpoint: `client_secret_post` (default) or `client_secret_basic`.
-    pub auth_method: ClientAuthMethod,
+    /// How the client authenticates: `client_secret_post`, `client_secret_basic` or `none` (a
+    /// public client). Default: `client_secret_post` with a secret, `none` without.
+    pub auth_method: Option<ClientAuthMethod>,
     /// Scope requested with client credentials (space separated); none by default.
     pub scope: Option<String>,
     /// `client_credentials` (default) or `authorization_code` (a signed-in user).
@@ -155,9 +157,15 @@ pub struct ClientOptions {
     pub max_backoff: f64,
     /// Seconds: a longer Retry-After is not waited out; the error is returned with it.
     pub max_retry_after: f64,
-    /// Where tokens persist: a file path (0600, shared safely between processes; `~/` is the home
-    /// directory), `file://PATH`, or `memory` (the default: in this process only).
-    pub token_store: Option<String>,
+    /// Where tokens persist: `memory` (the default: this process only), a file path (0600, shared
+    /// safely between processes) or `file:PATH`, `redis://…` / `rediss://…`, or an object with a
+    /// `url` and store options (see [`crate::token::open_store`]).
+    pub token_store: Option<Value>,
+    /// Make a failed token store save an error for the caller (default: logged and reported).
+    pub strict_store: bool,
+    /// Seconds: the hard edge before expiry where callers wait for the renewal (at most a tenth
+    /// of the lifetime).
+    pub expiry_skew: f64,
     /// Key of this session in the store (default: derived from provider, client and flow).
     pub store_key: Option<String>,
     /// Refuse calls the token's scopes do not cover (default: on for AGENTIC STAR SaaS only).
@@ -168,6 +176,11 @@ pub struct ClientOptions {
     pub max_event_bytes: usize,
     /// Seconds: clock skew allowed on id_token times.
     pub id_token_leeway: f64,
+    /// Whether streams keep the reply's text for `text()` / `completion()`; off, a reply of any
+    /// length streams in constant memory.
+    pub accumulate: bool,
+    /// Bytes: the most reply text a stream keeps while accumulating.
+    pub max_reply_bytes: usize,
     /// Explicit proxy URL; otherwise HTTP(S)_PROXY / NO_PROXY apply.
     pub proxy: Option<String>,
     /// Extra trusted root certificates, PEM (one or many per entry).
@@ -186,7 +199,7 @@ impl Default for ClientOptions {
             provider: None,
             client_id: String::new(),
             client_secret: None,
-            auth_method: ClientAuthMethod::default(),
+            auth_method: None,
             scope: None,
             flow: Flow::default(),
             api_url: None,
@@ -200,11 +213,15 @@ impl Default for ClientOptions {
             max_backoff: retry.max_backoff.as_secs_f64(),
             max_retry_after: retry.max_retry_after.as_secs_f64(),
             token_store: None,
+            strict_store: false,
+            expiry_skew: DEFAULT_EXPIRY_SKEW.as_secs_f64(),
             store_key: None,
             enforce_scopes: None,
             max_line_bytes: crate::sse::DEFAULT_MAX_LINE,
             max_event_bytes: crate::sse::DEFAULT_MAX_EVENT,
             id_token_leeway: DEFAULT_ID_TOKEN_LEEWAY.as_secs_f64(),
+            accumulate: true,
+            max_reply_bytes: crate::chat::DEFAULT_MAX_REPLY_BYTES,
             proxy: None,
             ca_certs: Vec::new(),
             user_agent: None,
@@ -248,8 +265,11 @@ impl ClientOptions {
     /// runtime) before `build()`.
     pub fn builder(self, sdk: &str) -> Result<ClientBuilder> {
         let provider = self.provider.as_ref().ok_or_else(|| Error::config("a provider is required"))?.to_provider()?;
-        let secret = self.client_secret.clone().unwrap_or_else(|| Secret::from(""));
-        let mut creds = Credentials::new(self.client_id.clone(), secret).auth_method(self.auth_method);
+        let mut creds = Credentials::from_parts(
+            self.client_id.clone(),
+            self.client_secret.clone(),
+            self.auth_method.map(ClientAuthMethod::as_str),
+        )?;
         creds.scope = self.scope.clone();
         let http = HttpConfig {
             connect_timeout: secs("connectTimeout", self.connect_timeout)?,
@@ -278,7 +298,11 @@ impl ClientOptions {
             .retry_policy(retry)
             .refresh_window(secs("refreshWindow", self.refresh_window)?)
             .stream_limits(self.max_line_bytes, self.max_event_bytes)
-            .id_token_leeway(secs("idTokenLeeway", self.id_token_leeway)?);
+            .id_token_leeway(secs("idTokenLeeway", self.id_token_leeway)?)
+            .expiry_skew(secs("expirySkew", self.expiry_skew)?)
+            .strict_store(self.strict_store)
+            .accumulate(self.accumulate)
+            .max_reply_bytes(self.max_reply_bytes);
         if let Some(u) = &self.api_url {
             b = b.api_url(u)?;
         }
@@ -289,37 +313,9 @@ impl ClientOptions {
             b = b.enforce_scopes(e);
         }
         if let Some(s) = &self.token_store {
-            b = b.token_store(open_store(s)?);
+            b = b.token_store_spec(s)?;
         }
         Ok(b)
-    }
-}
-
-/// What a `tokenStore` string means.
-fn open_store(spec: &str) -> Result<Arc<dyn TokenStore>> {
-    let spec = spec.trim();
-    if spec.is_empty() {
-        return Err(Error::config("tokenStore is empty"));
-    }
-    if spec == "memory" {
-        return Ok(Arc::new(MemoryStore::default()));
-    }
-    if let Some(path) = spec.strip_prefix("file://") {
-        return Ok(Arc::new(FileStore::new(expand_home(path))));
-    }
-    // HOOK(fleet, issue 15): parse `redis://` / `rediss://` URLs into a RedisStore here.
-    if let Some((scheme, _)) = spec.split_once("://") {
-        return Err(Error::config(format!(
-            "tokenStore: unsupported store {scheme:?} (expected a file path or memory)"
-        )));
-    }
-    Ok(Arc::new(FileStore::new(expand_home(spec))))
-}
-
-fn expand_home(path: &str) -> std::path::PathBuf {
-    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
-        (Some(rest), Some(home)) => std::path::PathBuf::from(home).join(rest),
-        _ => std::path::PathBuf::from(path),
     }
 }
 
@@ -364,10 +360,25 @@ named_enum!(Flow, "flow", {
     Flow::AuthorizationCode => "authorization_code",
 });
 
-named_enum!(ClientAuthMethod, "authMethod", {
-    ClientAuthMethod::ClientSecretPost => "client_secret_post",
-    ClientAuthMethod::ClientSecretBasic => "client_secret_basic",
-});
+impl FromStr for ClientAuthMethod {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        ClientAuthMethod::from_name(s)
+    }
+}
+
+impl Serialize for ClientAuthMethod {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ClientAuthMethod {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(|e: Error| serde::de::Error::custom(e.message()))
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -435,10 +446,11 @@ mod tests {
     }
 
     #[test]
-    fn token_store_strings() {
-        assert!(open_store("memory").is_ok());
-        assert!(open_store("/tmp/x/tokens.json").is_ok());
-        assert!(open_store("ftp://x").is_err());
-        assert_eq!(expand_home("~/t.json"), std::path::PathBuf::from(std::env::var("HOME").unwrap()).join("t.json"));
+    fn token_store_specs() {
+        for (spec, ok) in [(json!("memory"), true), (json!("/tmp/x/tokens.json"), true), (json!("ftp://x"), false)] {
+            let mut o = base();
+            o["tokenStore"] = spec.clone();
+            assert_eq!(ClientOptions::from_json(o).unwrap().builder("rust").is_ok(), ok, "{spec}");
+        }
     }
 }

@@ -86,15 +86,19 @@ impl Provider {
         }
     }
 
-    /// Where OIDC discovery lives, for providers that have it.
-    pub(crate) fn discovery_url(&self) -> Option<Url> {
-        let issuer = match self {
+    /// The OIDC issuer identifier, for providers that have one.
+    pub(crate) fn issuer(&self) -> Option<Url> {
+        Some(match self {
             Provider::AgenticStar { auth_url } => join(auth_url, "/federation/auth/v1"),
             Provider::Keycloak { base_url, realm } => join(base_url, &format!("/auth/realms/{realm}")),
             Provider::Oidc { issuer } => issuer.clone(),
             _ => return None,
-        };
-        Some(join(&issuer, "/.well-known/openid-configuration"))
+        })
+    }
+
+    /// Where OIDC discovery lives, for providers that have it.
+    pub(crate) fn discovery_url(&self) -> Option<Url> {
+        Some(join(&self.issuer()?, "/.well-known/openid-configuration"))
     }
 
     /// Endpoints known without discovery (`None` for [`Provider::Oidc`]).
@@ -165,13 +169,40 @@ pub enum ClientAuthMethod {
     ClientSecretPost,
     /// HTTP Basic with the url-encoded id and secret (RFC 6749 §2.3.1).
     ClientSecretBasic,
+    /// A public client (RFC 8252 native apps, PKCE): `client_id` in the form, no secret at all.
+    None,
+}
+
+impl ClientAuthMethod {
+    /// The registration names (`token_endpoint_auth_method`): `client_secret_post`,
+    /// `client_secret_basic`, `none`.
+    pub fn from_name(s: &str) -> Result<Self> {
+        Ok(match s {
+            "client_secret_post" | "post" => ClientAuthMethod::ClientSecretPost,
+            "client_secret_basic" | "basic" => ClientAuthMethod::ClientSecretBasic,
+            "none" => ClientAuthMethod::None,
+            other => {
+                return Err(Error::config(format!(
+                    "auth_method must be client_secret_post, client_secret_basic or none, not {other:?}"
+                )));
+            }
+        })
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientAuthMethod::ClientSecretPost => "client_secret_post",
+            ClientAuthMethod::ClientSecretBasic => "client_secret_basic",
+            ClientAuthMethod::None => "none",
+        }
+    }
 }
 
 /// The application's registration.
 #[derive(Clone, Debug)]
 pub struct Credentials {
     pub client_id: String,
-    pub client_secret: Secret,
+    /// None for a public client (a native app using PKCE), which authenticates with nothing but its id.
+    pub client_secret: Option<Secret>,
     pub auth_method: ClientAuthMethod,
     /// Scope to request with client credentials (space separated); none by default.
     pub scope: Option<String>,
@@ -181,9 +212,41 @@ impl Credentials {
     pub fn new(client_id: impl Into<String>, client_secret: impl Into<Secret>) -> Self {
         Credentials {
             client_id: client_id.into(),
-            client_secret: client_secret.into(),
+            client_secret: Some(client_secret.into()),
             auth_method: ClientAuthMethod::default(),
             scope: None,
+        }
+    }
+    /// A public client (RFC 8252): no secret, `token_endpoint_auth_method: none`; use PKCE.
+    pub fn public(client_id: impl Into<String>) -> Self {
+        Credentials {
+            client_id: client_id.into(),
+            client_secret: None,
+            auth_method: ClientAuthMethod::None,
+            scope: None,
+        }
+    }
+    /// What the bindings build from: an optional secret and an optional method name. Without a
+    /// method, a secret means `client_secret_post` and no secret means `none`.
+    pub fn from_parts(
+        client_id: impl Into<String>,
+        client_secret: Option<Secret>,
+        auth_method: Option<&str>,
+    ) -> Result<Self> {
+        let method = match auth_method {
+            Some(m) => ClientAuthMethod::from_name(m)?,
+            None if client_secret.is_some() => ClientAuthMethod::ClientSecretPost,
+            None => ClientAuthMethod::None,
+        };
+        Ok(Credentials { client_id: client_id.into(), client_secret, auth_method: method, scope: None })
+    }
+    /// The secret, or a config error naming what needs it.
+    pub(crate) fn secret_for(&self, what: &str) -> Result<&str> {
+        match &self.client_secret {
+            Some(s) if !s.expose().is_empty() => Ok(s.expose()),
+            _ => {
+                Err(Error::config(format!("{what} needs a client_secret (a public client uses auth_method \"none\")")))
+            }
         }
     }
     pub fn auth_method(mut self, m: ClientAuthMethod) -> Self {
@@ -254,37 +317,77 @@ pub fn parse_token_response(
         return Err(unexpected("the token is not a JSON object"));
     };
     let access_token = match obj.get("access_token") {
-        Some(Value::String(s)) if !s.is_empty() => Secret::from(s.as_str()),
+        Some(Value::String(s)) if !s.is_empty() => {
+            if !is_b64token(s) {
+                return Err(unexpected("access_token has characters a Bearer header cannot carry (RFC 6750 b64token)"));
+            }
+            Secret::from(s.as_str())
+        }
         _ => return Err(unexpected("it has no access_token")),
     };
     // Servers are sloppy about token_type's case and presence; a non-bearer type is not usable here.
     let token_type = match obj.get("token_type") {
         None | Some(Value::Null) => "Bearer".to_owned(),
         Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => "Bearer".to_owned(),
-        Some(other) => return Err(unexpected(&format!("token_type is {other}, not Bearer"))),
+        Some(other) => return Err(unexpected(&format!("token_type is {}, not Bearer", excerpt_value(other)))),
     };
     let secret_field = |k: &str| match obj.get(k) {
-        Some(Value::String(s)) if !s.is_empty() => Some(Secret::from(s.as_str())),
-        _ => None,
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.is_empty() => Ok(None),
+        Some(Value::String(s)) if s.bytes().all(|b| (0x21..=0x7e).contains(&b)) => Ok(Some(Secret::from(s.as_str()))),
+        Some(Value::String(_)) => Err(unexpected(&format!("{k} has characters outside visible ASCII"))),
+        Some(_) => Err(unexpected(&format!("{k} is not a string"))),
+    };
+    let lifetime = |k: &str| seconds(obj.get(k)).map_err(|why| unexpected(&format!("{k} {why}")));
+    let scope = match obj.get("scope") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => return Err(unexpected("scope is not a string")),
     };
     Ok(TokenResponse {
         access_token,
         token_type,
-        expires_in: seconds(obj.get("expires_in")),
-        refresh_token: secret_field("refresh_token"),
-        refresh_expires_in: seconds(obj.get("refresh_expires_in")),
-        id_token: secret_field("id_token"),
-        scope: obj.get("scope").and_then(Value::as_str).map(str::to_owned),
+        expires_in: lifetime("expires_in")?,
+        refresh_token: secret_field("refresh_token")?,
+        refresh_expires_in: lifetime("refresh_expires_in")?,
+        id_token: secret_field("id_token")?,
+        scope,
     })
 }
 
-/// `expires_in` as a number, a numeric string, or a float; nonsense is treated as absent.
-fn seconds(v: Option<&Value>) -> Option<u64> {
-    match v? {
-        Value::Number(n) => n.as_u64().or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
-        Value::String(s) => s.trim().parse::<f64>().ok().filter(|f| *f >= 0.0 && f.is_finite()).map(|f| f as u64),
-        _ => None,
+/// The longest lifetime believed (10 years). Longer values are clamped: they mean "long", and a
+/// bigger one would overflow clocks (`Instant + Duration` panics).
+pub const MAX_LIFETIME_SECS: u64 = 10 * 365 * 24 * 3600;
+
+/// RFC 6750 §2.1 b64token: what an `Authorization: Bearer` header can carry (no space, CR or LF).
+fn is_b64token(s: &str) -> bool {
+    let body = s.trim_end_matches('=');
+    !body.is_empty() && body.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
+}
+
+fn excerpt_value(v: &Value) -> String {
+    crate::redact::excerpt(v.to_string().as_bytes())
+}
+
+/// A lifetime in seconds as a number (integer or float) or a numeric string, clamped to
+/// `0..=MAX_LIFETIME_SECS`: zero or negative means already expired. Absent or null is `None`;
+/// anything else is an error (the caller makes it `unexpected_response`).
+fn seconds(v: Option<&Value>) -> std::result::Result<Option<u64>, &'static str> {
+    let f = match v {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Number(n)) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => return Ok(Some(i.clamp(0, MAX_LIFETIME_SECS as i64) as u64)),
+            (None, Some(u)) => return Ok(Some(u.min(MAX_LIFETIME_SECS))),
+            _ => n.as_f64().ok_or("is not a number")?,
+        },
+        Some(Value::String(s)) => s.trim().parse::<f64>().map_err(|_| "is not a number")?,
+        Some(_) => return Err("is not a number"),
+    };
+    if f.is_nan() {
+        return Err("is not a number");
     }
+    // `as` saturates for floats (and infinities); clamp once more to the documented range.
+    Ok(Some((f.max(0.0) as u64).min(MAX_LIFETIME_SECS)))
 }
 
 fn kind_for_code(code: &str) -> Option<ErrorKind> {

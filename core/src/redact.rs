@@ -1,8 +1,24 @@
 //! Scrubbing of secrets from text that may reach logs or error messages (server bodies, causes).
 
-/// Keys whose values are secrets wherever they appear (JSON, form or query syntax).
-const SECRET_KEYS: &[&str] =
-    &["access_token", "refresh_token", "id_token", "client_secret", "code_verifier", "password", "assertion"];
+/// Keys whose values are secrets wherever they appear (JSON, form or query syntax), as words:
+/// they match in snake_case, camelCase, kebab-case and any letter case (`accessToken`,
+/// `ACCESS-TOKEN`, `access_token`).
+const SECRET_KEYS: &[&[&str]] = &[
+    &["access", "token"],
+    &["refresh", "token"],
+    &["id", "token"],
+    &["client", "secret"],
+    &["client", "assertion"],
+    &["code", "verifier"],
+    &["api", "key"],
+    &["token"],
+    &["secret"],
+    &["password"],
+    &["assertion"],
+];
+
+/// HTTP authentication schemes whose parameter is a credential (`Authorization: Bearer x`).
+const AUTH_SCHEMES: &[&str] = &["bearer", "basic"];
 
 const EXCERPT_CHARS: usize = 240;
 
@@ -20,11 +36,44 @@ pub fn excerpt(body: &[u8]) -> String {
     s
 }
 
-/// Replace the values of secret keys and anything shaped like a JWT with `***`.
+/// Replace with `***` the values of secret keys (also inside JSON-escaped strings), the
+/// credentials after `Bearer`/`Basic`, and anything shaped like a JWT. The one scrubber: every
+/// error message and body excerpt passes through it.
 pub fn scrub(text: &str) -> String {
     let mut out = mask_key_values(text);
     out = mask_jwts(&out);
     out
+}
+
+/// Length of the secret key name starting at `i` (words joined by nothing, `_` or `-`), if any.
+fn key_at(bytes: &[u8], i: usize) -> Option<usize> {
+    // A key starts a word, or a camelCase part (`userAccessToken`).
+    if i > 0 && is_word(bytes[i - 1]) && !(bytes[i - 1].is_ascii_lowercase() && bytes[i].is_ascii_uppercase()) {
+        return None;
+    }
+    'keys: for words in SECRET_KEYS {
+        let mut j = i;
+        for (n, w) in words.iter().enumerate() {
+            if n > 0 && matches!(bytes.get(j), Some(b'_' | b'-')) {
+                j += 1;
+            }
+            let w = w.as_bytes();
+            if bytes.len() < j + w.len() || !bytes[j..j + w.len()].eq_ignore_ascii_case(w) {
+                continue 'keys;
+            }
+            j += w.len();
+        }
+        // The key must end here: `token_type`, `tokenType` and `tokens` are not `token`.
+        if bytes.get(j).is_some_and(|b| is_word(*b) || *b == b'-') {
+            continue;
+        }
+        return Some(j - i);
+    }
+    None
+}
+
+fn is_value_end(b: u8) -> bool {
+    matches!(b, b'"' | b'\'' | b'\\' | b'&' | b',' | b'}' | b']' | b';') || b.is_ascii_whitespace()
 }
 
 fn mask_key_values(text: &str) -> String {
@@ -32,18 +81,16 @@ fn mask_key_values(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
     while i < bytes.len() {
-        let mut matched = None;
-        for key in SECRET_KEYS {
-            let k = key.as_bytes();
-            if bytes[i..].len() >= k.len()
-                && bytes[i..i + k.len()].eq_ignore_ascii_case(k)
-                && (i == 0 || !is_word(bytes[i - 1]))
-                && !bytes.get(i + k.len()).is_some_and(|b| is_word(*b))
-            {
-                matched = Some(k.len());
-                break;
-            }
+        if let Some(j) = auth_scheme_value(bytes, i) {
+            // `Bearer <credential>`: keep the scheme and the space, mask the credential.
+            let v_start = i + bytes[i..j].iter().position(|b| b.is_ascii_whitespace()).unwrap_or(0);
+            let v_start = v_start + bytes[v_start..j].iter().take_while(|b| b.is_ascii_whitespace()).count();
+            out.push_str(&text[i..v_start]);
+            out.push_str("***");
+            i = j;
+            continue;
         }
+        let mut matched = key_at(bytes, i);
         // `code` is only a secret in form/query syntax; JSON error bodies use it for error codes.
         if matched.is_none() && bytes[i..].starts_with(b"code=") && (i == 0 || !is_word(bytes[i - 1])) {
             matched = Some(4);
@@ -54,23 +101,21 @@ fn mask_key_values(text: &str) -> String {
             i += ch.len_utf8().max(1);
             continue;
         };
-        // key, then optional quote, then separator (':' or '='), then the value
+        // key, then optional (escaped) quote, then separator (':' or '='), then the value
         let mut j = i + klen;
         out.push_str(&text[i..j]);
         let sep_start = j;
-        while j < bytes.len() && matches!(bytes[j], b'"' | b'\'' | b' ' | b'\t') {
+        while j < bytes.len() && matches!(bytes[j], b'"' | b'\'' | b' ' | b'\t' | b'\\') {
             j += 1;
         }
         if j < bytes.len() && matches!(bytes[j], b':' | b'=') {
             j += 1;
-            while j < bytes.len() && matches!(bytes[j], b' ' | b'\t' | b'"' | b'\'') {
+            while j < bytes.len() && matches!(bytes[j], b' ' | b'\t' | b'"' | b'\'' | b'\\') {
                 j += 1;
             }
             out.push_str(&text[sep_start..j]);
             let v_start = j;
-            while j < bytes.len()
-                && !matches!(bytes[j], b'"' | b'\'' | b'&' | b',' | b'}' | b' ' | b'\n' | b'\r' | b';')
-            {
+            while j < bytes.len() && !is_value_end(bytes[j]) {
                 j += 1;
             }
             if j > v_start {
@@ -82,6 +127,27 @@ fn mask_key_values(text: &str) -> String {
         i = j;
     }
     out
+}
+
+/// If an auth scheme word starts at `i` and is followed by whitespace and a credential, the
+/// end of that credential.
+fn auth_scheme_value(bytes: &[u8], i: usize) -> Option<usize> {
+    if i > 0 && is_word(bytes[i - 1]) {
+        return None;
+    }
+    let scheme = AUTH_SCHEMES.iter().find(|s| {
+        let s = s.as_bytes();
+        bytes.len() > i + s.len() && bytes[i..i + s.len()].eq_ignore_ascii_case(s)
+    })?;
+    let mut j = i + scheme.len();
+    let ws = bytes[j..].iter().take_while(|b| matches!(b, b' ' | b'\t')).count();
+    if ws == 0 {
+        return None;
+    }
+    j += ws;
+    let v = bytes[j..].iter().take_while(|b| !is_value_end(**b)).count();
+    // Credentials are long; a shorter word is prose ("HTTP Basic instead").
+    (v >= 8).then_some(j + v)
 }
 
 fn is_word(b: u8) -> bool {
@@ -148,6 +214,18 @@ mod tests {
         let s = scrub("https://app/cb?code=SECRETCODE&state=xyz");
         assert_eq!(s, "https://app/cb?code=***&state=xyz");
         assert_eq!(scrub("error_code: 5"), "error_code: 5");
+        for leaky in [
+            r#"{"accessToken":"abc123secret"}"#,
+            r#"{\"refresh_token\":\"abc123secret\"}"#,
+            "Authorization: Bearer abc123secret",
+            "authorization: basic abc123secret==",
+            r#"{"userIdToken": "abc123secret"}"#,
+            "CLIENT-SECRET=abc123secret",
+        ] {
+            assert!(!scrub(leaky).contains("abc123secret"), "{leaky} -> {}", scrub(leaky));
+        }
+        assert_eq!(scrub(r#"{"token_type":"Bearer","tokenType":"x"}"#), r#"{"token_type":"Bearer","tokenType":"x"}"#);
+        assert_eq!(scrub("use HTTP Basic instead"), "use HTTP Basic instead");
         let long = "é".repeat(1000);
         assert!(excerpt(long.as_bytes()).chars().count() <= EXCERPT_CHARS + 1);
     }

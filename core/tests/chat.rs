@@ -141,10 +141,9 @@ async fn wrong_content_type_and_error_bodies() {
 
     e.fault(json!({"endpoint": "chat.completions", "status": 400, "body": {"error": {"message": "bad model", "type": "invalid_request_error", "code": "model_not_found"}}})).await;
     let err = read_all(&client, "x").await.1.unwrap();
-    assert_eq!(
-        (err.kind(), err.status(), err.code(), err.message()),
-        (ErrorKind::Api, Some(400), Some("model_not_found"), "bad model")
-    );
+    assert_eq!((err.kind(), err.status(), err.code()), (ErrorKind::Api, Some(400), Some("model_not_found")));
+    // API errors name the method and URL (the port included) before the server's message.
+    assert_eq!(err.message(), format!("POST {}/v1/chat/completions: bad model", e.url));
 
     e.fault(json!({"endpoint": "chat.completions", "status": 500, "times": 4, "body": {"error": {"message": "boom"}}}))
         .await;

@@ -24,13 +24,23 @@ fn fast() -> HttpConfig {
     }
 }
 
+/// Every cell runs under this: an outcome that does not arrive in time fails the cell.
+async fn bounded<T>(what: &str, f: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(DEADLINE, f).await.unwrap_or_else(|_| panic!("{what} hung"))
+}
+
+/// A body that sends its first byte and then nothing, never closing.
+fn stall(endpoint: &str, code: u16, content_type: &str, body: Value, times: u32) -> Value {
+    json!({"endpoint": endpoint, "status": code, "content_type": content_type, "body": body, "stall_after_bytes": 1, "times": times})
+}
+
 /// Token cell: inject `faults`, then get a token. `Ok(())` means the documented recovery.
 async fn token_cell(faults: &[Value]) -> Result<(), ErrorKind> {
     let e = Emu::start().await;
     for f in faults {
         e.fault(f.clone()).await;
     }
-    let r = tokio::time::timeout(DEADLINE, client(&e, fast()).get_token()).await.expect("token cell hung");
+    let r = bounded("token cell", client(&e, fast()).get_token()).await;
     r.map(|_| ()).map_err(|err| {
         assert!(err.message().len() < 400, "message stays short");
         err.kind()
@@ -58,7 +68,7 @@ async fn chat_cell(config: Value, faults: &[Value], http: HttpConfig) -> Result<
         }
         Ok(s.text().to_owned())
     };
-    tokio::time::timeout(DEADLINE, run).await.expect("chat cell hung")
+    bounded("chat cell", run).await
 }
 
 fn status(endpoint: &str, code: u16, times: u32) -> Value {
@@ -105,7 +115,7 @@ async fn token_connection_refused() {
         .retry_policy(RetryPolicy { initial_backoff: Duration::from_millis(10), ..Default::default() })
         .build()
         .unwrap();
-    assert_eq!(client.get_token().await.unwrap_err().kind(), ErrorKind::Network);
+    assert_eq!(bounded("token cell", client.get_token()).await.unwrap_err().kind(), ErrorKind::Network);
 }
 #[tokio::test]
 async fn token_reset_recovers_then_fails() {
@@ -186,7 +196,7 @@ async fn chat_connection_refused() {
         .retry_policy(RetryPolicy { initial_backoff: Duration::from_millis(10), ..Default::default() })
         .build()
         .unwrap();
-    let err = client.chat_stream(ChatRequest::user("x")).collect().await.unwrap_err();
+    let err = bounded("chat cell", client.chat_stream(ChatRequest::user("x")).collect()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Network);
 }
 #[tokio::test]
@@ -258,7 +268,7 @@ async fn chat_revoked_token_recovers() {
     let client = client(&e, fast());
     client.get_token().await.unwrap();
     e.admin("/admin/revoke", json!({"all": true})).await;
-    assert!(client.chat_stream(ChatRequest::user("x")).collect().await.is_ok());
+    assert!(bounded("chat cell", client.chat_stream(ChatRequest::user("x")).collect()).await.is_ok());
 }
 #[tokio::test]
 async fn chat_wrong_audience_token() {
@@ -293,5 +303,76 @@ async fn refresh_token_already_used() {
         .send()
         .await
         .unwrap();
-    assert_eq!(app.tokens().force_refresh().await.unwrap_err().kind(), ErrorKind::SignInRequired);
+    assert_eq!(
+        bounded("refresh cell", app.tokens().force_refresh()).await.unwrap_err().kind(),
+        ErrorKind::SignInRequired
+    );
+}
+
+// ---- bodies that stall: every read is bounded by the request timeout ----
+
+#[tokio::test]
+async fn token_body_stalls() {
+    let f = stall("saas.token", 200, "application/json", json!({"access_token": "abc", "expires_in": 60}), 10);
+    assert_eq!(token_cell(&[f]).await, Err(ErrorKind::Timeout));
+}
+#[tokio::test]
+async fn chat_error_body_stalls() {
+    let f = stall("chat.completions", 500, "application/json", json!({"error": {"message": "boom"}}), 10);
+    assert_eq!(chat_cell(json!({}), &[f], fast()).await, Err(ErrorKind::ServerError));
+}
+#[tokio::test]
+async fn chat_json_200_body_stalls() {
+    let f = stall("chat.completions", 200, "application/json", json!({"error": {"message": "boom"}}), 10);
+    assert_eq!(chat_cell(json!({}), &[f], fast()).await, Err(ErrorKind::Timeout));
+}
+#[tokio::test]
+async fn chat_create_body_stalls() {
+    let e = Emu::start().await;
+    let client = client(&e, fast());
+    client.get_token().await.unwrap();
+    e.fault(stall("chat.completions", 200, "application/json", json!({"choices": []}), 10)).await;
+    let err = bounded("chat.create cell", client.chat(ChatRequest::user("x"))).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+}
+#[tokio::test]
+async fn raw_request_body_stalls() {
+    let e = Emu::start().await;
+    let client = client(&e, fast());
+    e.fault(stall("models", 200, "application/json", json!({"data": []}), 10)).await;
+    let err = bounded("raw request cell", client.request("GET", "/v1/models", None)).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+}
+#[tokio::test]
+async fn discovery_body_stalls() {
+    let e = Emu::start().await;
+    let app = e
+        .builder(
+            Provider::oidc(&format!("{}/federation/auth/v1", e.url)).unwrap(),
+            c::SAAS_APP_CLIENT_ID,
+            c::SAAS_APP_CLIENT_SECRET,
+        )
+        .http_config(fast())
+        .build()
+        .unwrap();
+    e.fault(stall("saas.discovery", 200, "application/json", json!({"issuer": "x"}), 10)).await;
+    let opts = agenticstar::authcode::AuthorizeOptions::new("http://127.0.0.1:7777/cb");
+    let err = bounded("discovery cell", app.authorize_url(&opts)).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+}
+#[tokio::test]
+async fn jwks_body_stalls() {
+    let e = Emu::start().await;
+    let app = e
+        .builder(e.saas(), c::SAAS_APP_CLIENT_ID, c::SAAS_APP_CLIENT_SECRET)
+        .http_config(fast())
+        .flow(agenticstar::Flow::AuthorizationCode)
+        .build()
+        .unwrap();
+    let opts = agenticstar::authcode::AuthorizeOptions::new("http://127.0.0.1:7777/cb").scope("openid chat:exec");
+    let req = app.authorize_url(&opts).await.unwrap();
+    let callback = e.approve(&req.url).await;
+    e.fault(stall("saas.jwks", 200, "application/json", json!({"keys": []}), 10)).await;
+    let err = bounded("jwks cell", app.complete_authorization(&req, &callback)).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout);
 }

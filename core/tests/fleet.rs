@@ -95,6 +95,8 @@ struct Report {
     errors: Vec<String>,
     /// Token fingerprint → first time this worker got it (ms since its start).
     tokens: BTreeMap<String, u64>,
+    /// Its log lines (stderr) that warn about the token store.
+    store_warnings: usize,
 }
 
 fn parse_report(lang: &str, stdout: &str) -> Report {
@@ -105,7 +107,7 @@ fn parse_report(lang: &str, stdout: &str) -> Report {
     let v: Value = serde_json::from_str(line).unwrap();
     let tokens = v["tokens"].as_object().unwrap().iter().map(|(k, t)| (k.clone(), t.as_u64().unwrap())).collect();
     let errors = v["errors"].as_array().unwrap().iter().map(|e| e.as_str().unwrap().to_owned()).collect();
-    Report { lang: lang.into(), calls: v["calls"].as_u64().unwrap(), errors, tokens }
+    Report { lang: lang.into(), calls: v["calls"].as_u64().unwrap(), errors, tokens, store_warnings: 0 }
 }
 
 fn langs() -> Vec<String> {
@@ -137,7 +139,7 @@ fn worker_command(lang: &str) -> Command {
 }
 
 struct Fleet {
-    children: Vec<(String, Child)>,
+    children: Vec<(String, Child, PathBuf)>,
 }
 
 impl Fleet {
@@ -147,14 +149,19 @@ impl Fleet {
         let children = (0..n)
             .map(|i| {
                 let lang = langs[i % langs.len()].clone();
+                let log = std::env::temp_dir().join(format!(
+                    "agenticstar-fleet-{}-{i}-{}.log",
+                    std::process::id(),
+                    free_port()
+                ));
                 let child = worker_command(&lang)
                     .env("AGENTICSTAR_FLEET_WORKER", config.to_string())
                     .env("RUST_LOG", "agenticstar=warn")
                     .stdout(Stdio::piped())
-                    .stderr(Stdio::inherit())
+                    .stderr(std::fs::File::create(&log).unwrap())
                     .spawn()
                     .unwrap_or_else(|e| panic!("start the {lang} worker: {e}"));
-                (lang, child)
+                (lang, child, log)
             })
             .collect();
         Fleet { children }
@@ -163,14 +170,18 @@ impl Fleet {
     /// Wait for every worker still alive; killed ones are skipped.
     fn reports(self) -> Vec<Report> {
         let mut out = Vec::new();
-        for (lang, child) in self.children {
+        for (lang, child, log) in self.children {
             let o = child.wait_with_output().unwrap();
+            let stderr = std::fs::read_to_string(&log).unwrap_or_default();
+            let _ = std::fs::remove_file(&log);
             if o.status.code().is_none() {
                 continue; // killed by a signal: no report
             }
             let stdout = String::from_utf8_lossy(&o.stdout);
-            assert!(o.status.success(), "{lang} worker failed:\n{stdout}");
-            out.push(parse_report(&lang, &stdout));
+            assert!(o.status.success(), "{lang} worker failed:\n{stdout}\n{stderr}");
+            let mut r = parse_report(&lang, &stdout);
+            r.store_warnings = stderr.lines().filter(|l| l.contains("WARN") && l.contains("token store")).count();
+            out.push(r);
         }
         out
     }
@@ -205,6 +216,11 @@ fn fingerprint(token: &str) -> String {
 fn fleet_worker() {
     let Ok(config) = std::env::var("AGENTICSTAR_FLEET_WORKER") else { return };
     let cfg: Value = serde_json::from_str(&config).unwrap();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .init();
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     rt.block_on(async move {
         let provider = match cfg["provider"].as_str().unwrap() {
@@ -408,6 +424,9 @@ async fn redis_stopped_then_restarted_the_fleet_keeps_working_and_shares_again()
     let reports = tokio::task::spawn_blocking(move || fleet.reports()).await.unwrap();
     let after = e.count("keycloak.token") - converged;
     assert_no_errors(&reports);
+    for r in reports.iter().filter(|r| r.lang == "rust") {
+        assert_eq!(r.store_warnings, 1, "one warning for the outage, then quiet");
+    }
     assert!(during >= 4, "each process renewed on its own while Redis was down: {during}");
     // 12 s after convergence with renewals every 3 s: about 4 requests, not 4 per process.
     assert!(after <= 5, "one renewal per expiry after the restart: {after} requests in 12 s");

@@ -49,4 +49,31 @@ proptest! {
             prop_assert!(!out.contains(&v), "{} -> {}", text, out);
         }
     }
+
+    /// Random secrets in every shape a server echoes them: any key spelling (snake, camel,
+    /// kebab, any case), JSON-escaped inside a string, after an auth scheme, in a query.
+    #[test]
+    fn scrub_catches_every_echo(
+        v in "[A-Za-z0-9._~+/-]{12,48}",
+        key in "(access_token|accessToken|AccessToken|refresh-token|REFRESH_TOKEN|idToken|id_token|clientSecret|client_secret|code_verifier|codeVerifier|password|apiKey|token|secret|client_assertion)",
+        scheme in "(Bearer|bearer|Basic|BASIC)",
+        before in "([ a-z:{,]{0,8}[ :{,])?",
+    ) {
+        for text in [
+            format!(r#"{before}{{"{key}":"{v}"}}"#),
+            format!(r#"{before}"{{\"{key}\":\"{v}\"}}""#),
+            format!(r#"{before}{{"nested": "{{\"{key}\": \"{v}\"}}"}}"#),
+            format!("{before}{key}={v}&x=1"),
+            format!("{before}?a=1&{key}={v}"),
+            format!("{before}{key}: {v}"),
+            format!("{before}Authorization: {scheme} {v}"),
+            format!("{before}{scheme} {v}, then more"),
+            format!("{before}code={v}&state=s"),
+        ] {
+            let out = agenticstar::redact::scrub(&text);
+            prop_assert!(!out.contains(&v), "{} -> {}", text, out);
+            let ex = agenticstar::redact::excerpt(text.as_bytes());
+            prop_assert!(!ex.contains(&v), "{} -> {}", text, ex);
+        }
+    }
 }

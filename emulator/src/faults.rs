@@ -7,6 +7,7 @@ use std::time::Duration;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::Response;
+use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -20,6 +21,16 @@ pub enum IdTokenSpoil {
     WrongAud,
     Expired,
     WrongIss,
+    /// `aud` lists this client and another, with no `azp`.
+    ExtraAudience,
+    /// `azp` names another client.
+    WrongAzp,
+    /// `nbf` an hour in the future.
+    FutureNbf,
+    /// `iat` an hour in the future.
+    FutureIat,
+    /// `iat` as a string.
+    StringIat,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,6 +80,10 @@ pub struct Fault {
     pub stream: Option<StreamFault>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub after_chunks: Option<usize>,
+    /// With `status`: send the head (with the full Content-Length) and this many bytes of the
+    /// body, then nothing more, never closing (a body that stalls).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stall_after_bytes: Option<usize>,
 }
 
 fn one() -> u32 {
@@ -102,8 +117,12 @@ impl Fault {
             Some(code) if !(200..=599).contains(&code) => {
                 return Err("status must be between 200 and 599".into());
             }
-            None if self.body.is_some() || self.content_type.is_some() || self.headers.is_some() => {
-                return Err("body, content_type and headers need status".into());
+            None if self.body.is_some()
+                || self.content_type.is_some()
+                || self.headers.is_some()
+                || self.stall_after_bytes.is_some() =>
+            {
+                return Err("body, content_type, headers and stall_after_bytes need status".into());
             }
             _ => {}
         }
@@ -148,7 +167,18 @@ impl Fault {
             Some(Value::String(s)) => s.clone(),
             Some(other) => other.to_string(),
         };
-        let mut response = Response::new(Body::from(body));
+        let mut response = match self.stall_after_bytes {
+            Some(n) => {
+                let len = body.len();
+                let head = Bytes::from(body.into_bytes()).slice(..n.min(len));
+                let stalled = futures::stream::once(async move { Ok::<_, io::Error>(head) })
+                    .chain(futures::stream::once(futures::future::pending::<Result<Bytes, io::Error>>()));
+                let mut r = Response::new(Body::from_stream(stalled));
+                r.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+                r
+            }
+            None => Response::new(Body::from(body)),
+        };
         // validate() vetted status, content type and headers, so nothing here is dropped.
         *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let headers = response.headers_mut();

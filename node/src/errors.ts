@@ -4,7 +4,10 @@
  * Messages come from the core, which scrubs secrets before it makes them.
  */
 
-/** The stable error codes, the same in every language of the SDK. */
+/**
+ * The stable error codes, the same in every language of the SDK (core's `ErrorKind`; the suite
+ * fails when core has one this list lacks).
+ */
 export type ErrorKind =
   | 'config'
   | 'insecure_transport'
@@ -14,6 +17,7 @@ export type ErrorKind =
   | 'sign_in_required'
   | 'unauthorized_client'
   | 'authentication'
+  | 'unauthorized'
   | 'forbidden'
   | 'licenses_exhausted'
   | 'insufficient_scope'
@@ -36,9 +40,8 @@ export type ErrorKind =
   | 'stream_error'
   | 'stream_too_large'
   | 'store'
-  | 'internal'
-  | 'unauthorized'
   | 'jsonrpc_error'
+  | 'internal'
   | 'task_not_found'
   | 'task_not_cancelable'
   | 'push_notification_not_supported'
@@ -48,7 +51,16 @@ export type ErrorKind =
   | 'extended_card_not_configured'
   | 'extension_support_required'
   | 'version_not_supported'
-  | 'unsupported_agent';
+  | 'unsupported_agent'
+  | 'redirect'
+  | 'callback_issuer_mismatch'
+  | 'callback_issuer_missing'
+  | 'callback_invalid'
+  | 'discovery_issuer_mismatch'
+  | 'id_token_not_yet_valid'
+  | 'id_token_azp'
+  | 'id_token_key'
+  | 'device_code_expired';
 
 /** @internal */
 export interface ErrorFields {
@@ -98,7 +110,7 @@ export class AgenticStarError extends Error {
 /** Bad configuration or argument; no request was made. */
 export class ConfigError extends AgenticStarError {}
 /** A non-loopback endpoint was given over plain http. */
-export class InsecureTransportError extends AgenticStarError {}
+export class InsecureTransportError extends ConfigError {}
 /** The token endpoint rejected the client id or secret. */
 export class InvalidClientError extends AgenticStarError {}
 /** The server says the request was malformed (`invalid_request`, `invalid_scope`, 400). */
@@ -111,72 +123,89 @@ export class SignInRequiredError extends AgenticStarError {}
 export class UnauthorizedClientError extends AgenticStarError {}
 /** The API rejected the bearer token even after one renewal (401). */
 export class AuthenticationError extends AgenticStarError {}
+/** A protocol endpoint (MCP, A2A) refused the bearer token (401); `details` hold its challenge. */
+export class UnauthorizedError extends AuthenticationError {}
 /** Access refused (403). */
 export class ForbiddenError extends AgenticStarError {}
 /** Keycloak: no concurrent user licence available; back off (`retryAfter`). */
-export class LicensesExhaustedError extends AgenticStarError {}
+export class LicensesExhaustedError extends ForbiddenError {}
 /** The token lacks the scope this call needs; nothing was sent. */
-export class InsufficientScopeError extends AgenticStarError {}
-/** 429: slow down (`retryAfter`). */
-export class RateLimitedError extends AgenticStarError {}
-/** 5xx from the server. */
-export class ServerError extends AgenticStarError {}
+export class InsufficientScopeError extends ForbiddenError {}
+/** 429: slow down (`retryAfter`, in ms). */
+export class RateLimitError extends AgenticStarError {}
 /** Any other error status, with the server's `code` / `codeReason`. */
-export class ApiError extends AgenticStarError {}
-/** A connect, request or stream-idle time limit passed. */
-export class TimeoutError extends AgenticStarError {}
+export class APIError extends AgenticStarError {}
+/** 5xx from the server. */
+export class ServerError extends APIError {}
 /** Connection refused or reset, DNS or TLS failure. */
 export class NetworkError extends AgenticStarError {}
+/** A connect, request or stream-idle time limit passed. */
+export class APITimeoutError extends NetworkError {}
 /** A 2xx answer that is not what the protocol promises. */
 export class UnexpectedResponseError extends AgenticStarError {}
 /** The authorization server redirected back with `error=` (e.g. `access_denied`). */
 export class AuthorizationDeniedError extends AgenticStarError {}
 /** The callback's `state` is not the one sent. */
 export class StateMismatchError extends AgenticStarError {}
-export class IdTokenSignatureError extends AgenticStarError {}
-export class IdTokenNonceError extends AgenticStarError {}
-export class IdTokenAudienceError extends AgenticStarError {}
-export class IdTokenIssuerError extends AgenticStarError {}
-export class IdTokenExpiredError extends AgenticStarError {}
-export class IdTokenInvalidError extends AgenticStarError {}
-/** The stream ended (or broke) before `data: [DONE]`. */
-export class StreamTruncatedError extends AgenticStarError {}
-/** A stream chunk is not valid JSON of the expected shape. */
-export class StreamDecodeError extends AgenticStarError {}
-/** The server reported an error inside the stream. */
+/** The id_token is missing or malformed (base of the other id_token errors). */
+export class IdTokenError extends AgenticStarError {}
+export class IdTokenSignatureError extends IdTokenError {}
+export class IdTokenNonceError extends IdTokenError {}
+export class IdTokenAudienceError extends IdTokenError {}
+export class IdTokenIssuerError extends IdTokenError {}
+export class IdTokenExpiredError extends IdTokenError {}
+/** A 3xx answer: redirects are never followed; the message names the `Location`. */
+export class RedirectError extends AgenticStarError {}
+/** The callback's RFC 9207 `iss` names another issuer (a mix-up attack). */
+export class CallbackIssuerMismatchError extends AgenticStarError {}
+/** The callback has no `iss` although the server says it always sends one. */
+export class CallbackIssuerMissingError extends AgenticStarError {}
+/** The callback is malformed (a repeated parameter, another origin or path). */
+export class CallbackInvalidError extends AgenticStarError {}
+/** The discovery document's `issuer` is not the configured issuer. */
+export class DiscoveryIssuerMismatchError extends AgenticStarError {}
+/** The id_token's `nbf` or `iat` lies in the future. */
+export class IdTokenNotYetValidError extends IdTokenError {}
+/** Several audiences without `azp`, or an `azp` naming another client. */
+export class IdTokenAzpError extends IdTokenError {}
+/** The JWKS key may not verify this id_token (`use`, `key_ops` or `alg`). */
+export class IdTokenKeyError extends IdTokenError {}
+/** A device sign-in (RFC 8628) was not approved before its code expired. */
+export class DeviceCodeExpiredError extends AgenticStarError {}
+/** The server reported an error inside the stream (base of the other stream errors). */
 export class StreamError extends AgenticStarError {}
+/** The stream ended (or broke) before `data: [DONE]`. */
+export class StreamTruncatedError extends StreamError {}
+/** A stream chunk is not valid JSON of the expected shape. */
+export class StreamDecodeError extends StreamError {}
 /** A stream line or event exceeded the size limit. */
-export class StreamTooLargeError extends AgenticStarError {}
+export class StreamTooLargeError extends StreamError {}
 /** The token store failed. */
 export class StoreError extends AgenticStarError {}
+/** A JSON-RPC error answer; `code` is its code, `details` `{code, message, data}`. */
+export class JsonRpcError extends AgenticStarError {}
+/** A2A -32001: no such task. */
+export class TaskNotFoundError extends JsonRpcError {}
+/** A2A -32002: the task is terminal and cannot be canceled. */
+export class TaskNotCancelableError extends JsonRpcError {}
+/** A2A -32003. */
+export class PushNotificationNotSupportedError extends JsonRpcError {}
+/** A2A -32004. */
+export class UnsupportedOperationError extends JsonRpcError {}
+/** A2A -32005. */
+export class ContentTypeNotSupportedError extends JsonRpcError {}
+/** A2A -32006: the agent's answer breaks the protocol. */
+export class InvalidAgentResponseError extends JsonRpcError {}
+/** A2A -32007. */
+export class ExtendedCardNotConfiguredError extends JsonRpcError {}
+/** A2A -32008. */
+export class ExtensionSupportRequiredError extends JsonRpcError {}
+/** A2A -32009. */
+export class VersionNotSupportedError extends JsonRpcError {}
+/** The agent card offers no interface or security scheme this client speaks. */
+export class UnsupportedAgentError extends AgenticStarError {}
 /** A bug in the SDK (e.g. a caught panic). */
 export class InternalError extends AgenticStarError {}
-/** JSON-RPC endpoint refused the bearer token after one renewal, or got none (401); `details` hold the challenge. */
-export class UnauthorizedError extends AgenticStarError {}
-/** The server answered with a JSON-RPC error; `code` is its code, `details` `{code, message, data}`. */
-export class JsonRpcError extends AgenticStarError {}
-/** Base of the A2A error codes -32001…-32009 (`details.data`: the google.rpc details). */
-export class A2AError extends JsonRpcError {}
-/** A2A -32001: no such task. */
-export class TaskNotFoundError extends A2AError {}
-/** A2A -32002: the task is in a terminal state. */
-export class TaskNotCancelableError extends A2AError {}
-/** A2A -32003. */
-export class PushNotificationNotSupportedError extends A2AError {}
-/** A2A -32004, e.g. subscribing to a finished task. */
-export class UnsupportedOperationError extends A2AError {}
-/** A2A -32005. */
-export class ContentTypeNotSupportedError extends A2AError {}
-/** A2A -32006: the agent broke the protocol (also detected client-side). */
-export class InvalidAgentResponseError extends A2AError {}
-/** A2A -32007. */
-export class ExtendedCardNotConfiguredError extends A2AError {}
-/** A2A -32008. */
-export class ExtensionSupportRequiredError extends A2AError {}
-/** A2A -32009. */
-export class VersionNotSupportedError extends A2AError {}
-/** The agent card offers no binding or security scheme this client speaks. */
-export class UnsupportedAgentError extends AgenticStarError {}
 
 const CLASSES: Record<ErrorKind, new (f: ErrorFields) => AgenticStarError> = {
   config: ConfigError,
@@ -187,30 +216,29 @@ const CLASSES: Record<ErrorKind, new (f: ErrorFields) => AgenticStarError> = {
   sign_in_required: SignInRequiredError,
   unauthorized_client: UnauthorizedClientError,
   authentication: AuthenticationError,
+  unauthorized: UnauthorizedError,
   forbidden: ForbiddenError,
   licenses_exhausted: LicensesExhaustedError,
   insufficient_scope: InsufficientScopeError,
-  rate_limited: RateLimitedError,
+  rate_limited: RateLimitError,
+  api_error: APIError,
   server_error: ServerError,
-  api_error: ApiError,
-  timeout: TimeoutError,
   network: NetworkError,
+  timeout: APITimeoutError,
   unexpected_response: UnexpectedResponseError,
   authorization_denied: AuthorizationDeniedError,
   state_mismatch: StateMismatchError,
+  id_token_invalid: IdTokenError,
   id_token_signature: IdTokenSignatureError,
   id_token_nonce: IdTokenNonceError,
   id_token_audience: IdTokenAudienceError,
   id_token_issuer: IdTokenIssuerError,
   id_token_expired: IdTokenExpiredError,
-  id_token_invalid: IdTokenInvalidError,
+  stream_error: StreamError,
   stream_truncated: StreamTruncatedError,
   stream_decode: StreamDecodeError,
-  stream_error: StreamError,
   stream_too_large: StreamTooLargeError,
   store: StoreError,
-  internal: InternalError,
-  unauthorized: UnauthorizedError,
   jsonrpc_error: JsonRpcError,
   task_not_found: TaskNotFoundError,
   task_not_cancelable: TaskNotCancelableError,
@@ -222,6 +250,16 @@ const CLASSES: Record<ErrorKind, new (f: ErrorFields) => AgenticStarError> = {
   extension_support_required: ExtensionSupportRequiredError,
   version_not_supported: VersionNotSupportedError,
   unsupported_agent: UnsupportedAgentError,
+  internal: InternalError,
+  redirect: RedirectError,
+  callback_issuer_mismatch: CallbackIssuerMismatchError,
+  callback_issuer_missing: CallbackIssuerMissingError,
+  callback_invalid: CallbackInvalidError,
+  discovery_issuer_mismatch: DiscoveryIssuerMismatchError,
+  id_token_not_yet_valid: IdTokenNotYetValidError,
+  id_token_azp: IdTokenAzpError,
+  id_token_key: IdTokenKeyError,
+  device_code_expired: DeviceCodeExpiredError,
 };
 
 /** The error class for each kind (for tests and exhaustive handling). */

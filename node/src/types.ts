@@ -103,6 +103,10 @@ export interface AuthorizationRequest {
   nonce: string;
   codeVerifier?: string;
   expectsIdToken?: boolean;
+  /** The issuer the callback's RFC 9207 `iss` must name (from discovery). */
+  issuer?: string;
+  /** The server always sends `iss`: a callback without it is refused. */
+  issRequired?: boolean;
 }
 
 /** Claims of a validated id_token. */

@@ -36,6 +36,28 @@ def test_every_kind_has_a_class() -> None:
         assert type(e2) is cls and (e2.kind, e2.status, e2.code, e2.code_reason) == (k, 400, "c", "r")
 
 
+def test_classes_follow_the_core_table() -> None:
+    """Names and parents come from core (the same in TypeScript): a mismatch fails here."""
+    import json
+
+    from agenticstar import _native
+
+    for row in json.loads(_native.error_classes()):
+        cls = getattr(a, row["className"], None)
+        assert cls is not None, f"agenticstar lacks {row['className']} for kind {row['kind']}"
+        assert cls.kind == row["kind"], row
+        parent = getattr(a, json_parent(row["parent"])) if row["parent"] else a.AgenticStarError
+        assert cls.__bases__[0] is parent, (row, cls.__bases__)
+
+
+def json_parent(kind: str) -> str:
+    import json
+
+    from agenticstar import _native
+
+    return next(r["className"] for r in json.loads(_native.error_classes()) if r["kind"] == kind)  # type: ignore[no-any-return]
+
+
 def test_config_errors(emu: Emulator) -> None:
     with raises(a.ConfigError, kind="config"):
         a.Provider.keycloak(emu.url, "")

@@ -116,6 +116,8 @@ pub struct NativeAuthRequest {
     pub nonce: String,
     pub code_verifier: Option<String>,
     pub expects_id_token: Option<bool>,
+    pub issuer: Option<String>,
+    pub iss_required: Option<bool>,
 }
 
 impl From<AuthorizationRequest> for NativeAuthRequest {
@@ -127,6 +129,8 @@ impl From<AuthorizationRequest> for NativeAuthRequest {
             nonce: r.nonce.expose().to_owned(),
             code_verifier: r.code_verifier.map(|v| v.expose().to_owned()),
             expects_id_token: Some(r.expects_id_token),
+            issuer: r.issuer,
+            iss_required: Some(r.iss_required),
         }
     }
 }
@@ -140,6 +144,8 @@ impl From<NativeAuthRequest> for AuthorizationRequest {
             nonce: r.nonce.into(),
             code_verifier: r.code_verifier.map(Secret::from),
             expects_id_token: r.expects_id_token.unwrap_or(false),
+            issuer: r.issuer,
+            iss_required: r.iss_required.unwrap_or(false),
         }
     }
 }

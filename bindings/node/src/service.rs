@@ -95,6 +95,12 @@ pub fn error_kinds() -> Vec<&'static str> {
     ErrorKind::ALL.iter().map(|k| k.as_str()).collect()
 }
 
+/// The core's error class table as JSON text (`[{kind, className, parent}]`).
+#[napi(catch_unwind)]
+pub fn error_classes() -> String {
+    serde_json::to_string(&agenticstar::surface::error_classes()).unwrap_or_default()
+}
+
 /// Every service kind `NativeClient.service` opens.
 #[napi(catch_unwind)]
 pub fn service_kinds() -> Vec<&'static str> {

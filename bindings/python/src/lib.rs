@@ -48,6 +48,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(service_kinds, m)?)?;
     m.add_function(wrap_pyfunction!(client_option_defaults, m)?)?;
     m.add_function(wrap_pyfunction!(service_methods, m)?)?;
+    m.add_function(wrap_pyfunction!(error_classes, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     parity::register(m)?;
     let at_exit = wrap_pyfunction!(runtime::_at_exit, m)?;
@@ -59,6 +60,12 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
 #[pyfunction]
 fn error_kinds() -> Vec<&'static str> {
     ErrorKind::ALL.iter().map(|k| k.as_str()).collect()
+}
+
+/// The core's table of error class names and parents as JSON text (`[{kind, className, parent}]`).
+#[pyfunction]
+fn error_classes() -> String {
+    serde_json::to_string(&agenticstar::surface::error_classes()).unwrap_or_default()
 }
 
 /// Every service kind `NativeClient.service` opens.

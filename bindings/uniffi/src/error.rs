@@ -83,6 +83,8 @@ error_enum! {
     UnauthorizedClient,
     /// The API rejected the bearer token even after one renewal (401).
     Authentication,
+    /// A protocol endpoint (MCP, A2A) refused the bearer token (401); details hold its challenge.
+    Unauthorized,
     /// Access refused (403).
     Forbidden,
     /// Keycloak 403: no concurrent user licence available. Back off.
@@ -121,6 +123,46 @@ error_enum! {
     StreamTooLarge,
     /// The token store failed.
     Store,
+    /// A JSON-RPC error answer; `code` is its code, details `{code, message, data}`.
+    JsonRpc,
+    /// A2A -32001: no such task.
+    TaskNotFound,
+    /// A2A -32002: the task is terminal and cannot be canceled.
+    TaskNotCancelable,
+    /// A2A -32003.
+    PushNotificationNotSupported,
+    /// A2A -32004.
+    UnsupportedOperation,
+    /// A2A -32005.
+    ContentTypeNotSupported,
+    /// A2A -32006: the agent's answer breaks the protocol.
+    InvalidAgentResponse,
+    /// A2A -32007.
+    ExtendedCardNotConfigured,
+    /// A2A -32008.
+    ExtensionSupportRequired,
+    /// A2A -32009.
+    VersionNotSupported,
+    /// The agent card offers no interface or security scheme this client speaks.
+    UnsupportedAgent,
+    /// A 3xx answer: redirects are never followed; the message names the `Location`.
+    Redirect,
+    /// The callback's RFC 9207 `iss` names another issuer (a mix-up attack).
+    CallbackIssuerMismatch,
+    /// The callback has no `iss` although the server says it always sends one.
+    CallbackIssuerMissing,
+    /// The callback is malformed (a repeated parameter, another origin or path).
+    CallbackInvalid,
+    /// The discovery document's `issuer` is not the configured issuer.
+    DiscoveryIssuerMismatch,
+    /// The id_token's `nbf` or `iat` lies in the future.
+    IdTokenNotYetValid,
+    /// Several audiences without `azp`, or an `azp` naming another client.
+    IdTokenAzp,
+    /// The JWKS key may not verify this id_token (`use`, `key_ops` or `alg`).
+    IdTokenKey,
+    /// A device sign-in (RFC 8628) was not approved before its code expired.
+    DeviceCodeExpired,
     /// A bug (a panic or a failed task) caught at the boundary.
     Internal,
 }

@@ -2,6 +2,6 @@
 mod stream;
 mod types;
 
-pub use stream::ChatStream;
 pub(crate) use stream::spawn_stream;
+pub use stream::{ChatStream, DEFAULT_MAX_REPLY_BYTES};
 pub use types::*;

@@ -33,7 +33,12 @@ pub struct ChatStream {
     acc: Accumulator,
     /// Keep the reply's text for `text()` / `completion()` (on by default).
     accumulate: bool,
+    /// The most text kept while accumulating; more is `stream_too_large`.
+    max_reply_bytes: usize,
 }
+
+/// The default limit on a kept reply (64 MiB): far above any real reply, far below trouble.
+pub const DEFAULT_MAX_REPLY_BYTES: usize = 64 << 20;
 
 #[derive(Default)]
 struct Accumulator {
@@ -81,6 +86,7 @@ impl ChatStream {
             pending: None,
             acc: Accumulator::default(),
             accumulate: true,
+            max_reply_bytes: DEFAULT_MAX_REPLY_BYTES,
         }
     }
 
@@ -165,6 +171,20 @@ impl ChatStream {
                 for c in &batch {
                     self.acc.add(c, self.accumulate);
                 }
+                if self.accumulate && self.acc.text.len() > self.max_reply_bytes {
+                    // Stop reading: a reply this long would only grow memory further.
+                    self.cancel.cancel();
+                    self.finished = true;
+                    self.pending = None;
+                    return Some(Err(Error::new(
+                        ErrorKind::StreamTooLarge,
+                        format!(
+                            "the reply passed max_reply_bytes ({} bytes) while being accumulated; \
+                             turn accumulation off to stream replies of any length",
+                            self.max_reply_bytes
+                        ),
+                    )));
+                }
                 Some(Ok(batch))
             }
             Some(Err(e)) => {
@@ -182,6 +202,12 @@ impl ChatStream {
     /// any length streams in constant memory. `text()` then returns what was kept before.
     pub fn set_accumulate(&mut self, on: bool) {
         self.accumulate = on;
+    }
+
+    /// The most reply text kept while accumulating (default 64 MiB); beyond it the stream ends
+    /// with `stream_too_large`.
+    pub fn set_max_reply_bytes(&mut self, n: usize) {
+        self.max_reply_bytes = n;
     }
 
     /// Stop now: the connection is closed and `next` returns `None`. Safe from any thread.
@@ -251,6 +277,7 @@ use std::future::Future;
 
 /// Start the network task for one streamed request.
 pub(crate) fn spawn_stream(client: Arc<ClientInner>, body: serde_json::Value) -> ChatStream {
+    let (accumulate, max_reply_bytes) = (client.accumulate, client.max_reply_bytes);
     let (tx, rx) = mpsc::channel(CHANNEL_BATCHES);
     let cancel = CancellationToken::new();
     let task_cancel = cancel.clone();
@@ -284,7 +311,10 @@ pub(crate) fn spawn_stream(client: Arc<ClientInner>, body: serde_json::Value) ->
         }
         None => return ChatStream::failed(Error::config("chat_stream needs a tokio runtime")),
     }
-    ChatStream::new(rx, cancel)
+    let mut s = ChatStream::new(rx, cancel);
+    s.accumulate = accumulate;
+    s.max_reply_bytes = max_reply_bytes;
+    s
 }
 
 async fn produce(
@@ -302,7 +332,11 @@ async fn produce(
         .unwrap_or("")
         .to_ascii_lowercase();
     if !ctype.starts_with("text/event-stream") {
-        let body = crate::token::read_limited_pub(resp, 64 * 1024).await.unwrap_or_default();
+        let body = match crate::http::read_body(resp, 64 * 1024, client.http_config.request_timeout).await {
+            Ok(b) => b,
+            Err(e) if e.kind() == ErrorKind::Timeout => return Err(e),
+            Err(_) => Vec::new(),
+        };
         if let Some(v) = serde_json::from_slice::<serde_json::Value>(&body).ok().filter(|v| v.get("error").is_some()) {
             return Err(crate::client::api_error(status, Some(&v), &body, None));
         }

@@ -370,9 +370,7 @@ impl RpcClient {
 
     async fn read_body(&self, resp: reqwest::Response, limit: usize) -> Result<Vec<u8>> {
         let t = self.inner.opts.request_timeout.unwrap_or(self.inner.client.http_config.request_timeout);
-        tokio::time::timeout(t, crate::token::read_limited_pub(resp, limit))
-            .await
-            .map_err(|_| Error::new(ErrorKind::Timeout, format!("the answer's body did not arrive within {t:?}")))?
+        crate::http::read_body(resp, limit, t).await
     }
 
     async fn answer(

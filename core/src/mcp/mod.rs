@@ -22,7 +22,7 @@
 //! Tokens come from the client's token manager for the RFC 8707 resource (the MCP URL by
 //! default) with `mcp:all` needed; the 401/403 handling is the [`jsonrpc`](crate::jsonrpc) layer's.
 
-mod service;
+pub mod service;
 mod types;
 
 use std::collections::{BTreeMap, HashMap};

@@ -11,9 +11,11 @@
 //! errors cross as [`ErrorDetails`].
 
 pub mod echo;
+mod kinds;
 mod stream;
 mod token_events;
 
+pub use kinds::{ErrorClass, class_name, error_classes, parent};
 pub use stream::{JsonSink, JsonStream};
 
 use futures::future::BoxFuture;
@@ -87,14 +89,16 @@ pub fn to_json<T: Serialize>(v: &T) -> Result<Value> {
 }
 
 /// Every service kind [`open_service`] knows, for bindings' tests.
-pub const SERVICE_KINDS: &[&str] = &["a2a", "echo", "mcp", "token_events"];
+pub const SERVICE_KINDS: &[&str] = &["echo", "a2a", "mcp", "token_events"];
 
 /// The methods of a service kind without opening one (bindings' tests check their wrappers'
 /// method tables against this, for every kind in [`SERVICE_KINDS`]).
 pub fn methods_of(kind: &str) -> Option<&'static [MethodSpec]> {
     match kind {
-        "a2a" => Some(crate::a2a::service::METHODS),
         "echo" => Some(echo::METHODS),
+        "a2a" => Some(crate::a2a::service::METHODS),
+        "mcp" => Some(crate::mcp::service::METHODS),
+        "token_events" => Some(token_events::METHODS),
         _ => None,
     }
 }
@@ -106,14 +110,13 @@ pub fn open_service(
     kind: &str,
     options: Value,
 ) -> BoxFuture<'static, Result<Box<dyn Service>>> {
-    let runtime = client.runtime();
     let client = client.clone();
     let kind = kind.to_owned();
     Box::pin(async move {
         match kind.as_str() {
-            "a2a" => crate::a2a::service::open(client, options).await,
             // A diagnostic (no I/O): proves each binding's generic glue end to end.
-            "echo" => Ok(Box::new(echo::EchoService::new(runtime)) as Box<dyn Service>),
+            "echo" => Ok(Box::new(echo::EchoService::new(client.runtime())) as Box<dyn Service>),
+            "a2a" => crate::a2a::service::open(client, options).await,
             "mcp" => {
                 let opts: crate::mcp::McpOptions = args("mcp options", options)?;
                 let c = crate::mcp::McpClient::connect(&client, opts).await?;

@@ -39,6 +39,16 @@ struct TokenInner {
     id_token: Option<Secret>,
 }
 
+fn clamp_lifetime(secs: u64) -> u64 {
+    secs.min(crate::provider::MAX_LIFETIME_SECS)
+}
+
+/// `secs` (already clamped) from now; never overflows the monotonic clock.
+fn instant_in(secs: u64) -> Instant {
+    let now = Instant::now();
+    now.checked_add(Duration::from_secs(secs)).unwrap_or(now)
+}
+
 pub(crate) fn unix_now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
@@ -47,30 +57,35 @@ impl Token {
     /// A token fresh from the endpoint. A refresh answer without refresh_token keeps `previous_refresh`.
     pub(crate) fn from_response(r: TokenResponse, previous_refresh: Option<Secret>) -> Token {
         let now = unix_now();
-        let lifetime = r.expires_in.map(Duration::from_secs);
+        let expires_in = r.expires_in.map(clamp_lifetime);
         Token(Arc::new(TokenInner {
             access_token: r.access_token,
             token_type: r.token_type,
             scopes: r.scope.as_deref().map(Scopes::parse),
-            expires_at: lifetime.map(|l| Instant::now() + l),
-            expires_at_unix: r.expires_in.map(|s| now + s),
-            lifetime,
+            expires_at: expires_in.map(instant_in),
+            expires_at_unix: expires_in.map(|s| now.saturating_add(s)),
+            lifetime: expires_in.map(Duration::from_secs),
             refresh_token: r.refresh_token.or(previous_refresh),
-            refresh_expires_at_unix: r.refresh_expires_in.filter(|s| *s > 0).map(|s| now + s),
+            // Keycloak says 0 for refresh tokens without a lifetime of their own (offline tokens).
+            refresh_expires_at_unix: r
+                .refresh_expires_in
+                .filter(|s| *s > 0)
+                .map(|s| now.saturating_add(clamp_lifetime(s))),
             id_token: r.id_token,
         }))
     }
 
     pub(crate) fn from_stored(s: StoredToken) -> Token {
         let now = unix_now();
-        let expires_at = s.expires_at.map(|e| Instant::now() + Duration::from_secs(e.saturating_sub(now)));
+        // A store is as untrusted as a server: clamp what it says before it meets the clock.
+        let expires_at = s.expires_at.map(|e| instant_in(clamp_lifetime(e.saturating_sub(now))));
         Token(Arc::new(TokenInner {
             access_token: s.access_token,
             token_type: s.token_type,
             scopes: s.scope.as_deref().map(Scopes::parse),
             expires_at,
             expires_at_unix: s.expires_at,
-            lifetime: s.lifetime_secs.map(Duration::from_secs),
+            lifetime: s.lifetime_secs.map(|l| Duration::from_secs(clamp_lifetime(l))),
             refresh_token: s.refresh_token,
             refresh_expires_at_unix: s.refresh_expires_at,
             id_token: s.id_token,
@@ -131,7 +146,7 @@ impl Token {
             Some(l) => window.min(l / 2),
             None => window,
         };
-        Instant::now() + window < expires_at
+        Instant::now().checked_add(window).is_some_and(|t| t < expires_at)
     }
 
     /// Before the hard edge: expiry minus `skew` (at most a tenth of the lifetime). Past it,
@@ -184,4 +199,5 @@ impl std::fmt::Debug for Token {
     }
 }
 
-pub(crate) use server::read_limited as read_limited_pub;
+/// Size-bounded only: callers must bound it in time themselves; prefer `http::read_body`.
+pub(crate) use crate::http::read_limited as read_limited_pub;

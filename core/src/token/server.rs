@@ -17,8 +17,14 @@ const MAX_TOKEN_BODY: usize = 1 << 20;
 
 pub(crate) enum Grant {
     ClientCredentials,
-    AuthorizationCode { code: Secret, redirect_uri: String, code_verifier: Option<Secret> },
+    AuthorizationCode {
+        code: Secret,
+        redirect_uri: String,
+        code_verifier: Option<Secret>,
+    },
     RefreshToken(Secret),
+    /// RFC 8628 §3.4: poll for the tokens of a device authorization.
+    DeviceCode(Secret),
 }
 
 impl Grant {
@@ -27,6 +33,7 @@ impl Grant {
             Grant::ClientCredentials => "client_credentials",
             Grant::AuthorizationCode { .. } => "authorization_code",
             Grant::RefreshToken(_) => "refresh_token",
+            Grant::DeviceCode(_) => "urn:ietf:params:oauth:grant-type:device_code",
         }
     }
 }
@@ -79,6 +86,19 @@ impl AuthServer {
                 self.cfg.check_url(&url, "discovery URL")?;
                 let m = with_retries(&self.retry, "OIDC discovery", || Metadata::fetch(&self.http, &self.cfg, &url))
                     .await?;
+                // OIDC Discovery §4.3: another issuer's document must not be used (mix-up, spoofing).
+                if let Some(configured) = self.provider.issuer()
+                    && m.issuer.trim_end_matches('/') != configured.as_str().trim_end_matches('/')
+                {
+                    return Err(Error::new(
+                        ErrorKind::DiscoveryIssuerMismatch,
+                        format!(
+                            "discovery document names issuer {:?}, not the configured {:?}",
+                            m.issuer,
+                            configured.as_str().trim_end_matches('/')
+                        ),
+                    ));
+                }
                 for (u, what) in [(&m.token_endpoint, "token endpoint"), (&m.jwks_uri, "jwks_uri")] {
                     if let Some(u) = u {
                         self.cfg.check_url(u, what)?;
@@ -129,11 +149,12 @@ impl AuthServer {
                 )));
             }
             Dialect::Marketplace => {
-                req =
-                    req.json(&serde_json::json!({"client_id": c.client_id, "client_secret": c.client_secret.expose()}));
+                let secret = c.secret_for("the marketplace token service")?;
+                req = req.json(&serde_json::json!({"client_id": c.client_id, "client_secret": secret}));
             }
             Dialect::Wrapped => {
-                req = req.form(&[("client_id", c.client_id.as_str()), ("client_secret", c.client_secret.expose())]);
+                let secret = c.secret_for("the wrapped token API")?;
+                req = req.form(&[("client_id", c.client_id.as_str()), ("client_secret", secret)]);
             }
             Dialect::OAuth => {
                 let mut form: Vec<(&str, &str)> = vec![("grant_type", grant.name())];
@@ -151,48 +172,77 @@ impl AuthServer {
                         }
                     }
                     Grant::RefreshToken(rt) => form.push(("refresh_token", rt.expose())),
+                    Grant::DeviceCode(dc) => form.push(("device_code", dc.expose())),
                 }
                 if let Some(r) = &audience.resource {
                     form.push(("resource", r));
                 }
-                match c.auth_method {
-                    ClientAuthMethod::ClientSecretPost => {
-                        form.push(("client_id", &c.client_id));
-                        form.push(("client_secret", c.client_secret.expose()));
-                    }
-                    ClientAuthMethod::ClientSecretBasic => {
-                        // RFC 6749 §2.3.1: both parts form-url-encoded before base64.
-                        let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-                        let raw = format!("{}:{}", enc(&c.client_id), enc(c.client_secret.expose()));
-                        let b64 = base64::engine::general_purpose::STANDARD.encode(raw);
-                        req = req.header(header::AUTHORIZATION, format!("Basic {b64}"));
-                    }
-                }
-                req = req.form(&form);
+                req = self.client_auth(req, &mut form)?.form(&form);
             }
         }
-        tracing::debug!(target: "agenticstar", grant = grant.name(), dialect = dialect.as_str(), host = url.host_str().unwrap_or(""), "token request");
+        tracing::debug!(target: "agenticstar", grant = grant.name(), dialect = dialect.as_str(), url = %crate::http::display_url(url), "token request");
         let resp = req.send().await.map_err(|e| Error::from_reqwest(&e, "token request"))?;
         let status = resp.status().as_u16();
         let retry_after = parse_retry_after(resp.headers().get(header::RETRY_AFTER));
-        let body = read_limited(resp, MAX_TOKEN_BODY).await?;
+        crate::http::check_redirect(&resp, "POST", url)?;
+        let body = crate::http::read_body(resp, MAX_TOKEN_BODY, self.cfg.request_timeout).await?;
         parse_token_response(dialect, status, retry_after, &body).inspect_err(|e| {
             tracing::debug!(target: "agenticstar", kind = e.kind().as_str(), status, "token request failed");
         })
     }
 }
 
-/// Read a body up to `limit` bytes; a longer one is an unexpected response, not an allocation.
-pub(crate) async fn read_limited(mut resp: reqwest::Response, limit: usize) -> Result<Vec<u8>> {
-    let status = resp.status().as_u16();
-    let mut body = Vec::new();
-    while let Some(chunk) = resp.chunk().await.map_err(|e| Error::from_reqwest(&e, "reading response"))? {
-        if body.len() + chunk.len() > limit {
-            return Err(Error::new(ErrorKind::UnexpectedResponse, format!("response body larger than {limit} bytes"))
-                .with_status(status)
-                .with_excerpt(&body));
-        }
-        body.extend_from_slice(&chunk);
+impl AuthServer {
+    /// Authenticate the client as at the token endpoint (also used for device authorization and
+    /// revocation requests, RFC 8628 §3.1 / RFC 7009 §2.1).
+    pub(crate) fn client_auth<'a>(
+        &'a self,
+        req: reqwest::RequestBuilder,
+        form: &mut Vec<(&'a str, &'a str)>,
+    ) -> Result<reqwest::RequestBuilder> {
+        let c = &self.creds;
+        Ok(match c.auth_method {
+            ClientAuthMethod::ClientSecretPost => {
+                form.push(("client_id", &c.client_id));
+                form.push(("client_secret", c.secret_for("client_secret_post")?));
+                req
+            }
+            // RFC 6749 §2.3.1 / RFC 8252 §8.4: a public client identifies itself, nothing more.
+            ClientAuthMethod::None => {
+                form.push(("client_id", &c.client_id));
+                req
+            }
+            ClientAuthMethod::ClientSecretBasic => {
+                // RFC 6749 §2.3.1: both parts form-url-encoded before base64.
+                let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+                let raw = format!("{}:{}", enc(&c.client_id), enc(c.secret_for("client_secret_basic")?));
+                let b64 = base64::engine::general_purpose::STANDARD.encode(raw);
+                req.header(header::AUTHORIZATION, format!("Basic {b64}"))
+            }
+        })
     }
-    Ok(body)
+
+    /// One token request without retries: the device flow's poll reads the OAuth error itself
+    /// (`slow_down` must slow the polling, not be retried as a 429).
+    pub(crate) async fn request_once(&self, grant: &Grant) -> Result<TokenResponse> {
+        let endpoints = self.endpoints().await?;
+        self.cfg.check_url(&endpoints.token_url, "token endpoint")?;
+        self.attempt(&endpoints.token_url, grant, &Audience::default()).await
+    }
+
+    /// An endpoint that only discovery names (device authorization, revocation, userinfo); `None`
+    /// when the provider has no discovery document or the document does not name it.
+    pub(crate) async fn discovered(
+        &self,
+        pick: fn(&Metadata) -> Option<&url::Url>,
+        what: &str,
+    ) -> Result<Option<url::Url>> {
+        if self.provider.discovery_url().is_none() {
+            return Ok(None);
+        }
+        let m = self.metadata().await?;
+        let Some(u) = pick(&m).cloned() else { return Ok(None) };
+        self.cfg.check_url(&u, what)?;
+        Ok(Some(u))
+    }
 }

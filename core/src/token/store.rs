@@ -113,6 +113,11 @@ impl TokenStore for MemoryStore {
 
 /// A JSON file of tokens by key, readable by its owner only (0600), replaced atomically, with a
 /// `<file>.lock` advisory lock so several processes can share it.
+///
+/// Safe in shared directories: each write goes through a randomly named temporary file created
+/// `O_CREAT|O_EXCL|O_NOFOLLOW` with mode 0600 and renamed over the token file; a directory that
+/// other users may write to (and that is not sticky) is refused, and so is a token or lock file
+/// owned by another user or reached through a symlink. A leading `~` is the home directory.
 #[derive(Clone, Debug)]
 pub struct FileStore {
     path: PathBuf,
@@ -122,9 +127,46 @@ fn store_err(what: &str, e: impl std::fmt::Display) -> Error {
     Error::new(ErrorKind::Store, format!("token file: {what}: {e}"))
 }
 
+/// `~` and `~/…` are the home directory (`$HOME`), as a shell would expand them.
+fn expand_home(path: PathBuf) -> PathBuf {
+    let Some(s) = path.to_str() else { return path };
+    let rest = match s.strip_prefix('~') {
+        Some("") => "",
+        Some(r) if r.starts_with('/') => &r[1..],
+        _ => return path,
+    };
+    match std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+        Some(home) => PathBuf::from(home).join(rest),
+        None => path,
+    }
+}
+
 impl FileStore {
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        FileStore { path: path.into() }
+        FileStore { path: expand_home(path.into()) }
+    }
+
+    fn dir(&self) -> &std::path::Path {
+        self.path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."))
+    }
+
+    /// Refuse a directory where another user could swap our files (writable by others, not sticky).
+    fn check_dir(&self) -> Result<()> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let dir = self.dir();
+            match std::fs::metadata(dir) {
+                Ok(m) if m.permissions().mode() & 0o002 != 0 && m.permissions().mode() & 0o1000 == 0 => {
+                    return Err(store_err(
+                        "unsafe directory",
+                        format!("{} is writable by other users and not sticky", dir.display()),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     /// `$AGENTICSTAR_TOKEN_FILE`, else `~/.config/agenticstar/tokens.json` (XDG_CONFIG_HOME honoured).
@@ -143,24 +185,45 @@ impl FileStore {
         &self.path
     }
 
+    /// The file's bytes, or None if there is none. Refuses symlinks and other users' files.
+    fn read_raw(&self) -> Result<Option<Vec<u8>>> {
+        use std::io::Read;
+        self.check_dir()?;
+        let mut f = match open_nofollow(&self.path, false) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(store_err("read", e)),
+        };
+        check_owner(&f, &self.path)?;
+        let mut b = Vec::new();
+        f.read_to_end(&mut b).map_err(|e| store_err("read", e))?;
+        Ok(Some(b))
+    }
+
     fn read_all(&self) -> Result<HashMap<String, StoredToken>> {
-        match std::fs::read(&self.path) {
-            Ok(b) if b.is_empty() => Ok(HashMap::new()),
-            Ok(b) => serde_json::from_slice(&b).map_err(|e| store_err("unreadable", e)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(HashMap::new()),
-            Err(e) => Err(store_err("read", e)),
+        match self.read_raw()? {
+            Some(b) if !b.is_empty() => serde_json::from_slice(&b).map_err(|e| store_err("unreadable", e)),
+            _ => Ok(HashMap::new()),
         }
     }
 
     fn write_all(&self, all: &HashMap<String, StoredToken>) -> Result<()> {
         use std::io::Write;
-        let dir = self.path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+        let dir = self.dir();
         std::fs::create_dir_all(dir).map_err(|e| store_err("create directory", e))?;
-        let tmp = self.path.with_extension(format!("tmp{}", std::process::id()));
-        let mut f = open_private(&tmp).map_err(|e| store_err("write", e))?;
+        self.check_dir()?;
+        // A fresh, unpredictable name opened O_CREAT|O_EXCL|O_NOFOLLOW, 0600: nothing another
+        // user prepared (a symlink, their own file) can be written through or be left theirs.
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".agenticstar-tokens-")
+            .suffix(".tmp")
+            .make_in(dir, open_new_private)
+            .map_err(|e| store_err("write", e))?;
         let body = serde_json::to_vec_pretty(all).map_err(|e| store_err("encode", e))?;
+        let f = tmp.as_file_mut();
         f.write_all(&body).and_then(|_| f.sync_all()).map_err(|e| store_err("write", e))?;
-        std::fs::rename(&tmp, &self.path).map_err(|e| store_err("replace", e))
+        tmp.persist(&self.path).map_err(|e| store_err("replace", e.error))?;
+        Ok(())
     }
 
     fn lock_path(&self) -> PathBuf {
@@ -170,15 +233,49 @@ impl FileStore {
     }
 }
 
-fn open_private(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+fn open_new_private(path: &std::path::Path) -> std::io::Result<std::fs::File> {
     let mut o = std::fs::OpenOptions::new();
-    o.write(true).create(true).truncate(true);
+    o.read(true).write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
+        o.mode(0o600).custom_flags(libc::O_NOFOLLOW);
     }
     o.open(path)
+}
+
+/// Open an existing file (or create the lock file) without following a symlink.
+fn open_nofollow(path: &std::path::Path, create: bool) -> std::io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.read(true);
+    if create {
+        o.write(true).create(true).truncate(false);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+    }
+    o.open(path)
+}
+
+/// A file another user owns may hold tokens they planted, or be read by them: refuse it.
+fn check_owner(f: &std::fs::File, path: &std::path::Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let m = f.metadata().map_err(|e| store_err("stat", e))?;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        if m.uid() != me {
+            return Err(store_err(
+                "unsafe file",
+                format!("{} is owned by another user (uid {})", path.display(), m.uid()),
+            ));
+        }
+    }
+    let _ = (f, path);
+    Ok(())
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
@@ -194,7 +291,9 @@ impl TokenStore for FileStore {
     async fn save(&self, key: &str, token: &StoredToken) -> Result<()> {
         let (s, key, token) = (self.clone(), key.to_owned(), token.clone());
         blocking(move || {
-            let mut all = s.read_all().unwrap_or_default();
+            // An unreadable file is replaced; an unsafe one (foreign, symlink, open directory) is not.
+            let mut all: HashMap<String, StoredToken> =
+                s.read_raw()?.and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
             all.insert(key, token);
             s.write_all(&all)
         })
@@ -212,18 +311,14 @@ impl TokenStore for FileStore {
         .await
     }
     async fn lock(&self, _key: &str) -> Result<Option<Box<dyn Send>>> {
-        let p = self.lock_path();
+        let (s, p) = (self.clone(), self.lock_path());
         blocking(move || {
+            s.check_dir()?;
             if let Some(d) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(d).map_err(|e| store_err("create directory", e))?;
             }
-            let f = std::fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .open(&p)
-                .map_err(|e| store_err("lock", e))?;
+            let f = open_nofollow(&p, true).map_err(|e| store_err("lock", e))?;
+            check_owner(&f, &p)?;
             f.lock().map_err(|e| store_err("lock", e))?; // released when the file is closed
             Ok(Some(Box::new(f) as Box<dyn Send>))
         })

@@ -43,10 +43,8 @@ __all__ = [
     "StreamDecodeError",
     "StreamTooLargeError",
     "StoreError",
-    "InternalError",
     "UnauthorizedError",
     "JsonRpcError",
-    "A2AError",
     "TaskNotFoundError",
     "TaskNotCancelableError",
     "PushNotificationNotSupportedError",
@@ -57,6 +55,16 @@ __all__ = [
     "ExtensionSupportRequiredError",
     "VersionNotSupportedError",
     "UnsupportedAgentError",
+    "RedirectError",
+    "CallbackIssuerMismatchError",
+    "CallbackIssuerMissingError",
+    "CallbackInvalidError",
+    "DiscoveryIssuerMismatchError",
+    "IdTokenNotYetValidError",
+    "IdTokenAzpError",
+    "IdTokenKeyError",
+    "DeviceCodeExpiredError",
+    "InternalError",
 ]
 
 
@@ -270,6 +278,60 @@ class IdTokenExpiredError(IdTokenError):
     kind = "id_token_expired"
 
 
+class RedirectError(AgenticStarError):
+    """A 3xx answer: redirects are never followed; the message names the ``Location``."""
+
+    kind = "redirect"
+
+
+class CallbackIssuerMismatchError(AgenticStarError):
+    """The callback's RFC 9207 ``iss`` names another issuer (a mix-up attack)."""
+
+    kind = "callback_issuer_mismatch"
+
+
+class CallbackIssuerMissingError(AgenticStarError):
+    """The callback has no ``iss`` although the server says it always sends one."""
+
+    kind = "callback_issuer_missing"
+
+
+class CallbackInvalidError(AgenticStarError):
+    """The callback is malformed (a repeated parameter, another origin or path)."""
+
+    kind = "callback_invalid"
+
+
+class DiscoveryIssuerMismatchError(AgenticStarError):
+    """The discovery document's ``issuer`` is not the configured issuer."""
+
+    kind = "discovery_issuer_mismatch"
+
+
+class IdTokenNotYetValidError(IdTokenError):
+    """The id_token's ``nbf`` or ``iat`` lies in the future."""
+
+    kind = "id_token_not_yet_valid"
+
+
+class IdTokenAzpError(IdTokenError):
+    """Several audiences without ``azp``, or an ``azp`` naming another client."""
+
+    kind = "id_token_azp"
+
+
+class IdTokenKeyError(IdTokenError):
+    """The JWKS key may not verify this id_token (``use``, ``key_ops`` or ``alg``)."""
+
+    kind = "id_token_key"
+
+
+class DeviceCodeExpiredError(AgenticStarError):
+    """A device sign-in (RFC 8628) was not approved before its code expired."""
+
+    kind = "device_code_expired"
+
+
 class StreamError(AgenticStarError):
     """The server reported an error inside the stream (base class of the other stream errors)."""
 
@@ -300,95 +362,89 @@ class StoreError(AgenticStarError):
     kind = "store"
 
 
+class UnauthorizedError(AuthenticationError):
+    """A protocol endpoint (MCP, A2A) refused the bearer token after one renewal, or got none (401);
+    ``details`` carry its ``WWW-Authenticate`` challenge."""
+
+    kind = "unauthorized"
+
+
+class JsonRpcError(AgenticStarError):
+    """The server answered with a JSON-RPC error; ``code`` is its code, ``details`` ``{code, message, data}``."""
+
+    kind = "jsonrpc_error"
+
+
+class TaskNotFoundError(JsonRpcError):
+    """A2A -32001: no such task (or not visible to this caller)."""
+
+    kind = "task_not_found"
+
+
+class TaskNotCancelableError(JsonRpcError):
+    """A2A -32002: the task is in a terminal state and cannot be canceled."""
+
+    kind = "task_not_cancelable"
+
+
+class PushNotificationNotSupportedError(JsonRpcError):
+    """A2A -32003: the agent does not do push notifications."""
+
+    kind = "push_notification_not_supported"
+
+
+class UnsupportedOperationError(JsonRpcError):
+    """A2A -32004: the agent does not do this."""
+
+    kind = "unsupported_operation"
+
+
+class ContentTypeNotSupportedError(JsonRpcError):
+    """A2A -32005: the agent does not accept or produce these media types."""
+
+    kind = "content_type_not_supported"
+
+
+class InvalidAgentResponseError(JsonRpcError):
+    """A2A -32006: the agent's answer breaks the protocol."""
+
+    kind = "invalid_agent_response"
+
+
+class ExtendedCardNotConfiguredError(JsonRpcError):
+    """A2A -32007: the agent has no extended card."""
+
+    kind = "extended_card_not_configured"
+
+
+class ExtensionSupportRequiredError(JsonRpcError):
+    """A2A -32008: the agent requires an extension the request did not declare."""
+
+    kind = "extension_support_required"
+
+
+class VersionNotSupportedError(JsonRpcError):
+    """A2A -32009: the agent does not speak this protocol version."""
+
+    kind = "version_not_supported"
+
+
+class UnsupportedAgentError(AgenticStarError):
+    """The agent card offers no interface or security scheme this client speaks."""
+
+    kind = "unsupported_agent"
+
+
 class InternalError(AgenticStarError):
     """A bug in the SDK (for example a Rust panic caught at the boundary)."""
 
     kind = "internal"
 
 
-class UnauthorizedError(AgenticStarError):
-    """A protocol endpoint (MCP, A2A) refused the bearer token after one renewal, or got none (401);
-    ``details`` hold its ``WWW-Authenticate`` challenge."""
-
-    kind = "unauthorized"
-
-
-class JsonRpcError(AgenticStarError):
-    """The server answered with a JSON-RPC error; ``code`` is its code, ``details``
-    ``{"code", "message", "data"}``."""
-
-    kind = "jsonrpc_error"
-
-
-class A2AError(JsonRpcError):
-    """Base of the A2A error codes -32001…-32009 (``details["data"]``: the google.rpc details)."""
-
-
-class TaskNotFoundError(A2AError):
-    """No such task (A2A -32001)."""
-
-    kind = "task_not_found"
-
-
-class TaskNotCancelableError(A2AError):
-    """The task is in a terminal state and cannot be canceled (A2A -32002)."""
-
-    kind = "task_not_cancelable"
-
-
-class PushNotificationNotSupportedError(A2AError):
-    """The agent does not do push notifications (A2A -32003)."""
-
-    kind = "push_notification_not_supported"
-
-
-class UnsupportedOperationError(A2AError):
-    """The agent does not do this, e.g. subscribing to a finished task (A2A -32004)."""
-
-    kind = "unsupported_operation"
-
-
-class ContentTypeNotSupportedError(A2AError):
-    """The agent does not accept or produce these media types (A2A -32005)."""
-
-    kind = "content_type_not_supported"
-
-
-class InvalidAgentResponseError(A2AError):
-    """The agent's answer breaks the protocol (A2A -32006, also detected client-side)."""
-
-    kind = "invalid_agent_response"
-
-
-class ExtendedCardNotConfiguredError(A2AError):
-    """The agent has no extended card (A2A -32007)."""
-
-    kind = "extended_card_not_configured"
-
-
-class ExtensionSupportRequiredError(A2AError):
-    """The agent requires an extension the request did not declare (A2A -32008)."""
-
-    kind = "extension_support_required"
-
-
-class VersionNotSupportedError(A2AError):
-    """The agent does not speak this protocol version (A2A -32009)."""
-
-    kind = "version_not_supported"
-
-
-class UnsupportedAgentError(AgenticStarError):
-    """The agent card offers no interface (binding) or security scheme this client speaks."""
-
-    kind = "unsupported_agent"
-
-
 _CLASS_BY_KIND: Dict[str, Type[AgenticStarError]] = {
     cls.kind: cls
     for cls in globals().copy().values()
-    # Grouping bases without a kind of their own (A2AError) are not the class of any kind.
-    if isinstance(cls, type) and issubclass(cls, AgenticStarError) and cls is not AgenticStarError and "kind" in vars(cls)
+    if isinstance(cls, type) and issubclass(cls, AgenticStarError) and cls is not AgenticStarError
 }
 
 

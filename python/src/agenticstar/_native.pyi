@@ -251,32 +251,7 @@ class NativeClient:
     """Internal: use ``agenticstar.Client`` or ``agenticstar.AsyncClient``. Each I/O method takes
     ``asynchronous``: True returns an awaitable, False blocks with the GIL released."""
 
-    def __init__(
-        self,
-        provider: Provider,
-        client_id: str,
-        client_secret: str,
-        *,
-        api_url: Optional[str] = None,
-        scope: Optional[str] = None,
-        auth_method: Optional[str] = None,
-        flow: Optional[str] = None,
-        token_store: Any = None,
-        token_file: Optional[str] = None,
-        store_key: Optional[str] = None,
-        on_token: Any = None,
-        timeout: Optional[float] = None,
-        connect_timeout: Optional[float] = None,
-        stream_idle_timeout: Optional[float] = None,
-        stream_timeout: Optional[float] = None,
-        max_retries: Optional[int] = None,
-        refresh_window: Optional[float] = None,
-        enforce_scopes: Optional[bool] = None,
-        allow_insecure_http: bool = False,
-        proxy: Optional[str] = None,
-        user_agent: Optional[str] = None,
-        ca_certs_pem: Optional[Sequence[bytes]] = None,
-    ) -> None: ...
+    def __init__(self, provider: Provider, options: str, token_store: Any = None, on_token: Any = None) -> None: ...
     @property
     def store_key(self) -> str: ...
     @property
@@ -320,6 +295,8 @@ class NativeJsonStream:
 
 def error_kinds() -> List[str]:
     """Every error kind of the core."""
+def error_classes() -> str:
+    """The core's error class table as JSON text: ``[{kind, className, parent}]``."""
 def service_kinds() -> List[str]:
     """Every service kind of the core surface."""
 def service_methods(kind: str) -> Optional[str]:

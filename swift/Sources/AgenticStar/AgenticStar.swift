@@ -4426,6 +4426,11 @@ enum AgenticStarError: Swift.Error, Equatable, Hashable, Foundation.LocalizedErr
     case Authentication(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
+     * A protocol endpoint (MCP, A2A) refused the bearer token (401); details hold its challenge.
+     */
+    case Unauthorized(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
      * Access refused (403).
      */
     case Forbidden(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
@@ -4516,6 +4521,106 @@ enum AgenticStarError: Swift.Error, Equatable, Hashable, Foundation.LocalizedErr
      * The token store failed.
      */
     case Store(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * A JSON-RPC error answer; `code` is its code, details `{code, message, data}`.
+     */
+    case JsonRpc(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * A2A -32001: no such task.
+     */
+    case TaskNotFound(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * A2A -32002: the task is terminal and cannot be canceled.
+     */
+    case TaskNotCancelable(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * A2A -32003.
+     */
+    case PushNotificationNotSupported(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * A2A -32004.
+     */
+    case UnsupportedOperation(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * A2A -32005.
+     */
+    case ContentTypeNotSupported(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * A2A -32006: the agent's answer breaks the protocol.
+     */
+    case InvalidAgentResponse(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * A2A -32007.
+     */
+    case ExtendedCardNotConfigured(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * A2A -32008.
+     */
+    case ExtensionSupportRequired(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * A2A -32009.
+     */
+    case VersionNotSupported(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * The agent card offers no interface or security scheme this client speaks.
+     */
+    case UnsupportedAgent(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * A 3xx answer: redirects are never followed; the message names the `Location`.
+     */
+    case Redirect(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * The callback's RFC 9207 `iss` names another issuer (a mix-up attack).
+     */
+    case CallbackIssuerMismatch(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * The callback has no `iss` although the server says it always sends one.
+     */
+    case CallbackIssuerMissing(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * The callback is malformed (a repeated parameter, another origin or path).
+     */
+    case CallbackInvalid(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * The discovery document's `issuer` is not the configured issuer.
+     */
+    case DiscoveryIssuerMismatch(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * The id_token's `nbf` or `iat` lies in the future.
+     */
+    case IdTokenNotYetValid(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * Several audiences without `azp`, or an `azp` naming another client.
+     */
+    case IdTokenAzp(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * The JWKS key may not verify this id_token (`use`, `key_ops` or `alg`).
+     */
+    case IdTokenKey(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * A device sign-in (RFC 8628) was not approved before its code expired.
+     */
+    case DeviceCodeExpired(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
      * A bug (a panic or a failed task) caught at the boundary.
@@ -4654,7 +4759,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 9: return .Forbidden(
+        case 9: return .Unauthorized(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -4664,7 +4769,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 10: return .LicensesExhausted(
+        case 10: return .Forbidden(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -4674,7 +4779,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 11: return .InsufficientScope(
+        case 11: return .LicensesExhausted(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -4684,7 +4789,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 12: return .RateLimited(
+        case 12: return .InsufficientScope(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -4694,7 +4799,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 13: return .ServerError(
+        case 13: return .RateLimited(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -4704,7 +4809,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 14: return .Api(
+        case 14: return .ServerError(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -4714,7 +4819,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 15: return .Timeout(
+        case 15: return .Api(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -4724,7 +4829,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 16: return .Network(
+        case 16: return .Timeout(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -4734,7 +4839,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 17: return .UnexpectedResponse(
+        case 17: return .Network(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -4744,7 +4849,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 18: return .AuthorizationDenied(
+        case 18: return .UnexpectedResponse(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -4754,7 +4859,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 19: return .StateMismatch(
+        case 19: return .AuthorizationDenied(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -4764,7 +4869,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 20: return .IdTokenSignature(
+        case 20: return .StateMismatch(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -4774,7 +4879,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 21: return .IdTokenNonce(
+        case 21: return .IdTokenSignature(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -4784,7 +4889,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 22: return .IdTokenAudience(
+        case 22: return .IdTokenNonce(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -4794,7 +4899,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 23: return .IdTokenIssuer(
+        case 23: return .IdTokenAudience(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -4804,7 +4909,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 24: return .IdTokenExpired(
+        case 24: return .IdTokenIssuer(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -4814,7 +4919,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 25: return .IdTokenInvalid(
+        case 25: return .IdTokenExpired(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -4824,7 +4929,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 26: return .StreamTruncated(
+        case 26: return .IdTokenInvalid(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -4834,7 +4939,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 27: return .StreamDecode(
+        case 27: return .StreamTruncated(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -4844,7 +4949,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 28: return .StreamError(
+        case 28: return .StreamDecode(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -4854,7 +4959,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 29: return .StreamTooLarge(
+        case 29: return .StreamError(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -4864,7 +4969,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 30: return .Store(
+        case 30: return .StreamTooLarge(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -4874,7 +4979,217 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 31: return .Internal(
+        case 31: return .Store(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 32: return .JsonRpc(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 33: return .TaskNotFound(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 34: return .TaskNotCancelable(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 35: return .PushNotificationNotSupported(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 36: return .UnsupportedOperation(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 37: return .ContentTypeNotSupported(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 38: return .InvalidAgentResponse(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 39: return .ExtendedCardNotConfigured(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 40: return .ExtensionSupportRequired(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 41: return .VersionNotSupported(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 42: return .UnsupportedAgent(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 43: return .Redirect(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 44: return .CallbackIssuerMismatch(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 45: return .CallbackIssuerMissing(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 46: return .CallbackInvalid(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 47: return .DiscoveryIssuerMismatch(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 48: return .IdTokenNotYetValid(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 49: return .IdTokenAzp(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 50: return .IdTokenKey(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 51: return .DeviceCodeExpired(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 52: return .Internal(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -4992,7 +5307,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .Forbidden(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .Unauthorized(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(9))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5004,7 +5319,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .LicensesExhausted(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .Forbidden(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(10))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5016,7 +5331,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .InsufficientScope(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .LicensesExhausted(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(11))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5028,7 +5343,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .RateLimited(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .InsufficientScope(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(12))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5040,7 +5355,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .ServerError(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .RateLimited(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(13))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5052,7 +5367,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .Api(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .ServerError(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(14))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5064,7 +5379,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .Timeout(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .Api(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(15))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5076,7 +5391,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .Network(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .Timeout(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(16))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5088,7 +5403,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .UnexpectedResponse(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .Network(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(17))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5100,7 +5415,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .AuthorizationDenied(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .UnexpectedResponse(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(18))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5112,7 +5427,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .StateMismatch(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .AuthorizationDenied(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(19))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5124,7 +5439,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .IdTokenSignature(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .StateMismatch(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(20))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5136,7 +5451,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .IdTokenNonce(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .IdTokenSignature(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(21))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5148,7 +5463,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .IdTokenAudience(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .IdTokenNonce(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(22))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5160,7 +5475,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .IdTokenIssuer(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .IdTokenAudience(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(23))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5172,7 +5487,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .IdTokenExpired(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .IdTokenIssuer(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(24))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5184,7 +5499,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .IdTokenInvalid(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .IdTokenExpired(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(25))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5196,7 +5511,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .StreamTruncated(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .IdTokenInvalid(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(26))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5208,7 +5523,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .StreamDecode(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .StreamTruncated(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(27))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5220,7 +5535,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .StreamError(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .StreamDecode(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(28))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5232,7 +5547,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .StreamTooLarge(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .StreamError(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(29))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5244,7 +5559,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .Store(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .StreamTooLarge(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(30))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5256,8 +5571,260 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .Internal(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .Store(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(31))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .JsonRpc(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(32))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .TaskNotFound(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(33))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .TaskNotCancelable(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(34))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .PushNotificationNotSupported(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(35))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .UnsupportedOperation(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(36))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .ContentTypeNotSupported(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(37))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .InvalidAgentResponse(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(38))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .ExtendedCardNotConfigured(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(39))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .ExtensionSupportRequired(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(40))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .VersionNotSupported(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(41))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .UnsupportedAgent(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(42))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .Redirect(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(43))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .CallbackIssuerMismatch(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(44))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .CallbackIssuerMissing(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(45))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .CallbackInvalid(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(46))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .DiscoveryIssuerMismatch(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(47))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .IdTokenNotYetValid(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(48))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .IdTokenAzp(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(49))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .IdTokenKey(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(50))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .DeviceCodeExpired(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(51))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .Internal(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(52))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
             FfiConverterOptionInt32.write(status, into: &buf)

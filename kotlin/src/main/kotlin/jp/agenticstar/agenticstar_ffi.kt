@@ -6925,6 +6925,31 @@ sealed class AgenticStarException: kotlin.Exception() {
     }
     
     /**
+     * A protocol endpoint (MCP, A2A) refused the bearer token (401); details hold its challenge.
+     */
+    class Unauthorized(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
      * Access refused (403).
      */
     class Forbidden(
@@ -7457,6 +7482,506 @@ sealed class AgenticStarException: kotlin.Exception() {
     }
     
     /**
+     * A JSON-RPC error answer; `code` is its code, details `{code, message, data}`.
+     */
+    class JsonRpc(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * A2A -32001: no such task.
+     */
+    class TaskNotFound(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * A2A -32002: the task is terminal and cannot be canceled.
+     */
+    class TaskNotCancelable(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * A2A -32003.
+     */
+    class PushNotificationNotSupported(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * A2A -32004.
+     */
+    class UnsupportedOperation(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * A2A -32005.
+     */
+    class ContentTypeNotSupported(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * A2A -32006: the agent's answer breaks the protocol.
+     */
+    class InvalidAgentResponse(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * A2A -32007.
+     */
+    class ExtendedCardNotConfigured(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * A2A -32008.
+     */
+    class ExtensionSupportRequired(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * A2A -32009.
+     */
+    class VersionNotSupported(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * The agent card offers no interface or security scheme this client speaks.
+     */
+    class UnsupportedAgent(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * A 3xx answer: redirects are never followed; the message names the `Location`.
+     */
+    class Redirect(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * The callback's RFC 9207 `iss` names another issuer (a mix-up attack).
+     */
+    class CallbackIssuerMismatch(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * The callback has no `iss` although the server says it always sends one.
+     */
+    class CallbackIssuerMissing(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * The callback is malformed (a repeated parameter, another origin or path).
+     */
+    class CallbackInvalid(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * The discovery document's `issuer` is not the configured issuer.
+     */
+    class DiscoveryIssuerMismatch(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * The id_token's `nbf` or `iat` lies in the future.
+     */
+    class IdTokenNotYetValid(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * Several audiences without `azp`, or an `azp` naming another client.
+     */
+    class IdTokenAzp(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * The JWKS key may not verify this id_token (`use`, `key_ops` or `alg`).
+     */
+    class IdTokenKey(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * A device sign-in (RFC 8628) was not approved before its code expired.
+     */
+    class DeviceCodeExpired(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
      * A bug (a panic or a failed task) caught at the boundary.
      */
     class Internal(
@@ -7602,7 +8127,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            9 -> AgenticStarException.Forbidden(
+            9 -> AgenticStarException.Unauthorized(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7612,7 +8137,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            10 -> AgenticStarException.LicensesExhausted(
+            10 -> AgenticStarException.Forbidden(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7622,7 +8147,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            11 -> AgenticStarException.InsufficientScope(
+            11 -> AgenticStarException.LicensesExhausted(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7632,7 +8157,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            12 -> AgenticStarException.RateLimited(
+            12 -> AgenticStarException.InsufficientScope(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7642,7 +8167,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            13 -> AgenticStarException.ServerException(
+            13 -> AgenticStarException.RateLimited(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7652,7 +8177,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            14 -> AgenticStarException.Api(
+            14 -> AgenticStarException.ServerException(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7662,7 +8187,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            15 -> AgenticStarException.Timeout(
+            15 -> AgenticStarException.Api(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7672,7 +8197,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            16 -> AgenticStarException.Network(
+            16 -> AgenticStarException.Timeout(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7682,7 +8207,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            17 -> AgenticStarException.UnexpectedResponse(
+            17 -> AgenticStarException.Network(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7692,7 +8217,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            18 -> AgenticStarException.AuthorizationDenied(
+            18 -> AgenticStarException.UnexpectedResponse(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7702,7 +8227,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            19 -> AgenticStarException.StateMismatch(
+            19 -> AgenticStarException.AuthorizationDenied(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7712,7 +8237,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            20 -> AgenticStarException.IdTokenSignature(
+            20 -> AgenticStarException.StateMismatch(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7722,7 +8247,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            21 -> AgenticStarException.IdTokenNonce(
+            21 -> AgenticStarException.IdTokenSignature(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7732,7 +8257,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            22 -> AgenticStarException.IdTokenAudience(
+            22 -> AgenticStarException.IdTokenNonce(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7742,7 +8267,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            23 -> AgenticStarException.IdTokenIssuer(
+            23 -> AgenticStarException.IdTokenAudience(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7752,7 +8277,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            24 -> AgenticStarException.IdTokenExpired(
+            24 -> AgenticStarException.IdTokenIssuer(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7762,7 +8287,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            25 -> AgenticStarException.IdTokenInvalid(
+            25 -> AgenticStarException.IdTokenExpired(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7772,7 +8297,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            26 -> AgenticStarException.StreamTruncated(
+            26 -> AgenticStarException.IdTokenInvalid(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7782,7 +8307,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            27 -> AgenticStarException.StreamDecode(
+            27 -> AgenticStarException.StreamTruncated(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7792,7 +8317,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            28 -> AgenticStarException.StreamException(
+            28 -> AgenticStarException.StreamDecode(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7802,7 +8327,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            29 -> AgenticStarException.StreamTooLarge(
+            29 -> AgenticStarException.StreamException(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7812,7 +8337,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            30 -> AgenticStarException.Store(
+            30 -> AgenticStarException.StreamTooLarge(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7822,7 +8347,217 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            31 -> AgenticStarException.Internal(
+            31 -> AgenticStarException.Store(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            32 -> AgenticStarException.JsonRpc(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            33 -> AgenticStarException.TaskNotFound(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            34 -> AgenticStarException.TaskNotCancelable(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            35 -> AgenticStarException.PushNotificationNotSupported(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            36 -> AgenticStarException.UnsupportedOperation(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            37 -> AgenticStarException.ContentTypeNotSupported(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            38 -> AgenticStarException.InvalidAgentResponse(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            39 -> AgenticStarException.ExtendedCardNotConfigured(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            40 -> AgenticStarException.ExtensionSupportRequired(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            41 -> AgenticStarException.VersionNotSupported(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            42 -> AgenticStarException.UnsupportedAgent(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            43 -> AgenticStarException.Redirect(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            44 -> AgenticStarException.CallbackIssuerMismatch(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            45 -> AgenticStarException.CallbackIssuerMissing(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            46 -> AgenticStarException.CallbackInvalid(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            47 -> AgenticStarException.DiscoveryIssuerMismatch(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            48 -> AgenticStarException.IdTokenNotYetValid(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            49 -> AgenticStarException.IdTokenAzp(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            50 -> AgenticStarException.IdTokenKey(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            51 -> AgenticStarException.DeviceCodeExpired(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            52 -> AgenticStarException.Internal(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -7923,6 +8658,18 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
             is AgenticStarException.Authentication -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.Unauthorized -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`kind`)
@@ -8198,6 +8945,246 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
+            is AgenticStarException.JsonRpc -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.TaskNotFound -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.TaskNotCancelable -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.PushNotificationNotSupported -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.UnsupportedOperation -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.ContentTypeNotSupported -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.InvalidAgentResponse -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.ExtendedCardNotConfigured -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.ExtensionSupportRequired -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.VersionNotSupported -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.UnsupportedAgent -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.Redirect -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.CallbackIssuerMismatch -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.CallbackIssuerMissing -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.CallbackInvalid -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.DiscoveryIssuerMismatch -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.IdTokenNotYetValid -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.IdTokenAzp -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.IdTokenKey -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.DeviceCodeExpired -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
             is AgenticStarException.Internal -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
@@ -8311,7 +9298,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.Forbidden -> {
+            is AgenticStarException.Unauthorized -> {
                 buf.putInt(9)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8323,7 +9310,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.LicensesExhausted -> {
+            is AgenticStarException.Forbidden -> {
                 buf.putInt(10)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8335,7 +9322,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.InsufficientScope -> {
+            is AgenticStarException.LicensesExhausted -> {
                 buf.putInt(11)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8347,7 +9334,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.RateLimited -> {
+            is AgenticStarException.InsufficientScope -> {
                 buf.putInt(12)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8359,7 +9346,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.ServerException -> {
+            is AgenticStarException.RateLimited -> {
                 buf.putInt(13)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8371,7 +9358,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.Api -> {
+            is AgenticStarException.ServerException -> {
                 buf.putInt(14)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8383,7 +9370,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.Timeout -> {
+            is AgenticStarException.Api -> {
                 buf.putInt(15)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8395,7 +9382,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.Network -> {
+            is AgenticStarException.Timeout -> {
                 buf.putInt(16)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8407,7 +9394,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.UnexpectedResponse -> {
+            is AgenticStarException.Network -> {
                 buf.putInt(17)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8419,7 +9406,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.AuthorizationDenied -> {
+            is AgenticStarException.UnexpectedResponse -> {
                 buf.putInt(18)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8431,7 +9418,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.StateMismatch -> {
+            is AgenticStarException.AuthorizationDenied -> {
                 buf.putInt(19)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8443,7 +9430,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.IdTokenSignature -> {
+            is AgenticStarException.StateMismatch -> {
                 buf.putInt(20)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8455,7 +9442,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.IdTokenNonce -> {
+            is AgenticStarException.IdTokenSignature -> {
                 buf.putInt(21)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8467,7 +9454,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.IdTokenAudience -> {
+            is AgenticStarException.IdTokenNonce -> {
                 buf.putInt(22)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8479,7 +9466,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.IdTokenIssuer -> {
+            is AgenticStarException.IdTokenAudience -> {
                 buf.putInt(23)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8491,7 +9478,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.IdTokenExpired -> {
+            is AgenticStarException.IdTokenIssuer -> {
                 buf.putInt(24)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8503,7 +9490,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.IdTokenInvalid -> {
+            is AgenticStarException.IdTokenExpired -> {
                 buf.putInt(25)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8515,7 +9502,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.StreamTruncated -> {
+            is AgenticStarException.IdTokenInvalid -> {
                 buf.putInt(26)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8527,7 +9514,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.StreamDecode -> {
+            is AgenticStarException.StreamTruncated -> {
                 buf.putInt(27)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8539,7 +9526,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.StreamException -> {
+            is AgenticStarException.StreamDecode -> {
                 buf.putInt(28)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8551,7 +9538,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.StreamTooLarge -> {
+            is AgenticStarException.StreamException -> {
                 buf.putInt(29)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8563,7 +9550,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.Store -> {
+            is AgenticStarException.StreamTooLarge -> {
                 buf.putInt(30)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -8575,8 +9562,260 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.Internal -> {
+            is AgenticStarException.Store -> {
                 buf.putInt(31)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.JsonRpc -> {
+                buf.putInt(32)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.TaskNotFound -> {
+                buf.putInt(33)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.TaskNotCancelable -> {
+                buf.putInt(34)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.PushNotificationNotSupported -> {
+                buf.putInt(35)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.UnsupportedOperation -> {
+                buf.putInt(36)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.ContentTypeNotSupported -> {
+                buf.putInt(37)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.InvalidAgentResponse -> {
+                buf.putInt(38)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.ExtendedCardNotConfigured -> {
+                buf.putInt(39)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.ExtensionSupportRequired -> {
+                buf.putInt(40)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.VersionNotSupported -> {
+                buf.putInt(41)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.UnsupportedAgent -> {
+                buf.putInt(42)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.Redirect -> {
+                buf.putInt(43)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.CallbackIssuerMismatch -> {
+                buf.putInt(44)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.CallbackIssuerMissing -> {
+                buf.putInt(45)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.CallbackInvalid -> {
+                buf.putInt(46)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.DiscoveryIssuerMismatch -> {
+                buf.putInt(47)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.IdTokenNotYetValid -> {
+                buf.putInt(48)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.IdTokenAzp -> {
+                buf.putInt(49)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.IdTokenKey -> {
+                buf.putInt(50)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.DeviceCodeExpired -> {
+                buf.putInt(51)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.Internal -> {
+                buf.putInt(52)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
                 FfiConverterOptionalInt.write(value.`status`, buf)

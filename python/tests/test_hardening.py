@@ -1,0 +1,27 @@
+"""Issue 12 in Python: accumulation is an option with a cap, and public clients need no secret."""
+import agenticstar as a
+import pytest
+
+from conftest import Emulator
+
+
+def test_accumulation_cap_and_opt_out(emu: Emulator) -> None:
+    emu.config(reply="x" * 50_000, chunk_chars=1000)
+    capped = emu.client(max_reply_bytes=10_000)
+    with pytest.raises(a.StreamTooLargeError):
+        with capped.chat.stream(messages=[{"role": "user", "content": "hi"}]) as s:
+            for _ in s:
+                pass
+    off = emu.client(max_reply_bytes=10_000, accumulate=False)
+    n = 0
+    with off.chat.stream(messages=[{"role": "user", "content": "hi"}]) as s:
+        for chunk in s:
+            n += len(chunk.text)
+    assert n == 50_000
+
+
+def test_public_client_needs_no_secret(emu: Emulator) -> None:
+    c = a.Client(provider=a.Provider.agenticstar(emu.url), client_id="saas-app-client", flow="authorization_code")
+    assert c.store_key.endswith("#public")
+    with pytest.raises(a.ConfigError):
+        a.Client(provider=a.Provider.agenticstar(emu.url), client_id="x", auth_method="client_secret_basic")
