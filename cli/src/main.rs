@@ -35,7 +35,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Sign a user in with the Authorization Code flow (PKCE) and store the session.
+    /// Sign a user in with the Authorization Code flow (PKCE), or with `--device` the Device
+    /// Authorization Grant (no browser on this machine), and store the session.
     Login {
         #[command(flatten)]
         conn: Conn,
@@ -53,8 +54,11 @@ enum Command {
         /// Give up waiting for the browser after this many seconds.
         #[arg(long, default_value_t = 300)]
         timeout: u64,
+        /// Sign in on another device: print a code and a URL, and wait for the approval (RFC 8628).
+        #[arg(long)]
+        device: bool,
     },
-    /// Forget the stored session of this client.
+    /// Sign out: revoke the session's tokens at the server when it offers revocation, and forget them.
     Logout {
         #[command(flatten)]
         conn: Conn,
@@ -310,20 +314,33 @@ async fn run(cmd: Command) -> ExitCode {
                 Err(e) => fail(&e),
             }
         }
-        Command::Login { conn, port, scope, ui_locales, no_browser, timeout } => {
+        Command::Login { conn, device: true, scope, .. } => match device_login(&conn, scope).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(&e),
+        },
+        Command::Login { conn, port, scope, ui_locales, no_browser, timeout, device: false } => {
             match login(&conn, port, scope, ui_locales, no_browser, Duration::from_secs(timeout)).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(&e),
             }
         }
         Command::Logout { conn } => {
+            let mut status = ExitCode::SUCCESS;
             for flow in [Flow::AuthorizationCode, Flow::ClientCredentials] {
-                if let Err(e) = async { conn.client(flow)?.tokens().clear().await }.await {
-                    return fail(&e);
+                match async { conn.client(flow)?.sign_out().await }.await {
+                    Ok(out) => {
+                        if let Some(e) = out.revocation_error {
+                            eprintln!("warning: the server did not revoke the session [{}]: {e}", e.kind());
+                            status = ExitCode::FAILURE;
+                        } else if !out.revoked.is_empty() {
+                            println!("revoked: {}", out.revoked.join(", "));
+                        }
+                    }
+                    Err(e) => return fail(&e),
                 }
             }
             println!("signed out");
-            ExitCode::SUCCESS
+            status
         }
         Command::Chat { conn, message, system, model, json } => {
             let client = match conn.session().await {
@@ -611,14 +628,32 @@ async fn login(
         Err(_) => "Sign-in failed. See the terminal.",
     };
     respond(&mut sock, "200 OK", page).await;
-    let s = signed_in?;
+    print_signed_in(&signed_in?);
+    Ok(())
+}
+
+/// The `gh auth login` device way: show a code, let the user approve elsewhere, poll meanwhile.
+async fn device_login(conn: &Conn, scope: Option<String>) -> agenticstar::Result<()> {
+    let client = conn.client(Flow::AuthorizationCode)?;
+    let auth = client.device_authorization(scope.as_deref()).await?;
+    println!("To sign in, open {} and enter the code {}", auth.verification_uri, auth.user_code);
+    if let Some(u) = &auth.verification_uri_complete {
+        println!("(or open {u})");
+    }
+    println!("Waiting for approval (the code expires in {} s)...", auth.expires_in);
+    let _ = std::io::stdout().flush();
+    let s = client.complete_device_authorization(&auth).await?;
+    print_signed_in(&s);
+    Ok(())
+}
+
+fn print_signed_in(s: &agenticstar::SignIn) {
     let who = s
         .id_claims
         .as_ref()
         .map(|c| c.name.clone().or(c.email.clone()).unwrap_or_else(|| c.sub.clone()))
         .unwrap_or_else(|| "user".into());
     println!("Signed in as {who}; scopes: {}", s.token.scopes().map(|s| s.to_string()).unwrap_or_default());
-    Ok(())
 }
 
 /// A connection must send its request head within this; an idle one blocks nobody else.

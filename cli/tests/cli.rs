@@ -166,6 +166,59 @@ fn login_stores_a_session_that_token_refreshes_silently() {
 }
 
 #[test]
+fn device_login_then_logout_revokes() {
+    with_emulator(|url| {
+        let file = tmpfile("device");
+        reqwest::blocking_post(&format!("{url}/admin/config"), serde_json::json!({"device_interval_secs": 1}));
+        let conn =
+            ["--auth-url", url, "--client-id", c::SAAS_APP_CLIENT_ID, "--client-secret", c::SAAS_APP_CLIENT_SECRET];
+        let mut child = Command::new(BIN)
+            .args([&["login", "--device", "--scope", "openid chat:exec"][..], &conn].concat())
+            .env("AGENTICSTAR_TOKEN_FILE", &file)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        let (uri, code) = loop {
+            line.clear();
+            assert!(stdout.read_line(&mut line).unwrap() > 0, "login printed no code");
+            if let Some(rest) = line.trim().strip_prefix("To sign in, open ") {
+                let (uri, code) = rest.split_once(" and enter the code ").unwrap();
+                break (uri.to_owned(), code.to_owned());
+            }
+        };
+        // The user approves on another device, through the verification page.
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let status = rt.block_on(async {
+            ::reqwest::Client::new()
+                .post(&uri)
+                .form(&[("user_code", code.as_str()), ("action", "approve")])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        });
+        assert_eq!(status, 200);
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+        assert!(child.wait().unwrap().success());
+        assert!(rest.contains("Signed in as Alice"), "{rest}");
+
+        let (ok, out, err) = run(&[&["token", "--json"][..], &conn].concat(), &file);
+        assert!(ok, "{err}");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&out).unwrap()["refreshable"], true);
+
+        let (ok, out, err) = run(&[&["logout"][..], &conn].concat(), &file);
+        assert!(ok, "{err}");
+        assert!(out.contains("revoked: refresh_token, access_token") && out.contains("signed out"), "{out}");
+        let revokes = reqwest::blocking_get(&format!("{url}/admin/requests?endpoint=saas.revoke"));
+        assert_eq!(revokes.parse::<serde_json::Value>().unwrap().as_array().unwrap().len(), 2);
+        assert!(std::fs::read_to_string(&file).unwrap().trim() == "{}", "session forgotten");
+    });
+}
+
+#[test]
 fn a2a_card_send_get_cancel() {
     with_emulator(|url| {
         let file = tmpfile("a2a");

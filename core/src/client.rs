@@ -10,7 +10,7 @@ use crate::chat::{ChatCompletion, ChatRequest, ChatStream, spawn_stream};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{HttpConfig, RetryPolicy, check_redirect, display_url, parse_retry_after, read_body, with_retries};
 use crate::oidc::{IdClaims, IdTokenCheck, validate_id_token};
-use crate::provider::{ClientAuthMethod, Credentials, Provider, classify_error};
+use crate::provider::{ClientAuthMethod, Credentials, Provider, TokenResponse, classify_error};
 use crate::secret::Secret;
 use crate::token::{
     AuthServer, Flow, Grant, ManagerConfig, MemoryStore, StoreErrorListener, Token, TokenListener, TokenManager,
@@ -22,7 +22,7 @@ use sha2::Digest;
 /// Cheap to clone; clones share tokens and connections.
 #[derive(Clone)]
 pub struct Client {
-    inner: Arc<ClientInner>,
+    pub(crate) inner: Arc<ClientInner>,
 }
 
 pub(crate) struct ClientInner {
@@ -101,22 +101,45 @@ impl Default for ClientBuilder {
             api_url: None,
             http: HttpConfig::default(),
             retry: RetryPolicy::default(),
-            refresh_window: Duration::from_secs(300),
+            refresh_window: crate::options::DEFAULT_REFRESH_WINDOW,
             flow: Flow::default(),
             store: None,
             store_key: None,
             listener: None,
             store_errors: None,
             strict_store: false,
-            expiry_skew: Duration::from_secs(10),
+            expiry_skew: crate::options::DEFAULT_EXPIRY_SKEW,
             enforce_scopes: None,
             runtime: None,
             max_line_bytes: crate::sse::DEFAULT_MAX_LINE,
             max_event_bytes: crate::sse::DEFAULT_MAX_EVENT,
-            id_token_leeway: Duration::from_secs(60),
+            id_token_leeway: crate::options::DEFAULT_ID_TOKEN_LEEWAY,
             accumulate: true,
             max_reply_bytes: crate::chat::DEFAULT_MAX_REPLY_BYTES,
         }
+    }
+}
+
+impl ClientBuilder {
+    /// Every plain setting, for the test that proves `ClientOptions` defaults agree with these.
+    #[cfg(test)]
+    pub(crate) fn defaults_view(&self) -> String {
+        format!(
+            "{:?} {:?} {:?} {:?} {:?} {:?} {} {} {:?} {:?} {} {} {}",
+            self.http,
+            self.retry,
+            self.refresh_window,
+            self.flow,
+            self.store_key,
+            self.enforce_scopes,
+            self.max_line_bytes,
+            self.max_event_bytes,
+            self.id_token_leeway,
+            self.expiry_skew,
+            self.strict_store,
+            self.accumulate,
+            self.max_reply_bytes,
+        )
     }
 }
 
@@ -336,6 +359,11 @@ impl Client {
         ClientBuilder::default()
     }
 
+    /// The runtime background work runs on (`None`: the caller's).
+    pub(crate) fn runtime(&self) -> Option<tokio::runtime::Handle> {
+        self.inner.runtime.clone()
+    }
+
     pub fn tokens(&self) -> &TokenManager {
         &self.inner.tokens
     }
@@ -398,6 +426,17 @@ impl Client {
             code_verifier: request.code_verifier.clone(),
         };
         let resp = server.request(&grant).await?;
+        self.finish_sign_in(resp, Some(request.nonce.expose()), request.expects_id_token).await
+    }
+
+    /// Validate the id_token of a user sign-in (code or device flow) and keep the tokens.
+    pub(crate) async fn finish_sign_in(
+        &self,
+        resp: TokenResponse,
+        nonce: Option<&str>,
+        expects_id_token: bool,
+    ) -> Result<SignIn> {
+        let server = self.inner.tokens.server();
         let id_claims = match (&resp.id_token, server.provider.discovery_url()) {
             (Some(id), Some(_)) => {
                 let meta = server.metadata().await?;
@@ -407,7 +446,7 @@ impl Client {
                 let check = IdTokenCheck {
                     issuer: &meta.issuer,
                     client_id: &server.creds.client_id,
-                    nonce: Some(request.nonce.expose()),
+                    nonce,
                     leeway: self.inner.id_token_leeway,
                 };
                 Some(validate_id_token(&server.jwks, &server.http, &server.cfg, jwks_uri, id.expose(), &check).await?)
@@ -416,7 +455,7 @@ impl Client {
                 tracing::warn!(target: "agenticstar", "id_token not validated: this provider has no discovery document");
                 None
             }
-            (None, _) if request.expects_id_token => {
+            (None, _) if expects_id_token => {
                 return Err(Error::new(
                     ErrorKind::IdTokenInvalid,
                     "the scope asked for openid but no id_token came back",

@@ -49,6 +49,8 @@ pub enum ErrorKind {
     AuthorizationDenied,
     /// The `state` in the callback does not match the one sent.
     StateMismatch,
+    /// A device sign-in (RFC 8628) was not approved before its code expired (`expired_token`).
+    DeviceCodeExpired,
     /// The callback's RFC 9207 `iss` names another issuer than the one the flow started with (a mix-up attack).
     CallbackIssuerMismatch,
     /// The callback has no `iss` although the server advertises `authorization_response_iss_parameter_supported`.
@@ -114,7 +116,7 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// Every kind, for bindings to check they map them all.
-    pub const ALL: [ErrorKind; 51] = [
+    pub const ALL: &'static [ErrorKind] = &[
         ErrorKind::Config,
         ErrorKind::InsecureTransport,
         ErrorKind::InvalidClient,
@@ -136,6 +138,7 @@ impl ErrorKind {
         ErrorKind::UnexpectedResponse,
         ErrorKind::AuthorizationDenied,
         ErrorKind::StateMismatch,
+        ErrorKind::DeviceCodeExpired,
         ErrorKind::CallbackIssuerMismatch,
         ErrorKind::CallbackIssuerMissing,
         ErrorKind::CallbackInvalid,
@@ -193,6 +196,7 @@ impl ErrorKind {
             UnexpectedResponse => "unexpected_response",
             AuthorizationDenied => "authorization_denied",
             StateMismatch => "state_mismatch",
+            DeviceCodeExpired => "device_code_expired",
             CallbackIssuerMismatch => "callback_issuer_mismatch",
             CallbackIssuerMissing => "callback_issuer_missing",
             CallbackInvalid => "callback_invalid",
@@ -224,6 +228,11 @@ impl ErrorKind {
             VersionNotSupported => "version_not_supported",
             UnsupportedAgent => "unsupported_agent",
         }
+    }
+
+    /// The kind whose [`as_str`](Self::as_str) is `code`.
+    pub fn from_code(code: &str) -> Option<ErrorKind> {
+        ErrorKind::ALL.iter().copied().find(|k| k.as_str() == code)
     }
 
     /// Whether a token request failing this way may be retried after a pause.

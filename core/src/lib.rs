@@ -23,29 +23,38 @@ pub mod a2a;
 pub mod authcode;
 pub mod chat;
 mod client;
+pub mod device;
 mod error;
 pub mod fuzzing;
 mod http;
 pub mod jsonrpc;
 pub mod mcp;
 pub mod oidc;
+mod options;
 pub mod provider;
 pub mod redact;
 pub mod scope;
 mod secret;
+mod session;
 pub mod sse;
 pub mod surface;
 pub mod token;
 
 pub use client::{Client, ClientBuilder, RawResponse, SignIn};
+pub use device::DeviceAuthorization;
 pub use error::{Error, ErrorKind, Result};
 pub use http::{HttpConfig, RetryPolicy, install_crypto_provider};
+pub use options::{ClientOptions, DEFAULT_ID_TOKEN_LEEWAY, DEFAULT_REFRESH_WINDOW, ProviderOptions};
 pub use provider::{ClientAuthMethod, Credentials, Dialect, Provider};
 pub use scope::Scopes;
 pub use secret::Secret;
+pub use session::SignOut;
 pub use token::{
     Audience, FileStore, Flow, Lease, MemoryStore, StoreErrorListener, StoredToken, Token, TokenListener, TokenManager,
     TokenStore, Versioned,
 };
 #[cfg(feature = "redis")]
 pub use token::{RedisOptions, RedisStore};
+
+/// The SDK version (one number for the core and every binding).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -25,6 +25,18 @@ pub struct Metadata {
     pub code_challenge_methods_supported: Option<Vec<String>>,
     #[serde(default)]
     pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
+    /// RFC 8628 device authorization endpoint.
+    #[serde(default)]
+    pub device_authorization_endpoint: Option<Url>,
+    /// RFC 7009 token revocation endpoint.
+    #[serde(default)]
+    pub revocation_endpoint: Option<Url>,
+    /// OIDC Core §5.3 UserInfo endpoint.
+    #[serde(default)]
+    pub userinfo_endpoint: Option<Url>,
+    /// RFC 7662 token introspection endpoint.
+    #[serde(default)]
+    pub introspection_endpoint: Option<Url>,
     /// RFC 9207: the server puts `iss` in every authorization response.
     #[serde(default)]
     pub authorization_response_iss_parameter_supported: bool,

@@ -145,6 +145,151 @@ async fn client_credentials_authorization_code_and_refresh_against_oidc_provider
     assert_eq!(app.complete_authorization(&req, &callback).await.unwrap_err().kind(), ErrorKind::InvalidGrant);
 }
 
+/// A browser with a cookie jar that follows redirects by hand (oidc-provider's cookies are
+/// path-scoped; sending them all is what a lenient browser would do and is enough here).
+struct Browser {
+    http: reqwest::Client,
+    jar: BTreeMap<String, String>,
+}
+
+impl Browser {
+    fn new() -> Self {
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Browser { http, jar: BTreeMap::new() }
+    }
+
+    /// Send, keep cookies, follow redirects with GET; the final page's status and HTML.
+    async fn go(&mut self, mut req: reqwest::RequestBuilder) -> (u16, String) {
+        for _ in 0..10 {
+            let cookies: Vec<String> = self.jar.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let resp = req.header("cookie", cookies.join("; ")).send().await.unwrap();
+            for c in resp.headers().get_all("set-cookie") {
+                let pair = c.to_str().unwrap().split(';').next().unwrap();
+                if let Some((k, v)) = pair.split_once('=') {
+                    self.jar.insert(k.trim().to_owned(), v.trim().to_owned());
+                }
+            }
+            let Some(loc) = resp.headers().get("location").map(|l| l.to_str().unwrap().to_owned()) else {
+                return (resp.status().as_u16(), resp.text().await.unwrap());
+            };
+            req = self.http.get(resp.url().join(&loc).unwrap());
+        }
+        panic!("too many redirects");
+    }
+
+    /// Enter `user_code` on the provider's own device pages, then confirm or abort.
+    async fn device(&mut self, verification_uri: &str, user_code: &str, approve: bool) -> (u16, String) {
+        let xsrf = |html: &str| {
+            let at = html.find("name=\"xsrf\" value=\"").expect("a form with xsrf") + 19;
+            html[at..].split('"').next().unwrap().to_owned()
+        };
+        let (status, input) = self.go(self.http.get(verification_uri)).await;
+        assert_eq!(status, 200, "{input}");
+        let token = xsrf(&input);
+        let (status, confirm) =
+            self.go(self.http.post(verification_uri).form(&[("xsrf", token.as_str()), ("user_code", user_code)])).await;
+        assert_eq!(status, 200, "{confirm}");
+        assert!(confirm.contains("op.deviceConfirmForm"), "{confirm}");
+        let decision = if approve { ("confirm", "yes") } else { ("abort", "yes") };
+        let token = xsrf(&confirm);
+        let form = [("xsrf", token.as_str()), ("user_code", user_code), decision];
+        self.go(self.http.post(verification_uri).form(&form)).await
+    }
+}
+
+async fn introspect(op: &OidcProvider, token: &str) -> serde_json::Value {
+    let r = reqwest::Client::new()
+        .post(format!("{}/token/introspection", op.url))
+        .form(&[("token", token), ("client_id", "interop-client"), ("client_secret", "interop-secret")])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    r.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn device_flow_sign_out_revocation_and_userinfo_against_oidc_provider() {
+    let Some(op) = start().await else { return };
+    let provider = Provider::oidc(&op.url).unwrap();
+    let client = |id: &str, secret: &str| {
+        Client::builder()
+            .provider(provider.clone())
+            .credentials(Credentials::new(id, secret))
+            .flow(Flow::AuthorizationCode)
+            .build()
+            .unwrap()
+    };
+    let app = client("interop-client", "interop-secret");
+    let short = client("interop-device-short", "interop-device-short-secret");
+
+    // Approved: the user types the code on the provider's pages (oidc-provider sends no
+    // interval, so polling runs at RFC 8628's default 5 s).
+    let approved = async {
+        let auth = app.device_authorization(Some("openid offline_access profile email")).await.unwrap();
+        assert_eq!(auth.interval, 5);
+        assert!(auth.verification_uri_complete.is_some());
+        let (uri, code) = (auth.verification_uri.clone(), auth.user_code.clone());
+        let user = async move {
+            let (status, page) = Browser::new().device(&uri, &code, true).await;
+            assert_eq!(status, 200, "{page}");
+            assert!(page.contains("Sign-in Success") || page.to_lowercase().contains("success"), "{page}");
+        };
+        let (signed, ()) = tokio::join!(app.complete_device_authorization(&auth), user);
+        signed.unwrap()
+    };
+    // Denied: the user aborts on the confirmation page.
+    let denied = async {
+        let auth = app.device_authorization(Some("openid")).await.unwrap();
+        let (status, page) = Browser::new().device(&auth.verification_uri, &auth.user_code, false).await;
+        assert!(page.contains("The Sign-in request was interrupted"), "{status}: {page}");
+        app.complete_device_authorization(&auth).await.unwrap_err()
+    };
+    // Expired: this client's codes live 3 s. Polling stops at expires_in on its own; and the
+    // provider's expired_token is typed the same when the client believed the code lived longer.
+    let expired = async {
+        let auth = short.device_authorization(Some("openid")).await.unwrap();
+        assert_eq!(auth.expires_in, 3);
+        let local = short.complete_device_authorization(&auth).await.unwrap_err();
+        let believed = agenticstar::DeviceAuthorization { expires_at: auth.expires_at + 60, ..auth.clone() };
+        let remote = short.complete_device_authorization(&believed).await.unwrap_err();
+        (local, remote)
+    };
+    let (signed, denied, (local, remote)) = tokio::join!(approved, denied, expired);
+    assert_eq!((denied.kind(), denied.code()), (ErrorKind::AuthorizationDenied, Some("access_denied")));
+    assert_eq!(local.kind(), ErrorKind::DeviceCodeExpired);
+    assert_eq!((remote.kind(), remote.code()), (ErrorKind::DeviceCodeExpired, Some("expired_token")));
+    assert!(remote.status() == Some(400), "the provider's own answer: {remote:?}");
+
+    // Signed in like `login`: the id_token was validated, and the session renews silently.
+    assert_eq!(signed.id_claims.as_ref().unwrap().sub, "alice");
+    assert!(signed.id_claims.as_ref().unwrap().email.is_none(), "oidc-provider keeps email for userinfo");
+    let refreshed = app.tokens().force_refresh().await.unwrap();
+
+    // userinfo carries the profile and email claims.
+    let info = app.userinfo().await.unwrap();
+    assert_eq!(info["sub"], "alice");
+    assert_eq!(info["name"], "Alice");
+    assert_eq!(info["email"], "alice@example.com");
+    assert_eq!(info["email_verified"], true);
+
+    // Sign-out revokes at the provider: introspection then says inactive.
+    let (access, refresh) =
+        (refreshed.access_token().expose().to_owned(), refreshed.refresh_token().unwrap().expose().to_owned());
+    assert_eq!(introspect(&op, &refresh).await["active"], true);
+    assert_eq!(introspect(&op, &access).await["active"], true);
+    let out = app.sign_out().await.unwrap();
+    assert!(out.revocation_supported);
+    assert!(out.revocation_error.is_none(), "{:?}", out.revocation_error);
+    assert_eq!(out.revoked, ["refresh_token", "access_token"]);
+    assert_eq!(introspect(&op, &refresh).await["active"], false);
+    assert_eq!(introspect(&op, &access).await["active"], false);
+    assert_eq!(app.get_token().await.unwrap_err().kind(), ErrorKind::SignInRequired);
+    // And a bearer that was revoked is refused by userinfo as a typed error.
+    let r = reqwest::Client::new().get(format!("{}/me", op.url)).bearer_auth(&access).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+}
+
 /// Replace (or with `None` remove) one query parameter of a callback URL.
 fn with_param(callback: &str, name: &str, value: Option<&str>) -> String {
     let mut u = reqwest::Url::parse(callback).unwrap();

@@ -14,6 +14,7 @@ mod http;
 mod keys;
 mod mcp;
 mod oauth;
+mod session;
 mod state;
 
 use std::io;
@@ -153,6 +154,11 @@ fn router(ctx: Ctx) -> Router {
         .route(&format!("{saas}/jwks"), get(oauth::saas_jwks))
         .route(&format!("{saas}/authorize"), get(oauth::saas_authorize))
         .route(&format!("{saas}/token"), post(oauth::saas_token))
+        .route(&format!("{saas}/device_authorization"), post(session::device_authorization))
+        .route(&format!("{saas}/device"), get(session::device_page).post(session::device_page))
+        .route(&format!("{saas}/revoke"), post(session::revoke))
+        .route(&format!("{saas}/introspect"), post(session::introspect))
+        .route(&format!("{saas}/userinfo"), get(session::userinfo).post(session::userinfo))
         .route("/api/v1/auth/external-service-token", post(oauth::marketplace_token))
         .route(&format!("{realm}/protocol/openid-connect/token"), post(oauth::keycloak_token))
         .route(&format!("{realm}/.well-known/openid-configuration"), get(oauth::keycloak_discovery))
@@ -173,5 +179,18 @@ fn router(ctx: Ctx) -> Router {
         .route("/admin/rotate_keys", post(admin::rotate_keys))
         .route("/admin/revoke", post(admin::revoke))
         .route("/admin/requests", get(admin::requests))
+        .route("/admin/device", get(session::admin_device).post(session::admin_device))
+        .layer(axum::middleware::map_response(request_id))
         .with_state(ctx)
+}
+
+/// Every answer carries an `x-request-id` (`req_<hex>`), as OpenAI-style APIs do, so clients can
+/// surface it on results and errors.
+async fn request_id(mut response: axum::response::Response) -> axum::response::Response {
+    if !response.headers().contains_key("x-request-id")
+        && let Ok(v) = axum::http::HeaderValue::try_from(format!("req_{}", state::random_hex(12)))
+    {
+        response.headers_mut().insert("x-request-id", v);
+    }
+    response
 }

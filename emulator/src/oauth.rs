@@ -26,13 +26,17 @@ const AUDIENCE: &str = "agenticstar-api";
 /// Authorization codes live this long (seconds).
 const CODE_LIFETIME: u64 = 60;
 const WRAPPED_LIFETIME: u64 = 3600;
+/// RFC 8628 §3.4 grant type.
+pub const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+/// Polls this much early still count as on time (the client's sleep and the network jitter).
+const POLL_TOLERANCE_MS: u64 = 50;
 
 pub struct Client {
     pub id: &'static str,
     secret: &'static str,
     dialect: Dialect,
-    scope: &'static str,
-    grants: &'static [&'static str],
+    pub scope: &'static str,
+    pub grants: &'static [&'static str],
 }
 
 const CLIENTS: [Client; 7] = [
@@ -48,7 +52,7 @@ const CLIENTS: [Client; 7] = [
         secret: SAAS_APP_CLIENT_SECRET,
         dialect: Dialect::Saas,
         scope: "openid chat:exec chat:history chat:file mcp:all",
-        grants: &["authorization_code", "refresh_token"],
+        grants: &["authorization_code", "refresh_token", DEVICE_GRANT],
     },
     Client {
         id: SAAS_AGENT_CLIENT_ID,
@@ -85,13 +89,13 @@ fn find_client(dialect: Dialect, id: &str) -> Option<&'static Client> {
     CLIENTS.iter().find(|c| c.dialect == dialect && c.id == id)
 }
 
-enum AuthError {
+pub(crate) enum AuthError {
     Missing,
     Invalid { basic: bool },
 }
 
 /// client_secret_basic wins over client_secret_post when both are present.
-fn authenticate(
+pub(crate) fn authenticate(
     req: &Incoming,
     form: &BTreeMap<String, String>,
     dialect: Dialect,
@@ -110,7 +114,7 @@ fn authenticate(
 
 /// Requested scopes intersected with the allowed ones (all of them when none are requested);
 /// `None` when nothing is left.
-fn narrow(requested: Option<&String>, allowed: &str) -> Option<String> {
+pub(crate) fn narrow(requested: Option<&String>, allowed: &str) -> Option<String> {
     let Some(requested) = requested.filter(|r| !r.trim().is_empty()) else {
         return Some(allowed.to_owned());
     };
@@ -172,7 +176,7 @@ fn issue_jwt_for(
     token
 }
 
-fn saas_issuer(ctx: &Ctx) -> String {
+pub(crate) fn saas_issuer(ctx: &Ctx) -> String {
     format!("{}/federation/auth/v1", ctx.base)
 }
 
@@ -180,11 +184,11 @@ fn keycloak_issuer(ctx: &Ctx) -> String {
     format!("{}/auth/realms/dai", ctx.base)
 }
 
-fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+pub(crate) fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
     no_store(json_reply(status, json!({ "error": error, "error_description": description })))
 }
 
-fn invalid_client(basic: bool) -> Response {
+pub(crate) fn invalid_client(basic: bool) -> Response {
     let mut response = oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "Invalid client credentials");
     if basic {
         let challenge = HeaderValue::from_static("Basic realm=\"agenticstar\"");
@@ -206,7 +210,11 @@ pub async fn saas_discovery(State(ctx): State<Ctx>, req: Incoming) -> Reply {
             "token_endpoint": format!("{iss}/token"),
             "jwks_uri": format!("{iss}/jwks"),
             "response_types_supported": ["code"],
-            "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token"],
+            "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token", DEVICE_GRANT],
+            "device_authorization_endpoint": format!("{iss}/device_authorization"),
+            "revocation_endpoint": format!("{iss}/revoke"),
+            "introspection_endpoint": format!("{iss}/introspect"),
+            "userinfo_endpoint": format!("{iss}/userinfo"),
             "scopes_supported": [
                 "openid", "chat:all", "chat:exec", "chat:history", "chat:file",
                 "mcp:all", "a2a:all", "users:read", "users:manage", "logs:read",
@@ -335,16 +343,16 @@ fn redeem(
 }
 
 /// What one successful SaaS token response is about.
-struct Session {
+pub(crate) struct Session {
     /// Carried into the refresh token, if one is issued.
-    grant: Grant,
+    pub grant: Grant,
     /// Scope of this access token (a refresh may narrow it).
-    scope: String,
+    pub scope: String,
     /// A user session (sub = the test user) rather than a client acting for itself.
-    user: bool,
-    issue_refresh: bool,
+    pub user: bool,
+    pub issue_refresh: bool,
     /// RFC 8707 resource the token is for.
-    resource: Option<String>,
+    pub resource: Option<String>,
 }
 
 pub async fn saas_token(State(ctx): State<Ctx>, req: Incoming) -> Reply {
@@ -361,7 +369,7 @@ pub async fn saas_token(State(ctx): State<Ctx>, req: Incoming) -> Reply {
         AuthError::Missing => invalid_client(false),
         AuthError::Invalid { basic } => invalid_client(basic),
     })?;
-    if !["client_credentials", "authorization_code", "refresh_token"].contains(&grant_type.as_str()) {
+    if !["client_credentials", "authorization_code", "refresh_token", DEVICE_GRANT].contains(&grant_type.as_str()) {
         return Err(bad("unsupported_grant_type", "Unsupported grant_type"));
     }
     if !client.grants.contains(&grant_type.as_str()) {
@@ -389,6 +397,10 @@ pub async fn saas_token(State(ctx): State<Ctx>, req: Incoming) -> Reply {
             let grant = redeem(entry, client, redirect_uri, param("code_verifier"))
                 .map_err(|description| bad("invalid_grant", description))?;
             Session { scope: grant.scope.clone(), grant, user: true, issue_refresh: true, resource: None }
+        }
+        DEVICE_GRANT => {
+            let device_code = param("device_code").ok_or_else(|| missing("device_code"))?;
+            ctx.with(|s| poll_device(s, client, device_code)).map_err(|(error, description)| bad(error, description))?
         }
         _ => {
             let token = param("refresh_token").ok_or_else(|| missing("refresh_token"))?;
@@ -423,7 +435,49 @@ pub async fn saas_token(State(ctx): State<Ctx>, req: Incoming) -> Reply {
     Ok(ctx.with(|s| saas_tokens(s, &saas_issuer(&ctx), client, session, spoil)))
 }
 
-fn saas_tokens(
+/// RFC 8628 §3.5: one poll. Too early a poll gets `slow_down` and a 5 s longer interval.
+fn poll_device(
+    s: &mut state::State,
+    client: &Client,
+    device_code: &str,
+) -> Result<Session, (&'static str, &'static str)> {
+    let entry = s.device_codes.get_mut(device_code).filter(|d| d.client_id == client.id);
+    let entry = entry.ok_or(("invalid_grant", "Device code not valid"))?;
+    if now() >= entry.expires_at {
+        s.device_codes.remove(device_code);
+        return Err(("expired_token", "The device code has expired"));
+    }
+    let polled = std::time::Instant::now();
+    let early = entry
+        .last_poll
+        .is_some_and(|last| (polled.duration_since(last).as_millis() as u64) + POLL_TOLERANCE_MS < entry.interval_ms);
+    entry.last_poll = Some(polled);
+    if early || std::mem::take(&mut entry.slow_down_next) {
+        entry.interval_ms += 5000;
+        return Err(("slow_down", "Polling too fast; slow down"));
+    }
+    match entry.status {
+        state::DeviceStatus::Pending => Err(("authorization_pending", "The user has not yet approved")),
+        state::DeviceStatus::Denied => {
+            s.device_codes.remove(device_code);
+            Err(("access_denied", "The user denied the request"))
+        }
+        state::DeviceStatus::Approved => {
+            let d = s.device_codes.remove(device_code).ok_or(("invalid_grant", "Device code not valid"))?;
+            let grant = Grant {
+                client_id: d.client_id,
+                scope: d.scope.clone(),
+                nonce: None,
+                auth_time: now(),
+                expires_at: 0,
+                family: random_hex(8),
+            };
+            Ok(Session { scope: d.scope, grant, user: true, issue_refresh: true, resource: None })
+        }
+    }
+}
+
+pub(crate) fn saas_tokens(
     s: &mut state::State,
     iss: &str,
     client: &Client,

@@ -13,8 +13,12 @@ use crate::faults::Fault;
 use crate::http::{BodyKind, Incoming};
 
 /// Endpoints that are counted, accept faults and have their requests recorded.
-pub const ENDPOINTS: [&str; 16] = [
+pub const ENDPOINTS: [&str; 20] = [
     "saas.token",
+    "saas.device",
+    "saas.revoke",
+    "saas.introspect",
+    "saas.userinfo",
     "saas.authorize",
     "saas.discovery",
     "saas.jwks",
@@ -67,6 +71,10 @@ pub struct Settings {
     /// When > 0, streamed replies are this many generated chunks sent at full speed (benchmarks,
     /// constant-memory checks), built lazily so even gigabytes never sit in memory.
     pub stream_chunks: u64,
+    /// RFC 8628 `interval` of new device authorizations (seconds; polls sooner get `slow_down`).
+    pub device_interval_secs: u64,
+    /// `expires_in` of new device authorizations (seconds).
+    pub device_code_lifetime_secs: u64,
     /// Pause between the A2A echo agent's artifact chunks.
     pub a2a_word_delay_ms: u64,
 }
@@ -88,6 +96,8 @@ impl Default for Settings {
             chunk_delay_ms: 0,
             keepalive_every: 0,
             stream_chunks: 0,
+            device_interval_secs: 5,
+            device_code_lifetime_secs: 600,
             a2a_word_delay_ms: 20,
         }
     }
@@ -135,6 +145,29 @@ pub struct Code {
     pub challenge: Option<(String, String)>,
 }
 
+/// Where a device authorization stands (the user acts through /device or /admin/device).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceStatus {
+    Pending,
+    Approved,
+    Denied,
+}
+
+/// An RFC 8628 device authorization, keyed by its device code.
+pub struct DeviceCode {
+    pub client_id: String,
+    pub scope: String,
+    pub user_code: String,
+    pub expires_at: u64,
+    /// Current polling interval; grows by 5 s with every `slow_down`.
+    pub interval_ms: u64,
+    pub last_poll: Option<std::time::Instant>,
+    pub status: DeviceStatus,
+    /// Set by `/admin/device` `slow_down`: the next poll gets `slow_down` whatever its timing.
+    pub slow_down_next: bool,
+}
+
 pub struct State {
     pub settings: Settings,
     pub counters: BTreeMap<&'static str, u64>,
@@ -143,6 +176,7 @@ pub struct State {
     pub tokens: HashMap<String, Issued>,
     pub codes: HashMap<String, Code>,
     pub refresh_tokens: HashMap<String, Grant>,
+    pub device_codes: HashMap<String, DeviceCode>,
     /// Rotated-away refresh tokens and the grant family they belonged to (reuse detection).
     pub spent_refresh_tokens: HashMap<String, String>,
     /// Per client: the most live tokens it ever held at once (licences).
@@ -168,6 +202,7 @@ impl Default for State {
             tokens: HashMap::new(),
             codes: HashMap::new(),
             refresh_tokens: HashMap::new(),
+            device_codes: HashMap::new(),
             spent_refresh_tokens: HashMap::new(),
             licence_peaks: BTreeMap::new(),
             rsa_key: 0,

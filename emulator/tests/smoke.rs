@@ -846,7 +846,7 @@ async fn generic_faults() {
 async fn admin_api() {
     let h = start().await;
     let counters = h.admin(Method::GET, "/admin/counters", None).await;
-    assert_eq!(counters.as_object().unwrap().len(), 21);
+    assert_eq!(counters.as_object().unwrap().len(), 25, "20 endpoints + 5 other counters");
     assert!(counters.as_object().unwrap().values().all(|v| v == 0));
 
     let config = h.admin(Method::GET, "/admin/config", None).await;

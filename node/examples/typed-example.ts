@@ -5,7 +5,7 @@ import {
   AgenticStarError,
   Client,
   InvalidClientError,
-  RateLimitedError,
+  RateLimitError,
   type AuthorizationRequest,
   type ChatChunk,
   type ChatCompletion,
@@ -80,7 +80,7 @@ async function main(): Promise<void> {
     console.log('unexpected: the wrong secret was accepted');
   } catch (e) {
     if (e instanceof InvalidClientError) console.log(`${e.name}: kind=${e.kind} status=${e.status} code=${e.code}`);
-    else if (e instanceof RateLimitedError) console.log(`retry in ${e.retryAfter} s`);
+    else if (e instanceof RateLimitError) console.log(`retry in ${e.retryAfter} ms`);
     else if (e instanceof AgenticStarError) console.log(`${e.kind}: ${e.message}`);
     else throw e;
   }

@@ -2,6 +2,8 @@ import { emitWarning } from 'node:process';
 
 import * as native from '../native/index.js';
 import { call, callSync } from './call.js';
+import { withCancel } from './cancel.js';
+import { Service, type ServiceClass } from './service.js';
 import { ChatStream } from './stream.js';
 import { RawResponse, Token } from './token.js';
 import type {
@@ -53,20 +55,6 @@ function storeCallback(store: TokenStore): (c: native.StoreCall) => Promise<nati
         return null;
     }
   };
-}
-
-function withCancel<T>(signal: AbortSignal | undefined, run: (c: native.NativeCancel | undefined) => Promise<T>): Promise<T> {
-  if (!signal) return call(() => run(undefined));
-  signal.throwIfAborted();
-  const cancel = new native.NativeCancel();
-  const onAbort = (): void => cancel.cancel();
-  signal.addEventListener('abort', onAbort, { once: true });
-  return call(() => run(cancel))
-    .catch((e: unknown) => {
-      // The native call settled early because of the abort: report it the platform's way.
-      throw signal.aborted ? signal.reason : e;
-    })
-    .finally(() => signal.removeEventListener('abort', onAbort));
 }
 
 const signIn = (s: native.NativeSignIn): SignIn => ({ token: new Token(s.token), idClaims: (s.idClaims as IdClaims | undefined) ?? null });
@@ -179,6 +167,16 @@ export class Client {
   /** Exchange a code obtained by other means (its `state` must already have been checked). */
   exchangeCode(request: AuthorizationRequest, code: string): Promise<SignIn> {
     return call(() => this.#native.exchangeCode(request, code)).then(signIn);
+  }
+
+  /**
+   * Open a service of the core (`'mcp'`, `'a2a'`, ... see `serviceKinds`) on this client's tokens
+   * and connections; `cls` is the wrapper class to return (default: the generic `Service`).
+   */
+  async service<S extends Service = Service>(kind: string, options: object = {}, cls?: ServiceClass<S>): Promise<S> {
+    const json = JSON.stringify(options);
+    const n = await call(() => this.#native.service(kind, json));
+    return (cls ? new cls(n) : new Service(n)) as S;
   }
 
   /**

@@ -12,6 +12,24 @@
  */
 export { Chat, Client } from './client.js';
 export { ChatStream } from './stream.js';
+export * from './a2a.js';
+export {
+  EchoService,
+  JsonStream,
+  Service,
+  ServiceBase,
+  camelCase,
+  methodTableMismatch,
+  registerWrapper,
+  wrappers,
+  type CallOptions,
+  type EchoFailure,
+  type MethodSpec,
+  type ServiceClass,
+} from './service.js';
+import * as native from '../native/index.js';
+/** Every service kind `client.service()` opens. */
+export const serviceKinds: readonly string[] = native.serviceKinds();
 export { RawResponse, Token } from './token.js';
 export * from './errors.js';
 export type {

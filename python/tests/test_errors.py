@@ -20,23 +20,42 @@ def chat(c: a.Client) -> str:
 
 
 def test_every_kind_has_a_class() -> None:
-    kinds = {
-        "config", "insecure_transport", "invalid_client", "invalid_request", "invalid_grant", "sign_in_required",
-        "unauthorized_client", "authentication", "forbidden", "licenses_exhausted", "insufficient_scope",
-        "rate_limited", "server_error", "api_error", "timeout", "network", "unexpected_response",
-        "authorization_denied", "state_mismatch", "id_token_signature", "id_token_nonce", "id_token_audience",
-        "id_token_issuer", "id_token_expired", "id_token_invalid", "stream_truncated", "stream_decode",
-        "stream_error", "stream_too_large", "store", "internal",
-    }  # fmt: skip
+    """Core's kind list drives this: a kind added to core without a class here fails."""
+    import json
+
+    from agenticstar import _native
     from agenticstar._exceptions import _CLASS_BY_KIND, _from_native
 
-    assert set(_CLASS_BY_KIND) == kinds
+    assert set(_CLASS_BY_KIND) == set(_native.error_kinds())
     for k, cls in _CLASS_BY_KIND.items():
         assert cls.__module__ == "agenticstar._exceptions" and issubclass(cls, a.AgenticStarError)
-        e = _from_native(k, "m", 400, "c", "r", 1.5, "x")
+        d = {"kind": k, "message": "m", "status": 400, "code": "c", "codeReason": "r", "retryAfterMs": 1500}
+        e = _from_native(json.dumps(d))
         assert type(e) is cls and e.kind == k and e.retry_after == 1.5
         e2 = pickle.loads(pickle.dumps(e))
         assert type(e2) is cls and (e2.kind, e2.status, e2.code, e2.code_reason) == (k, 400, "c", "r")
+
+
+def test_classes_follow_the_core_table() -> None:
+    """Names and parents come from core (the same in TypeScript): a mismatch fails here."""
+    import json
+
+    from agenticstar import _native
+
+    for row in json.loads(_native.error_classes()):
+        cls = getattr(a, row["className"], None)
+        assert cls is not None, f"agenticstar lacks {row['className']} for kind {row['kind']}"
+        assert cls.kind == row["kind"], row
+        parent = getattr(a, json_parent(row["parent"])) if row["parent"] else a.AgenticStarError
+        assert cls.__bases__[0] is parent, (row, cls.__bases__)
+
+
+def json_parent(kind: str) -> str:
+    import json
+
+    from agenticstar import _native
+
+    return next(r["className"] for r in json.loads(_native.error_classes()) if r["kind"] == kind)  # type: ignore[no-any-return]
 
 
 def test_config_errors(emu: Emulator) -> None:

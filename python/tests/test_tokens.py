@@ -115,10 +115,10 @@ async def test_token_store_with_async_client(emu: Emulator) -> None:
 
 def test_token_file(emu: Emulator, tmp_path: Any) -> None:
     path = tmp_path / "tokens.json"
-    t = emu.client("marketplace", token_file=path).get_token()
+    t = emu.client("marketplace", token_store=path).get_token()
     assert (path.stat().st_mode & 0o777) == 0o600
     assert any(v["access_token"] == t.access_token for v in json.loads(path.read_text()).values())
-    assert emu.client("marketplace", token_file=str(path)).get_token().access_token == t.access_token
+    assert emu.client("marketplace", token_store=str(path)).get_token().access_token == t.access_token
     assert emu.counter("marketplace.token") == 1
 
 

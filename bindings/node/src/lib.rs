@@ -9,9 +9,12 @@
 //! - stored JS callbacks are *weak* threadsafe functions, so they never keep the process alive;
 //! - errors cross as JSON in the napi error reason (`errors.ts` rebuilds the typed classes).
 #![deny(clippy::all)]
+// The test harness has no JS caller, so every #[napi] export looks unused there.
+#![cfg_attr(test, allow(dead_code))]
 
 mod convert;
 mod parity;
+mod service;
 mod store;
 mod stream;
 
@@ -38,16 +41,8 @@ pub use stream::NativeChatStream;
 
 /// A core error as the JSON reason of a napi error; `errors.ts` turns it into a typed class.
 pub(crate) fn to_napi(e: Error) -> napi::Error {
-    let json = serde_json::json!({
-        "kind": e.kind().as_str(),
-        "message": e.message(),
-        "status": e.status(),
-        "code": e.code(),
-        "codeReason": e.code_reason(),
-        "retryAfter": e.retry_after().map(|d| d.as_secs_f64()),
-        "bodyExcerpt": e.body_excerpt(),
-    });
-    napi::Error::new(Status::GenericFailure, json.to_string())
+    let json = serde_json::to_string(&agenticstar::surface::ErrorDetails::from(&e)).unwrap_or_default();
+    napi::Error::new(Status::GenericFailure, json)
 }
 
 pub(crate) fn config_err(msg: impl Into<String>) -> napi::Error {
@@ -72,7 +67,11 @@ where
 
 /// Like [`spawn`], but settles at once with an `aborted` error when `cancel` fires; dropping the
 /// core future closes its HTTP connection.
-fn spawn_cancellable<'e, T, F>(env: &'e Env, cancel: Option<&NativeCancel>, fut: F) -> Result<PromiseRaw<'e, T>>
+pub(crate) fn spawn_cancellable<'e, T, F>(
+    env: &'e Env,
+    cancel: Option<&NativeCancel>,
+    fut: F,
+) -> Result<PromiseRaw<'e, T>>
 where
     T: ToNapiValue + Send + 'static,
     F: Future<Output = agenticstar::Result<T>> + Send + 'static,
@@ -338,6 +337,23 @@ impl NativeClient {
         spawn_cancellable(env, cancel, async move {
             let completion = c.chat(req).await?;
             Ok(serde_json::to_string(&completion).unwrap_or_default())
+        })
+    }
+
+    /// Open a service of the core surface; `options` is JSON text.
+    #[napi(catch_unwind)]
+    pub fn service<'e>(
+        &self,
+        env: &'e Env,
+        kind: String,
+        options: String,
+    ) -> Result<PromiseRaw<'e, service::NativeService>> {
+        let options =
+            serde_json::from_str(&options).map_err(|e| config_err(format!("service options are not JSON: {e}")))?;
+        let c = self.inner.clone();
+        spawn(env, async move {
+            let s = agenticstar::surface::open_service(&c, &kind, options).await?;
+            Ok(service::NativeService(Arc::from(s)))
         })
     }
 

@@ -1,10 +1,8 @@
 //! The client, its credentials and tokens, the authorization code flow and raw requests.
 use std::sync::Arc;
-use std::time::Duration;
 
 use agenticstar::authcode::{self, AuthorizeOptions};
 use agenticstar::chat::{ChatRequest, Message};
-use agenticstar::{Credentials, Flow, HttpConfig, RetryPolicy};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
 
@@ -270,10 +268,6 @@ pub struct NativeClient {
     pid: u32,
 }
 
-fn secs(v: Option<f64>, default: Duration) -> Duration {
-    v.filter(|s| s.is_finite() && *s >= 0.0).map(Duration::from_secs_f64).unwrap_or(default)
-}
-
 impl NativeClient {
     /// A client's connections and background tasks belong to the process that made it.
     fn client(&self, py: Python<'_>) -> PyResult<agenticstar::Client> {
@@ -289,104 +283,22 @@ impl NativeClient {
 
 #[pymethods]
 impl NativeClient {
+    /// `options`: the core's `ClientOptions` as JSON text (the Python layer builds it from kwargs);
+    /// `token_store`: a Python store object (a path goes in `options.tokenStore`).
     #[new]
-    #[pyo3(signature = (
-        provider, client_id, client_secret, *, api_url=None, scope=None, auth_method=None, flow=None,
-        token_store=None, token_file=None, store_key=None, on_token=None, timeout=None, connect_timeout=None,
-        stream_idle_timeout=None, stream_timeout=None, max_retries=None, refresh_window=None, enforce_scopes=None,
-        allow_insecure_http=false, proxy=None, user_agent=None, ca_certs_pem=None, accumulate=None,
-        max_reply_bytes=None
-    ))]
-    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (provider, options, token_store=None, on_token=None))]
     fn new(
         py: Python<'_>,
         provider: &Provider,
-        client_id: &str,
-        client_secret: Option<&str>,
-        api_url: Option<&str>,
-        scope: Option<&str>,
-        auth_method: Option<&str>,
-        flow: Option<&str>,
+        options: &str,
         token_store: Option<Py<PyAny>>,
-        token_file: Option<std::path::PathBuf>,
-        store_key: Option<String>,
         on_token: Option<Py<PyAny>>,
-        timeout: Option<f64>,
-        connect_timeout: Option<f64>,
-        stream_idle_timeout: Option<f64>,
-        stream_timeout: Option<f64>,
-        max_retries: Option<u32>,
-        refresh_window: Option<f64>,
-        enforce_scopes: Option<bool>,
-        allow_insecure_http: bool,
-        proxy: Option<String>,
-        user_agent: Option<String>,
-        ca_certs_pem: Option<Vec<Vec<u8>>>,
-        accumulate: Option<bool>,
-        max_reply_bytes: Option<usize>,
     ) -> PyResult<Self> {
-        let secret = client_secret.map(agenticstar::Secret::from);
-        let mut creds = core(py, Credentials::from_parts(client_id, secret, auth_method))?;
-        if let Some(s) = scope {
-            creds = creds.scope(s);
-        }
-        let flow = match flow.unwrap_or("client_credentials") {
-            "client_credentials" => Flow::ClientCredentials,
-            "authorization_code" => Flow::AuthorizationCode,
-            other => {
-                return Err(config_error(
-                    py,
-                    format!("flow must be client_credentials or authorization_code, not {other:?}"),
-                ));
-            }
-        };
-        let d = HttpConfig::default();
-        #[allow(clippy::needless_update)] // `..d` keeps future HttpConfig fields at their defaults
-        let http = HttpConfig {
-            connect_timeout: secs(connect_timeout, d.connect_timeout),
-            request_timeout: secs(timeout, d.request_timeout),
-            stream_idle_timeout: secs(stream_idle_timeout, d.stream_idle_timeout),
-            user_agent: user_agent.unwrap_or_else(|| format!("agenticstar-python/{}", env!("CARGO_PKG_VERSION"))),
-            proxy,
-            extra_root_certs_pem: ca_certs_pem.unwrap_or_default(),
-            stream_timeout: stream_timeout.map(|s| secs(Some(s), Duration::MAX)),
-            allow_insecure_http,
-            ..d
-        };
-        let retry = RetryPolicy {
-            max_retries: max_retries.unwrap_or(RetryPolicy::default().max_retries),
-            ..Default::default()
-        };
-        let mut b = agenticstar::Client::builder()
-            .provider(provider.0.clone())
-            .credentials(creds)
-            .http_config(http)
-            .retry_policy(retry)
-            .flow(flow)
-            .runtime(crate::runtime::runtime().handle().clone());
-        if let Some(u) = api_url {
-            b = core(py, b.api_url(u))?;
-        }
-        if let Some(w) = refresh_window {
-            b = b.refresh_window(secs(Some(w), Duration::from_secs(300)));
-        }
-        if let Some(a) = accumulate {
-            b = b.accumulate(a);
-        }
-        if let Some(n) = max_reply_bytes {
-            b = b.max_reply_bytes(n);
-        }
-        if let Some(e) = enforce_scopes {
-            b = b.enforce_scopes(e);
-        }
-        match (token_store, token_file) {
-            (Some(_), Some(_)) => return Err(config_error(py, "give token_store or token_file, not both")),
-            (Some(s), None) => b = b.token_store(Arc::new(PyTokenStore::new(s))),
-            (None, Some(p)) => b = b.token_store(Arc::new(agenticstar::FileStore::new(p))),
-            (None, None) => {}
-        }
-        if let Some(k) = store_key {
-            b = b.store_key(k);
+        let mut o = core(py, agenticstar::ClientOptions::from_json_str(options))?;
+        o.provider = Some((&provider.0).into());
+        let mut b = core(py, o.builder("python"))?.runtime(crate::runtime::runtime().handle().clone());
+        if let Some(s) = token_store {
+            b = b.token_store(Arc::new(PyTokenStore::new(s)));
         }
         if let Some(cb) = on_token {
             b = b.on_token(Arc::new(PyListener(cb)));
@@ -502,6 +414,23 @@ impl NativeClient {
         let c = self.client(py)?;
         let req = chat_request(messages, model, extra)?;
         dispatch(py, asynchronous, async move { c.chat(req).await.map(ChatCompletion::from) })
+    }
+
+    /// Open a service of the core surface (`kind` from `service_kinds()`); `options` is JSON text.
+    fn service<'py>(
+        &self,
+        py: Python<'py>,
+        asynchronous: bool,
+        kind: String,
+        options: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.client(py)?;
+        let options = serde_json::from_str(options)
+            .map_err(|e| config_error(py, format!("service options are not JSON: {e}")))?;
+        dispatch(py, asynchronous, async move {
+            let s = agenticstar::surface::open_service(&c, &kind, options).await?;
+            Ok(crate::service::NativeService(Arc::from(s)))
+        })
     }
 
     /// Start a streamed reply; errors arrive from the first read.

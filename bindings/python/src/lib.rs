@@ -19,6 +19,7 @@ mod client;
 mod log;
 mod parity;
 mod runtime;
+mod service;
 mod store;
 
 #[pymodule]
@@ -41,11 +42,48 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<chat::ChatCompletion>()?;
     m.add_class::<chat::CompletionChoice>()?;
     m.add_class::<chat::CompletionMessage>()?;
+    m.add_class::<service::NativeService>()?;
+    m.add_class::<service::NativeJsonStream>()?;
+    m.add_function(wrap_pyfunction!(error_kinds, m)?)?;
+    m.add_function(wrap_pyfunction!(service_kinds, m)?)?;
+    m.add_function(wrap_pyfunction!(client_option_defaults, m)?)?;
+    m.add_function(wrap_pyfunction!(service_methods, m)?)?;
+    m.add_function(wrap_pyfunction!(error_classes, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     parity::register(m)?;
     let at_exit = wrap_pyfunction!(runtime::_at_exit, m)?;
     m.py().import("atexit")?.call_method1("register", (at_exit,))?;
     Ok(())
+}
+
+/// Every error kind of the core (`agenticstar._exceptions` must have a class for each).
+#[pyfunction]
+fn error_kinds() -> Vec<&'static str> {
+    ErrorKind::ALL.iter().map(|k| k.as_str()).collect()
+}
+
+/// The core's table of error class names and parents as JSON text (`[{kind, className, parent}]`).
+#[pyfunction]
+fn error_classes() -> String {
+    serde_json::to_string(&agenticstar::surface::error_classes()).unwrap_or_default()
+}
+
+/// Every service kind `NativeClient.service` opens.
+#[pyfunction]
+fn service_kinds() -> Vec<&'static str> {
+    agenticstar::surface::SERVICE_KINDS.to_vec()
+}
+
+/// The methods of a service kind as JSON text (`[{"name", "kind"}]`), or None for an unknown kind.
+#[pyfunction]
+fn service_methods(kind: &str) -> Option<String> {
+    agenticstar::surface::methods_of(kind).and_then(|m| serde_json::to_string(m).ok())
+}
+
+/// The core's client option defaults as JSON text (camelCase keys, durations in seconds).
+#[pyfunction]
+fn client_option_defaults() -> String {
+    agenticstar::ClientOptions::defaults_json().to_string()
 }
 
 /// Raise a Rust panic inside the extension (sync, or inside an awaited future) so the tests can
@@ -70,16 +108,8 @@ pub fn to_pyerr(py: Python<'_>, e: &Error) -> PyErr {
         let f = MAKE_ERROR.get_or_try_init(py, || -> PyResult<_> {
             Ok(py.import("agenticstar._exceptions")?.getattr("_from_native")?.unbind())
         })?;
-        let args = (
-            e.kind().as_str(),
-            e.to_string(),
-            e.status(),
-            e.code(),
-            e.code_reason(),
-            e.retry_after().map(|d| d.as_secs_f64()),
-            e.body_excerpt(),
-        );
-        Ok(PyErr::from_value(f.bind(py).call1(args)?))
+        let details = serde_json::to_string(&agenticstar::surface::ErrorDetails::from(e)).unwrap_or_default();
+        Ok(PyErr::from_value(f.bind(py).call1((details,))?))
     };
     make().unwrap_or_else(|err| err)
 }

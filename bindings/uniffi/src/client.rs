@@ -177,6 +177,13 @@ impl Client {
         Ok(pump(self.0.chat_stream(request.to_core()?), listener))
     }
 
+    /// Open a service of the core (`serviceKinds()`) on this client's tokens and connections;
+    /// `optionsJson` is the service's options as a JSON object.
+    #[uniffi::method(default(options_json = "{}"))]
+    pub async fn service(&self, kind: String, options_json: String) -> Result<Arc<crate::service::Service>> {
+        crate::service::open(self.0.clone(), kind, options_json).await
+    }
+
     /// An authenticated call to any other API endpoint (`GET /v1/models`, ...), with the same
     /// token renewal. `jsonBody`: a JSON text, or null. Error statuses become typed errors.
     #[uniffi::method(default(json_body = None))]

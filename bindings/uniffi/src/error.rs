@@ -18,6 +18,8 @@ pub struct ErrorDetails {
     pub retry_after: Option<f64>,
     /// A short, secret-scrubbed excerpt of the body that caused the error.
     pub body_excerpt: Option<String>,
+    /// Protocol-specific details as JSON text (JSON-RPC `data`, `resourceMetadata`, ...).
+    pub details_json: Option<String>,
 }
 
 // Every variant repeats the fields so they pattern-match directly (`catch (e: RateLimited) { e.retryAfter }`).
@@ -38,23 +40,25 @@ macro_rules! error_enum {
                 code_reason: Option<String>,
                 retry_after: Option<f64>,
                 body_excerpt: Option<String>,
+                details_json: Option<String>,
             },)*
         }
 
         impl AgenticStarError {
             fn from_details(kind: ErrorKind, d: ErrorDetails) -> Self {
-                let ErrorDetails { kind: k, detail, status, code, code_reason, retry_after, body_excerpt } = d;
+                let ErrorDetails { kind: k, detail, status, code, code_reason, retry_after, body_excerpt, details_json } = d;
                 match kind {
-                    $(ErrorKind::$v => Self::$v { kind: k, detail, status, code, code_reason, retry_after, body_excerpt },)*
+                    $(ErrorKind::$v => Self::$v { kind: k, detail, status, code, code_reason, retry_after, body_excerpt, details_json },)*
                     // A kind added to the core later: the class is generic but `kind` stays exact.
-                    _ => Self::Internal { kind: k, detail, status, code, code_reason, retry_after, body_excerpt },
+                    _ => Self::Internal { kind: k, detail, status, code, code_reason, retry_after, body_excerpt, details_json },
                 }
             }
             fn parts(&self) -> ErrorDetails {
                 match self {
-                    $(Self::$v { kind, detail, status, code, code_reason, retry_after, body_excerpt } => ErrorDetails {
+                    $(Self::$v { kind, detail, status, code, code_reason, retry_after, body_excerpt, details_json } => ErrorDetails {
                         kind: kind.clone(), detail: detail.clone(), status: *status, code: code.clone(),
                         code_reason: code_reason.clone(), retry_after: *retry_after, body_excerpt: body_excerpt.clone(),
+                        details_json: details_json.clone(),
                     },)*
                 }
             }
@@ -79,6 +83,8 @@ error_enum! {
     UnauthorizedClient,
     /// The API rejected the bearer token even after one renewal (401).
     Authentication,
+    /// A protocol endpoint (MCP, A2A) refused the bearer token (401); details hold its challenge.
+    Unauthorized,
     /// Access refused (403).
     Forbidden,
     /// Keycloak 403: no concurrent user licence available. Back off.
@@ -117,6 +123,46 @@ error_enum! {
     StreamTooLarge,
     /// The token store failed.
     Store,
+    /// A JSON-RPC error answer; `code` is its code, details `{code, message, data}`.
+    JsonRpc,
+    /// A2A -32001: no such task.
+    TaskNotFound,
+    /// A2A -32002: the task is terminal and cannot be canceled.
+    TaskNotCancelable,
+    /// A2A -32003.
+    PushNotificationNotSupported,
+    /// A2A -32004.
+    UnsupportedOperation,
+    /// A2A -32005.
+    ContentTypeNotSupported,
+    /// A2A -32006: the agent's answer breaks the protocol.
+    InvalidAgentResponse,
+    /// A2A -32007.
+    ExtendedCardNotConfigured,
+    /// A2A -32008.
+    ExtensionSupportRequired,
+    /// A2A -32009.
+    VersionNotSupported,
+    /// The agent card offers no interface or security scheme this client speaks.
+    UnsupportedAgent,
+    /// A 3xx answer: redirects are never followed; the message names the `Location`.
+    Redirect,
+    /// The callback's RFC 9207 `iss` names another issuer (a mix-up attack).
+    CallbackIssuerMismatch,
+    /// The callback has no `iss` although the server says it always sends one.
+    CallbackIssuerMissing,
+    /// The callback is malformed (a repeated parameter, another origin or path).
+    CallbackInvalid,
+    /// The discovery document's `issuer` is not the configured issuer.
+    DiscoveryIssuerMismatch,
+    /// The id_token's `nbf` or `iat` lies in the future.
+    IdTokenNotYetValid,
+    /// Several audiences without `azp`, or an `azp` naming another client.
+    IdTokenAzp,
+    /// The JWKS key may not verify this id_token (`use`, `key_ops` or `alg`).
+    IdTokenKey,
+    /// A device sign-in (RFC 8628) was not approved before its code expired.
+    DeviceCodeExpired,
     /// A bug (a panic or a failed task) caught at the boundary.
     Internal,
 }
@@ -139,6 +185,7 @@ impl From<Error> for AgenticStarError {
             code_reason: e.code_reason().map(str::to_owned),
             retry_after: e.retry_after().map(|d| d.as_secs_f64()),
             body_excerpt: e.body_excerpt().map(str::to_owned),
+            details_json: e.details().map(|d| d.to_string()),
         };
         Self::from_details(e.kind(), d)
     }

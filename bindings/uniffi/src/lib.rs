@@ -10,6 +10,7 @@
 mod client;
 mod error;
 mod parity;
+mod service;
 mod stream;
 mod types;
 
@@ -19,6 +20,7 @@ use std::sync::OnceLock;
 pub use client::*;
 pub use error::*;
 pub use parity::*;
+pub use service::*;
 pub use stream::*;
 pub use types::*;
 

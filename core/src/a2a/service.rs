@@ -10,7 +10,7 @@ use super::{TaskAssembler, new_id};
 use crate::error::Result;
 use crate::surface::{JsonStream, MethodSpec, Service, args, to_json, unknown_method};
 
-const METHODS: &[MethodSpec] = &[
+pub(crate) const METHODS: &[MethodSpec] = &[
     MethodSpec::call("card"),
     MethodSpec::call("send_message"),
     MethodSpec::stream("send_streaming_message"),

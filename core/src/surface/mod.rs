@@ -10,9 +10,12 @@
 //! Arguments and results are JSON values in one shape (camelCase keys, as the protocols use);
 //! errors cross as [`ErrorDetails`].
 
+pub mod echo;
+mod kinds;
 mod stream;
 mod token_events;
 
+pub use kinds::{ErrorClass, class_name, error_classes, parent};
 pub use stream::{JsonSink, JsonStream};
 
 use futures::future::BoxFuture;
@@ -86,7 +89,19 @@ pub fn to_json<T: Serialize>(v: &T) -> Result<Value> {
 }
 
 /// Every service kind [`open_service`] knows, for bindings' tests.
-pub const SERVICE_KINDS: &[&str] = &["a2a", "mcp", "token_events"];
+pub const SERVICE_KINDS: &[&str] = &["echo", "a2a", "mcp", "token_events"];
+
+/// The methods of a service kind without opening one (bindings' tests check their wrappers'
+/// method tables against this, for every kind in [`SERVICE_KINDS`]).
+pub fn methods_of(kind: &str) -> Option<&'static [MethodSpec]> {
+    match kind {
+        "echo" => Some(echo::METHODS),
+        "a2a" => Some(crate::a2a::service::METHODS),
+        "mcp" => Some(crate::mcp::service::METHODS),
+        "token_events" => Some(token_events::METHODS),
+        _ => None,
+    }
+}
 
 /// Open a service of `kind` (e.g. `"mcp"`, `"a2a"`) on `client`'s tokens and connections.
 /// `options` is the service's own JSON options object (URL, protocol choices, ...).
@@ -99,6 +114,8 @@ pub fn open_service(
     let kind = kind.to_owned();
     Box::pin(async move {
         match kind.as_str() {
+            // A diagnostic (no I/O): proves each binding's generic glue end to end.
+            "echo" => Ok(Box::new(echo::EchoService::new(client.runtime())) as Box<dyn Service>),
             "a2a" => crate::a2a::service::open(client, options).await,
             "mcp" => {
                 let opts: crate::mcp::McpOptions = args("mcp options", options)?;
@@ -106,7 +123,7 @@ pub fn open_service(
                 Ok(Box::new(crate::mcp::McpService::new(c)) as Box<dyn Service>)
             }
             "token_events" => Ok(Box::new(token_events::TokenEvents::new(&client)) as Box<dyn Service>),
-            _ => Err(Error::config(format!("unknown service kind {kind:?}"))),
+            _ => Err(Error::config(format!("unknown service kind {kind:?} (known: {})", SERVICE_KINDS.join(", ")))),
         }
     })
 }

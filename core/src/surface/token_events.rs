@@ -19,7 +19,7 @@ impl TokenEvents {
     }
 }
 
-const METHODS: &[MethodSpec] = &[MethodSpec::stream("store_errors")];
+pub(crate) const METHODS: &[MethodSpec] = &[MethodSpec::stream("store_errors")];
 
 impl Service for TokenEvents {
     fn methods(&self) -> &'static [MethodSpec] {

@@ -298,7 +298,21 @@ impl TokenManager {
         }
     }
 
-    /// Forget the session here and in the store (sign out).
+    /// The session held here or, before the first call loaded it, in the store (fresh or not).
+    pub(crate) async fn session(&self) -> Option<Token> {
+        if let Some(t) = self.current() {
+            return Some(t);
+        }
+        match self.inner.store.load(&self.inner.store_key).await {
+            Ok(s) => s.map(Token::from_stored),
+            Err(e) => {
+                tracing::warn!(target: "agenticstar", "token store load failed: {e}");
+                None
+            }
+        }
+    }
+
+    /// Forget the session here and in the store, without telling the server (see `Client::sign_out`).
     pub async fn clear(&self) -> Result<()> {
         {
             let mut st = self.state();

@@ -17,8 +17,14 @@ const MAX_TOKEN_BODY: usize = 1 << 20;
 
 pub(crate) enum Grant {
     ClientCredentials,
-    AuthorizationCode { code: Secret, redirect_uri: String, code_verifier: Option<Secret> },
+    AuthorizationCode {
+        code: Secret,
+        redirect_uri: String,
+        code_verifier: Option<Secret>,
+    },
     RefreshToken(Secret),
+    /// RFC 8628 §3.4: poll for the tokens of a device authorization.
+    DeviceCode(Secret),
 }
 
 impl Grant {
@@ -27,6 +33,7 @@ impl Grant {
             Grant::ClientCredentials => "client_credentials",
             Grant::AuthorizationCode { .. } => "authorization_code",
             Grant::RefreshToken(_) => "refresh_token",
+            Grant::DeviceCode(_) => "urn:ietf:params:oauth:grant-type:device_code",
         }
     }
 }
@@ -165,26 +172,12 @@ impl AuthServer {
                         }
                     }
                     Grant::RefreshToken(rt) => form.push(("refresh_token", rt.expose())),
+                    Grant::DeviceCode(dc) => form.push(("device_code", dc.expose())),
                 }
                 if let Some(r) = &audience.resource {
                     form.push(("resource", r));
                 }
-                match c.auth_method {
-                    ClientAuthMethod::ClientSecretPost => {
-                        form.push(("client_id", &c.client_id));
-                        form.push(("client_secret", c.secret_for("client_secret_post")?));
-                    }
-                    // RFC 6749 §2.3.1 / RFC 8252 §8.4: a public client identifies itself, nothing more.
-                    ClientAuthMethod::None => form.push(("client_id", &c.client_id)),
-                    ClientAuthMethod::ClientSecretBasic => {
-                        // RFC 6749 §2.3.1: both parts form-url-encoded before base64.
-                        let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-                        let raw = format!("{}:{}", enc(&c.client_id), enc(c.secret_for("client_secret_basic")?));
-                        let b64 = base64::engine::general_purpose::STANDARD.encode(raw);
-                        req = req.header(header::AUTHORIZATION, format!("Basic {b64}"));
-                    }
-                }
-                req = req.form(&form);
+                req = self.client_auth(req, &mut form)?.form(&form);
             }
         }
         tracing::debug!(target: "agenticstar", grant = grant.name(), dialect = dialect.as_str(), url = %crate::http::display_url(url), "token request");
@@ -196,5 +189,60 @@ impl AuthServer {
         parse_token_response(dialect, status, retry_after, &body).inspect_err(|e| {
             tracing::debug!(target: "agenticstar", kind = e.kind().as_str(), status, "token request failed");
         })
+    }
+}
+
+impl AuthServer {
+    /// Authenticate the client as at the token endpoint (also used for device authorization and
+    /// revocation requests, RFC 8628 §3.1 / RFC 7009 §2.1).
+    pub(crate) fn client_auth<'a>(
+        &'a self,
+        req: reqwest::RequestBuilder,
+        form: &mut Vec<(&'a str, &'a str)>,
+    ) -> Result<reqwest::RequestBuilder> {
+        let c = &self.creds;
+        Ok(match c.auth_method {
+            ClientAuthMethod::ClientSecretPost => {
+                form.push(("client_id", &c.client_id));
+                form.push(("client_secret", c.secret_for("client_secret_post")?));
+                req
+            }
+            // RFC 6749 §2.3.1 / RFC 8252 §8.4: a public client identifies itself, nothing more.
+            ClientAuthMethod::None => {
+                form.push(("client_id", &c.client_id));
+                req
+            }
+            ClientAuthMethod::ClientSecretBasic => {
+                // RFC 6749 §2.3.1: both parts form-url-encoded before base64.
+                let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+                let raw = format!("{}:{}", enc(&c.client_id), enc(c.secret_for("client_secret_basic")?));
+                let b64 = base64::engine::general_purpose::STANDARD.encode(raw);
+                req.header(header::AUTHORIZATION, format!("Basic {b64}"))
+            }
+        })
+    }
+
+    /// One token request without retries: the device flow's poll reads the OAuth error itself
+    /// (`slow_down` must slow the polling, not be retried as a 429).
+    pub(crate) async fn request_once(&self, grant: &Grant) -> Result<TokenResponse> {
+        let endpoints = self.endpoints().await?;
+        self.cfg.check_url(&endpoints.token_url, "token endpoint")?;
+        self.attempt(&endpoints.token_url, grant, &Audience::default()).await
+    }
+
+    /// An endpoint that only discovery names (device authorization, revocation, userinfo); `None`
+    /// when the provider has no discovery document or the document does not name it.
+    pub(crate) async fn discovered(
+        &self,
+        pick: fn(&Metadata) -> Option<&url::Url>,
+        what: &str,
+    ) -> Result<Option<url::Url>> {
+        if self.provider.discovery_url().is_none() {
+            return Ok(None);
+        }
+        let m = self.metadata().await?;
+        let Some(u) = pick(&m).cloned() else { return Ok(None) };
+        self.cfg.check_url(&u, what)?;
+        Ok(Some(u))
     }
 }

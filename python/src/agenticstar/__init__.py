@@ -16,6 +16,7 @@ A thin layer over the Rust core (``agenticstar._native``)::
 from ._client import AsyncChat, AsyncClient, Chat, Client
 from ._exceptions import *  # noqa: F403 - the exception classes are part of the public API
 from . import _exceptions
+from . import _native as _native_module
 from ._native import (
     AuthorizationRequest,
     ChatChunk,
@@ -32,6 +33,17 @@ from ._native import (
     ToolCallDelta,
     Usage,
     __version__,
+)
+from ._a2a import A2aClient, AsyncA2aClient
+from ._service import (
+    AsyncEchoService,
+    AsyncJsonStream,
+    AsyncService,
+    AsyncServiceBase,
+    EchoService,
+    JsonStream,
+    Service,
+    ServiceBase,
 )
 from ._streaming import AsyncChatStream, ChatStream
 from ._types import MessageParam, StoredToken, TokenStore
@@ -60,6 +72,18 @@ __all__ = [
     "MessageParam",
     "StoredToken",
     "TokenStore",
+    "Service",
+    "AsyncService",
+    "ServiceBase",
+    "AsyncServiceBase",
+    "JsonStream",
+    "AsyncJsonStream",
+    "EchoService",
+    "AsyncEchoService",
+    "A2aClient",
+    "AsyncA2aClient",
+    "SERVICE_KINDS",
     "__version__",
 ]
+SERVICE_KINDS = tuple(_native_module.service_kinds())
 __all__ += _exceptions.__all__

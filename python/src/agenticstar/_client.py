@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from functools import cached_property
 from types import TracebackType
@@ -17,9 +18,11 @@ from typing import (
     Sequence,
     Tuple,
     Type,
+    TypeVar,
     Union,
     overload,
 )
+
 
 from ._exceptions import ConfigError
 from ._native import (
@@ -32,8 +35,12 @@ from ._native import (
     SignIn,
     Token,
 )
+from ._service import AsyncService, Service, _args
 from ._streaming import AsyncChatStream, ChatStream
 from ._types import MessageParam, TokenStore
+
+_Svc = TypeVar("_Svc", bound=Service)
+_ASvc = TypeVar("_ASvc", bound=AsyncService)
 
 __all__ = ["Client", "AsyncClient"]
 
@@ -58,6 +65,7 @@ def _body(
 
 
 class _BaseClient:
+    # Defaults shown here are the core's (``ClientOptions``); test_options.py checks they agree.
     def __init__(
         self,
         *,
@@ -68,8 +76,8 @@ class _BaseClient:
         scope: Optional[str] = None,
         auth_method: Optional[AuthMethod] = None,
         flow: Flow = "client_credentials",
-        token_store: Optional[TokenStore] = None,
-        token_file: Union[str, os.PathLike[str], None] = None,
+        token_store: Union[TokenStore, str, os.PathLike[str], Mapping[str, Any], None] = None,
+        strict_store: bool = False,
         store_key: Optional[str] = None,
         on_token: Optional[Callable[[Token], Any]] = None,
         timeout: float = 30.0,
@@ -77,41 +85,63 @@ class _BaseClient:
         stream_idle_timeout: float = 120.0,
         stream_timeout: Optional[float] = None,
         max_retries: int = 3,
+        initial_backoff: float = 0.2,
+        max_backoff: float = 10.0,
+        max_retry_after: float = 30.0,
         refresh_window: float = 300.0,
+        expiry_skew: float = 10.0,
+        id_token_leeway: float = 60.0,
+        accumulate: bool = True,
+        max_reply_bytes: int = 67108864,
         enforce_scopes: Optional[bool] = None,
+        max_line_bytes: int = 1048576,
+        max_event_bytes: int = 8388608,
         allow_insecure_http: bool = False,
         proxy: Optional[str] = None,
         user_agent: Optional[str] = None,
-        ca_certs_pem: Optional[Sequence[bytes]] = None,
-        accumulate: bool = True,
-        max_reply_bytes: int = 64 << 20,
+        ca_certs: Optional[Sequence[Union[str, bytes]]] = None,
     ) -> None:
-        self._client: Optional[NativeClient] = NativeClient(
-            provider,
-            client_id,
-            client_secret,
-            api_url=api_url,
-            scope=scope,
-            auth_method=auth_method,
-            flow=flow,
-            token_store=token_store,
-            token_file=os.fspath(token_file) if token_file is not None else None,
-            store_key=store_key,
-            on_token=on_token,
-            timeout=timeout,
-            connect_timeout=connect_timeout,
-            stream_idle_timeout=stream_idle_timeout,
-            stream_timeout=stream_timeout,
-            max_retries=max_retries,
-            refresh_window=refresh_window,
-            enforce_scopes=enforce_scopes,
-            allow_insecure_http=allow_insecure_http,
-            proxy=proxy,
-            user_agent=user_agent,
-            ca_certs_pem=list(ca_certs_pem) if ca_certs_pem is not None else None,
-            accumulate=accumulate,
-            max_reply_bytes=max_reply_bytes,
-        )
+        # A path, URL or options mapping is the core's to interpret; anything else is a store object.
+        store_spec: Any = None
+        if isinstance(token_store, (str, os.PathLike)):
+            store_spec = os.fspath(token_store)
+        elif isinstance(token_store, Mapping):
+            store_spec = dict(token_store)
+        store_obj = token_store if store_spec is None else None
+        options = {
+            "clientId": client_id,
+            "clientSecret": client_secret,
+            "apiUrl": api_url,
+            "scope": scope,
+            "authMethod": auth_method,
+            "flow": flow,
+            "tokenStore": store_spec,
+            "strictStore": strict_store,
+            "storeKey": store_key,
+            "timeout": timeout,
+            "connectTimeout": connect_timeout,
+            "streamIdleTimeout": stream_idle_timeout,
+            "streamTimeout": stream_timeout,
+            "maxRetries": max_retries,
+            "initialBackoff": initial_backoff,
+            "maxBackoff": max_backoff,
+            "maxRetryAfter": max_retry_after,
+            "refreshWindow": refresh_window,
+            "expirySkew": expiry_skew,
+            "idTokenLeeway": id_token_leeway,
+            "accumulate": accumulate,
+            "maxReplyBytes": max_reply_bytes,
+            "enforceScopes": enforce_scopes,
+            "maxLineBytes": max_line_bytes,
+            "maxEventBytes": max_event_bytes,
+            "allowInsecureHttp": allow_insecure_http,
+            "proxy": proxy,
+            "userAgent": user_agent,
+            "caCerts": [c.decode() if isinstance(c, bytes) else c for c in ca_certs] if ca_certs is not None else None,
+        }
+        # None means "not given": the core applies its default. Validation is the core's.
+        given = json.dumps({k: v for k, v in options.items() if v is not None})
+        self._client: Optional[NativeClient] = NativeClient(provider, given, store_obj, on_token)
 
     @property
     def _native(self) -> NativeClient:
@@ -147,18 +177,28 @@ class Client(_BaseClient):
             for a public client (a native app using PKCE), which sends only its id.
         api_url: base URL of the agent API (Marketplace and the wrapped API default to their own host).
         scope: scopes to request with client credentials (space separated).
-        auth_method: ``"client_secret_post"``, ``"client_secret_basic"`` or ``"none"`` (default: post
-            with a secret, none without).
+        auth_method: how the client authenticates (default: ``client_secret_post`` with a secret,
+            ``none`` for a public client without one).
+        accumulate: keep each stream's text for ``text`` / ``completion()`` (off: constant memory).
+        max_reply_bytes: the most reply text a stream keeps while accumulating.
         flow: ``"authorization_code"`` for a signed-in user (see :meth:`authorize_url`).
-        token_store: an object with ``load(key)`` / ``save(key, token)`` (and optionally ``clear(key)``).
-        token_file: keep tokens in this JSON file (0600, shared safely between processes).
+        token_store: a file path (tokens kept as JSON, 0600, shared safely between processes), a
+            ``redis://`` URL or a mapping of Redis store options (see the README), or an object with
+            ``load(key)`` / ``save(key, token)`` (and optionally ``clear(key)``).
+        strict_store: make a failed token store save an error (default: logged, the token is used).
+        expiry_skew: seconds before expiry where callers stop getting the cached token and wait.
         on_token: called with each new :class:`Token` after it was saved (on a worker thread).
         timeout: seconds for a token or non-streaming request (and for a stream's response headers).
         connect_timeout: seconds to establish a connection.
         stream_idle_timeout: longest silence, in seconds, allowed inside a chat stream.
         stream_timeout: optional limit, in seconds, on a whole chat stream (none by default).
-        max_retries: retries of token requests on 5xx, 429 and connection failures.
+        max_retries: retries of token and API requests on 5xx, 429 and connection failures.
+        initial_backoff, max_backoff: seconds of the first and the longest pause between retries.
+        max_retry_after: a longer Retry-After (seconds) is not waited out; the error is raised with it.
         refresh_window: renew tokens this many seconds before expiry.
+        id_token_leeway: seconds of clock skew allowed when checking an id_token.
+        max_line_bytes, max_event_bytes: limits on one SSE line and one event's data.
+        ca_certs: extra trusted root certificates (PEM text or bytes).
         enforce_scopes: refuse calls the token's scopes do not allow (default: AGENTIC STAR SaaS only).
         allow_insecure_http: allow plain http off loopback (closed test networks only).
         accumulate: keep each stream's reply text for ``text``/``completion`` (False: constant memory).
@@ -221,6 +261,15 @@ class Client(_BaseClient):
         """An authenticated call to any endpoint of the API (``path`` relative to ``api_url``).
         Error statuses raise the matching exception."""
         return self._native.request(False, method, path, json)  # type: ignore[no-any-return]
+
+    @overload
+    def service(self, kind: str, *, cls: Type[_Svc], **options: Any) -> _Svc: ...
+    @overload
+    def service(self, kind: str, **options: Any) -> Service: ...
+    def service(self, kind: str, *, cls: Type[Service] = Service, **options: Any) -> Service:
+        """Open a service of the core (``"mcp"``, ``"a2a"``, ... see ``agenticstar.SERVICE_KINDS``) on
+        this client's tokens and connections; ``cls`` is the wrapper class to return."""
+        return cls(self._native.service(False, kind, _args(options)))
 
 
 class AsyncClient(_BaseClient):
@@ -288,6 +337,14 @@ class AsyncClient(_BaseClient):
     async def request(self, method: str, path: str, *, json: Any = None) -> Response:
         """An authenticated call to any endpoint of the API (see :meth:`Client.request`)."""
         return await self._native.request(True, method, path, json)  # type: ignore[no-any-return]
+
+    @overload
+    async def service(self, kind: str, *, cls: Type[_ASvc], **options: Any) -> _ASvc: ...
+    @overload
+    async def service(self, kind: str, **options: Any) -> AsyncService: ...
+    async def service(self, kind: str, *, cls: Type[AsyncService] = AsyncService, **options: Any) -> AsyncService:
+        """Open a service of the core (see :meth:`Client.service`)."""
+        return cls(await self._native.service(True, kind, _args(options)))
 
 
 class Chat:

@@ -8,6 +8,7 @@ excerpts are scrubbed of secrets by the core before they get here.
 from __future__ import annotations
 
 import builtins
+import json
 from typing import Any, Dict, Optional, Tuple, Type
 
 __all__ = [
@@ -42,6 +43,27 @@ __all__ = [
     "StreamDecodeError",
     "StreamTooLargeError",
     "StoreError",
+    "UnauthorizedError",
+    "JsonRpcError",
+    "TaskNotFoundError",
+    "TaskNotCancelableError",
+    "PushNotificationNotSupportedError",
+    "UnsupportedOperationError",
+    "ContentTypeNotSupportedError",
+    "InvalidAgentResponseError",
+    "ExtendedCardNotConfiguredError",
+    "ExtensionSupportRequiredError",
+    "VersionNotSupportedError",
+    "UnsupportedAgentError",
+    "RedirectError",
+    "CallbackIssuerMismatchError",
+    "CallbackIssuerMissingError",
+    "CallbackInvalidError",
+    "DiscoveryIssuerMismatchError",
+    "IdTokenNotYetValidError",
+    "IdTokenAzpError",
+    "IdTokenKeyError",
+    "DeviceCodeExpiredError",
     "InternalError",
 ]
 
@@ -57,6 +79,7 @@ class AgenticStarError(Exception):
         code_reason: the wrapped token API's ``code_reason``.
         retry_after: seconds the server asked to wait (Retry-After), or the back-off still running.
         body_excerpt: a short, secret-scrubbed excerpt of the body that caused the error.
+        details: protocol-specific details as JSON data (JSON-RPC ``data``, ``resourceMetadata``, ...).
     """
 
     kind: str = "internal"
@@ -71,6 +94,7 @@ class AgenticStarError(Exception):
         code_reason: Optional[str] = None,
         retry_after: Optional[float] = None,
         body_excerpt: Optional[str] = None,
+        details: Any = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -81,6 +105,7 @@ class AgenticStarError(Exception):
         self.code_reason = code_reason
         self.retry_after = retry_after
         self.body_excerpt = body_excerpt
+        self.details = details
 
     def __str__(self) -> str:
         return self.message
@@ -105,6 +130,7 @@ class AgenticStarError(Exception):
             "code_reason": self.code_reason,
             "retry_after": self.retry_after,
             "body_excerpt": self.body_excerpt,
+            "details": self.details,
         }
 
 
@@ -252,6 +278,60 @@ class IdTokenExpiredError(IdTokenError):
     kind = "id_token_expired"
 
 
+class RedirectError(AgenticStarError):
+    """A 3xx answer: redirects are never followed; the message names the ``Location``."""
+
+    kind = "redirect"
+
+
+class CallbackIssuerMismatchError(AgenticStarError):
+    """The callback's RFC 9207 ``iss`` names another issuer (a mix-up attack)."""
+
+    kind = "callback_issuer_mismatch"
+
+
+class CallbackIssuerMissingError(AgenticStarError):
+    """The callback has no ``iss`` although the server says it always sends one."""
+
+    kind = "callback_issuer_missing"
+
+
+class CallbackInvalidError(AgenticStarError):
+    """The callback is malformed (a repeated parameter, another origin or path)."""
+
+    kind = "callback_invalid"
+
+
+class DiscoveryIssuerMismatchError(AgenticStarError):
+    """The discovery document's ``issuer`` is not the configured issuer."""
+
+    kind = "discovery_issuer_mismatch"
+
+
+class IdTokenNotYetValidError(IdTokenError):
+    """The id_token's ``nbf`` or ``iat`` lies in the future."""
+
+    kind = "id_token_not_yet_valid"
+
+
+class IdTokenAzpError(IdTokenError):
+    """Several audiences without ``azp``, or an ``azp`` naming another client."""
+
+    kind = "id_token_azp"
+
+
+class IdTokenKeyError(IdTokenError):
+    """The JWKS key may not verify this id_token (``use``, ``key_ops`` or ``alg``)."""
+
+    kind = "id_token_key"
+
+
+class DeviceCodeExpiredError(AgenticStarError):
+    """A device sign-in (RFC 8628) was not approved before its code expired."""
+
+    kind = "device_code_expired"
+
+
 class StreamError(AgenticStarError):
     """The server reported an error inside the stream (base class of the other stream errors)."""
 
@@ -282,6 +362,79 @@ class StoreError(AgenticStarError):
     kind = "store"
 
 
+class UnauthorizedError(AuthenticationError):
+    """A protocol endpoint (MCP, A2A) refused the bearer token after one renewal, or got none (401);
+    ``details`` carry its ``WWW-Authenticate`` challenge."""
+
+    kind = "unauthorized"
+
+
+class JsonRpcError(AgenticStarError):
+    """The server answered with a JSON-RPC error; ``code`` is its code, ``details`` ``{code, message, data}``."""
+
+    kind = "jsonrpc_error"
+
+
+class TaskNotFoundError(JsonRpcError):
+    """A2A -32001: no such task (or not visible to this caller)."""
+
+    kind = "task_not_found"
+
+
+class TaskNotCancelableError(JsonRpcError):
+    """A2A -32002: the task is in a terminal state and cannot be canceled."""
+
+    kind = "task_not_cancelable"
+
+
+class PushNotificationNotSupportedError(JsonRpcError):
+    """A2A -32003: the agent does not do push notifications."""
+
+    kind = "push_notification_not_supported"
+
+
+class UnsupportedOperationError(JsonRpcError):
+    """A2A -32004: the agent does not do this."""
+
+    kind = "unsupported_operation"
+
+
+class ContentTypeNotSupportedError(JsonRpcError):
+    """A2A -32005: the agent does not accept or produce these media types."""
+
+    kind = "content_type_not_supported"
+
+
+class InvalidAgentResponseError(JsonRpcError):
+    """A2A -32006: the agent's answer breaks the protocol."""
+
+    kind = "invalid_agent_response"
+
+
+class ExtendedCardNotConfiguredError(JsonRpcError):
+    """A2A -32007: the agent has no extended card."""
+
+    kind = "extended_card_not_configured"
+
+
+class ExtensionSupportRequiredError(JsonRpcError):
+    """A2A -32008: the agent requires an extension the request did not declare."""
+
+    kind = "extension_support_required"
+
+
+class VersionNotSupportedError(JsonRpcError):
+    """A2A -32009: the agent does not speak this protocol version."""
+
+    kind = "version_not_supported"
+
+
+class UnsupportedAgentError(AgenticStarError):
+    """The agent card offers no interface or security scheme this client speaks."""
+
+    kind = "unsupported_agent"
+
+
 class InternalError(AgenticStarError):
     """A bug in the SDK (for example a Rust panic caught at the boundary)."""
 
@@ -295,23 +448,19 @@ _CLASS_BY_KIND: Dict[str, Type[AgenticStarError]] = {
 }
 
 
-def _from_native(
-    kind: str,
-    message: str,
-    status: Optional[int],
-    code: Optional[str],
-    code_reason: Optional[str],
-    retry_after: Optional[float],
-    body_excerpt: Optional[str],
-) -> AgenticStarError:
-    """Called by the extension to turn a core error into the matching exception."""
+def _from_native(details: str) -> AgenticStarError:
+    """Called by the extension with the core's error details (JSON: the shape every language gets)."""
+    d = json.loads(details)
+    kind = d["kind"]
+    retry_ms = d.get("retryAfterMs")
     cls = _CLASS_BY_KIND.get(kind, AgenticStarError)
     return cls(
-        message,
+        d["message"],
         kind=kind,
-        status=status,
-        code=code,
-        code_reason=code_reason,
-        retry_after=retry_after,
-        body_excerpt=body_excerpt,
+        status=d.get("status"),
+        code=d.get("code"),
+        code_reason=d.get("codeReason"),
+        retry_after=retry_ms / 1000.0 if retry_ms is not None else None,
+        body_excerpt=d.get("bodyExcerpt"),
+        details=d.get("details"),
     )

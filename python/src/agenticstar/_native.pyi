@@ -251,34 +251,7 @@ class NativeClient:
     """Internal: use ``agenticstar.Client`` or ``agenticstar.AsyncClient``. Each I/O method takes
     ``asynchronous``: True returns an awaitable, False blocks with the GIL released."""
 
-    def __init__(
-        self,
-        provider: Provider,
-        client_id: str,
-        client_secret: Optional[str],
-        *,
-        api_url: Optional[str] = None,
-        scope: Optional[str] = None,
-        auth_method: Optional[str] = None,
-        flow: Optional[str] = None,
-        token_store: Any = None,
-        token_file: Optional[str] = None,
-        store_key: Optional[str] = None,
-        on_token: Any = None,
-        timeout: Optional[float] = None,
-        connect_timeout: Optional[float] = None,
-        stream_idle_timeout: Optional[float] = None,
-        stream_timeout: Optional[float] = None,
-        max_retries: Optional[int] = None,
-        refresh_window: Optional[float] = None,
-        enforce_scopes: Optional[bool] = None,
-        allow_insecure_http: bool = False,
-        proxy: Optional[str] = None,
-        user_agent: Optional[str] = None,
-        ca_certs_pem: Optional[Sequence[bytes]] = None,
-        accumulate: Optional[bool] = None,
-        max_reply_bytes: Optional[int] = None,
-    ) -> None: ...
+    def __init__(self, provider: Provider, options: str, token_store: Any = None, on_token: Any = None) -> None: ...
     @property
     def store_key(self) -> str: ...
     @property
@@ -302,7 +275,34 @@ class NativeClient:
     def request(self, asynchronous: bool, method: str, path: str, json: Any = None) -> Any: ...
     def chat(self, asynchronous: bool, messages: Any, model: Optional[str] = None, extra: Optional[Dict[str, Any]] = None) -> Any: ...
     def chat_stream(self, messages: Any, model: Optional[str] = None, extra: Optional[Dict[str, Any]] = None) -> NativeChatStream: ...
+    def service(self, asynchronous: bool, kind: str, options: str) -> Any: ...
 
+@final
+class NativeService:
+    """Internal: a core service; arguments and results are JSON text."""
+
+    def methods(self) -> str: ...
+    def call(self, asynchronous: bool, method: str, args: str) -> Any: ...
+    def open(self, method: str, args: str) -> NativeJsonStream: ...
+    def close(self, asynchronous: bool) -> Any: ...
+
+@final
+class NativeJsonStream:
+    """Internal: a core JSON stream; ``next_batch`` gives a JSON array text, None at the end."""
+
+    def next_batch(self, asynchronous: bool) -> Any: ...
+    def cancel(self) -> None: ...
+
+def error_kinds() -> List[str]:
+    """Every error kind of the core."""
+def error_classes() -> str:
+    """The core's error class table as JSON text: ``[{kind, className, parent}]``."""
+def service_kinds() -> List[str]:
+    """Every service kind of the core surface."""
+def service_methods(kind: str) -> Optional[str]:
+    """A service kind's methods as JSON text."""
+def client_option_defaults() -> str:
+    """The core's client option defaults as JSON text."""
 def _panic_for_tests(asynchronous: bool) -> Any: ...
 
 # Pure core functions, exposed for the shared parity vectors (testdata/).

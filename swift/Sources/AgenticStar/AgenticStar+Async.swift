@@ -95,3 +95,70 @@ extension AgenticStarError {
     public var retryAfter: Double? { details().retryAfter }
     public var bodyExcerpt: String? { details().bodyExcerpt }
 }
+
+// ---- the core surface: every capability (MCP, A2A, ...) as a Service of JSON methods ----------
+
+extension JsonStream {
+    /// The items as an `AsyncThrowingStream` of JSON texts; ending the iteration early cancels
+    /// the stream and closes its connection.
+    public func items() -> AsyncThrowingStream<String, Error> {
+        AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    while let batch = try await self.nextBatch() {
+                        for item in batch { continuation.yield(item) }
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in
+                self.cancel()
+                task.cancel()
+            }
+        }
+    }
+}
+
+extension Service {
+    /// Start a stream method as an `AsyncThrowingStream` of JSON texts.
+    public func stream(_ method: String, _ argsJson: String = "{}") -> AsyncThrowingStream<String, Error> {
+        open(method: method, argsJson: argsJson).items()
+    }
+}
+
+/// What an idiomatic wrapper declares: the core kind and the (snake_case) core method names.
+public protocol ServiceWrapper {
+    static var kind: String { get }
+    static var methods: [String] { get }
+    init(_ service: Service)
+}
+
+/// Base of an idiomatic wrapper over a core `Service`: forwards `call` / `open` by name.
+open class ServiceBase {
+    public let service: Service
+    public required init(_ service: Service) { self.service = service }
+    public func call(_ name: String, _ argsJson: String = "{}") async throws -> String {
+        try await service.call(method: name, argsJson: argsJson)
+    }
+    public func open(_ name: String, _ argsJson: String = "{}") -> AsyncThrowingStream<String, Error> {
+        service.stream(name, argsJson)
+    }
+    public func methods() -> [MethodSpec] { service.methods() }
+    /// End the service's sessions at the server (where the protocol has them).
+    public func shutdown() async throws { try await service.shutdown() }
+}
+
+/// `client.service(kind: "echo")` wrapped: a diagnostic service with no I/O.
+public final class EchoService: ServiceBase, ServiceWrapper {
+    public static let kind = "echo"
+    public static let methods = ["echo", "fail", "count", "wait_forever"]
+    public func echo(_ argsJson: String) async throws -> String { try await call("echo", argsJson) }
+    public func fail(_ failureJson: String) async throws -> String { try await call("fail", failureJson) }
+    public func count(_ argsJson: String) -> AsyncThrowingStream<String, Error> { open("count", argsJson) }
+    public func waitForever() -> AsyncThrowingStream<String, Error> { open("wait_forever") }
+}
+
+/// Every wrapper by kind (the suite checks each against the core's methods).
+public let serviceWrappers: [String: ServiceWrapper.Type] = [EchoService.kind: EchoService.self, A2aClient.kind: A2aClient.self]

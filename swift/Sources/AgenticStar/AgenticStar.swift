@@ -1375,6 +1375,12 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func request(method: String, path: String, jsonBody: String?) async throws  -> RawResponse
     
     /**
+     * Open a service of the core (`serviceKinds()`) on this client's tokens and connections;
+     * `optionsJson` is the service's options as a JSON object.
+     */
+    func service(kind: String, optionsJson: String) async throws  -> Service
+    
+    /**
      * Forget the session here and in the token store.
      */
     func signOut() async throws 
@@ -1609,6 +1615,26 @@ open func request(method: String, path: String, jsonBody: String? = nil)async th
 }
     
     /**
+     * Open a service of the core (`serviceKinds()`) on this client's tokens and connections;
+     * `optionsJson` is the service's options as a JSON object.
+     */
+open func service(kind: String, optionsJson: String = "{}")async throws  -> Service  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_agenticstar_ffi_fn_method_client_service(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(kind),FfiConverterString.lower(optionsJson)
+                )
+            },
+            pollFunc: ffi_agenticstar_ffi_rust_future_poll_u64,
+            completeFunc: ffi_agenticstar_ffi_rust_future_complete_u64,
+            freeFunc: ffi_agenticstar_ffi_rust_future_free_u64,
+            liftFunc: FfiConverterTypeService_lift,
+            errorHandler: FfiConverterTypeAgenticStarError_lift
+        )
+}
+    
+    /**
      * Forget the session here and in the token store.
      */
 open func signOut()async throws   {
@@ -1827,6 +1853,160 @@ public func FfiConverterTypeCredentials_lower(_ value: Credentials) -> UInt64 {
 
 
 /**
+ * Items of a stream method. `cancel()` (any thread; also dropping or closing the object) stops
+ * the producer and closes its connection; `nextBatch()` then returns null.
+ */
+public protocol JsonStreamProtocol: AnyObject, Sendable {
+    
+    /**
+     * Stop now. Idempotent.
+     */
+    func cancel() 
+    
+    /**
+     * Every item ready (at least one), each as JSON text; null at the end. Cancel-safe.
+     */
+    func nextBatch() async throws  -> [String]?
+    
+}
+/**
+ * Items of a stream method. `cancel()` (any thread; also dropping or closing the object) stops
+ * the producer and closes its connection; `nextBatch()` then returns null.
+ */
+open class JsonStream: JsonStreamProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_agenticstar_ffi_fn_clone_jsonstream(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_agenticstar_ffi_fn_free_jsonstream(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Stop now. Idempotent.
+     */
+open func cancel()  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_agenticstar_ffi_fn_method_jsonstream_cancel(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Every item ready (at least one), each as JSON text; null at the end. Cancel-safe.
+     */
+open func nextBatch()async throws  -> [String]?  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_agenticstar_ffi_fn_method_jsonstream_next_batch(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_agenticstar_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_agenticstar_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_agenticstar_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterOptionSequenceString.lift,
+            errorHandler: FfiConverterTypeAgenticStarError_lift
+        )
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeJsonStream: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = JsonStream
+
+    public static func lift(_ handle: UInt64) throws -> JsonStream {
+        return JsonStream(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: JsonStream) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> JsonStream {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: JsonStream, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeJsonStream_lift(_ handle: UInt64) throws -> JsonStream {
+    return try FfiConverterTypeJsonStream.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeJsonStream_lower(_ value: JsonStream) -> UInt64 {
+    return FfiConverterTypeJsonStream.lower(value)
+}
+
+
+
+
+
+
+/**
  * A token service. Build one with the constructor of its kind; URLs are checked here.
  */
 public protocol ProviderProtocol: AnyObject, Sendable {
@@ -2030,6 +2210,204 @@ public func FfiConverterTypeProvider_lift(_ handle: UInt64) throws -> Provider {
 #endif
 public func FfiConverterTypeProvider_lower(_ value: Provider) -> UInt64 {
     return FfiConverterTypeProvider.lower(value)
+}
+
+
+
+
+
+
+/**
+ * A capability of the core (`Client.service(kind, optionsJson)`): JSON in, JSON out.
+ */
+public protocol ServiceProtocol: AnyObject, Sendable {
+    
+    /**
+     * Run a call method; the result is JSON text. Cancelling the caller cancels the call.
+     */
+    func call(method: String, argsJson: String) async throws  -> String
+    
+    /**
+     * Every method this service answers.
+     */
+    func methods()  -> [MethodSpec]
+    
+    /**
+     * Start a stream method; read it with `nextBatch()`. Errors arrive from the first read.
+     */
+    func `open`(method: String, argsJson: String)  -> JsonStream
+    
+    /**
+     * End the service (and its sessions at the server, where the protocol has them). Named
+     * `shutdown` because `close()` is the platform's free-the-object method (AutoCloseable).
+     */
+    func shutdown() async throws 
+    
+}
+/**
+ * A capability of the core (`Client.service(kind, optionsJson)`): JSON in, JSON out.
+ */
+open class Service: ServiceProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_agenticstar_ffi_fn_clone_service(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_agenticstar_ffi_fn_free_service(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Run a call method; the result is JSON text. Cancelling the caller cancels the call.
+     */
+open func call(method: String, argsJson: String)async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_agenticstar_ffi_fn_method_service_call(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(method),FfiConverterString.lower(argsJson)
+                )
+            },
+            pollFunc: ffi_agenticstar_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_agenticstar_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_agenticstar_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterString.lift,
+            errorHandler: FfiConverterTypeAgenticStarError_lift
+        )
+}
+    
+    /**
+     * Every method this service answers.
+     */
+open func methods() -> [MethodSpec]  {
+    return try!  FfiConverterSequenceTypeMethodSpec.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_agenticstar_ffi_fn_method_service_methods(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Start a stream method; read it with `nextBatch()`. Errors arrive from the first read.
+     */
+open func `open`(method: String, argsJson: String) -> JsonStream  {
+    return try!  FfiConverterTypeJsonStream_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_agenticstar_ffi_fn_method_service_open(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(method),
+        FfiConverterString.lower(argsJson),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * End the service (and its sessions at the server, where the protocol has them). Named
+     * `shutdown` because `close()` is the platform's free-the-object method (AutoCloseable).
+     */
+open func shutdown()async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_agenticstar_ffi_fn_method_service_shutdown(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_agenticstar_ffi_rust_future_poll_void,
+            completeFunc: ffi_agenticstar_ffi_rust_future_complete_void,
+            freeFunc: ffi_agenticstar_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeAgenticStarError_lift
+        )
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeService: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = Service
+
+    public static func lift(_ handle: UInt64) throws -> Service {
+        return Service(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: Service) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Service {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: Service, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeService_lift(_ handle: UInt64) throws -> Service {
+    return try FfiConverterTypeService.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeService_lower(_ value: Service) -> UInt64 {
+    return FfiConverterTypeService.lower(value)
 }
 
 
@@ -3268,6 +3646,10 @@ public struct ErrorDetails: Equatable, Hashable {
      * A short, secret-scrubbed excerpt of the body that caused the error.
      */
     public let bodyExcerpt: String?
+    /**
+     * Protocol-specific details as JSON text (JSON-RPC `data`, `resourceMetadata`, ...).
+     */
+    public let detailsJson: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3289,7 +3671,10 @@ public struct ErrorDetails: Equatable, Hashable {
          */retryAfter: Double?, 
         /**
          * A short, secret-scrubbed excerpt of the body that caused the error.
-         */bodyExcerpt: String?) {
+         */bodyExcerpt: String?, 
+        /**
+         * Protocol-specific details as JSON text (JSON-RPC `data`, `resourceMetadata`, ...).
+         */detailsJson: String?) {
         self.kind = kind
         self.detail = detail
         self.status = status
@@ -3297,6 +3682,7 @@ public struct ErrorDetails: Equatable, Hashable {
         self.codeReason = codeReason
         self.retryAfter = retryAfter
         self.bodyExcerpt = bodyExcerpt
+        self.detailsJson = detailsJson
     }
 
     
@@ -3321,7 +3707,8 @@ public struct FfiConverterTypeErrorDetails: FfiConverterRustBuffer {
                 code: FfiConverterOptionString.read(from: &buf), 
                 codeReason: FfiConverterOptionString.read(from: &buf), 
                 retryAfter: FfiConverterOptionDouble.read(from: &buf), 
-                bodyExcerpt: FfiConverterOptionString.read(from: &buf)
+                bodyExcerpt: FfiConverterOptionString.read(from: &buf), 
+                detailsJson: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -3333,6 +3720,7 @@ public struct FfiConverterTypeErrorDetails: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.codeReason, into: &buf)
         FfiConverterOptionDouble.write(value.retryAfter, into: &buf)
         FfiConverterOptionString.write(value.bodyExcerpt, into: &buf)
+        FfiConverterOptionString.write(value.detailsJson, into: &buf)
     }
 }
 
@@ -3488,6 +3876,63 @@ public func FfiConverterTypeMessage_lift(_ buf: RustBuffer) throws -> Message {
 #endif
 public func FfiConverterTypeMessage_lower(_ value: Message) -> RustBuffer {
     return FfiConverterTypeMessage.lower(value)
+}
+
+
+/**
+ * One method of a service: the core's snake_case name (camelCase in the idiomatic wrappers).
+ */
+public struct MethodSpec: Equatable, Hashable {
+    public let name: String
+    public let kind: MethodKind
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(name: String, kind: MethodKind) {
+        self.name = name
+        self.kind = kind
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MethodSpec: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMethodSpec: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MethodSpec {
+        return
+            try MethodSpec(
+                name: FfiConverterString.read(from: &buf), 
+                kind: FfiConverterTypeMethodKind.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MethodSpec, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterTypeMethodKind.write(value.kind, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMethodSpec_lift(_ buf: RustBuffer) throws -> MethodSpec {
+    return try FfiConverterTypeMethodSpec.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMethodSpec_lower(_ value: MethodSpec) -> RustBuffer {
+    return FfiConverterTypeMethodSpec.lower(value)
 }
 
 
@@ -3943,139 +4388,244 @@ enum AgenticStarError: Swift.Error, Equatable, Hashable, Foundation.LocalizedErr
     /**
      * Bad configuration or argument (no request was made).
      */
-    case Config(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?
+    case Config(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
      * A non-loopback endpoint was given over plain http.
      */
-    case InsecureTransport(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?
+    case InsecureTransport(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
      * The server rejected the client's id or secret.
      */
-    case InvalidClient(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?
+    case InvalidClient(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
      * The server says the request was malformed (400 `invalid_request`).
      */
-    case InvalidRequest(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?
+    case InvalidRequest(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
      * A code or refresh token was rejected (`invalid_grant`).
      */
-    case InvalidGrant(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?
+    case InvalidGrant(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
      * The session's refresh token is no longer accepted: the user has to sign in again.
      */
-    case SignInRequired(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?
+    case SignInRequired(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
      * The client may not use this grant.
      */
-    case UnauthorizedClient(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?
+    case UnauthorizedClient(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
      * The API rejected the bearer token even after one renewal (401).
      */
-    case Authentication(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?
+    case Authentication(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * A protocol endpoint (MCP, A2A) refused the bearer token (401); details hold its challenge.
+     */
+    case Unauthorized(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
      * Access refused (403).
      */
-    case Forbidden(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?
+    case Forbidden(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
      * Keycloak 403: no concurrent user licence available. Back off.
      */
-    case LicensesExhausted(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?
+    case LicensesExhausted(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
      * The token lacks the scope the call needs; nothing was sent.
      */
-    case InsufficientScope(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?
+    case InsufficientScope(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
      * 429: slow down (see `retry_after`).
      */
-    case RateLimited(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?
+    case RateLimited(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
      * 5xx from the server.
      */
-    case ServerError(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?
+    case ServerError(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
      * Any other error status, with the server's `code` when it gave one.
      */
-    case Api(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?
+    case Api(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
      * A time limit passed (connect, request, or idle between stream chunks).
      */
-    case Timeout(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?
+    case Timeout(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
      * Connection refused, reset, DNS or TLS failure.
      */
-    case Network(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?
+    case Network(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
      * A 2xx answer that is not what the protocol promises.
      */
-    case UnexpectedResponse(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?
+    case UnexpectedResponse(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
      * The authorization server redirected back with `error=` (e.g. `access_denied`).
      */
-    case AuthorizationDenied(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?
+    case AuthorizationDenied(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
      * The callback's `state` does not match the request's.
      */
-    case StateMismatch(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?
+    case StateMismatch(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
-    case IdTokenSignature(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?
+    case IdTokenSignature(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
-    case IdTokenNonce(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?
+    case IdTokenNonce(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
-    case IdTokenAudience(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?
+    case IdTokenAudience(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
-    case IdTokenIssuer(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?
+    case IdTokenIssuer(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
-    case IdTokenExpired(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?
+    case IdTokenExpired(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
-    case IdTokenInvalid(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?
+    case IdTokenInvalid(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
      * The stream ended (or the connection broke) before `data: [DONE]`.
      */
-    case StreamTruncated(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?
+    case StreamTruncated(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
      * A stream chunk is not a valid chat chunk.
      */
-    case StreamDecode(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?
+    case StreamDecode(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
      * The server reported an error inside the stream.
      */
-    case StreamError(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?
+    case StreamError(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
      * A line or event exceeded the size limit.
      */
-    case StreamTooLarge(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?
+    case StreamTooLarge(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
      * The token store failed.
      */
-    case Store(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?
+    case Store(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * A JSON-RPC error answer; `code` is its code, details `{code, message, data}`.
+     */
+    case JsonRpc(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * A2A -32001: no such task.
+     */
+    case TaskNotFound(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * A2A -32002: the task is terminal and cannot be canceled.
+     */
+    case TaskNotCancelable(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * A2A -32003.
+     */
+    case PushNotificationNotSupported(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * A2A -32004.
+     */
+    case UnsupportedOperation(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * A2A -32005.
+     */
+    case ContentTypeNotSupported(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * A2A -32006: the agent's answer breaks the protocol.
+     */
+    case InvalidAgentResponse(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * A2A -32007.
+     */
+    case ExtendedCardNotConfigured(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * A2A -32008.
+     */
+    case ExtensionSupportRequired(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * A2A -32009.
+     */
+    case VersionNotSupported(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * The agent card offers no interface or security scheme this client speaks.
+     */
+    case UnsupportedAgent(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * A 3xx answer: redirects are never followed; the message names the `Location`.
+     */
+    case Redirect(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * The callback's RFC 9207 `iss` names another issuer (a mix-up attack).
+     */
+    case CallbackIssuerMismatch(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * The callback has no `iss` although the server says it always sends one.
+     */
+    case CallbackIssuerMissing(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * The callback is malformed (a repeated parameter, another origin or path).
+     */
+    case CallbackInvalid(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * The discovery document's `issuer` is not the configured issuer.
+     */
+    case DiscoveryIssuerMismatch(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * The id_token's `nbf` or `iat` lies in the future.
+     */
+    case IdTokenNotYetValid(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * Several audiences without `azp`, or an `azp` naming another client.
+     */
+    case IdTokenAzp(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * The JWKS key may not verify this id_token (`use`, `key_ops` or `alg`).
+     */
+    case IdTokenKey(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * A device sign-in (RFC 8628) was not approved before its code expired.
+     */
+    case DeviceCodeExpired(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
      * A bug (a panic or a failed task) caught at the boundary.
      */
-    case Internal(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?
+    case Internal(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
 
     
@@ -4136,7 +4686,8 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             code: try FfiConverterOptionString.read(from: &buf), 
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
-            bodyExcerpt: try FfiConverterOptionString.read(from: &buf)
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
         case 2: return .InsecureTransport(
             kind: try FfiConverterString.read(from: &buf), 
@@ -4145,7 +4696,8 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             code: try FfiConverterOptionString.read(from: &buf), 
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
-            bodyExcerpt: try FfiConverterOptionString.read(from: &buf)
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
         case 3: return .InvalidClient(
             kind: try FfiConverterString.read(from: &buf), 
@@ -4154,7 +4706,8 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             code: try FfiConverterOptionString.read(from: &buf), 
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
-            bodyExcerpt: try FfiConverterOptionString.read(from: &buf)
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
         case 4: return .InvalidRequest(
             kind: try FfiConverterString.read(from: &buf), 
@@ -4163,7 +4716,8 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             code: try FfiConverterOptionString.read(from: &buf), 
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
-            bodyExcerpt: try FfiConverterOptionString.read(from: &buf)
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
         case 5: return .InvalidGrant(
             kind: try FfiConverterString.read(from: &buf), 
@@ -4172,7 +4726,8 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             code: try FfiConverterOptionString.read(from: &buf), 
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
-            bodyExcerpt: try FfiConverterOptionString.read(from: &buf)
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
         case 6: return .SignInRequired(
             kind: try FfiConverterString.read(from: &buf), 
@@ -4181,7 +4736,8 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             code: try FfiConverterOptionString.read(from: &buf), 
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
-            bodyExcerpt: try FfiConverterOptionString.read(from: &buf)
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
         case 7: return .UnauthorizedClient(
             kind: try FfiConverterString.read(from: &buf), 
@@ -4190,7 +4746,8 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             code: try FfiConverterOptionString.read(from: &buf), 
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
-            bodyExcerpt: try FfiConverterOptionString.read(from: &buf)
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
         case 8: return .Authentication(
             kind: try FfiConverterString.read(from: &buf), 
@@ -4199,214 +4756,448 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             code: try FfiConverterOptionString.read(from: &buf), 
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
-            bodyExcerpt: try FfiConverterOptionString.read(from: &buf)
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 9: return .Forbidden(
+        case 9: return .Unauthorized(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
             code: try FfiConverterOptionString.read(from: &buf), 
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
-            bodyExcerpt: try FfiConverterOptionString.read(from: &buf)
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 10: return .LicensesExhausted(
+        case 10: return .Forbidden(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
             code: try FfiConverterOptionString.read(from: &buf), 
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
-            bodyExcerpt: try FfiConverterOptionString.read(from: &buf)
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 11: return .InsufficientScope(
+        case 11: return .LicensesExhausted(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
             code: try FfiConverterOptionString.read(from: &buf), 
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
-            bodyExcerpt: try FfiConverterOptionString.read(from: &buf)
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 12: return .RateLimited(
+        case 12: return .InsufficientScope(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
             code: try FfiConverterOptionString.read(from: &buf), 
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
-            bodyExcerpt: try FfiConverterOptionString.read(from: &buf)
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 13: return .ServerError(
+        case 13: return .RateLimited(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
             code: try FfiConverterOptionString.read(from: &buf), 
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
-            bodyExcerpt: try FfiConverterOptionString.read(from: &buf)
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 14: return .Api(
+        case 14: return .ServerError(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
             code: try FfiConverterOptionString.read(from: &buf), 
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
-            bodyExcerpt: try FfiConverterOptionString.read(from: &buf)
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 15: return .Timeout(
+        case 15: return .Api(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
             code: try FfiConverterOptionString.read(from: &buf), 
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
-            bodyExcerpt: try FfiConverterOptionString.read(from: &buf)
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 16: return .Network(
+        case 16: return .Timeout(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
             code: try FfiConverterOptionString.read(from: &buf), 
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
-            bodyExcerpt: try FfiConverterOptionString.read(from: &buf)
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 17: return .UnexpectedResponse(
+        case 17: return .Network(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
             code: try FfiConverterOptionString.read(from: &buf), 
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
-            bodyExcerpt: try FfiConverterOptionString.read(from: &buf)
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 18: return .AuthorizationDenied(
+        case 18: return .UnexpectedResponse(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
             code: try FfiConverterOptionString.read(from: &buf), 
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
-            bodyExcerpt: try FfiConverterOptionString.read(from: &buf)
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 19: return .StateMismatch(
+        case 19: return .AuthorizationDenied(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
             code: try FfiConverterOptionString.read(from: &buf), 
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
-            bodyExcerpt: try FfiConverterOptionString.read(from: &buf)
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 20: return .IdTokenSignature(
+        case 20: return .StateMismatch(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
             code: try FfiConverterOptionString.read(from: &buf), 
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
-            bodyExcerpt: try FfiConverterOptionString.read(from: &buf)
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 21: return .IdTokenNonce(
+        case 21: return .IdTokenSignature(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
             code: try FfiConverterOptionString.read(from: &buf), 
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
-            bodyExcerpt: try FfiConverterOptionString.read(from: &buf)
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 22: return .IdTokenAudience(
+        case 22: return .IdTokenNonce(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
             code: try FfiConverterOptionString.read(from: &buf), 
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
-            bodyExcerpt: try FfiConverterOptionString.read(from: &buf)
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 23: return .IdTokenIssuer(
+        case 23: return .IdTokenAudience(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
             code: try FfiConverterOptionString.read(from: &buf), 
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
-            bodyExcerpt: try FfiConverterOptionString.read(from: &buf)
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 24: return .IdTokenExpired(
+        case 24: return .IdTokenIssuer(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
             code: try FfiConverterOptionString.read(from: &buf), 
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
-            bodyExcerpt: try FfiConverterOptionString.read(from: &buf)
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 25: return .IdTokenInvalid(
+        case 25: return .IdTokenExpired(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
             code: try FfiConverterOptionString.read(from: &buf), 
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
-            bodyExcerpt: try FfiConverterOptionString.read(from: &buf)
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 26: return .StreamTruncated(
+        case 26: return .IdTokenInvalid(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
             code: try FfiConverterOptionString.read(from: &buf), 
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
-            bodyExcerpt: try FfiConverterOptionString.read(from: &buf)
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 27: return .StreamDecode(
+        case 27: return .StreamTruncated(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
             code: try FfiConverterOptionString.read(from: &buf), 
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
-            bodyExcerpt: try FfiConverterOptionString.read(from: &buf)
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 28: return .StreamError(
+        case 28: return .StreamDecode(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
             code: try FfiConverterOptionString.read(from: &buf), 
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
-            bodyExcerpt: try FfiConverterOptionString.read(from: &buf)
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 29: return .StreamTooLarge(
+        case 29: return .StreamError(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
             code: try FfiConverterOptionString.read(from: &buf), 
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
-            bodyExcerpt: try FfiConverterOptionString.read(from: &buf)
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 30: return .Store(
+        case 30: return .StreamTooLarge(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
             code: try FfiConverterOptionString.read(from: &buf), 
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
-            bodyExcerpt: try FfiConverterOptionString.read(from: &buf)
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 31: return .Internal(
+        case 31: return .Store(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
             code: try FfiConverterOptionString.read(from: &buf), 
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
-            bodyExcerpt: try FfiConverterOptionString.read(from: &buf)
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 32: return .JsonRpc(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 33: return .TaskNotFound(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 34: return .TaskNotCancelable(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 35: return .PushNotificationNotSupported(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 36: return .UnsupportedOperation(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 37: return .ContentTypeNotSupported(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 38: return .InvalidAgentResponse(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 39: return .ExtendedCardNotConfigured(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 40: return .ExtensionSupportRequired(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 41: return .VersionNotSupported(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 42: return .UnsupportedAgent(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 43: return .Redirect(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 44: return .CallbackIssuerMismatch(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 45: return .CallbackIssuerMissing(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 46: return .CallbackInvalid(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 47: return .DiscoveryIssuerMismatch(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 48: return .IdTokenNotYetValid(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 49: return .IdTokenAzp(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 50: return .IdTokenKey(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 51: return .DeviceCodeExpired(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 52: return .Internal(
+            kind: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            code: try FfiConverterOptionString.read(from: &buf), 
+            codeReason: try FfiConverterOptionString.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
+            bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
+            detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
 
          default: throw UniffiInternalError.unexpectedEnumCase
@@ -4420,7 +5211,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
 
         
         
-        case let .Config(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt):
+        case let .Config(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(1))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -4429,9 +5220,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(codeReason, into: &buf)
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .InsecureTransport(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt):
+        case let .InsecureTransport(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(2))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -4440,9 +5232,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(codeReason, into: &buf)
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .InvalidClient(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt):
+        case let .InvalidClient(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(3))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -4451,9 +5244,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(codeReason, into: &buf)
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .InvalidRequest(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt):
+        case let .InvalidRequest(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(4))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -4462,9 +5256,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(codeReason, into: &buf)
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .InvalidGrant(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt):
+        case let .InvalidGrant(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(5))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -4473,9 +5268,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(codeReason, into: &buf)
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .SignInRequired(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt):
+        case let .SignInRequired(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(6))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -4484,9 +5280,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(codeReason, into: &buf)
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .UnauthorizedClient(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt):
+        case let .UnauthorizedClient(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(7))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -4495,9 +5292,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(codeReason, into: &buf)
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .Authentication(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt):
+        case let .Authentication(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(8))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -4506,9 +5304,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(codeReason, into: &buf)
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .Forbidden(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt):
+        case let .Unauthorized(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(9))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -4517,9 +5316,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(codeReason, into: &buf)
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .LicensesExhausted(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt):
+        case let .Forbidden(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(10))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -4528,9 +5328,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(codeReason, into: &buf)
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .InsufficientScope(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt):
+        case let .LicensesExhausted(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(11))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -4539,9 +5340,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(codeReason, into: &buf)
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .RateLimited(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt):
+        case let .InsufficientScope(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(12))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -4550,9 +5352,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(codeReason, into: &buf)
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .ServerError(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt):
+        case let .RateLimited(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(13))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -4561,9 +5364,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(codeReason, into: &buf)
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .Api(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt):
+        case let .ServerError(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(14))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -4572,9 +5376,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(codeReason, into: &buf)
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .Timeout(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt):
+        case let .Api(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(15))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -4583,9 +5388,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(codeReason, into: &buf)
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .Network(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt):
+        case let .Timeout(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(16))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -4594,9 +5400,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(codeReason, into: &buf)
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .UnexpectedResponse(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt):
+        case let .Network(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(17))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -4605,9 +5412,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(codeReason, into: &buf)
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .AuthorizationDenied(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt):
+        case let .UnexpectedResponse(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(18))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -4616,9 +5424,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(codeReason, into: &buf)
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .StateMismatch(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt):
+        case let .AuthorizationDenied(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(19))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -4627,9 +5436,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(codeReason, into: &buf)
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .IdTokenSignature(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt):
+        case let .StateMismatch(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(20))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -4638,9 +5448,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(codeReason, into: &buf)
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .IdTokenNonce(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt):
+        case let .IdTokenSignature(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(21))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -4649,9 +5460,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(codeReason, into: &buf)
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .IdTokenAudience(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt):
+        case let .IdTokenNonce(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(22))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -4660,9 +5472,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(codeReason, into: &buf)
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .IdTokenIssuer(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt):
+        case let .IdTokenAudience(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(23))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -4671,9 +5484,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(codeReason, into: &buf)
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .IdTokenExpired(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt):
+        case let .IdTokenIssuer(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(24))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -4682,9 +5496,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(codeReason, into: &buf)
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .IdTokenInvalid(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt):
+        case let .IdTokenExpired(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(25))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -4693,9 +5508,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(codeReason, into: &buf)
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .StreamTruncated(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt):
+        case let .IdTokenInvalid(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(26))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -4704,9 +5520,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(codeReason, into: &buf)
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .StreamDecode(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt):
+        case let .StreamTruncated(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(27))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -4715,9 +5532,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(codeReason, into: &buf)
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .StreamError(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt):
+        case let .StreamDecode(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(28))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -4726,9 +5544,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(codeReason, into: &buf)
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .StreamTooLarge(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt):
+        case let .StreamError(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(29))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -4737,9 +5556,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(codeReason, into: &buf)
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .Store(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt):
+        case let .StreamTooLarge(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(30))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -4748,9 +5568,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(codeReason, into: &buf)
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .Internal(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt):
+        case let .Store(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(31))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -4759,6 +5580,259 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(codeReason, into: &buf)
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .JsonRpc(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(32))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .TaskNotFound(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(33))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .TaskNotCancelable(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(34))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .PushNotificationNotSupported(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(35))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .UnsupportedOperation(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(36))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .ContentTypeNotSupported(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(37))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .InvalidAgentResponse(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(38))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .ExtendedCardNotConfigured(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(39))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .ExtensionSupportRequired(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(40))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .VersionNotSupported(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(41))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .UnsupportedAgent(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(42))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .Redirect(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(43))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .CallbackIssuerMismatch(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(44))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .CallbackIssuerMissing(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(45))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .CallbackInvalid(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(46))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .DiscoveryIssuerMismatch(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(47))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .IdTokenNotYetValid(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(48))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .IdTokenAzp(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(49))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .IdTokenKey(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(50))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .DeviceCodeExpired(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(51))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
+            
+        
+        case let .Internal(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+            writeInt(&buf, Int32(52))
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionString.write(code, into: &buf)
+            FfiConverterOptionString.write(codeReason, into: &buf)
+            FfiConverterOptionDouble.write(retryAfter, into: &buf)
+            FfiConverterOptionString.write(bodyExcerpt, into: &buf)
+            FfiConverterOptionString.write(detailsJson, into: &buf)
             
         }
     }
@@ -4923,6 +5997,75 @@ public func FfiConverterTypeFlow_lift(_ buf: RustBuffer) throws -> Flow {
 #endif
 public func FfiConverterTypeFlow_lower(_ value: Flow) -> RustBuffer {
     return FfiConverterTypeFlow.lower(value)
+}
+
+
+
+/**
+ * Whether a method answers once or streams.
+ */
+
+public enum MethodKind: Equatable, Hashable {
+    
+    case call
+    case stream
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension MethodKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMethodKind: FfiConverterRustBuffer {
+    typealias SwiftType = MethodKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MethodKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .call
+        
+        case 2: return .stream
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: MethodKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .call:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .stream:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMethodKind_lift(_ buf: RustBuffer) throws -> MethodKind {
+    return try FfiConverterTypeMethodKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMethodKind_lower(_ value: MethodKind) -> RustBuffer {
+    return FfiConverterTypeMethodKind.lower(value)
 }
 
 
@@ -5241,6 +6384,30 @@ fileprivate struct FfiConverterOptionTypeFlow: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionSequenceString: FfiConverterRustBuffer {
+    typealias SwiftType = [String]?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterSequenceString.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterSequenceString.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionSequenceTypeChatDelta: FfiConverterRustBuffer {
     typealias SwiftType = [ChatDelta]?
 
@@ -5257,6 +6424,30 @@ fileprivate struct FfiConverterOptionSequenceTypeChatDelta: FfiConverterRustBuff
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterSequenceTypeChatDelta.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionSequenceTypeMethodSpec: FfiConverterRustBuffer {
+    typealias SwiftType = [MethodSpec]?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterSequenceTypeMethodSpec.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterSequenceTypeMethodSpec.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -5407,6 +6598,31 @@ fileprivate struct FfiConverterSequenceTypeMessage: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeMessage.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeMethodSpec: FfiConverterRustBuffer {
+    typealias SwiftType = [MethodSpec]
+
+    public static func write(_ value: [MethodSpec], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeMethodSpec.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [MethodSpec] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [MethodSpec]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeMethodSpec.read(from: &buf))
         }
         return seq
     }
@@ -5576,6 +6792,47 @@ public func sseDecode(chunks: [Data])throws  -> SseOutcome  {
     )
 })
 }
+/**
+ * The core's client option defaults as JSON text (camelCase keys, durations in seconds).
+ */
+public func clientOptionDefaultsJson() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_agenticstar_ffi_fn_func_client_option_defaults_json(uniffiCallStatus
+    )
+})
+}
+/**
+ * Every error kind of the core (the error type must have a case for each).
+ */
+public func errorKinds() -> [String]  {
+    return try!  FfiConverterSequenceString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_agenticstar_ffi_fn_func_error_kinds(uniffiCallStatus
+    )
+})
+}
+/**
+ * Every service kind `Client.service` opens.
+ */
+public func serviceKinds() -> [String]  {
+    return try!  FfiConverterSequenceString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_agenticstar_ffi_fn_func_service_kinds(uniffiCallStatus
+    )
+})
+}
+/**
+ * A service kind's methods (null for an unknown kind), for wrappers' tests.
+ */
+public func serviceMethods(kind: String) -> [MethodSpec]?  {
+    return try!  FfiConverterOptionSequenceTypeMethodSpec.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_agenticstar_ffi_fn_func_service_methods(
+        FfiConverterString.lower(kind),uniffiCallStatus
+    )
+})
+}
 
 private enum InitializationResult {
     case ok
@@ -5610,6 +6867,18 @@ private let initializationResult: InitializationResult = {
     if (uniffi_agenticstar_ffi_checksum_func_sse_decode() != 33403) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_agenticstar_ffi_checksum_func_client_option_defaults_json() != 12354) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_agenticstar_ffi_checksum_func_error_kinds() != 33948) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_agenticstar_ffi_checksum_func_service_kinds() != 4701) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_agenticstar_ffi_checksum_func_service_methods() != 51753) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_agenticstar_ffi_checksum_method_client_authorize_url() != 47774) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -5637,6 +6906,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_agenticstar_ffi_checksum_method_client_request() != 33131) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_agenticstar_ffi_checksum_method_client_service() != 9125) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_agenticstar_ffi_checksum_method_client_sign_out() != 61180) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -5647,6 +6919,24 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_agenticstar_ffi_checksum_method_tokenstore_clear() != 27320) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_agenticstar_ffi_checksum_method_jsonstream_cancel() != 33358) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_agenticstar_ffi_checksum_method_jsonstream_next_batch() != 27219) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_agenticstar_ffi_checksum_method_service_call() != 29377) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_agenticstar_ffi_checksum_method_service_methods() != 51740) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_agenticstar_ffi_checksum_method_service_open() != 54161) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_agenticstar_ffi_checksum_method_service_shutdown() != 46736) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_agenticstar_ffi_checksum_method_chatlistener_on_delta() != 45765) {

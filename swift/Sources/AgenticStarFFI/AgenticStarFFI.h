@@ -367,6 +367,11 @@ uint64_t uniffi_agenticstar_ffi_fn_method_client_refresh_token(uint64_t ptr
 uint64_t uniffi_agenticstar_ffi_fn_method_client_request(uint64_t ptr, RustBuffer method, RustBuffer path, RustBuffer json_body
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_CLIENT_SERVICE
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_CLIENT_SERVICE
+uint64_t uniffi_agenticstar_ffi_fn_method_client_service(uint64_t ptr, RustBuffer kind, RustBuffer options_json
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_CLIENT_SIGN_OUT
 #define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_CLIENT_SIGN_OUT
 uint64_t uniffi_agenticstar_ffi_fn_method_client_sign_out(uint64_t ptr
@@ -400,6 +405,56 @@ void uniffi_agenticstar_ffi_fn_method_tokenstore_save(uint64_t ptr, RustBuffer k
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_TOKENSTORE_CLEAR
 #define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_TOKENSTORE_CLEAR
 void uniffi_agenticstar_ffi_fn_method_tokenstore_clear(uint64_t ptr, RustBuffer key, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_CLONE_JSONSTREAM
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_CLONE_JSONSTREAM
+uint64_t uniffi_agenticstar_ffi_fn_clone_jsonstream(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FREE_JSONSTREAM
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FREE_JSONSTREAM
+void uniffi_agenticstar_ffi_fn_free_jsonstream(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_JSONSTREAM_CANCEL
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_JSONSTREAM_CANCEL
+void uniffi_agenticstar_ffi_fn_method_jsonstream_cancel(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_JSONSTREAM_NEXT_BATCH
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_JSONSTREAM_NEXT_BATCH
+uint64_t uniffi_agenticstar_ffi_fn_method_jsonstream_next_batch(uint64_t ptr
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_CLONE_SERVICE
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_CLONE_SERVICE
+uint64_t uniffi_agenticstar_ffi_fn_clone_service(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FREE_SERVICE
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FREE_SERVICE
+void uniffi_agenticstar_ffi_fn_free_service(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_SERVICE_CALL
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_SERVICE_CALL
+uint64_t uniffi_agenticstar_ffi_fn_method_service_call(uint64_t ptr, RustBuffer method, RustBuffer args_json
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_SERVICE_METHODS
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_SERVICE_METHODS
+RustBuffer uniffi_agenticstar_ffi_fn_method_service_methods(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_SERVICE_OPEN
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_SERVICE_OPEN
+uint64_t uniffi_agenticstar_ffi_fn_method_service_open(uint64_t ptr, RustBuffer method, RustBuffer args_json, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_SERVICE_SHUTDOWN
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_SERVICE_SHUTDOWN
+uint64_t uniffi_agenticstar_ffi_fn_method_service_shutdown(uint64_t ptr
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_CLONE_CHATLISTENER
@@ -690,6 +745,29 @@ int8_t uniffi_agenticstar_ffi_fn_func_scopes_allow(RustBuffer granted, RustBuffe
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_SSE_DECODE
 #define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_SSE_DECODE
 RustBuffer uniffi_agenticstar_ffi_fn_func_sse_decode(RustBuffer chunks, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_CLIENT_OPTION_DEFAULTS_JSON
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_CLIENT_OPTION_DEFAULTS_JSON
+RustBuffer uniffi_agenticstar_ffi_fn_func_client_option_defaults_json(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_ERROR_KINDS
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_ERROR_KINDS
+RustBuffer uniffi_agenticstar_ffi_fn_func_error_kinds(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_SERVICE_KINDS
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_SERVICE_KINDS
+RustBuffer uniffi_agenticstar_ffi_fn_func_service_kinds(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_SERVICE_METHODS
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_SERVICE_METHODS
+RustBuffer uniffi_agenticstar_ffi_fn_func_service_methods(RustBuffer kind, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_FFI_AGENTICSTAR_FFI_RUSTBUFFER_ALLOC
@@ -988,6 +1066,30 @@ uint16_t uniffi_agenticstar_ffi_checksum_func_sse_decode(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_CLIENT_OPTION_DEFAULTS_JSON
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_CLIENT_OPTION_DEFAULTS_JSON
+uint16_t uniffi_agenticstar_ffi_checksum_func_client_option_defaults_json(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_ERROR_KINDS
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_ERROR_KINDS
+uint16_t uniffi_agenticstar_ffi_checksum_func_error_kinds(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_SERVICE_KINDS
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_SERVICE_KINDS
+uint16_t uniffi_agenticstar_ffi_checksum_func_service_kinds(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_SERVICE_METHODS
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_SERVICE_METHODS
+uint16_t uniffi_agenticstar_ffi_checksum_func_service_methods(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_CLIENT_AUTHORIZE_URL
 #define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_CLIENT_AUTHORIZE_URL
 uint16_t uniffi_agenticstar_ffi_checksum_method_client_authorize_url(void
@@ -1042,6 +1144,12 @@ uint16_t uniffi_agenticstar_ffi_checksum_method_client_request(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_CLIENT_SERVICE
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_CLIENT_SERVICE
+uint16_t uniffi_agenticstar_ffi_checksum_method_client_service(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_CLIENT_SIGN_OUT
 #define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_CLIENT_SIGN_OUT
 uint16_t uniffi_agenticstar_ffi_checksum_method_client_sign_out(void
@@ -1063,6 +1171,42 @@ uint16_t uniffi_agenticstar_ffi_checksum_method_tokenstore_save(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_TOKENSTORE_CLEAR
 #define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_TOKENSTORE_CLEAR
 uint16_t uniffi_agenticstar_ffi_checksum_method_tokenstore_clear(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_JSONSTREAM_CANCEL
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_JSONSTREAM_CANCEL
+uint16_t uniffi_agenticstar_ffi_checksum_method_jsonstream_cancel(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_JSONSTREAM_NEXT_BATCH
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_JSONSTREAM_NEXT_BATCH
+uint16_t uniffi_agenticstar_ffi_checksum_method_jsonstream_next_batch(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_SERVICE_CALL
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_SERVICE_CALL
+uint16_t uniffi_agenticstar_ffi_checksum_method_service_call(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_SERVICE_METHODS
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_SERVICE_METHODS
+uint16_t uniffi_agenticstar_ffi_checksum_method_service_methods(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_SERVICE_OPEN
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_SERVICE_OPEN
+uint16_t uniffi_agenticstar_ffi_checksum_method_service_open(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_SERVICE_SHUTDOWN
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_SERVICE_SHUTDOWN
+uint16_t uniffi_agenticstar_ffi_checksum_method_service_shutdown(void
     
 );
 #endif

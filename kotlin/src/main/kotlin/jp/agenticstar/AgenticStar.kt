@@ -63,3 +63,74 @@ val AgenticStarException.codeReason: String? get() = details().codeReason
 /** Seconds the server asked to wait before retrying. */
 val AgenticStarException.retryAfter: Double? get() = details().retryAfter
 val AgenticStarException.bodyExcerpt: String? get() = details().bodyExcerpt
+/** Protocol-specific details as JSON text (JSON-RPC `data`, `resourceMetadata`, ...). */
+val AgenticStarException.detailsJson: String? get() = details().detailsJson
+
+// ---- the core surface: every capability (MCP, A2A, ...) as a Service of JSON methods ----------
+
+/**
+ * The items of a stream method as a cold [Flow] of JSON texts. The stream is consumed once; when
+ * the collector stops early (cancellation, `take(n)`, an exception) the connection is closed.
+ */
+fun JsonStream.asFlow(): Flow<String> = flow {
+    use { s ->
+        try {
+            while (true) {
+                val batch = s.nextBatch() ?: break
+                for (item in batch) emit(item)
+            }
+        } finally {
+            s.cancel()
+        }
+    }
+}
+
+/** Start a stream method of this service as a [Flow] of JSON texts. */
+fun Service.stream(method: String, argsJson: String = "{}"): Flow<String> = open(method, argsJson).asFlow()
+
+/**
+ * Base of an idiomatic wrapper over a core [Service]: a subclass names its kind and the core
+ * methods it exposes (its companion implements [ServiceKind]), and forwards each as
+ * `call(name, json)` / `open(name, json)`. The suite checks every wrapper's table against core.
+ */
+abstract class ServiceBase(protected val service: Service) : AutoCloseable {
+    protected suspend fun call(name: String, argsJson: String = "{}"): String = service.call(name, argsJson)
+    protected fun open(name: String, argsJson: String = "{}"): Flow<String> = service.stream(name, argsJson)
+
+    /** Every method of the core service. */
+    fun methods(): List<MethodSpec> = service.methods()
+
+    /** End the service's sessions at the server (where the protocol has them). */
+    suspend fun shutdown() = service.shutdown()
+
+    /** Frees the native object (call [shutdown] first to end sessions). */
+    override fun close() = service.close()
+}
+
+/** What a wrapper's companion declares: the core kind and the (snake_case) core method names. */
+interface ServiceKind {
+    val kind: String
+    val methods: List<String>
+}
+
+/** `client.service("echo")` wrapped: a diagnostic service with no I/O (checks an installation). */
+class EchoService(service: Service) : ServiceBase(service) {
+    companion object : ServiceKind {
+        override val kind = "echo"
+        override val methods = listOf("echo", "fail", "count", "wait_forever")
+    }
+
+    suspend fun echo(argsJson: String): String = call("echo", argsJson)
+    suspend fun fail(failureJson: String): String = call("fail", failureJson)
+    fun count(argsJson: String): Flow<String> = open("count", argsJson)
+    fun waitForever(): Flow<String> = open("wait_forever")
+}
+
+/** Every wrapper by kind, with its class (the suite checks each against the core's methods). */
+val serviceWrappers: Map<String, Pair<ServiceKind, Class<out ServiceBase>>> = mapOf(
+    EchoService.kind to (EchoService to EchoService::class.java),
+    A2aClient.kind to (A2aClient to A2aClient::class.java),
+)
+
+/** Open a service and wrap it. */
+suspend fun Client.echo(): EchoService = EchoService(service("echo", "{}"))

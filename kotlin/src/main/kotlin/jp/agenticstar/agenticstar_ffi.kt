@@ -761,6 +761,14 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_agenticstar_ffi_checksum_func_sse_decode(
     ): Int
+    external fun uniffi_agenticstar_ffi_checksum_func_client_option_defaults_json(
+    ): Int
+    external fun uniffi_agenticstar_ffi_checksum_func_error_kinds(
+    ): Int
+    external fun uniffi_agenticstar_ffi_checksum_func_service_kinds(
+    ): Int
+    external fun uniffi_agenticstar_ffi_checksum_func_service_methods(
+    ): Int
     external fun uniffi_agenticstar_ffi_checksum_method_client_authorize_url(
     ): Int
     external fun uniffi_agenticstar_ffi_checksum_method_client_cached_token(
@@ -779,6 +787,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_agenticstar_ffi_checksum_method_client_request(
     ): Int
+    external fun uniffi_agenticstar_ffi_checksum_method_client_service(
+    ): Int
     external fun uniffi_agenticstar_ffi_checksum_method_client_sign_out(
     ): Int
     external fun uniffi_agenticstar_ffi_checksum_method_tokenstore_load(
@@ -786,6 +796,18 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_agenticstar_ffi_checksum_method_tokenstore_save(
     ): Int
     external fun uniffi_agenticstar_ffi_checksum_method_tokenstore_clear(
+    ): Int
+    external fun uniffi_agenticstar_ffi_checksum_method_jsonstream_cancel(
+    ): Int
+    external fun uniffi_agenticstar_ffi_checksum_method_jsonstream_next_batch(
+    ): Int
+    external fun uniffi_agenticstar_ffi_checksum_method_service_call(
+    ): Int
+    external fun uniffi_agenticstar_ffi_checksum_method_service_methods(
+    ): Int
+    external fun uniffi_agenticstar_ffi_checksum_method_service_open(
+    ): Int
+    external fun uniffi_agenticstar_ffi_checksum_method_service_shutdown(
     ): Int
     external fun uniffi_agenticstar_ffi_checksum_method_chatlistener_on_delta(
     ): Int
@@ -897,6 +919,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_agenticstar_ffi_fn_method_client_request(`ptr`: Long,`method`: RustBuffer.ByValue,`path`: RustBuffer.ByValue,`jsonBody`: RustBuffer.ByValue,
     ): Long
+    external fun uniffi_agenticstar_ffi_fn_method_client_service(`ptr`: Long,`kind`: RustBuffer.ByValue,`optionsJson`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_agenticstar_ffi_fn_method_client_sign_out(`ptr`: Long,
     ): Long
     external fun uniffi_agenticstar_ffi_fn_clone_tokenstore(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -911,6 +935,26 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_agenticstar_ffi_fn_method_tokenstore_clear(`ptr`: Long,`key`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_agenticstar_ffi_fn_clone_jsonstream(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_agenticstar_ffi_fn_free_jsonstream(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_agenticstar_ffi_fn_method_jsonstream_cancel(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_agenticstar_ffi_fn_method_jsonstream_next_batch(`ptr`: Long,
+    ): Long
+    external fun uniffi_agenticstar_ffi_fn_clone_service(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_agenticstar_ffi_fn_free_service(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_agenticstar_ffi_fn_method_service_call(`ptr`: Long,`method`: RustBuffer.ByValue,`argsJson`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_agenticstar_ffi_fn_method_service_methods(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_agenticstar_ffi_fn_method_service_open(`ptr`: Long,`method`: RustBuffer.ByValue,`argsJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_agenticstar_ffi_fn_method_service_shutdown(`ptr`: Long,
+    ): Long
     external fun uniffi_agenticstar_ffi_fn_clone_chatlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_agenticstar_ffi_fn_free_chatlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1026,6 +1070,14 @@ internal object UniffiLib {
     external fun uniffi_agenticstar_ffi_fn_func_scopes_allow(`granted`: RustBuffer.ByValue,`scope`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
     external fun uniffi_agenticstar_ffi_fn_func_sse_decode(`chunks`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_agenticstar_ffi_fn_func_client_option_defaults_json(uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_agenticstar_ffi_fn_func_error_kinds(uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_agenticstar_ffi_fn_func_service_kinds(uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_agenticstar_ffi_fn_func_service_methods(`kind`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun ffi_agenticstar_ffi_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -2832,6 +2884,12 @@ public interface ClientInterface {
     suspend fun `request`(`method`: kotlin.String, `path`: kotlin.String, `jsonBody`: kotlin.String? = null): RawResponse
     
     /**
+     * Open a service of the core (`serviceKinds()`) on this client's tokens and connections;
+     * `optionsJson` is the service's options as a JSON object.
+     */
+    suspend fun `service`(`kind`: kotlin.String, `optionsJson`: kotlin.String = "{}"): Service
+    
+    /**
      * Forget the session here and in the token store.
      */
     suspend fun `signOut`()
@@ -3163,6 +3221,33 @@ open class Client: Disposable, AutoCloseable, ClientInterface
         { future -> UniffiLib.ffi_agenticstar_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeRawResponse.lift(it) },
+        // Error FFI converter
+        AgenticStarException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Open a service of the core (`serviceKinds()`) on this client's tokens and connections;
+     * `optionsJson` is the service's options as a JSON object.
+     */
+    @Throws(AgenticStarException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `service`(`kind`: kotlin.String, `optionsJson`: kotlin.String) : Service {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_agenticstar_ffi_fn_method_client_service(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`kind`),
+        FfiConverterString.lower(`optionsJson`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_agenticstar_ffi_rust_future_poll_u64(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_agenticstar_ffi_rust_future_complete_u64(future, continuation) },
+        { future -> UniffiLib.ffi_agenticstar_ffi_rust_future_free_u64(future) },
+        // lift function
+        { FfiConverterTypeService.lift(it) },
         // Error FFI converter
         AgenticStarException.ErrorHandler,
     )
@@ -3616,6 +3701,303 @@ public object FfiConverterTypeCredentials: FfiConverter<Credentials, Long> {
 
 
 /**
+ * Items of a stream method. `cancel()` (any thread; also dropping or closing the object) stops
+ * the producer and closes its connection; `nextBatch()` then returns null.
+ */
+public interface JsonStreamInterface {
+    
+    /**
+     * Stop now. Idempotent.
+     */
+    fun `cancel`()
+    
+    /**
+     * Every item ready (at least one), each as JSON text; null at the end. Cancel-safe.
+     */
+    suspend fun `nextBatch`(): List<kotlin.String>?
+    
+    companion object
+}
+
+/**
+ * Items of a stream method. `cancel()` (any thread; also dropping or closing the object) stops
+ * the producer and closes its connection; `nextBatch()` then returns null.
+ */
+open class JsonStream: Disposable, AutoCloseable, JsonStreamInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_agenticstar_ffi_fn_free_jsonstream(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_agenticstar_ffi_fn_clone_jsonstream(handle, status)
+        }
+    }
+
+    
+    /**
+     * Stop now. Idempotent.
+     */override fun `cancel`()
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_agenticstar_ffi_fn_method_jsonstream_cancel(
+        it,
+        _status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Every item ready (at least one), each as JSON text; null at the end. Cancel-safe.
+     */
+    @Throws(AgenticStarException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `nextBatch`() : List<kotlin.String>? {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_agenticstar_ffi_fn_method_jsonstream_next_batch(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_agenticstar_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_agenticstar_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_agenticstar_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterOptionalSequenceString.lift(it) },
+        // Error FFI converter
+        AgenticStarException.ErrorHandler,
+    )
+    }
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeJsonStream: FfiConverter<JsonStream, Long> {
+    override fun lower(value: JsonStream): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): JsonStream {
+        return JsonStream(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): JsonStream {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: JsonStream) = 8UL
+
+    override fun write(value: JsonStream, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
  * A token service. Build one with the constructor of its kind; URLs are checked here.
  */
 public interface ProviderInterface {
@@ -3887,6 +4269,359 @@ public object FfiConverterTypeProvider: FfiConverter<Provider, Long> {
     override fun allocationSize(value: Provider) = 8UL
 
     override fun write(value: Provider, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * A capability of the core (`Client.service(kind, optionsJson)`): JSON in, JSON out.
+ */
+public interface ServiceInterface {
+    
+    /**
+     * Run a call method; the result is JSON text. Cancelling the caller cancels the call.
+     */
+    suspend fun `call`(`method`: kotlin.String, `argsJson`: kotlin.String): kotlin.String
+    
+    /**
+     * Every method this service answers.
+     */
+    fun `methods`(): List<MethodSpec>
+    
+    /**
+     * Start a stream method; read it with `nextBatch()`. Errors arrive from the first read.
+     */
+    fun `open`(`method`: kotlin.String, `argsJson`: kotlin.String): JsonStream
+    
+    /**
+     * End the service (and its sessions at the server, where the protocol has them). Named
+     * `shutdown` because `close()` is the platform's free-the-object method (AutoCloseable).
+     */
+    suspend fun `shutdown`()
+    
+    companion object
+}
+
+/**
+ * A capability of the core (`Client.service(kind, optionsJson)`): JSON in, JSON out.
+ */
+open class Service: Disposable, AutoCloseable, ServiceInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_agenticstar_ffi_fn_free_service(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_agenticstar_ffi_fn_clone_service(handle, status)
+        }
+    }
+
+    
+    /**
+     * Run a call method; the result is JSON text. Cancelling the caller cancels the call.
+     */
+    @Throws(AgenticStarException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `call`(`method`: kotlin.String, `argsJson`: kotlin.String) : kotlin.String {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_agenticstar_ffi_fn_method_service_call(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`method`),
+        FfiConverterString.lower(`argsJson`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_agenticstar_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_agenticstar_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_agenticstar_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterString.lift(it) },
+        // Error FFI converter
+        AgenticStarException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Every method this service answers.
+     */override fun `methods`(): List<MethodSpec> {
+            return FfiConverterSequenceTypeMethodSpec.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_agenticstar_ffi_fn_method_service_methods(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Start a stream method; read it with `nextBatch()`. Errors arrive from the first read.
+     */override fun `open`(`method`: kotlin.String, `argsJson`: kotlin.String): JsonStream {
+            return FfiConverterTypeJsonStream.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_agenticstar_ffi_fn_method_service_open(
+        it,
+        
+        FfiConverterString.lower(`method`),
+        FfiConverterString.lower(`argsJson`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * End the service (and its sessions at the server, where the protocol has them). Named
+     * `shutdown` because `close()` is the platform's free-the-object method (AutoCloseable).
+     */
+    @Throws(AgenticStarException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `shutdown`() {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_agenticstar_ffi_fn_method_service_shutdown(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_agenticstar_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_agenticstar_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_agenticstar_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        AgenticStarException.ErrorHandler,
+    )
+    }
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeService: FfiConverter<Service, Long> {
+    override fun lower(value: Service): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): Service {
+        return Service(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): Service {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: Service) = 8UL
+
+    override fun write(value: Service, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }
@@ -5441,6 +6176,11 @@ data class ErrorDetails (
      * A short, secret-scrubbed excerpt of the body that caused the error.
      */
     val `bodyExcerpt`: kotlin.String?
+    , 
+    /**
+     * Protocol-specific details as JSON text (JSON-RPC `data`, `resourceMetadata`, ...).
+     */
+    val `detailsJson`: kotlin.String?
     
 ){
     
@@ -5464,6 +6204,7 @@ public object FfiConverterTypeErrorDetails: FfiConverterRustBuffer<ErrorDetails>
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalDouble.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
         )
     }
 
@@ -5474,7 +6215,8 @@ public object FfiConverterTypeErrorDetails: FfiConverterRustBuffer<ErrorDetails>
             FfiConverterOptionalString.allocationSize(value.`code`) +
             FfiConverterOptionalString.allocationSize(value.`codeReason`) +
             FfiConverterOptionalDouble.allocationSize(value.`retryAfter`) +
-            FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+            FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`) +
+            FfiConverterOptionalString.allocationSize(value.`detailsJson`)
     )
 
     override fun write(value: ErrorDetails, buf: ByteBuffer) {
@@ -5485,6 +6227,7 @@ public object FfiConverterTypeErrorDetails: FfiConverterRustBuffer<ErrorDetails>
             FfiConverterOptionalString.write(value.`codeReason`, buf)
             FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
             FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+            FfiConverterOptionalString.write(value.`detailsJson`, buf)
     }
 }
 
@@ -5590,6 +6333,47 @@ public object FfiConverterTypeMessage: FfiConverterRustBuffer<Message> {
     override fun write(value: Message, buf: ByteBuffer) {
             FfiConverterString.write(value.`role`, buf)
             FfiConverterString.write(value.`content`, buf)
+    }
+}
+
+
+
+/**
+ * One method of a service: the core's snake_case name (camelCase in the idiomatic wrappers).
+ */
+data class MethodSpec (
+    val `name`: kotlin.String
+    , 
+    val `kind`: MethodKind
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeMethodSpec: FfiConverterRustBuffer<MethodSpec> {
+    override fun read(buf: ByteBuffer): MethodSpec {
+        return MethodSpec(
+            FfiConverterString.read(buf),
+            FfiConverterTypeMethodKind.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: MethodSpec) = (
+            FfiConverterString.allocationSize(value.`name`) +
+            FfiConverterTypeMethodKind.allocationSize(value.`kind`)
+    )
+
+    override fun write(value: MethodSpec, buf: ByteBuffer) {
+            FfiConverterString.write(value.`name`, buf)
+            FfiConverterTypeMethodKind.write(value.`kind`, buf)
     }
 }
 
@@ -5957,10 +6741,12 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `retryAfter`: kotlin.Double?, 
         
-        val `bodyExcerpt`: kotlin.String?
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
     }
     
     /**
@@ -5980,10 +6766,12 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `retryAfter`: kotlin.Double?, 
         
-        val `bodyExcerpt`: kotlin.String?
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
     }
     
     /**
@@ -6003,10 +6791,12 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `retryAfter`: kotlin.Double?, 
         
-        val `bodyExcerpt`: kotlin.String?
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
     }
     
     /**
@@ -6026,10 +6816,12 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `retryAfter`: kotlin.Double?, 
         
-        val `bodyExcerpt`: kotlin.String?
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
     }
     
     /**
@@ -6049,10 +6841,12 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `retryAfter`: kotlin.Double?, 
         
-        val `bodyExcerpt`: kotlin.String?
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
     }
     
     /**
@@ -6072,10 +6866,12 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `retryAfter`: kotlin.Double?, 
         
-        val `bodyExcerpt`: kotlin.String?
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
     }
     
     /**
@@ -6095,10 +6891,12 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `retryAfter`: kotlin.Double?, 
         
-        val `bodyExcerpt`: kotlin.String?
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
     }
     
     /**
@@ -6118,10 +6916,37 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `retryAfter`: kotlin.Double?, 
         
-        val `bodyExcerpt`: kotlin.String?
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * A protocol endpoint (MCP, A2A) refused the bearer token (401); details hold its challenge.
+     */
+    class Unauthorized(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
     }
     
     /**
@@ -6141,10 +6966,12 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `retryAfter`: kotlin.Double?, 
         
-        val `bodyExcerpt`: kotlin.String?
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
     }
     
     /**
@@ -6164,10 +6991,12 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `retryAfter`: kotlin.Double?, 
         
-        val `bodyExcerpt`: kotlin.String?
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
     }
     
     /**
@@ -6187,10 +7016,12 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `retryAfter`: kotlin.Double?, 
         
-        val `bodyExcerpt`: kotlin.String?
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
     }
     
     /**
@@ -6210,10 +7041,12 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `retryAfter`: kotlin.Double?, 
         
-        val `bodyExcerpt`: kotlin.String?
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
     }
     
     /**
@@ -6233,10 +7066,12 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `retryAfter`: kotlin.Double?, 
         
-        val `bodyExcerpt`: kotlin.String?
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
     }
     
     /**
@@ -6256,10 +7091,12 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `retryAfter`: kotlin.Double?, 
         
-        val `bodyExcerpt`: kotlin.String?
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
     }
     
     /**
@@ -6279,10 +7116,12 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `retryAfter`: kotlin.Double?, 
         
-        val `bodyExcerpt`: kotlin.String?
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
     }
     
     /**
@@ -6302,10 +7141,12 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `retryAfter`: kotlin.Double?, 
         
-        val `bodyExcerpt`: kotlin.String?
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
     }
     
     /**
@@ -6325,10 +7166,12 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `retryAfter`: kotlin.Double?, 
         
-        val `bodyExcerpt`: kotlin.String?
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
     }
     
     /**
@@ -6348,10 +7191,12 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `retryAfter`: kotlin.Double?, 
         
-        val `bodyExcerpt`: kotlin.String?
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
     }
     
     /**
@@ -6371,10 +7216,12 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `retryAfter`: kotlin.Double?, 
         
-        val `bodyExcerpt`: kotlin.String?
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
     }
     
     class IdTokenSignature(
@@ -6391,10 +7238,12 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `retryAfter`: kotlin.Double?, 
         
-        val `bodyExcerpt`: kotlin.String?
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
     }
     
     class IdTokenNonce(
@@ -6411,10 +7260,12 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `retryAfter`: kotlin.Double?, 
         
-        val `bodyExcerpt`: kotlin.String?
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
     }
     
     class IdTokenAudience(
@@ -6431,10 +7282,12 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `retryAfter`: kotlin.Double?, 
         
-        val `bodyExcerpt`: kotlin.String?
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
     }
     
     class IdTokenIssuer(
@@ -6451,10 +7304,12 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `retryAfter`: kotlin.Double?, 
         
-        val `bodyExcerpt`: kotlin.String?
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
     }
     
     class IdTokenExpired(
@@ -6471,10 +7326,12 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `retryAfter`: kotlin.Double?, 
         
-        val `bodyExcerpt`: kotlin.String?
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
     }
     
     class IdTokenInvalid(
@@ -6491,10 +7348,12 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `retryAfter`: kotlin.Double?, 
         
-        val `bodyExcerpt`: kotlin.String?
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
     }
     
     /**
@@ -6514,10 +7373,12 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `retryAfter`: kotlin.Double?, 
         
-        val `bodyExcerpt`: kotlin.String?
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
     }
     
     /**
@@ -6537,10 +7398,12 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `retryAfter`: kotlin.Double?, 
         
-        val `bodyExcerpt`: kotlin.String?
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
     }
     
     /**
@@ -6560,10 +7423,12 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `retryAfter`: kotlin.Double?, 
         
-        val `bodyExcerpt`: kotlin.String?
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
     }
     
     /**
@@ -6583,10 +7448,12 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `retryAfter`: kotlin.Double?, 
         
-        val `bodyExcerpt`: kotlin.String?
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
     }
     
     /**
@@ -6606,10 +7473,512 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `retryAfter`: kotlin.Double?, 
         
-        val `bodyExcerpt`: kotlin.String?
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * A JSON-RPC error answer; `code` is its code, details `{code, message, data}`.
+     */
+    class JsonRpc(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * A2A -32001: no such task.
+     */
+    class TaskNotFound(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * A2A -32002: the task is terminal and cannot be canceled.
+     */
+    class TaskNotCancelable(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * A2A -32003.
+     */
+    class PushNotificationNotSupported(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * A2A -32004.
+     */
+    class UnsupportedOperation(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * A2A -32005.
+     */
+    class ContentTypeNotSupported(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * A2A -32006: the agent's answer breaks the protocol.
+     */
+    class InvalidAgentResponse(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * A2A -32007.
+     */
+    class ExtendedCardNotConfigured(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * A2A -32008.
+     */
+    class ExtensionSupportRequired(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * A2A -32009.
+     */
+    class VersionNotSupported(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * The agent card offers no interface or security scheme this client speaks.
+     */
+    class UnsupportedAgent(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * A 3xx answer: redirects are never followed; the message names the `Location`.
+     */
+    class Redirect(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * The callback's RFC 9207 `iss` names another issuer (a mix-up attack).
+     */
+    class CallbackIssuerMismatch(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * The callback has no `iss` although the server says it always sends one.
+     */
+    class CallbackIssuerMissing(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * The callback is malformed (a repeated parameter, another origin or path).
+     */
+    class CallbackInvalid(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * The discovery document's `issuer` is not the configured issuer.
+     */
+    class DiscoveryIssuerMismatch(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * The id_token's `nbf` or `iat` lies in the future.
+     */
+    class IdTokenNotYetValid(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * Several audiences without `azp`, or an `azp` naming another client.
+     */
+    class IdTokenAzp(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * The JWKS key may not verify this id_token (`use`, `key_ops` or `alg`).
+     */
+    class IdTokenKey(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * A device sign-in (RFC 8628) was not approved before its code expired.
+     */
+    class DeviceCodeExpired(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
     }
     
     /**
@@ -6629,10 +7998,12 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `retryAfter`: kotlin.Double?, 
         
-        val `bodyExcerpt`: kotlin.String?
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
     }
     
 
@@ -6684,6 +8055,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
             2 -> AgenticStarException.InsecureTransport(
                 FfiConverterString.read(buf),
@@ -6692,6 +8064,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
             3 -> AgenticStarException.InvalidClient(
@@ -6702,6 +8075,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
             4 -> AgenticStarException.InvalidRequest(
                 FfiConverterString.read(buf),
@@ -6710,6 +8084,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
             5 -> AgenticStarException.InvalidGrant(
@@ -6720,6 +8095,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
             6 -> AgenticStarException.SignInRequired(
                 FfiConverterString.read(buf),
@@ -6728,6 +8104,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
             7 -> AgenticStarException.UnauthorizedClient(
@@ -6738,6 +8115,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
             8 -> AgenticStarException.Authentication(
                 FfiConverterString.read(buf),
@@ -6747,8 +8125,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
-            9 -> AgenticStarException.Forbidden(
+            9 -> AgenticStarException.Unauthorized(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -6756,8 +8135,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
-            10 -> AgenticStarException.LicensesExhausted(
+            10 -> AgenticStarException.Forbidden(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -6765,8 +8145,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
-            11 -> AgenticStarException.InsufficientScope(
+            11 -> AgenticStarException.LicensesExhausted(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -6774,8 +8155,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
-            12 -> AgenticStarException.RateLimited(
+            12 -> AgenticStarException.InsufficientScope(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -6783,8 +8165,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
-            13 -> AgenticStarException.ServerException(
+            13 -> AgenticStarException.RateLimited(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -6792,8 +8175,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
-            14 -> AgenticStarException.Api(
+            14 -> AgenticStarException.ServerException(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -6801,8 +8185,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
-            15 -> AgenticStarException.Timeout(
+            15 -> AgenticStarException.Api(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -6810,8 +8195,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
-            16 -> AgenticStarException.Network(
+            16 -> AgenticStarException.Timeout(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -6819,8 +8205,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
-            17 -> AgenticStarException.UnexpectedResponse(
+            17 -> AgenticStarException.Network(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -6828,8 +8215,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
-            18 -> AgenticStarException.AuthorizationDenied(
+            18 -> AgenticStarException.UnexpectedResponse(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -6837,8 +8225,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
-            19 -> AgenticStarException.StateMismatch(
+            19 -> AgenticStarException.AuthorizationDenied(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -6846,8 +8235,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
-            20 -> AgenticStarException.IdTokenSignature(
+            20 -> AgenticStarException.StateMismatch(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -6855,8 +8245,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
-            21 -> AgenticStarException.IdTokenNonce(
+            21 -> AgenticStarException.IdTokenSignature(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -6864,8 +8255,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
-            22 -> AgenticStarException.IdTokenAudience(
+            22 -> AgenticStarException.IdTokenNonce(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -6873,8 +8265,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
-            23 -> AgenticStarException.IdTokenIssuer(
+            23 -> AgenticStarException.IdTokenAudience(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -6882,8 +8275,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
-            24 -> AgenticStarException.IdTokenExpired(
+            24 -> AgenticStarException.IdTokenIssuer(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -6891,8 +8285,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
-            25 -> AgenticStarException.IdTokenInvalid(
+            25 -> AgenticStarException.IdTokenExpired(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -6900,8 +8295,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
-            26 -> AgenticStarException.StreamTruncated(
+            26 -> AgenticStarException.IdTokenInvalid(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -6909,8 +8305,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
-            27 -> AgenticStarException.StreamDecode(
+            27 -> AgenticStarException.StreamTruncated(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -6918,8 +8315,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
-            28 -> AgenticStarException.StreamException(
+            28 -> AgenticStarException.StreamDecode(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -6927,8 +8325,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
-            29 -> AgenticStarException.StreamTooLarge(
+            29 -> AgenticStarException.StreamException(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -6936,8 +8335,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
-            30 -> AgenticStarException.Store(
+            30 -> AgenticStarException.StreamTooLarge(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -6945,14 +8345,226 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
-            31 -> AgenticStarException.Internal(
+            31 -> AgenticStarException.Store(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            32 -> AgenticStarException.JsonRpc(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            33 -> AgenticStarException.TaskNotFound(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            34 -> AgenticStarException.TaskNotCancelable(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            35 -> AgenticStarException.PushNotificationNotSupported(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            36 -> AgenticStarException.UnsupportedOperation(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            37 -> AgenticStarException.ContentTypeNotSupported(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            38 -> AgenticStarException.InvalidAgentResponse(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            39 -> AgenticStarException.ExtendedCardNotConfigured(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            40 -> AgenticStarException.ExtensionSupportRequired(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            41 -> AgenticStarException.VersionNotSupported(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            42 -> AgenticStarException.UnsupportedAgent(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            43 -> AgenticStarException.Redirect(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            44 -> AgenticStarException.CallbackIssuerMismatch(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            45 -> AgenticStarException.CallbackIssuerMissing(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            46 -> AgenticStarException.CallbackInvalid(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            47 -> AgenticStarException.DiscoveryIssuerMismatch(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            48 -> AgenticStarException.IdTokenNotYetValid(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            49 -> AgenticStarException.IdTokenAzp(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            50 -> AgenticStarException.IdTokenKey(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            51 -> AgenticStarException.DeviceCodeExpired(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            52 -> AgenticStarException.Internal(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalInt.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalDouble.read(buf),
+                FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
@@ -6971,6 +8583,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`codeReason`)
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
             is AgenticStarException.InsecureTransport -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -6982,6 +8595,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`codeReason`)
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
             is AgenticStarException.InvalidClient -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -6993,6 +8607,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`codeReason`)
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
             is AgenticStarException.InvalidRequest -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -7004,6 +8619,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`codeReason`)
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
             is AgenticStarException.InvalidGrant -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -7015,6 +8631,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`codeReason`)
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
             is AgenticStarException.SignInRequired -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -7026,6 +8643,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`codeReason`)
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
             is AgenticStarException.UnauthorizedClient -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -7037,6 +8655,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`codeReason`)
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
             is AgenticStarException.Authentication -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -7048,6 +8667,19 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`codeReason`)
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.Unauthorized -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
             is AgenticStarException.Forbidden -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -7059,6 +8691,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`codeReason`)
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
             is AgenticStarException.LicensesExhausted -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -7070,6 +8703,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`codeReason`)
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
             is AgenticStarException.InsufficientScope -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -7081,6 +8715,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`codeReason`)
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
             is AgenticStarException.RateLimited -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -7092,6 +8727,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`codeReason`)
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
             is AgenticStarException.ServerException -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -7103,6 +8739,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`codeReason`)
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
             is AgenticStarException.Api -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -7114,6 +8751,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`codeReason`)
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
             is AgenticStarException.Timeout -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -7125,6 +8763,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`codeReason`)
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
             is AgenticStarException.Network -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -7136,6 +8775,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`codeReason`)
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
             is AgenticStarException.UnexpectedResponse -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -7147,6 +8787,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`codeReason`)
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
             is AgenticStarException.AuthorizationDenied -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -7158,6 +8799,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`codeReason`)
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
             is AgenticStarException.StateMismatch -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -7169,6 +8811,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`codeReason`)
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
             is AgenticStarException.IdTokenSignature -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -7180,6 +8823,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`codeReason`)
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
             is AgenticStarException.IdTokenNonce -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -7191,6 +8835,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`codeReason`)
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
             is AgenticStarException.IdTokenAudience -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -7202,6 +8847,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`codeReason`)
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
             is AgenticStarException.IdTokenIssuer -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -7213,6 +8859,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`codeReason`)
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
             is AgenticStarException.IdTokenExpired -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -7224,6 +8871,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`codeReason`)
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
             is AgenticStarException.IdTokenInvalid -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -7235,6 +8883,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`codeReason`)
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
             is AgenticStarException.StreamTruncated -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -7246,6 +8895,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`codeReason`)
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
             is AgenticStarException.StreamDecode -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -7257,6 +8907,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`codeReason`)
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
             is AgenticStarException.StreamException -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -7268,6 +8919,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`codeReason`)
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
             is AgenticStarException.StreamTooLarge -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -7279,6 +8931,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`codeReason`)
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
             is AgenticStarException.Store -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -7290,6 +8943,247 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`codeReason`)
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.JsonRpc -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.TaskNotFound -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.TaskNotCancelable -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.PushNotificationNotSupported -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.UnsupportedOperation -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.ContentTypeNotSupported -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.InvalidAgentResponse -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.ExtendedCardNotConfigured -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.ExtensionSupportRequired -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.VersionNotSupported -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.UnsupportedAgent -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.Redirect -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.CallbackIssuerMismatch -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.CallbackIssuerMissing -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.CallbackInvalid -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.DiscoveryIssuerMismatch -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.IdTokenNotYetValid -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.IdTokenAzp -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.IdTokenKey -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.DeviceCodeExpired -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
             is AgenticStarException.Internal -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -7301,6 +9195,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`codeReason`)
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
         }
     }
@@ -7316,6 +9211,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`codeReason`, buf)
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
             is AgenticStarException.InsecureTransport -> {
@@ -7327,6 +9223,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`codeReason`, buf)
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
             is AgenticStarException.InvalidClient -> {
@@ -7338,6 +9235,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`codeReason`, buf)
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
             is AgenticStarException.InvalidRequest -> {
@@ -7349,6 +9247,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`codeReason`, buf)
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
             is AgenticStarException.InvalidGrant -> {
@@ -7360,6 +9259,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`codeReason`, buf)
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
             is AgenticStarException.SignInRequired -> {
@@ -7371,6 +9271,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`codeReason`, buf)
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
             is AgenticStarException.UnauthorizedClient -> {
@@ -7382,6 +9283,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`codeReason`, buf)
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
             is AgenticStarException.Authentication -> {
@@ -7393,9 +9295,10 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`codeReason`, buf)
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.Forbidden -> {
+            is AgenticStarException.Unauthorized -> {
                 buf.putInt(9)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -7404,9 +9307,10 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`codeReason`, buf)
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.LicensesExhausted -> {
+            is AgenticStarException.Forbidden -> {
                 buf.putInt(10)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -7415,9 +9319,10 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`codeReason`, buf)
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.InsufficientScope -> {
+            is AgenticStarException.LicensesExhausted -> {
                 buf.putInt(11)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -7426,9 +9331,10 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`codeReason`, buf)
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.RateLimited -> {
+            is AgenticStarException.InsufficientScope -> {
                 buf.putInt(12)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -7437,9 +9343,10 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`codeReason`, buf)
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.ServerException -> {
+            is AgenticStarException.RateLimited -> {
                 buf.putInt(13)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -7448,9 +9355,10 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`codeReason`, buf)
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.Api -> {
+            is AgenticStarException.ServerException -> {
                 buf.putInt(14)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -7459,9 +9367,10 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`codeReason`, buf)
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.Timeout -> {
+            is AgenticStarException.Api -> {
                 buf.putInt(15)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -7470,9 +9379,10 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`codeReason`, buf)
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.Network -> {
+            is AgenticStarException.Timeout -> {
                 buf.putInt(16)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -7481,9 +9391,10 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`codeReason`, buf)
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.UnexpectedResponse -> {
+            is AgenticStarException.Network -> {
                 buf.putInt(17)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -7492,9 +9403,10 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`codeReason`, buf)
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.AuthorizationDenied -> {
+            is AgenticStarException.UnexpectedResponse -> {
                 buf.putInt(18)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -7503,9 +9415,10 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`codeReason`, buf)
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.StateMismatch -> {
+            is AgenticStarException.AuthorizationDenied -> {
                 buf.putInt(19)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -7514,9 +9427,10 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`codeReason`, buf)
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.IdTokenSignature -> {
+            is AgenticStarException.StateMismatch -> {
                 buf.putInt(20)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -7525,9 +9439,10 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`codeReason`, buf)
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.IdTokenNonce -> {
+            is AgenticStarException.IdTokenSignature -> {
                 buf.putInt(21)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -7536,9 +9451,10 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`codeReason`, buf)
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.IdTokenAudience -> {
+            is AgenticStarException.IdTokenNonce -> {
                 buf.putInt(22)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -7547,9 +9463,10 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`codeReason`, buf)
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.IdTokenIssuer -> {
+            is AgenticStarException.IdTokenAudience -> {
                 buf.putInt(23)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -7558,9 +9475,10 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`codeReason`, buf)
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.IdTokenExpired -> {
+            is AgenticStarException.IdTokenIssuer -> {
                 buf.putInt(24)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -7569,9 +9487,10 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`codeReason`, buf)
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.IdTokenInvalid -> {
+            is AgenticStarException.IdTokenExpired -> {
                 buf.putInt(25)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -7580,9 +9499,10 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`codeReason`, buf)
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.StreamTruncated -> {
+            is AgenticStarException.IdTokenInvalid -> {
                 buf.putInt(26)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -7591,9 +9511,10 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`codeReason`, buf)
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.StreamDecode -> {
+            is AgenticStarException.StreamTruncated -> {
                 buf.putInt(27)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -7602,9 +9523,10 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`codeReason`, buf)
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.StreamException -> {
+            is AgenticStarException.StreamDecode -> {
                 buf.putInt(28)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -7613,9 +9535,10 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`codeReason`, buf)
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.StreamTooLarge -> {
+            is AgenticStarException.StreamException -> {
                 buf.putInt(29)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -7624,9 +9547,10 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`codeReason`, buf)
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.Store -> {
+            is AgenticStarException.StreamTooLarge -> {
                 buf.putInt(30)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -7635,9 +9559,10 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`codeReason`, buf)
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.Internal -> {
+            is AgenticStarException.Store -> {
                 buf.putInt(31)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -7646,6 +9571,259 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`codeReason`, buf)
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.JsonRpc -> {
+                buf.putInt(32)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.TaskNotFound -> {
+                buf.putInt(33)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.TaskNotCancelable -> {
+                buf.putInt(34)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.PushNotificationNotSupported -> {
+                buf.putInt(35)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.UnsupportedOperation -> {
+                buf.putInt(36)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.ContentTypeNotSupported -> {
+                buf.putInt(37)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.InvalidAgentResponse -> {
+                buf.putInt(38)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.ExtendedCardNotConfigured -> {
+                buf.putInt(39)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.ExtensionSupportRequired -> {
+                buf.putInt(40)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.VersionNotSupported -> {
+                buf.putInt(41)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.UnsupportedAgent -> {
+                buf.putInt(42)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.Redirect -> {
+                buf.putInt(43)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.CallbackIssuerMismatch -> {
+                buf.putInt(44)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.CallbackIssuerMissing -> {
+                buf.putInt(45)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.CallbackInvalid -> {
+                buf.putInt(46)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.DiscoveryIssuerMismatch -> {
+                buf.putInt(47)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.IdTokenNotYetValid -> {
+                buf.putInt(48)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.IdTokenAzp -> {
+                buf.putInt(49)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.IdTokenKey -> {
+                buf.putInt(50)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.DeviceCodeExpired -> {
+                buf.putInt(51)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                Unit
+            }
+            is AgenticStarException.Internal -> {
+                buf.putInt(52)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterOptionalInt.write(value.`status`, buf)
+                FfiConverterOptionalString.write(value.`code`, buf)
+                FfiConverterOptionalString.write(value.`codeReason`, buf)
+                FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
+                FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
+                FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
@@ -7730,6 +9908,43 @@ public object FfiConverterTypeFlow: FfiConverterRustBuffer<Flow> {
     override fun allocationSize(value: Flow) = 4UL
 
     override fun write(value: Flow, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * Whether a method answers once or streams.
+ */
+
+enum class MethodKind {
+    
+    CALL,
+    STREAM;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeMethodKind: FfiConverterRustBuffer<MethodKind> {
+    override fun read(buf: ByteBuffer) = try {
+        MethodKind.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: MethodKind) = 4UL
+
+    override fun write(value: MethodKind, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
     }
 }
@@ -8158,6 +10373,38 @@ public object FfiConverterOptionalTypeFlow: FfiConverterRustBuffer<Flow?> {
 /**
  * @suppress
  */
+public object FfiConverterOptionalSequenceString: FfiConverterRustBuffer<List<kotlin.String>?> {
+    override fun read(buf: ByteBuffer): List<kotlin.String>? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterSequenceString.read(buf)
+    }
+
+    override fun allocationSize(value: List<kotlin.String>?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterSequenceString.allocationSize(value)
+        }
+    }
+
+    override fun write(value: List<kotlin.String>?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterSequenceString.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalSequenceTypeChatDelta: FfiConverterRustBuffer<List<ChatDelta>?> {
     override fun read(buf: ByteBuffer): List<ChatDelta>? {
         if (buf.get().toInt() == 0) {
@@ -8180,6 +10427,38 @@ public object FfiConverterOptionalSequenceTypeChatDelta: FfiConverterRustBuffer<
         } else {
             buf.put(1)
             FfiConverterSequenceTypeChatDelta.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalSequenceTypeMethodSpec: FfiConverterRustBuffer<List<MethodSpec>?> {
+    override fun read(buf: ByteBuffer): List<MethodSpec>? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterSequenceTypeMethodSpec.read(buf)
+    }
+
+    override fun allocationSize(value: List<MethodSpec>?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterSequenceTypeMethodSpec.allocationSize(value)
+        }
+    }
+
+    override fun write(value: List<MethodSpec>?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterSequenceTypeMethodSpec.write(value, buf)
         }
     }
 }
@@ -8358,6 +10637,34 @@ public object FfiConverterSequenceTypeMessage: FfiConverterRustBuffer<List<Messa
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeMethodSpec: FfiConverterRustBuffer<List<MethodSpec>> {
+    override fun read(buf: ByteBuffer): List<MethodSpec> {
+        val len = buf.getInt()
+        return List<MethodSpec>(len) {
+            FfiConverterTypeMethodSpec.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<MethodSpec>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeMethodSpec.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<MethodSpec>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeMethodSpec.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeSseEvent: FfiConverterRustBuffer<List<SseEvent>> {
     override fun read(buf: ByteBuffer): List<SseEvent> {
         val len = buf.getInt()
@@ -8499,6 +10806,59 @@ public object FfiConverterSequenceTypeToolCallDelta: FfiConverterRustBuffer<List
     
         
         FfiConverterSequenceByteArray.lower(`chunks`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The core's client option defaults as JSON text (camelCase keys, durations in seconds).
+         */ fun `clientOptionDefaultsJson`(): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_agenticstar_ffi_fn_func_client_option_defaults_json(
+    
+        _status)
+}
+    )
+    }
+    
+
+        /**
+         * Every error kind of the core (the error type must have a case for each).
+         */ fun `errorKinds`(): List<kotlin.String> {
+            return FfiConverterSequenceString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_agenticstar_ffi_fn_func_error_kinds(
+    
+        _status)
+}
+    )
+    }
+    
+
+        /**
+         * Every service kind `Client.service` opens.
+         */ fun `serviceKinds`(): List<kotlin.String> {
+            return FfiConverterSequenceString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_agenticstar_ffi_fn_func_service_kinds(
+    
+        _status)
+}
+    )
+    }
+    
+
+        /**
+         * A service kind's methods (null for an unknown kind), for wrappers' tests.
+         */ fun `serviceMethods`(`kind`: kotlin.String): List<MethodSpec>? {
+            return FfiConverterOptionalSequenceTypeMethodSpec.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_agenticstar_ffi_fn_func_service_methods(
+    
+        
+        FfiConverterString.lower(`kind`),_status)
 }
     )
     }
