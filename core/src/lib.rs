@@ -44,7 +44,7 @@ pub use client::{Client, ClientBuilder, RawResponse, SignIn};
 pub use device::DeviceAuthorization;
 pub use error::{Error, ErrorKind, Result};
 pub use http::{HttpConfig, RetryPolicy, install_crypto_provider};
-pub use options::{ClientOptions, DEFAULT_ID_TOKEN_LEEWAY, DEFAULT_REFRESH_WINDOW, ProviderOptions};
+pub use options::{ClientOptions, DEFAULT_ID_TOKEN_LEEWAY, DEFAULT_REFRESH_WINDOW, DURATION_KEYS, ProviderOptions};
 pub use provider::{ClientAuthMethod, Credentials, Dialect, Provider};
 pub use scope::Scopes;
 pub use secret::Secret;
