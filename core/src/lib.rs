@@ -50,8 +50,8 @@ pub use scope::Scopes;
 pub use secret::Secret;
 pub use session::SignOut;
 pub use token::{
-    Audience, FileStore, Flow, Lease, MemoryStore, StoreErrorListener, StoredToken, Token, TokenListener, TokenManager,
-    TokenStore, Versioned,
+    Audience, AuthFlow, FileStore, Lease, MemoryStore, StoreErrorListener, StoredToken, Token, TokenListener,
+    TokenManager, TokenStore, Versioned,
 };
 #[cfg(feature = "redis")]
 pub use token::{RedisOptions, RedisStore};

@@ -32,7 +32,7 @@ use crate::error::{Error, Result};
 use crate::http::{HttpConfig, RetryPolicy};
 use crate::provider::{ClientAuthMethod, Credentials, Provider};
 use crate::secret::Secret;
-use crate::token::Flow;
+use crate::token::AuthFlow;
 
 /// Renew tokens this long before expiry (never more than half a token's life).
 pub const DEFAULT_REFRESH_WINDOW: Duration = Duration::from_secs(300);
@@ -152,7 +152,7 @@ pub struct ClientOptions {
     /// Scope requested with client credentials (space separated); none by default.
     pub scope: Option<String>,
     /// `client_credentials` (default) or `authorization_code` (a signed-in user).
-    pub flow: Flow,
+    pub flow: AuthFlow,
     /// Base URL of the agent API. Default: the provider's own host for Marketplace and wrapped.
     pub api_url: Option<String>,
     /// Seconds: renew tokens this long before expiry (never more than half a token's life).
@@ -217,7 +217,7 @@ impl Default for ClientOptions {
             client_secret: None,
             auth_method: None,
             scope: None,
-            flow: Flow::default(),
+            flow: AuthFlow::default(),
             api_url: None,
             refresh_window: DEFAULT_REFRESH_WINDOW.as_secs_f64(),
             timeout: http.request_timeout.as_secs_f64(),
@@ -270,11 +270,11 @@ impl ClientOptions {
     pub fn from_json_millis(mut v: Value) -> Result<Self> {
         if let Value::Object(map) = &mut v {
             for key in DURATION_KEYS {
-                if let Some(ms) = map.get_mut(*key) {
-                    if let Some(n) = ms.as_f64() {
-                        // Non-finite values cannot be JSON numbers; negatives fail validation later.
-                        *ms = serde_json::Number::from_f64(n / 1000.0).map(Value::Number).unwrap_or(Value::Null);
-                    }
+                if let Some(ms) = map.get_mut(*key)
+                    && let Some(n) = ms.as_f64()
+                {
+                    // Non-finite values cannot be JSON numbers; negatives fail validation later.
+                    *ms = serde_json::Number::from_f64(n / 1000.0).map(Value::Number).unwrap_or(Value::Null);
                 }
             }
         }
@@ -392,9 +392,9 @@ macro_rules! named_enum {
     };
 }
 
-named_enum!(Flow, "flow", {
-    Flow::ClientCredentials => "client_credentials",
-    Flow::AuthorizationCode => "authorization_code",
+named_enum!(AuthFlow, "flow", {
+    AuthFlow::ClientCredentials => "client_credentials",
+    AuthFlow::AuthorizationCode => "authorization_code",
 });
 
 impl FromStr for ClientAuthMethod {
@@ -482,7 +482,7 @@ mod tests {
         o["flow"] = json!("implicit");
         assert!(ClientOptions::from_json(o).unwrap_err().message().contains("client_credentials"));
         assert_eq!("client_secret_basic".parse::<ClientAuthMethod>().unwrap(), ClientAuthMethod::ClientSecretBasic);
-        assert!("x".parse::<Flow>().is_err());
+        assert!("x".parse::<AuthFlow>().is_err());
     }
 
     #[test]

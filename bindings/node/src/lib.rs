@@ -170,7 +170,7 @@ impl NativeClient {
     #[napi(catch_unwind)]
     pub fn sign_out<'e>(&self, env: &'e Env) -> Result<PromiseRaw<'e, ()>> {
         let c = self.inner.clone();
-        spawn(env, async move { c.tokens().clear().await })
+        spawn(env, async move { c.tokens().sign_out().await })
     }
 
     #[napi(catch_unwind)]
