@@ -34,7 +34,7 @@ pub enum Provider {
     },
     /// Any OIDC server, endpoints found by discovery at `{issuer}/.well-known/openid-configuration`.
     Oidc {
-        /// The issuer identifier, exactly as the server's discovery document states it.
+        /// The issuer identifier; its discovery document must name the same one.
         issuer: Url,
     },
     /// Any OAuth 2.0 server with endpoints given directly.
