@@ -120,11 +120,11 @@ for t in "${targets[@]}"; do
 
   log "[$t] Node addon"
   if [ "$mode" = dev ]; then
-    (cd node && npx --no-install napi build --platform --no-js --manifest-path ../bindings/node/Cargo.toml \
+    (cd node && npx --no-install napi build --platform --no-js --manifest-path Cargo.toml \
       --output-dir native --dts index.d.ts)
   else
     (cd node && nice_run npx --no-install napi build --platform --no-js --profile "$profile" --target "$(zig_target "$t")" -x \
-      --manifest-path ../bindings/node/Cargo.toml --output-dir native --dts index.d.ts)
+      --manifest-path Cargo.toml --output-dir native --dts index.d.ts)
   fi
   mkdir -p "$stage/node-native"
   cp "node/native/agenticstar.$key.node" "$stage/node-native/"

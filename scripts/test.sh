@@ -52,7 +52,7 @@ if [ "${AGENTICSTAR_FLEET_BINDINGS:-0}" = 1 ]; then
 fi
 
 section "Kotlin and Swift (uniffi)"
-bash bindings/uniffi/run-tests.sh
+bash uniffi/run-tests.sh
 
 section "Packages from their artifacts (host target, debug profile; no Rust toolchain on PATH)"
 bash scripts/dist.sh --dev --out target/dist-dev

@@ -7,7 +7,7 @@
 # stderr. Installs the pinned peers of bench/node/package.json (npm, once), then builds a RELEASE
 # copy of the package in $target/bench-node/pkg (node/'s own build is a debug one, and another
 # checkout's tests may be rebuilding it): node/src + package.json copied there, the addon built
-# from bindings/node with napi --release, TypeScript compiled with the pinned tsc. Builds the
+# from node/Cargo.toml (node/rust) with napi --release, TypeScript compiled with the pinned tsc. Builds the
 # release emulator when needed (cargo no-ops when fresh).
 #
 # BENCH_NODE_PARTS=memory,e2e,token,load picks parts; BENCH_JOBS is cargo's -j (default 2).
@@ -43,8 +43,8 @@ cp -R "$root/node/src" "$root/node/scripts" "$pkg/"
 cp "$root/node/package.json" "$root/node/tsconfig.json" "$pkg/"
 ln -sfn "$here/node_modules" "$pkg/node_modules"
 (cd "$pkg" && CARGO_BUILD_JOBS=$jobs "$here/node_modules/.bin/napi" build --platform --release \
-    --manifest-path "$root/bindings/node/Cargo.toml" --output-dir native --js index.js --dts index.d.ts >&2) \
-  || die "napi build --release of bindings/node failed"
+    --manifest-path "$root/node/Cargo.toml" --output-dir native --js index.js --dts index.d.ts >&2) \
+  || die "napi build --release of node/Cargo.toml failed"
 (cd "$pkg" && "$here/node_modules/.bin/tsc" -p tsconfig.json >&2 && node scripts/esm.mjs >&2) \
   || die "TypeScript build of node/src failed"
 

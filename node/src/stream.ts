@@ -2,7 +2,7 @@ import type * as native from '../native/index.js';
 import { callSync, fromNative } from './call.js';
 import type { ChatChunk, ChatCompletion, Delta, StreamOptions, Usage } from './types.js';
 
-/** What the native side hands over (see bindings/node/src/stream.rs): common chunks as
+/** What the native side hands over (see node/rust/stream.rs): common chunks as
  * `[content, finish_reason, role]` sharing the header's id/model/created, others whole. */
 interface Batch {
   h: [string | null, string | null, number | null];

@@ -5,7 +5,7 @@
 #  3. runs the Kotlin JUnit suite (mvn test; the tests start the emulator themselves);
 #  4. runs swift build + swift test when a Swift toolchain is on PATH.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
+root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 echo "==> cargo build -p agenticstar-ffi -p agenticstar-cli -p uniffi-bindgen"
@@ -14,10 +14,10 @@ cargo build -j2 -q -p agenticstar-ffi -p agenticstar-cli -p uniffi-bindgen
 echo "==> generated Kotlin and Swift sources are current"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-SKIP_BUILD=1 bindings/uniffi/generate.sh "$tmp"
+SKIP_BUILD=1 uniffi/generate.sh "$tmp"
 stale=0
-for f in kotlin/src/main/kotlin/jp/agenticstar/agenticstar_ffi.kt \
-         swift/Sources/AgenticStar/AgenticStar.swift \
+for f in kotlin/src/main/kotlin/jp/agenticstar/generated/agenticstar_ffi.kt \
+         swift/Sources/AgenticStar/Generated/AgenticStar.swift \
          swift/Sources/AgenticStarFFI/AgenticStarFFI.h; do
   if ! cmp -s "$tmp/$f" "$f"; then
     echo "stale: $f"
@@ -26,7 +26,7 @@ for f in kotlin/src/main/kotlin/jp/agenticstar/agenticstar_ffi.kt \
   fi
 done
 if [ "$stale" != 0 ]; then
-  echo "Generated bindings are out of date: run bindings/uniffi/generate.sh and commit the result." >&2
+  echo "Generated bindings are out of date: run uniffi/generate.sh and commit the result." >&2
   exit 1
 fi
 

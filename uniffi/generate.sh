@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Regenerate the Kotlin and Swift sources from the built library (uniffi library mode).
-#   bindings/uniffi/generate.sh          rewrite the committed sources in place
-#   bindings/uniffi/generate.sh DIR      write them under DIR instead (run-tests.sh diffs that)
+#   uniffi/generate.sh          rewrite the committed sources in place
+#   uniffi/generate.sh DIR      write them under DIR instead (run-tests.sh diffs that)
 # Set SKIP_BUILD=1 when target/debug is already up to date.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
+root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root}
 cd "$root"
 if [ -z "${SKIP_BUILD:-}" ]; then
@@ -17,6 +17,6 @@ trap 'rm -rf "$tmp"' EXIT
 # --no-format: the output must not depend on whether ktlint / swiftformat happen to be installed.
 target/debug/uniffi-bindgen generate --no-format -l kotlin -o "$tmp/kotlin" "$lib" >/dev/null
 target/debug/uniffi-bindgen generate --no-format -l swift -o "$tmp/swift" "$lib" >/dev/null
-install -D -m 644 "$tmp/kotlin/jp/agenticstar/agenticstar_ffi.kt" "$out/kotlin/src/main/kotlin/jp/agenticstar/agenticstar_ffi.kt"
-install -D -m 644 "$tmp/swift/AgenticStar.swift" "$out/swift/Sources/AgenticStar/AgenticStar.swift"
+install -D -m 644 "$tmp/kotlin/jp/agenticstar/agenticstar_ffi.kt" "$out/kotlin/src/main/kotlin/jp/agenticstar/generated/agenticstar_ffi.kt"
+install -D -m 644 "$tmp/swift/AgenticStar.swift" "$out/swift/Sources/AgenticStar/Generated/AgenticStar.swift"
 install -D -m 644 "$tmp/swift/AgenticStarFFI.h" "$out/swift/Sources/AgenticStarFFI/AgenticStarFFI.h"
