@@ -1,235 +1,150 @@
 use std::fmt;
 use std::time::Duration;
 
-/// What went wrong, as a stable code shared by every binding (`Error::kind().as_str()`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ErrorKind {
-    /// Bad configuration or argument (no request was made).
-    Config,
-    /// A non-loopback endpoint was given over plain http.
-    InsecureTransport,
-    /// The server rejected the client's id or secret (`invalid_client`, Keycloak 401).
-    InvalidClient,
-    /// The server says the request was malformed or incomplete (`invalid_request`, 400).
-    InvalidRequest,
-    /// A code or refresh token was rejected (`invalid_grant`) outside a refresh.
-    InvalidGrant,
-    /// The session's refresh token is no longer accepted: the user has to sign in again.
-    SignInRequired,
-    /// The client may not use this grant (`unauthorized_client`, `unsupported_grant_type`).
-    UnauthorizedClient,
-    /// The bearer token was rejected by the API even after one renewal (401).
-    Authentication,
-    /// A protocol endpoint (MCP, A2A) refused the bearer token after one renewal, or got none
-    /// (401); `details` carry its `WWW-Authenticate` challenge (`resourceMetadata`, `scope`, `error`).
-    Unauthorized,
-    /// Access refused (403) for a reason other than licences.
-    Forbidden,
-    /// Keycloak 403: not enough available concurrent user licences. Back off.
-    LicensesExhausted,
-    /// The token provably lacks the scope a call needs; nothing was sent.
-    InsufficientScope,
-    /// 429: slow down (see `retry_after`).
-    RateLimited,
-    /// 5xx from the server.
-    ServerError,
-    /// Any other error status from an API, with its `code` / `code_reason` when it gave one.
-    Api,
-    /// A 3xx answer: redirects are never followed (credentials must not travel to another URL);
-    /// the message names the `Location`.
-    Redirect,
-    /// A time limit passed (connect, request or idle-between-chunks).
-    Timeout,
-    /// Connection refused, reset, DNS or TLS failure.
-    Network,
-    /// A 2xx answer that is not what the protocol promises (wrong content type, bad JSON, empty).
-    UnexpectedResponse,
-    /// The authorization server redirected back with `error=` (e.g. `access_denied`).
-    AuthorizationDenied,
-    /// The `state` in the callback does not match the one sent.
-    StateMismatch,
-    /// A device sign-in (RFC 8628) was not approved before its code expired (`expired_token`).
-    DeviceCodeExpired,
-    /// The callback's RFC 9207 `iss` names another issuer than the one the flow started with (a mix-up attack).
-    CallbackIssuerMismatch,
-    /// The callback has no `iss` although the server advertises `authorization_response_iss_parameter_supported`.
-    CallbackIssuerMissing,
-    /// The callback is malformed: a repeated parameter, or an origin or path other than the `redirect_uri`.
-    CallbackInvalid,
-    /// The discovery document's `issuer` is not the configured issuer (OIDC Discovery §4.3).
-    DiscoveryIssuerMismatch,
-    /// id_token signature invalid or signed by an unknown key.
-    IdTokenSignature,
-    /// id_token `nonce` does not match.
-    IdTokenNonce,
-    /// id_token `aud` is not this client.
-    IdTokenAudience,
-    /// id_token `iss` is not the issuer.
-    IdTokenIssuer,
-    /// id_token expired.
-    IdTokenExpired,
-    /// id_token `nbf` or `iat` lies in the future (beyond the leeway).
-    IdTokenNotYetValid,
-    /// id_token has several audiences but no `azp`, or an `azp` naming another client.
-    IdTokenAzp,
-    /// The JWKS key the id_token names may not verify it (`use` other than `sig`, `key_ops`
-    /// without `verify`, or an `alg` other than the token's; RFC 7517 §4.2–4.4).
-    IdTokenKey,
-    /// id_token missing or malformed.
-    IdTokenInvalid,
-    /// The stream ended (or the connection broke) before `data: [DONE]`.
-    StreamTruncated,
-    /// A stream chunk is not valid JSON of the expected shape.
-    StreamDecode,
-    /// The server sent an error inside the stream (`event: error` or an error object).
-    StreamError,
-    /// A line or event exceeded the configured size limit.
-    StreamTooLarge,
-    /// The token store failed to load or save.
-    Store,
-    /// The server answered with a JSON-RPC error; `code` is its code, `details` `{code, message, data}`.
-    JsonRpc,
-    /// A bug: a panic was caught at a boundary.
-    Internal,
-    /// A2A -32001: no such task (or not visible to this caller).
-    TaskNotFound,
-    /// A2A -32002: the task is in a terminal state and cannot be canceled.
-    TaskNotCancelable,
-    /// A2A -32003: the agent does not do push notifications.
-    PushNotificationNotSupported,
-    /// A2A -32004: the agent does not do this (e.g. subscribing to a finished task).
-    UnsupportedOperation,
-    /// A2A -32005: the agent does not accept or produce these media types.
-    ContentTypeNotSupported,
-    /// A2A -32006: the agent's answer breaks the protocol (also detected client-side).
-    InvalidAgentResponse,
-    /// A2A -32007: the agent has no extended card.
-    ExtendedCardNotConfigured,
-    /// A2A -32008: the agent requires an extension the request did not declare.
-    ExtensionSupportRequired,
-    /// A2A -32009: the agent does not speak this protocol version.
-    VersionNotSupported,
-    /// The agent card offers no interface (binding) or security scheme this client speaks.
-    UnsupportedAgent,
+/// The one list of error kinds: each variant, its docs and its stable code. Calls `$m! { ... }`
+/// with `/// doc` `Variant = "code",` entries, so the core's [`ErrorKind`] and a binding's own
+/// error type (uniffi's `AgenticStarError`) are both generated from it.
+#[macro_export]
+macro_rules! for_each_error_kind {
+    ($m:ident) => {
+        $m! {
+            /// Bad configuration or argument (no request was made).
+            Config = "config",
+            /// A non-loopback endpoint was given over plain http.
+            InsecureTransport = "insecure_transport",
+            /// The server rejected the client's id or secret (`invalid_client`, Keycloak 401).
+            InvalidClient = "invalid_client",
+            /// The server says the request was malformed or incomplete (`invalid_request`, 400).
+            InvalidRequest = "invalid_request",
+            /// A code or refresh token was rejected (`invalid_grant`) outside a refresh.
+            InvalidGrant = "invalid_grant",
+            /// The session's refresh token is no longer accepted: the user has to sign in again.
+            SignInRequired = "sign_in_required",
+            /// The client may not use this grant (`unauthorized_client`, `unsupported_grant_type`).
+            UnauthorizedClient = "unauthorized_client",
+            /// The bearer token was rejected by the API even after one renewal (401).
+            Authentication = "authentication",
+            /// A protocol endpoint (MCP, A2A) refused the bearer token after one renewal, or got none
+            /// (401); `details` carry its `WWW-Authenticate` challenge (`resourceMetadata`, `scope`, `error`).
+            Unauthorized = "unauthorized",
+            /// Access refused (403) for a reason other than licences.
+            Forbidden = "forbidden",
+            /// Keycloak 403: not enough available concurrent user licences. Back off.
+            LicensesExhausted = "licenses_exhausted",
+            /// The token provably lacks the scope a call needs; nothing was sent.
+            InsufficientScope = "insufficient_scope",
+            /// 429: slow down (see `retry_after`).
+            RateLimited = "rate_limited",
+            /// 5xx from the server.
+            ServerError = "server_error",
+            /// Any other error status from an API, with its `code` / `code_reason` when it gave one.
+            Api = "api_error",
+            /// A 3xx answer: redirects are never followed (credentials must not travel to another URL);
+            /// the message names the `Location`.
+            Redirect = "redirect",
+            /// A time limit passed (connect, request or idle-between-chunks).
+            Timeout = "timeout",
+            /// Connection refused, reset, DNS or TLS failure.
+            Network = "network",
+            /// A 2xx answer that is not what the protocol promises (wrong content type, bad JSON, empty).
+            UnexpectedResponse = "unexpected_response",
+            /// The authorization server redirected back with `error=` (e.g. `access_denied`).
+            AuthorizationDenied = "authorization_denied",
+            /// The `state` in the callback does not match the one sent.
+            StateMismatch = "state_mismatch",
+            /// A device sign-in (RFC 8628) was not approved before its code expired (`expired_token`).
+            DeviceCodeExpired = "device_code_expired",
+            /// The callback's RFC 9207 `iss` names another issuer than the one the flow started with (a mix-up attack).
+            CallbackIssuerMismatch = "callback_issuer_mismatch",
+            /// The callback has no `iss` although the server advertises `authorization_response_iss_parameter_supported`.
+            CallbackIssuerMissing = "callback_issuer_missing",
+            /// The callback is malformed: a repeated parameter, or an origin or path other than the `redirect_uri`.
+            CallbackInvalid = "callback_invalid",
+            /// The discovery document's `issuer` is not the configured issuer (OIDC Discovery §4.3).
+            DiscoveryIssuerMismatch = "discovery_issuer_mismatch",
+            /// id_token signature invalid or signed by an unknown key.
+            IdTokenSignature = "id_token_signature",
+            /// id_token `nonce` does not match.
+            IdTokenNonce = "id_token_nonce",
+            /// id_token `aud` is not this client.
+            IdTokenAudience = "id_token_audience",
+            /// id_token `iss` is not the issuer.
+            IdTokenIssuer = "id_token_issuer",
+            /// id_token expired.
+            IdTokenExpired = "id_token_expired",
+            /// id_token `nbf` or `iat` lies in the future (beyond the leeway).
+            IdTokenNotYetValid = "id_token_not_yet_valid",
+            /// id_token has several audiences but no `azp`, or an `azp` naming another client.
+            IdTokenAzp = "id_token_azp",
+            /// The JWKS key the id_token names may not verify it (`use` other than `sig`, `key_ops`
+            /// without `verify`, or an `alg` other than the token's; RFC 7517 §4.2–4.4).
+            IdTokenKey = "id_token_key",
+            /// id_token missing or malformed.
+            IdTokenInvalid = "id_token_invalid",
+            /// The stream ended (or the connection broke) before `data: [DONE]`.
+            StreamTruncated = "stream_truncated",
+            /// A stream chunk is not valid JSON of the expected shape.
+            StreamDecode = "stream_decode",
+            /// The server sent an error inside the stream (`event: error` or an error object).
+            StreamError = "stream_error",
+            /// A line or event exceeded the configured size limit.
+            StreamTooLarge = "stream_too_large",
+            /// The token store failed to load or save.
+            Store = "store",
+            /// The server answered with a JSON-RPC error; `code` is its code, `details` `{code, message, data}`.
+            JsonRpc = "jsonrpc_error",
+            /// A bug: a panic was caught at a boundary.
+            Internal = "internal",
+            /// A2A -32001: no such task (or not visible to this caller).
+            TaskNotFound = "task_not_found",
+            /// A2A -32002: the task is in a terminal state and cannot be canceled.
+            TaskNotCancelable = "task_not_cancelable",
+            /// A2A -32003: the agent does not do push notifications.
+            PushNotificationNotSupported = "push_notification_not_supported",
+            /// A2A -32004: the agent does not do this (e.g. subscribing to a finished task).
+            UnsupportedOperation = "unsupported_operation",
+            /// A2A -32005: the agent does not accept or produce these media types.
+            ContentTypeNotSupported = "content_type_not_supported",
+            /// A2A -32006: the agent's answer breaks the protocol (also detected client-side).
+            InvalidAgentResponse = "invalid_agent_response",
+            /// A2A -32007: the agent has no extended card.
+            ExtendedCardNotConfigured = "extended_card_not_configured",
+            /// A2A -32008: the agent requires an extension the request did not declare.
+            ExtensionSupportRequired = "extension_support_required",
+            /// A2A -32009: the agent does not speak this protocol version.
+            VersionNotSupported = "version_not_supported",
+            /// The agent card offers no interface (binding) or security scheme this client speaks.
+            UnsupportedAgent = "unsupported_agent",
+        }
+    };
 }
 
-impl ErrorKind {
-    /// Every kind, for bindings to check they map them all.
-    pub const ALL: &'static [ErrorKind] = &[
-        ErrorKind::Config,
-        ErrorKind::InsecureTransport,
-        ErrorKind::InvalidClient,
-        ErrorKind::InvalidRequest,
-        ErrorKind::InvalidGrant,
-        ErrorKind::SignInRequired,
-        ErrorKind::UnauthorizedClient,
-        ErrorKind::Authentication,
-        ErrorKind::Unauthorized,
-        ErrorKind::Forbidden,
-        ErrorKind::LicensesExhausted,
-        ErrorKind::InsufficientScope,
-        ErrorKind::RateLimited,
-        ErrorKind::ServerError,
-        ErrorKind::Api,
-        ErrorKind::Redirect,
-        ErrorKind::Timeout,
-        ErrorKind::Network,
-        ErrorKind::UnexpectedResponse,
-        ErrorKind::AuthorizationDenied,
-        ErrorKind::StateMismatch,
-        ErrorKind::DeviceCodeExpired,
-        ErrorKind::CallbackIssuerMismatch,
-        ErrorKind::CallbackIssuerMissing,
-        ErrorKind::CallbackInvalid,
-        ErrorKind::DiscoveryIssuerMismatch,
-        ErrorKind::IdTokenSignature,
-        ErrorKind::IdTokenNonce,
-        ErrorKind::IdTokenAudience,
-        ErrorKind::IdTokenIssuer,
-        ErrorKind::IdTokenExpired,
-        ErrorKind::IdTokenNotYetValid,
-        ErrorKind::IdTokenAzp,
-        ErrorKind::IdTokenKey,
-        ErrorKind::IdTokenInvalid,
-        ErrorKind::StreamTruncated,
-        ErrorKind::StreamDecode,
-        ErrorKind::StreamError,
-        ErrorKind::StreamTooLarge,
-        ErrorKind::Store,
-        ErrorKind::JsonRpc,
-        ErrorKind::Internal,
-        ErrorKind::TaskNotFound,
-        ErrorKind::TaskNotCancelable,
-        ErrorKind::PushNotificationNotSupported,
-        ErrorKind::UnsupportedOperation,
-        ErrorKind::ContentTypeNotSupported,
-        ErrorKind::InvalidAgentResponse,
-        ErrorKind::ExtendedCardNotConfigured,
-        ErrorKind::ExtensionSupportRequired,
-        ErrorKind::VersionNotSupported,
-        ErrorKind::UnsupportedAgent,
-    ];
-
-    /// Stable snake_case code, the same in every language.
-    pub fn as_str(self) -> &'static str {
-        use ErrorKind::*;
-        match self {
-            Config => "config",
-            InsecureTransport => "insecure_transport",
-            InvalidClient => "invalid_client",
-            InvalidRequest => "invalid_request",
-            InvalidGrant => "invalid_grant",
-            SignInRequired => "sign_in_required",
-            UnauthorizedClient => "unauthorized_client",
-            Authentication => "authentication",
-            Unauthorized => "unauthorized",
-            Forbidden => "forbidden",
-            LicensesExhausted => "licenses_exhausted",
-            InsufficientScope => "insufficient_scope",
-            RateLimited => "rate_limited",
-            ServerError => "server_error",
-            Api => "api_error",
-            Redirect => "redirect",
-            Timeout => "timeout",
-            Network => "network",
-            UnexpectedResponse => "unexpected_response",
-            AuthorizationDenied => "authorization_denied",
-            StateMismatch => "state_mismatch",
-            DeviceCodeExpired => "device_code_expired",
-            CallbackIssuerMismatch => "callback_issuer_mismatch",
-            CallbackIssuerMissing => "callback_issuer_missing",
-            CallbackInvalid => "callback_invalid",
-            DiscoveryIssuerMismatch => "discovery_issuer_mismatch",
-            IdTokenSignature => "id_token_signature",
-            IdTokenNonce => "id_token_nonce",
-            IdTokenAudience => "id_token_audience",
-            IdTokenIssuer => "id_token_issuer",
-            IdTokenExpired => "id_token_expired",
-            IdTokenNotYetValid => "id_token_not_yet_valid",
-            IdTokenAzp => "id_token_azp",
-            IdTokenKey => "id_token_key",
-            IdTokenInvalid => "id_token_invalid",
-            StreamTruncated => "stream_truncated",
-            StreamDecode => "stream_decode",
-            StreamError => "stream_error",
-            StreamTooLarge => "stream_too_large",
-            Store => "store",
-            JsonRpc => "jsonrpc_error",
-            Internal => "internal",
-            TaskNotFound => "task_not_found",
-            TaskNotCancelable => "task_not_cancelable",
-            PushNotificationNotSupported => "push_notification_not_supported",
-            UnsupportedOperation => "unsupported_operation",
-            ContentTypeNotSupported => "content_type_not_supported",
-            InvalidAgentResponse => "invalid_agent_response",
-            ExtendedCardNotConfigured => "extended_card_not_configured",
-            ExtensionSupportRequired => "extension_support_required",
-            VersionNotSupported => "version_not_supported",
-            UnsupportedAgent => "unsupported_agent",
+macro_rules! define_error_kinds {
+    ($($(#[$doc:meta])* $v:ident = $code:literal,)*) => {
+        /// What went wrong, as a stable code shared by every binding (`Error::kind().as_str()`).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ErrorKind {
+            $($(#[$doc])* $v,)*
         }
-    }
 
+        impl ErrorKind {
+            /// Every kind, for bindings to check they map them all.
+            pub const ALL: &'static [ErrorKind] = &[$(ErrorKind::$v,)*];
+
+            /// Stable snake_case code, the same in every language.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorKind::$v => $code,)*
+                }
+            }
+        }
+    };
+}
+
+for_each_error_kind!(define_error_kinds);
+
+impl ErrorKind {
     /// The kind whose [`as_str`](Self::as_str) is `code`.
     pub fn from_code(code: &str) -> Option<ErrorKind> {
         ErrorKind::ALL.iter().copied().find(|k| k.as_str() == code)

@@ -160,16 +160,16 @@ pub struct IdClaims {
     /// Subject: the user's stable id at the issuer.
     pub sub: String,
     /// The nonce sent with the authorization request (checked when one was sent).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nonce: Option<String>,
     /// Expiry, Unix seconds.
     #[serde(default)]
     pub exp: u64,
     /// The user's display name, if the server includes it.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The user's email address, if the server includes it.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Every other claim (`aud`, `iat`, `azp`, custom ones), as sent.
     #[serde(flatten)]

@@ -159,18 +159,8 @@ pub struct NativeSignIn {
 
 impl From<SignIn> for NativeSignIn {
     fn from(s: SignIn) -> Self {
-        let id_claims = s.id_claims.map(|c| {
-            let mut m: serde_json::Map<String, Value> = c.extra.into_iter().collect();
-            m.insert("iss".into(), c.iss.into());
-            m.insert("sub".into(), c.sub.into());
-            m.insert("exp".into(), c.exp.into());
-            for (k, v) in [("nonce", c.nonce), ("name", c.name), ("email", c.email)] {
-                if let Some(v) = v {
-                    m.insert(k.into(), v.into());
-                }
-            }
-            Value::Object(m)
-        });
+        // Every claim, flat (the core's serde shape, absent ones left out).
+        let id_claims = s.id_claims.and_then(|c| serde_json::to_value(c).ok());
         NativeSignIn { token: NativeToken::from(&s.token), id_claims }
     }
 }

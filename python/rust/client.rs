@@ -208,18 +208,8 @@ impl<'py> IntoPyObject<'py> for SignInOut {
     type Error = PyErr;
     fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, SignIn>> {
         let s = self.0;
-        let claims = s.id_claims.map(|c| {
-            let mut m: serde_json::Map<String, serde_json::Value> = c.extra.into_iter().collect();
-            m.insert("iss".into(), c.iss.into());
-            m.insert("sub".into(), c.sub.into());
-            m.insert("exp".into(), c.exp.into());
-            for (k, v) in [("nonce", c.nonce), ("name", c.name), ("email", c.email)] {
-                if let Some(v) = v {
-                    m.insert(k.into(), v.into());
-                }
-            }
-            serde_json::Value::Object(m)
-        });
+        // Every claim, flat (the core's serde shape, absent ones left out).
+        let claims = s.id_claims.and_then(|c| serde_json::to_value(c).ok());
         Bound::new(py, SignIn { token: Py::new(py, Token(s.token))?, claims })
     }
 }

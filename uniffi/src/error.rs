@@ -25,7 +25,7 @@ pub struct ErrorDetails {
 // Every variant repeats the fields so they pattern-match directly (`catch (e: RateLimited) { e.retryAfter }`).
 // The field is `detail`, not `message`: Kotlin's generated exception overrides `message` itself.
 macro_rules! error_enum {
-    ($($(#[$doc:meta])* $v:ident),* $(,)?) => {
+    ($($(#[$doc:meta])* $v:ident = $code:literal,)*) => {
         /// An SDK error. `kind` is the stable code; the variant is the same idea as a type.
         #[derive(Debug, Clone, thiserror::Error, uniffi::Error)]
         #[uniffi::export(Display)]
@@ -66,106 +66,8 @@ macro_rules! error_enum {
     };
 }
 
-error_enum! {
-    /// Bad configuration or argument (no request was made).
-    Config,
-    /// A non-loopback endpoint was given over plain http.
-    InsecureTransport,
-    /// The server rejected the client's id or secret.
-    InvalidClient,
-    /// The server says the request was malformed (400 `invalid_request`).
-    InvalidRequest,
-    /// A code or refresh token was rejected (`invalid_grant`).
-    InvalidGrant,
-    /// The session's refresh token is no longer accepted: the user has to sign in again.
-    SignInRequired,
-    /// The client may not use this grant.
-    UnauthorizedClient,
-    /// The API rejected the bearer token even after one renewal (401).
-    Authentication,
-    /// A protocol endpoint (MCP, A2A) refused the bearer token (401); details hold its challenge.
-    Unauthorized,
-    /// Access refused (403).
-    Forbidden,
-    /// Keycloak 403: no concurrent user licence available. Back off.
-    LicensesExhausted,
-    /// The token lacks the scope the call needs; nothing was sent.
-    InsufficientScope,
-    /// 429: slow down (see `retry_after`).
-    RateLimited,
-    /// 5xx from the server.
-    ServerError,
-    /// Any other error status, with the server's `code` when it gave one.
-    Api,
-    /// A time limit passed (connect, request, or idle between stream chunks).
-    Timeout,
-    /// Connection refused, reset, DNS or TLS failure.
-    Network,
-    /// A 2xx answer that is not what the protocol promises.
-    UnexpectedResponse,
-    /// The authorization server redirected back with `error=` (e.g. `access_denied`).
-    AuthorizationDenied,
-    /// The callback's `state` does not match the request's.
-    StateMismatch,
-    IdTokenSignature,
-    IdTokenNonce,
-    IdTokenAudience,
-    IdTokenIssuer,
-    IdTokenExpired,
-    IdTokenInvalid,
-    /// The stream ended (or the connection broke) before `data: [DONE]`.
-    StreamTruncated,
-    /// A stream chunk is not a valid chat chunk.
-    StreamDecode,
-    /// The server reported an error inside the stream.
-    StreamError,
-    /// A line or event exceeded the size limit.
-    StreamTooLarge,
-    /// The token store failed.
-    Store,
-    /// A JSON-RPC error answer; `code` is its code, details `{code, message, data}`.
-    JsonRpc,
-    /// A2A -32001: no such task.
-    TaskNotFound,
-    /// A2A -32002: the task is terminal and cannot be canceled.
-    TaskNotCancelable,
-    /// A2A -32003.
-    PushNotificationNotSupported,
-    /// A2A -32004.
-    UnsupportedOperation,
-    /// A2A -32005.
-    ContentTypeNotSupported,
-    /// A2A -32006: the agent's answer breaks the protocol.
-    InvalidAgentResponse,
-    /// A2A -32007.
-    ExtendedCardNotConfigured,
-    /// A2A -32008.
-    ExtensionSupportRequired,
-    /// A2A -32009.
-    VersionNotSupported,
-    /// The agent card offers no interface or security scheme this client speaks.
-    UnsupportedAgent,
-    /// A 3xx answer: redirects are never followed; the message names the `Location`.
-    Redirect,
-    /// The callback's RFC 9207 `iss` names another issuer (a mix-up attack).
-    CallbackIssuerMismatch,
-    /// The callback has no `iss` although the server says it always sends one.
-    CallbackIssuerMissing,
-    /// The callback is malformed (a repeated parameter, another origin or path).
-    CallbackInvalid,
-    /// The discovery document's `issuer` is not the configured issuer.
-    DiscoveryIssuerMismatch,
-    /// The id_token's `nbf` or `iat` lies in the future.
-    IdTokenNotYetValid,
-    /// Several audiences without `azp`, or an `azp` naming another client.
-    IdTokenAzp,
-    /// The JWKS key may not verify this id_token (`use`, `key_ops` or `alg`).
-    IdTokenKey,
-    /// A device sign-in (RFC 8628) was not approved before its code expired.
-    DeviceCodeExpired,
-    /// A bug (a panic or a failed task) caught at the boundary.
-    Internal,
-}
+// One variant per core kind, with the core's docs: the list is the core's.
+agenticstar::for_each_error_kind!(error_enum);
 
 #[uniffi::export]
 impl AgenticStarError {

@@ -100,6 +100,11 @@ impl ChatStream {
     /// The next chunk; `None` after `data: [DONE]` or after [`cancel`](Self::cancel).
     /// Cancel-safe: dropping this future loses nothing.
     pub async fn next(&mut self) -> Option<Result<ChatChunk>> {
+        if self.cancel.is_cancelled() {
+            // Cancelled means "no more", even for chunks already received but not yet handed out.
+            self.finished = true;
+            return None;
+        }
         if let Some(c) = self.buf.pop_front() {
             return Some(Ok(c));
         }
@@ -116,6 +121,10 @@ impl ChatStream {
 
     /// Every chunk that is ready (at least one), or `None` at the end. Never returns an empty batch.
     pub async fn next_batch(&mut self) -> Option<Result<Vec<ChatChunk>>> {
+        if self.cancel.is_cancelled() {
+            self.finished = true;
+            return None;
+        }
         if !self.buf.is_empty() {
             return Some(Ok(self.buf.drain(..).collect()));
         }
@@ -136,6 +145,10 @@ impl ChatStream {
     /// Like [`next_batch`](Self::next_batch) without waiting: `None` if nothing is ready yet,
     /// `Some(None)` at the end.
     pub fn try_next_batch(&mut self) -> Option<Option<Result<Vec<ChatChunk>>>> {
+        if self.cancel.is_cancelled() {
+            self.finished = true;
+            return Some(None);
+        }
         if !self.buf.is_empty() {
             return Some(Some(Ok(self.buf.drain(..).collect())));
         }
@@ -396,4 +409,25 @@ async fn produce(
     }
     decoder.finish();
     Err(Error::new(ErrorKind::StreamTruncated, "the stream ended before [DONE]"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunk(text: &str) -> ChatChunk {
+        serde_json::from_value(serde_json::json!({"choices": [{"index": 0, "delta": {"content": text}}]})).unwrap()
+    }
+
+    #[tokio::test]
+    async fn cancel_means_no_more_even_for_chunks_already_received() {
+        let (tx, rx) = mpsc::channel(4);
+        tx.send(Ok(vec![chunk("a"), chunk("b"), chunk("c")])).await.unwrap();
+        let mut s = ChatStream::new(rx, CancellationToken::new());
+        assert_eq!(s.next().await.unwrap().unwrap().choices[0].delta.content.as_deref(), Some("a"));
+        s.cancel();
+        assert!(s.next().await.is_none(), "a buffered chunk came after cancel()");
+        assert!(s.next_batch().await.is_none());
+        assert!(matches!(s.try_next_batch(), Some(None)));
+    }
 }

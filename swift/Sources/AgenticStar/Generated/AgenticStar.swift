@@ -4531,17 +4531,17 @@ enum AgenticStarError: Swift.Error, Equatable, Hashable, Foundation.LocalizedErr
     case InsecureTransport(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
-     * The server rejected the client's id or secret.
+     * The server rejected the client's id or secret (`invalid_client`, Keycloak 401).
      */
     case InvalidClient(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
-     * The server says the request was malformed (400 `invalid_request`).
+     * The server says the request was malformed or incomplete (`invalid_request`, 400).
      */
     case InvalidRequest(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
-     * A code or refresh token was rejected (`invalid_grant`).
+     * A code or refresh token was rejected (`invalid_grant`) outside a refresh.
      */
     case InvalidGrant(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
@@ -4551,32 +4551,33 @@ enum AgenticStarError: Swift.Error, Equatable, Hashable, Foundation.LocalizedErr
     case SignInRequired(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
-     * The client may not use this grant.
+     * The client may not use this grant (`unauthorized_client`, `unsupported_grant_type`).
      */
     case UnauthorizedClient(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
-     * The API rejected the bearer token even after one renewal (401).
+     * The bearer token was rejected by the API even after one renewal (401).
      */
     case Authentication(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
-     * A protocol endpoint (MCP, A2A) refused the bearer token (401); details hold its challenge.
+     * A protocol endpoint (MCP, A2A) refused the bearer token after one renewal, or got none
+     * (401); `details` carry its `WWW-Authenticate` challenge (`resourceMetadata`, `scope`, `error`).
      */
     case Unauthorized(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
-     * Access refused (403).
+     * Access refused (403) for a reason other than licences.
      */
     case Forbidden(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
-     * Keycloak 403: no concurrent user licence available. Back off.
+     * Keycloak 403: not enough available concurrent user licences. Back off.
      */
     case LicensesExhausted(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
-     * The token lacks the scope the call needs; nothing was sent.
+     * The token provably lacks the scope a call needs; nothing was sent.
      */
     case InsufficientScope(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
@@ -4591,12 +4592,18 @@ enum AgenticStarError: Swift.Error, Equatable, Hashable, Foundation.LocalizedErr
     case ServerError(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
-     * Any other error status, with the server's `code` when it gave one.
+     * Any other error status from an API, with its `code` / `code_reason` when it gave one.
      */
     case Api(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
-     * A time limit passed (connect, request, or idle between stream chunks).
+     * A 3xx answer: redirects are never followed (credentials must not travel to another URL);
+     * the message names the `Location`.
+     */
+    case Redirect(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * A time limit passed (connect, request or idle-between-chunks).
      */
     case Timeout(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
@@ -4606,7 +4613,7 @@ enum AgenticStarError: Swift.Error, Equatable, Hashable, Foundation.LocalizedErr
     case Network(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
-     * A 2xx answer that is not what the protocol promises.
+     * A 2xx answer that is not what the protocol promises (wrong content type, bad JSON, empty).
      */
     case UnexpectedResponse(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
@@ -4616,20 +4623,79 @@ enum AgenticStarError: Swift.Error, Equatable, Hashable, Foundation.LocalizedErr
     case AuthorizationDenied(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
-     * The callback's `state` does not match the request's.
+     * The `state` in the callback does not match the one sent.
      */
     case StateMismatch(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
+    /**
+     * A device sign-in (RFC 8628) was not approved before its code expired (`expired_token`).
+     */
+    case DeviceCodeExpired(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * The callback's RFC 9207 `iss` names another issuer than the one the flow started with (a mix-up attack).
+     */
+    case CallbackIssuerMismatch(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * The callback has no `iss` although the server advertises `authorization_response_iss_parameter_supported`.
+     */
+    case CallbackIssuerMissing(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * The callback is malformed: a repeated parameter, or an origin or path other than the `redirect_uri`.
+     */
+    case CallbackInvalid(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * The discovery document's `issuer` is not the configured issuer (OIDC Discovery §4.3).
+     */
+    case DiscoveryIssuerMismatch(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * id_token signature invalid or signed by an unknown key.
+     */
     case IdTokenSignature(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
+    /**
+     * id_token `nonce` does not match.
+     */
     case IdTokenNonce(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
+    /**
+     * id_token `aud` is not this client.
+     */
     case IdTokenAudience(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
+    /**
+     * id_token `iss` is not the issuer.
+     */
     case IdTokenIssuer(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
+    /**
+     * id_token expired.
+     */
     case IdTokenExpired(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
+    /**
+     * id_token `nbf` or `iat` lies in the future (beyond the leeway).
+     */
+    case IdTokenNotYetValid(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * id_token has several audiences but no `azp`, or an `azp` naming another client.
+     */
+    case IdTokenAzp(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * The JWKS key the id_token names may not verify it (`use` other than `sig`, `key_ops`
+     * without `verify`, or an `alg` other than the token's; RFC 7517 §4.2–4.4).
+     */
+    case IdTokenKey(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * id_token missing or malformed.
+     */
     case IdTokenInvalid(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
@@ -4638,129 +4704,84 @@ enum AgenticStarError: Swift.Error, Equatable, Hashable, Foundation.LocalizedErr
     case StreamTruncated(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
-     * A stream chunk is not a valid chat chunk.
+     * A stream chunk is not valid JSON of the expected shape.
      */
     case StreamDecode(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
-     * The server reported an error inside the stream.
+     * The server sent an error inside the stream (`event: error` or an error object).
      */
     case StreamError(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
-     * A line or event exceeded the size limit.
+     * A line or event exceeded the configured size limit.
      */
     case StreamTooLarge(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
-     * The token store failed.
+     * The token store failed to load or save.
      */
     case Store(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
-     * A JSON-RPC error answer; `code` is its code, details `{code, message, data}`.
+     * The server answered with a JSON-RPC error; `code` is its code, `details` `{code, message, data}`.
      */
     case JsonRpc(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
-     * A2A -32001: no such task.
+     * A bug: a panic was caught at a boundary.
+     */
+    case Internal(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    )
+    /**
+     * A2A -32001: no such task (or not visible to this caller).
      */
     case TaskNotFound(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
-     * A2A -32002: the task is terminal and cannot be canceled.
+     * A2A -32002: the task is in a terminal state and cannot be canceled.
      */
     case TaskNotCancelable(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
-     * A2A -32003.
+     * A2A -32003: the agent does not do push notifications.
      */
     case PushNotificationNotSupported(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
-     * A2A -32004.
+     * A2A -32004: the agent does not do this (e.g. subscribing to a finished task).
      */
     case UnsupportedOperation(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
-     * A2A -32005.
+     * A2A -32005: the agent does not accept or produce these media types.
      */
     case ContentTypeNotSupported(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
-     * A2A -32006: the agent's answer breaks the protocol.
+     * A2A -32006: the agent's answer breaks the protocol (also detected client-side).
      */
     case InvalidAgentResponse(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
-     * A2A -32007.
+     * A2A -32007: the agent has no extended card.
      */
     case ExtendedCardNotConfigured(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
-     * A2A -32008.
+     * A2A -32008: the agent requires an extension the request did not declare.
      */
     case ExtensionSupportRequired(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
-     * A2A -32009.
+     * A2A -32009: the agent does not speak this protocol version.
      */
     case VersionNotSupported(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
     /**
-     * The agent card offers no interface or security scheme this client speaks.
+     * The agent card offers no interface (binding) or security scheme this client speaks.
      */
     case UnsupportedAgent(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
-    )
-    /**
-     * A 3xx answer: redirects are never followed; the message names the `Location`.
-     */
-    case Redirect(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
-    )
-    /**
-     * The callback's RFC 9207 `iss` names another issuer (a mix-up attack).
-     */
-    case CallbackIssuerMismatch(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
-    )
-    /**
-     * The callback has no `iss` although the server says it always sends one.
-     */
-    case CallbackIssuerMissing(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
-    )
-    /**
-     * The callback is malformed (a repeated parameter, another origin or path).
-     */
-    case CallbackInvalid(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
-    )
-    /**
-     * The discovery document's `issuer` is not the configured issuer.
-     */
-    case DiscoveryIssuerMismatch(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
-    )
-    /**
-     * The id_token's `nbf` or `iat` lies in the future.
-     */
-    case IdTokenNotYetValid(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
-    )
-    /**
-     * Several audiences without `azp`, or an `azp` naming another client.
-     */
-    case IdTokenAzp(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
-    )
-    /**
-     * The JWKS key may not verify this id_token (`use`, `key_ops` or `alg`).
-     */
-    case IdTokenKey(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
-    )
-    /**
-     * A device sign-in (RFC 8628) was not approved before its code expired.
-     */
-    case DeviceCodeExpired(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
-    )
-    /**
-     * A bug (a panic or a failed task) caught at the boundary.
-     */
-    case Internal(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
     )
 
     
@@ -4964,7 +4985,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 16: return .Timeout(
+        case 16: return .Redirect(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -4974,7 +4995,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 17: return .Network(
+        case 17: return .Timeout(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -4984,7 +5005,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 18: return .UnexpectedResponse(
+        case 18: return .Network(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -4994,7 +5015,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 19: return .AuthorizationDenied(
+        case 19: return .UnexpectedResponse(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -5004,7 +5025,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 20: return .StateMismatch(
+        case 20: return .AuthorizationDenied(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -5014,7 +5035,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 21: return .IdTokenSignature(
+        case 21: return .StateMismatch(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -5024,7 +5045,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 22: return .IdTokenNonce(
+        case 22: return .DeviceCodeExpired(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -5034,7 +5055,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 23: return .IdTokenAudience(
+        case 23: return .CallbackIssuerMismatch(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -5044,7 +5065,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 24: return .IdTokenIssuer(
+        case 24: return .CallbackIssuerMissing(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -5054,7 +5075,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 25: return .IdTokenExpired(
+        case 25: return .CallbackInvalid(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -5064,7 +5085,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 26: return .IdTokenInvalid(
+        case 26: return .DiscoveryIssuerMismatch(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -5074,7 +5095,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 27: return .StreamTruncated(
+        case 27: return .IdTokenSignature(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -5084,7 +5105,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 28: return .StreamDecode(
+        case 28: return .IdTokenNonce(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -5094,7 +5115,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 29: return .StreamError(
+        case 29: return .IdTokenAudience(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -5104,7 +5125,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 30: return .StreamTooLarge(
+        case 30: return .IdTokenIssuer(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -5114,7 +5135,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 31: return .Store(
+        case 31: return .IdTokenExpired(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -5124,7 +5145,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 32: return .JsonRpc(
+        case 32: return .IdTokenNotYetValid(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -5134,7 +5155,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 33: return .TaskNotFound(
+        case 33: return .IdTokenAzp(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -5144,7 +5165,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 34: return .TaskNotCancelable(
+        case 34: return .IdTokenKey(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -5154,7 +5175,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 35: return .PushNotificationNotSupported(
+        case 35: return .IdTokenInvalid(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -5164,7 +5185,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 36: return .UnsupportedOperation(
+        case 36: return .StreamTruncated(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -5174,7 +5195,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 37: return .ContentTypeNotSupported(
+        case 37: return .StreamDecode(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -5184,7 +5205,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 38: return .InvalidAgentResponse(
+        case 38: return .StreamError(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -5194,7 +5215,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 39: return .ExtendedCardNotConfigured(
+        case 39: return .StreamTooLarge(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -5204,7 +5225,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 40: return .ExtensionSupportRequired(
+        case 40: return .Store(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -5214,7 +5235,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 41: return .VersionNotSupported(
+        case 41: return .JsonRpc(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -5224,7 +5245,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 42: return .UnsupportedAgent(
+        case 42: return .Internal(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -5234,7 +5255,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 43: return .Redirect(
+        case 43: return .TaskNotFound(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -5244,7 +5265,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 44: return .CallbackIssuerMismatch(
+        case 44: return .TaskNotCancelable(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -5254,7 +5275,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 45: return .CallbackIssuerMissing(
+        case 45: return .PushNotificationNotSupported(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -5264,7 +5285,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 46: return .CallbackInvalid(
+        case 46: return .UnsupportedOperation(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -5274,7 +5295,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 47: return .DiscoveryIssuerMismatch(
+        case 47: return .ContentTypeNotSupported(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -5284,7 +5305,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 48: return .IdTokenNotYetValid(
+        case 48: return .InvalidAgentResponse(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -5294,7 +5315,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 49: return .IdTokenAzp(
+        case 49: return .ExtendedCardNotConfigured(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -5304,7 +5325,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 50: return .IdTokenKey(
+        case 50: return .ExtensionSupportRequired(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -5314,7 +5335,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 51: return .DeviceCodeExpired(
+        case 51: return .VersionNotSupported(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -5324,7 +5345,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
             detailsJson: try FfiConverterOptionString.read(from: &buf)
             )
-        case 52: return .Internal(
+        case 52: return .UnsupportedAgent(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
@@ -5526,7 +5547,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .Timeout(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .Redirect(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(16))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5538,7 +5559,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .Network(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .Timeout(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(17))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5550,7 +5571,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .UnexpectedResponse(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .Network(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(18))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5562,7 +5583,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .AuthorizationDenied(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .UnexpectedResponse(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(19))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5574,7 +5595,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .StateMismatch(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .AuthorizationDenied(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(20))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5586,7 +5607,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .IdTokenSignature(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .StateMismatch(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(21))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5598,7 +5619,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .IdTokenNonce(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .DeviceCodeExpired(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(22))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5610,7 +5631,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .IdTokenAudience(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .CallbackIssuerMismatch(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(23))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5622,7 +5643,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .IdTokenIssuer(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .CallbackIssuerMissing(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(24))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5634,7 +5655,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .IdTokenExpired(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .CallbackInvalid(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(25))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5646,7 +5667,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .IdTokenInvalid(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .DiscoveryIssuerMismatch(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(26))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5658,7 +5679,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .StreamTruncated(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .IdTokenSignature(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(27))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5670,7 +5691,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .StreamDecode(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .IdTokenNonce(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(28))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5682,7 +5703,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .StreamError(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .IdTokenAudience(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(29))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5694,7 +5715,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .StreamTooLarge(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .IdTokenIssuer(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(30))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5706,7 +5727,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .Store(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .IdTokenExpired(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(31))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5718,7 +5739,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .JsonRpc(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .IdTokenNotYetValid(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(32))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5730,7 +5751,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .TaskNotFound(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .IdTokenAzp(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(33))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5742,7 +5763,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .TaskNotCancelable(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .IdTokenKey(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(34))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5754,7 +5775,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .PushNotificationNotSupported(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .IdTokenInvalid(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(35))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5766,7 +5787,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .UnsupportedOperation(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .StreamTruncated(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(36))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5778,7 +5799,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .ContentTypeNotSupported(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .StreamDecode(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(37))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5790,7 +5811,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .InvalidAgentResponse(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .StreamError(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(38))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5802,7 +5823,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .ExtendedCardNotConfigured(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .StreamTooLarge(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(39))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5814,7 +5835,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .ExtensionSupportRequired(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .Store(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(40))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5826,7 +5847,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .VersionNotSupported(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .JsonRpc(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(41))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5838,7 +5859,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .UnsupportedAgent(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .Internal(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(42))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5850,7 +5871,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .Redirect(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .TaskNotFound(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(43))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5862,7 +5883,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .CallbackIssuerMismatch(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .TaskNotCancelable(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(44))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5874,7 +5895,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .CallbackIssuerMissing(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .PushNotificationNotSupported(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(45))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5886,7 +5907,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .CallbackInvalid(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .UnsupportedOperation(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(46))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5898,7 +5919,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .DiscoveryIssuerMismatch(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .ContentTypeNotSupported(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(47))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5910,7 +5931,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .IdTokenNotYetValid(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .InvalidAgentResponse(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(48))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5922,7 +5943,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .IdTokenAzp(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .ExtendedCardNotConfigured(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(49))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5934,7 +5955,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .IdTokenKey(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .ExtensionSupportRequired(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(50))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5946,7 +5967,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .DeviceCodeExpired(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .VersionNotSupported(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(51))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5958,7 +5979,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(detailsJson, into: &buf)
             
         
-        case let .Internal(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .UnsupportedAgent(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
             writeInt(&buf, Int32(52))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)

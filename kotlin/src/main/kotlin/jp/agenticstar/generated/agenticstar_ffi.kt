@@ -6879,7 +6879,7 @@ sealed class AgenticStarException: kotlin.Exception() {
     }
     
     /**
-     * The server rejected the client's id or secret.
+     * The server rejected the client's id or secret (`invalid_client`, Keycloak 401).
      */
     class InvalidClient(
         
@@ -6904,7 +6904,7 @@ sealed class AgenticStarException: kotlin.Exception() {
     }
     
     /**
-     * The server says the request was malformed (400 `invalid_request`).
+     * The server says the request was malformed or incomplete (`invalid_request`, 400).
      */
     class InvalidRequest(
         
@@ -6929,7 +6929,7 @@ sealed class AgenticStarException: kotlin.Exception() {
     }
     
     /**
-     * A code or refresh token was rejected (`invalid_grant`).
+     * A code or refresh token was rejected (`invalid_grant`) outside a refresh.
      */
     class InvalidGrant(
         
@@ -6979,7 +6979,7 @@ sealed class AgenticStarException: kotlin.Exception() {
     }
     
     /**
-     * The client may not use this grant.
+     * The client may not use this grant (`unauthorized_client`, `unsupported_grant_type`).
      */
     class UnauthorizedClient(
         
@@ -7004,7 +7004,7 @@ sealed class AgenticStarException: kotlin.Exception() {
     }
     
     /**
-     * The API rejected the bearer token even after one renewal (401).
+     * The bearer token was rejected by the API even after one renewal (401).
      */
     class Authentication(
         
@@ -7029,7 +7029,8 @@ sealed class AgenticStarException: kotlin.Exception() {
     }
     
     /**
-     * A protocol endpoint (MCP, A2A) refused the bearer token (401); details hold its challenge.
+     * A protocol endpoint (MCP, A2A) refused the bearer token after one renewal, or got none
+     * (401); `details` carry its `WWW-Authenticate` challenge (`resourceMetadata`, `scope`, `error`).
      */
     class Unauthorized(
         
@@ -7054,7 +7055,7 @@ sealed class AgenticStarException: kotlin.Exception() {
     }
     
     /**
-     * Access refused (403).
+     * Access refused (403) for a reason other than licences.
      */
     class Forbidden(
         
@@ -7079,7 +7080,7 @@ sealed class AgenticStarException: kotlin.Exception() {
     }
     
     /**
-     * Keycloak 403: no concurrent user licence available. Back off.
+     * Keycloak 403: not enough available concurrent user licences. Back off.
      */
     class LicensesExhausted(
         
@@ -7104,7 +7105,7 @@ sealed class AgenticStarException: kotlin.Exception() {
     }
     
     /**
-     * The token lacks the scope the call needs; nothing was sent.
+     * The token provably lacks the scope a call needs; nothing was sent.
      */
     class InsufficientScope(
         
@@ -7179,7 +7180,7 @@ sealed class AgenticStarException: kotlin.Exception() {
     }
     
     /**
-     * Any other error status, with the server's `code` when it gave one.
+     * Any other error status from an API, with its `code` / `code_reason` when it gave one.
      */
     class Api(
         
@@ -7204,7 +7205,33 @@ sealed class AgenticStarException: kotlin.Exception() {
     }
     
     /**
-     * A time limit passed (connect, request, or idle between stream chunks).
+     * A 3xx answer: redirects are never followed (credentials must not travel to another URL);
+     * the message names the `Location`.
+     */
+    class Redirect(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * A time limit passed (connect, request or idle-between-chunks).
      */
     class Timeout(
         
@@ -7254,7 +7281,7 @@ sealed class AgenticStarException: kotlin.Exception() {
     }
     
     /**
-     * A 2xx answer that is not what the protocol promises.
+     * A 2xx answer that is not what the protocol promises (wrong content type, bad JSON, empty).
      */
     class UnexpectedResponse(
         
@@ -7304,7 +7331,7 @@ sealed class AgenticStarException: kotlin.Exception() {
     }
     
     /**
-     * The callback's `state` does not match the request's.
+     * The `state` in the callback does not match the one sent.
      */
     class StateMismatch(
         
@@ -7328,6 +7355,134 @@ sealed class AgenticStarException: kotlin.Exception() {
             get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
     }
     
+    /**
+     * A device sign-in (RFC 8628) was not approved before its code expired (`expired_token`).
+     */
+    class DeviceCodeExpired(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * The callback's RFC 9207 `iss` names another issuer than the one the flow started with (a mix-up attack).
+     */
+    class CallbackIssuerMismatch(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * The callback has no `iss` although the server advertises `authorization_response_iss_parameter_supported`.
+     */
+    class CallbackIssuerMissing(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * The callback is malformed: a repeated parameter, or an origin or path other than the `redirect_uri`.
+     */
+    class CallbackInvalid(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * The discovery document's `issuer` is not the configured issuer (OIDC Discovery §4.3).
+     */
+    class DiscoveryIssuerMismatch(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * id_token signature invalid or signed by an unknown key.
+     */
     class IdTokenSignature(
         
         val `kind`: kotlin.String, 
@@ -7350,6 +7505,9 @@ sealed class AgenticStarException: kotlin.Exception() {
             get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
     }
     
+    /**
+     * id_token `nonce` does not match.
+     */
     class IdTokenNonce(
         
         val `kind`: kotlin.String, 
@@ -7372,6 +7530,9 @@ sealed class AgenticStarException: kotlin.Exception() {
             get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
     }
     
+    /**
+     * id_token `aud` is not this client.
+     */
     class IdTokenAudience(
         
         val `kind`: kotlin.String, 
@@ -7394,6 +7555,9 @@ sealed class AgenticStarException: kotlin.Exception() {
             get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
     }
     
+    /**
+     * id_token `iss` is not the issuer.
+     */
     class IdTokenIssuer(
         
         val `kind`: kotlin.String, 
@@ -7416,6 +7580,9 @@ sealed class AgenticStarException: kotlin.Exception() {
             get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
     }
     
+    /**
+     * id_token expired.
+     */
     class IdTokenExpired(
         
         val `kind`: kotlin.String, 
@@ -7438,6 +7605,85 @@ sealed class AgenticStarException: kotlin.Exception() {
             get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
     }
     
+    /**
+     * id_token `nbf` or `iat` lies in the future (beyond the leeway).
+     */
+    class IdTokenNotYetValid(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * id_token has several audiences but no `azp`, or an `azp` naming another client.
+     */
+    class IdTokenAzp(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * The JWKS key the id_token names may not verify it (`use` other than `sig`, `key_ops`
+     * without `verify`, or an `alg` other than the token's; RFC 7517 §4.2–4.4).
+     */
+    class IdTokenKey(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * id_token missing or malformed.
+     */
     class IdTokenInvalid(
         
         val `kind`: kotlin.String, 
@@ -7486,7 +7732,7 @@ sealed class AgenticStarException: kotlin.Exception() {
     }
     
     /**
-     * A stream chunk is not a valid chat chunk.
+     * A stream chunk is not valid JSON of the expected shape.
      */
     class StreamDecode(
         
@@ -7511,7 +7757,7 @@ sealed class AgenticStarException: kotlin.Exception() {
     }
     
     /**
-     * The server reported an error inside the stream.
+     * The server sent an error inside the stream (`event: error` or an error object).
      */
     class StreamException(
         
@@ -7536,7 +7782,7 @@ sealed class AgenticStarException: kotlin.Exception() {
     }
     
     /**
-     * A line or event exceeded the size limit.
+     * A line or event exceeded the configured size limit.
      */
     class StreamTooLarge(
         
@@ -7561,7 +7807,7 @@ sealed class AgenticStarException: kotlin.Exception() {
     }
     
     /**
-     * The token store failed.
+     * The token store failed to load or save.
      */
     class Store(
         
@@ -7586,7 +7832,7 @@ sealed class AgenticStarException: kotlin.Exception() {
     }
     
     /**
-     * A JSON-RPC error answer; `code` is its code, details `{code, message, data}`.
+     * The server answered with a JSON-RPC error; `code` is its code, `details` `{code, message, data}`.
      */
     class JsonRpc(
         
@@ -7611,7 +7857,32 @@ sealed class AgenticStarException: kotlin.Exception() {
     }
     
     /**
-     * A2A -32001: no such task.
+     * A bug: a panic was caught at a boundary.
+     */
+    class Internal(
+        
+        val `kind`: kotlin.String, 
+        
+        val `detail`: kotlin.String, 
+        
+        val `status`: kotlin.Int?, 
+        
+        val `code`: kotlin.String?, 
+        
+        val `codeReason`: kotlin.String?, 
+        
+        val `retryAfter`: kotlin.Double?, 
+        
+        val `bodyExcerpt`: kotlin.String?, 
+        
+        val `detailsJson`: kotlin.String?
+        ) : AgenticStarException() {
+        override val message
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+    }
+    
+    /**
+     * A2A -32001: no such task (or not visible to this caller).
      */
     class TaskNotFound(
         
@@ -7636,7 +7907,7 @@ sealed class AgenticStarException: kotlin.Exception() {
     }
     
     /**
-     * A2A -32002: the task is terminal and cannot be canceled.
+     * A2A -32002: the task is in a terminal state and cannot be canceled.
      */
     class TaskNotCancelable(
         
@@ -7661,7 +7932,7 @@ sealed class AgenticStarException: kotlin.Exception() {
     }
     
     /**
-     * A2A -32003.
+     * A2A -32003: the agent does not do push notifications.
      */
     class PushNotificationNotSupported(
         
@@ -7686,7 +7957,7 @@ sealed class AgenticStarException: kotlin.Exception() {
     }
     
     /**
-     * A2A -32004.
+     * A2A -32004: the agent does not do this (e.g. subscribing to a finished task).
      */
     class UnsupportedOperation(
         
@@ -7711,7 +7982,7 @@ sealed class AgenticStarException: kotlin.Exception() {
     }
     
     /**
-     * A2A -32005.
+     * A2A -32005: the agent does not accept or produce these media types.
      */
     class ContentTypeNotSupported(
         
@@ -7736,7 +8007,7 @@ sealed class AgenticStarException: kotlin.Exception() {
     }
     
     /**
-     * A2A -32006: the agent's answer breaks the protocol.
+     * A2A -32006: the agent's answer breaks the protocol (also detected client-side).
      */
     class InvalidAgentResponse(
         
@@ -7761,7 +8032,7 @@ sealed class AgenticStarException: kotlin.Exception() {
     }
     
     /**
-     * A2A -32007.
+     * A2A -32007: the agent has no extended card.
      */
     class ExtendedCardNotConfigured(
         
@@ -7786,7 +8057,7 @@ sealed class AgenticStarException: kotlin.Exception() {
     }
     
     /**
-     * A2A -32008.
+     * A2A -32008: the agent requires an extension the request did not declare.
      */
     class ExtensionSupportRequired(
         
@@ -7811,7 +8082,7 @@ sealed class AgenticStarException: kotlin.Exception() {
     }
     
     /**
-     * A2A -32009.
+     * A2A -32009: the agent does not speak this protocol version.
      */
     class VersionNotSupported(
         
@@ -7836,259 +8107,9 @@ sealed class AgenticStarException: kotlin.Exception() {
     }
     
     /**
-     * The agent card offers no interface or security scheme this client speaks.
+     * The agent card offers no interface (binding) or security scheme this client speaks.
      */
     class UnsupportedAgent(
-        
-        val `kind`: kotlin.String, 
-        
-        val `detail`: kotlin.String, 
-        
-        val `status`: kotlin.Int?, 
-        
-        val `code`: kotlin.String?, 
-        
-        val `codeReason`: kotlin.String?, 
-        
-        val `retryAfter`: kotlin.Double?, 
-        
-        val `bodyExcerpt`: kotlin.String?, 
-        
-        val `detailsJson`: kotlin.String?
-        ) : AgenticStarException() {
-        override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
-    }
-    
-    /**
-     * A 3xx answer: redirects are never followed; the message names the `Location`.
-     */
-    class Redirect(
-        
-        val `kind`: kotlin.String, 
-        
-        val `detail`: kotlin.String, 
-        
-        val `status`: kotlin.Int?, 
-        
-        val `code`: kotlin.String?, 
-        
-        val `codeReason`: kotlin.String?, 
-        
-        val `retryAfter`: kotlin.Double?, 
-        
-        val `bodyExcerpt`: kotlin.String?, 
-        
-        val `detailsJson`: kotlin.String?
-        ) : AgenticStarException() {
-        override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
-    }
-    
-    /**
-     * The callback's RFC 9207 `iss` names another issuer (a mix-up attack).
-     */
-    class CallbackIssuerMismatch(
-        
-        val `kind`: kotlin.String, 
-        
-        val `detail`: kotlin.String, 
-        
-        val `status`: kotlin.Int?, 
-        
-        val `code`: kotlin.String?, 
-        
-        val `codeReason`: kotlin.String?, 
-        
-        val `retryAfter`: kotlin.Double?, 
-        
-        val `bodyExcerpt`: kotlin.String?, 
-        
-        val `detailsJson`: kotlin.String?
-        ) : AgenticStarException() {
-        override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
-    }
-    
-    /**
-     * The callback has no `iss` although the server says it always sends one.
-     */
-    class CallbackIssuerMissing(
-        
-        val `kind`: kotlin.String, 
-        
-        val `detail`: kotlin.String, 
-        
-        val `status`: kotlin.Int?, 
-        
-        val `code`: kotlin.String?, 
-        
-        val `codeReason`: kotlin.String?, 
-        
-        val `retryAfter`: kotlin.Double?, 
-        
-        val `bodyExcerpt`: kotlin.String?, 
-        
-        val `detailsJson`: kotlin.String?
-        ) : AgenticStarException() {
-        override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
-    }
-    
-    /**
-     * The callback is malformed (a repeated parameter, another origin or path).
-     */
-    class CallbackInvalid(
-        
-        val `kind`: kotlin.String, 
-        
-        val `detail`: kotlin.String, 
-        
-        val `status`: kotlin.Int?, 
-        
-        val `code`: kotlin.String?, 
-        
-        val `codeReason`: kotlin.String?, 
-        
-        val `retryAfter`: kotlin.Double?, 
-        
-        val `bodyExcerpt`: kotlin.String?, 
-        
-        val `detailsJson`: kotlin.String?
-        ) : AgenticStarException() {
-        override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
-    }
-    
-    /**
-     * The discovery document's `issuer` is not the configured issuer.
-     */
-    class DiscoveryIssuerMismatch(
-        
-        val `kind`: kotlin.String, 
-        
-        val `detail`: kotlin.String, 
-        
-        val `status`: kotlin.Int?, 
-        
-        val `code`: kotlin.String?, 
-        
-        val `codeReason`: kotlin.String?, 
-        
-        val `retryAfter`: kotlin.Double?, 
-        
-        val `bodyExcerpt`: kotlin.String?, 
-        
-        val `detailsJson`: kotlin.String?
-        ) : AgenticStarException() {
-        override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
-    }
-    
-    /**
-     * The id_token's `nbf` or `iat` lies in the future.
-     */
-    class IdTokenNotYetValid(
-        
-        val `kind`: kotlin.String, 
-        
-        val `detail`: kotlin.String, 
-        
-        val `status`: kotlin.Int?, 
-        
-        val `code`: kotlin.String?, 
-        
-        val `codeReason`: kotlin.String?, 
-        
-        val `retryAfter`: kotlin.Double?, 
-        
-        val `bodyExcerpt`: kotlin.String?, 
-        
-        val `detailsJson`: kotlin.String?
-        ) : AgenticStarException() {
-        override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
-    }
-    
-    /**
-     * Several audiences without `azp`, or an `azp` naming another client.
-     */
-    class IdTokenAzp(
-        
-        val `kind`: kotlin.String, 
-        
-        val `detail`: kotlin.String, 
-        
-        val `status`: kotlin.Int?, 
-        
-        val `code`: kotlin.String?, 
-        
-        val `codeReason`: kotlin.String?, 
-        
-        val `retryAfter`: kotlin.Double?, 
-        
-        val `bodyExcerpt`: kotlin.String?, 
-        
-        val `detailsJson`: kotlin.String?
-        ) : AgenticStarException() {
-        override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
-    }
-    
-    /**
-     * The JWKS key may not verify this id_token (`use`, `key_ops` or `alg`).
-     */
-    class IdTokenKey(
-        
-        val `kind`: kotlin.String, 
-        
-        val `detail`: kotlin.String, 
-        
-        val `status`: kotlin.Int?, 
-        
-        val `code`: kotlin.String?, 
-        
-        val `codeReason`: kotlin.String?, 
-        
-        val `retryAfter`: kotlin.Double?, 
-        
-        val `bodyExcerpt`: kotlin.String?, 
-        
-        val `detailsJson`: kotlin.String?
-        ) : AgenticStarException() {
-        override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
-    }
-    
-    /**
-     * A device sign-in (RFC 8628) was not approved before its code expired.
-     */
-    class DeviceCodeExpired(
-        
-        val `kind`: kotlin.String, 
-        
-        val `detail`: kotlin.String, 
-        
-        val `status`: kotlin.Int?, 
-        
-        val `code`: kotlin.String?, 
-        
-        val `codeReason`: kotlin.String?, 
-        
-        val `retryAfter`: kotlin.Double?, 
-        
-        val `bodyExcerpt`: kotlin.String?, 
-        
-        val `detailsJson`: kotlin.String?
-        ) : AgenticStarException() {
-        override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
-    }
-    
-    /**
-     * A bug (a panic or a failed task) caught at the boundary.
-     */
-    class Internal(
         
         val `kind`: kotlin.String, 
         
@@ -8301,7 +8322,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            16 -> AgenticStarException.Timeout(
+            16 -> AgenticStarException.Redirect(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8311,7 +8332,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            17 -> AgenticStarException.Network(
+            17 -> AgenticStarException.Timeout(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8321,7 +8342,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            18 -> AgenticStarException.UnexpectedResponse(
+            18 -> AgenticStarException.Network(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8331,7 +8352,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            19 -> AgenticStarException.AuthorizationDenied(
+            19 -> AgenticStarException.UnexpectedResponse(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8341,7 +8362,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            20 -> AgenticStarException.StateMismatch(
+            20 -> AgenticStarException.AuthorizationDenied(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8351,7 +8372,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            21 -> AgenticStarException.IdTokenSignature(
+            21 -> AgenticStarException.StateMismatch(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8361,7 +8382,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            22 -> AgenticStarException.IdTokenNonce(
+            22 -> AgenticStarException.DeviceCodeExpired(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8371,7 +8392,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            23 -> AgenticStarException.IdTokenAudience(
+            23 -> AgenticStarException.CallbackIssuerMismatch(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8381,7 +8402,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            24 -> AgenticStarException.IdTokenIssuer(
+            24 -> AgenticStarException.CallbackIssuerMissing(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8391,7 +8412,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            25 -> AgenticStarException.IdTokenExpired(
+            25 -> AgenticStarException.CallbackInvalid(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8401,7 +8422,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            26 -> AgenticStarException.IdTokenInvalid(
+            26 -> AgenticStarException.DiscoveryIssuerMismatch(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8411,7 +8432,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            27 -> AgenticStarException.StreamTruncated(
+            27 -> AgenticStarException.IdTokenSignature(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8421,7 +8442,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            28 -> AgenticStarException.StreamDecode(
+            28 -> AgenticStarException.IdTokenNonce(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8431,7 +8452,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            29 -> AgenticStarException.StreamException(
+            29 -> AgenticStarException.IdTokenAudience(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8441,7 +8462,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            30 -> AgenticStarException.StreamTooLarge(
+            30 -> AgenticStarException.IdTokenIssuer(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8451,7 +8472,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            31 -> AgenticStarException.Store(
+            31 -> AgenticStarException.IdTokenExpired(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8461,7 +8482,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            32 -> AgenticStarException.JsonRpc(
+            32 -> AgenticStarException.IdTokenNotYetValid(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8471,7 +8492,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            33 -> AgenticStarException.TaskNotFound(
+            33 -> AgenticStarException.IdTokenAzp(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8481,7 +8502,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            34 -> AgenticStarException.TaskNotCancelable(
+            34 -> AgenticStarException.IdTokenKey(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8491,7 +8512,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            35 -> AgenticStarException.PushNotificationNotSupported(
+            35 -> AgenticStarException.IdTokenInvalid(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8501,7 +8522,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            36 -> AgenticStarException.UnsupportedOperation(
+            36 -> AgenticStarException.StreamTruncated(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8511,7 +8532,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            37 -> AgenticStarException.ContentTypeNotSupported(
+            37 -> AgenticStarException.StreamDecode(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8521,7 +8542,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            38 -> AgenticStarException.InvalidAgentResponse(
+            38 -> AgenticStarException.StreamException(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8531,7 +8552,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            39 -> AgenticStarException.ExtendedCardNotConfigured(
+            39 -> AgenticStarException.StreamTooLarge(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8541,7 +8562,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            40 -> AgenticStarException.ExtensionSupportRequired(
+            40 -> AgenticStarException.Store(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8551,7 +8572,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            41 -> AgenticStarException.VersionNotSupported(
+            41 -> AgenticStarException.JsonRpc(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8561,7 +8582,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            42 -> AgenticStarException.UnsupportedAgent(
+            42 -> AgenticStarException.Internal(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8571,7 +8592,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            43 -> AgenticStarException.Redirect(
+            43 -> AgenticStarException.TaskNotFound(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8581,7 +8602,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            44 -> AgenticStarException.CallbackIssuerMismatch(
+            44 -> AgenticStarException.TaskNotCancelable(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8591,7 +8612,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            45 -> AgenticStarException.CallbackIssuerMissing(
+            45 -> AgenticStarException.PushNotificationNotSupported(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8601,7 +8622,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            46 -> AgenticStarException.CallbackInvalid(
+            46 -> AgenticStarException.UnsupportedOperation(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8611,7 +8632,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            47 -> AgenticStarException.DiscoveryIssuerMismatch(
+            47 -> AgenticStarException.ContentTypeNotSupported(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8621,7 +8642,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            48 -> AgenticStarException.IdTokenNotYetValid(
+            48 -> AgenticStarException.InvalidAgentResponse(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8631,7 +8652,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            49 -> AgenticStarException.IdTokenAzp(
+            49 -> AgenticStarException.ExtendedCardNotConfigured(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8641,7 +8662,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            50 -> AgenticStarException.IdTokenKey(
+            50 -> AgenticStarException.ExtensionSupportRequired(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8651,7 +8672,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            51 -> AgenticStarException.DeviceCodeExpired(
+            51 -> AgenticStarException.VersionNotSupported(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8661,7 +8682,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            52 -> AgenticStarException.Internal(
+            52 -> AgenticStarException.UnsupportedAgent(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterOptionalInt.read(buf),
@@ -8857,6 +8878,18 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
+            is AgenticStarException.Redirect -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
             is AgenticStarException.Timeout -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
@@ -8917,6 +8950,66 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
+            is AgenticStarException.DeviceCodeExpired -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.CallbackIssuerMismatch -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.CallbackIssuerMissing -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.CallbackInvalid -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.DiscoveryIssuerMismatch -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
             is AgenticStarException.IdTokenSignature -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
@@ -8966,6 +9059,42 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
             is AgenticStarException.IdTokenExpired -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.IdTokenNotYetValid -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.IdTokenAzp -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.IdTokenKey -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`kind`)
@@ -9050,6 +9179,18 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
             is AgenticStarException.JsonRpc -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterOptionalInt.allocationSize(value.`status`)
+                + FfiConverterOptionalString.allocationSize(value.`code`)
+                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
+                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
+                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
+                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            )
+            is AgenticStarException.Internal -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`kind`)
@@ -9170,126 +9311,6 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
             )
             is AgenticStarException.UnsupportedAgent -> (
-                // Add the size for the Int that specifies the variant plus the size needed for all fields
-                4UL
-                + FfiConverterString.allocationSize(value.`kind`)
-                + FfiConverterString.allocationSize(value.`detail`)
-                + FfiConverterOptionalInt.allocationSize(value.`status`)
-                + FfiConverterOptionalString.allocationSize(value.`code`)
-                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
-                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
-                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
-                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
-            )
-            is AgenticStarException.Redirect -> (
-                // Add the size for the Int that specifies the variant plus the size needed for all fields
-                4UL
-                + FfiConverterString.allocationSize(value.`kind`)
-                + FfiConverterString.allocationSize(value.`detail`)
-                + FfiConverterOptionalInt.allocationSize(value.`status`)
-                + FfiConverterOptionalString.allocationSize(value.`code`)
-                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
-                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
-                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
-                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
-            )
-            is AgenticStarException.CallbackIssuerMismatch -> (
-                // Add the size for the Int that specifies the variant plus the size needed for all fields
-                4UL
-                + FfiConverterString.allocationSize(value.`kind`)
-                + FfiConverterString.allocationSize(value.`detail`)
-                + FfiConverterOptionalInt.allocationSize(value.`status`)
-                + FfiConverterOptionalString.allocationSize(value.`code`)
-                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
-                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
-                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
-                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
-            )
-            is AgenticStarException.CallbackIssuerMissing -> (
-                // Add the size for the Int that specifies the variant plus the size needed for all fields
-                4UL
-                + FfiConverterString.allocationSize(value.`kind`)
-                + FfiConverterString.allocationSize(value.`detail`)
-                + FfiConverterOptionalInt.allocationSize(value.`status`)
-                + FfiConverterOptionalString.allocationSize(value.`code`)
-                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
-                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
-                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
-                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
-            )
-            is AgenticStarException.CallbackInvalid -> (
-                // Add the size for the Int that specifies the variant plus the size needed for all fields
-                4UL
-                + FfiConverterString.allocationSize(value.`kind`)
-                + FfiConverterString.allocationSize(value.`detail`)
-                + FfiConverterOptionalInt.allocationSize(value.`status`)
-                + FfiConverterOptionalString.allocationSize(value.`code`)
-                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
-                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
-                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
-                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
-            )
-            is AgenticStarException.DiscoveryIssuerMismatch -> (
-                // Add the size for the Int that specifies the variant plus the size needed for all fields
-                4UL
-                + FfiConverterString.allocationSize(value.`kind`)
-                + FfiConverterString.allocationSize(value.`detail`)
-                + FfiConverterOptionalInt.allocationSize(value.`status`)
-                + FfiConverterOptionalString.allocationSize(value.`code`)
-                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
-                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
-                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
-                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
-            )
-            is AgenticStarException.IdTokenNotYetValid -> (
-                // Add the size for the Int that specifies the variant plus the size needed for all fields
-                4UL
-                + FfiConverterString.allocationSize(value.`kind`)
-                + FfiConverterString.allocationSize(value.`detail`)
-                + FfiConverterOptionalInt.allocationSize(value.`status`)
-                + FfiConverterOptionalString.allocationSize(value.`code`)
-                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
-                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
-                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
-                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
-            )
-            is AgenticStarException.IdTokenAzp -> (
-                // Add the size for the Int that specifies the variant plus the size needed for all fields
-                4UL
-                + FfiConverterString.allocationSize(value.`kind`)
-                + FfiConverterString.allocationSize(value.`detail`)
-                + FfiConverterOptionalInt.allocationSize(value.`status`)
-                + FfiConverterOptionalString.allocationSize(value.`code`)
-                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
-                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
-                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
-                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
-            )
-            is AgenticStarException.IdTokenKey -> (
-                // Add the size for the Int that specifies the variant plus the size needed for all fields
-                4UL
-                + FfiConverterString.allocationSize(value.`kind`)
-                + FfiConverterString.allocationSize(value.`detail`)
-                + FfiConverterOptionalInt.allocationSize(value.`status`)
-                + FfiConverterOptionalString.allocationSize(value.`code`)
-                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
-                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
-                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
-                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
-            )
-            is AgenticStarException.DeviceCodeExpired -> (
-                // Add the size for the Int that specifies the variant plus the size needed for all fields
-                4UL
-                + FfiConverterString.allocationSize(value.`kind`)
-                + FfiConverterString.allocationSize(value.`detail`)
-                + FfiConverterOptionalInt.allocationSize(value.`status`)
-                + FfiConverterOptionalString.allocationSize(value.`code`)
-                + FfiConverterOptionalString.allocationSize(value.`codeReason`)
-                + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
-                + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
-                + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
-            )
-            is AgenticStarException.Internal -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`kind`)
@@ -9486,7 +9507,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.Timeout -> {
+            is AgenticStarException.Redirect -> {
                 buf.putInt(16)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -9498,7 +9519,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.Network -> {
+            is AgenticStarException.Timeout -> {
                 buf.putInt(17)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -9510,7 +9531,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.UnexpectedResponse -> {
+            is AgenticStarException.Network -> {
                 buf.putInt(18)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -9522,7 +9543,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.AuthorizationDenied -> {
+            is AgenticStarException.UnexpectedResponse -> {
                 buf.putInt(19)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -9534,7 +9555,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.StateMismatch -> {
+            is AgenticStarException.AuthorizationDenied -> {
                 buf.putInt(20)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -9546,7 +9567,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.IdTokenSignature -> {
+            is AgenticStarException.StateMismatch -> {
                 buf.putInt(21)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -9558,7 +9579,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.IdTokenNonce -> {
+            is AgenticStarException.DeviceCodeExpired -> {
                 buf.putInt(22)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -9570,7 +9591,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.IdTokenAudience -> {
+            is AgenticStarException.CallbackIssuerMismatch -> {
                 buf.putInt(23)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -9582,7 +9603,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.IdTokenIssuer -> {
+            is AgenticStarException.CallbackIssuerMissing -> {
                 buf.putInt(24)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -9594,7 +9615,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.IdTokenExpired -> {
+            is AgenticStarException.CallbackInvalid -> {
                 buf.putInt(25)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -9606,7 +9627,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.IdTokenInvalid -> {
+            is AgenticStarException.DiscoveryIssuerMismatch -> {
                 buf.putInt(26)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -9618,7 +9639,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.StreamTruncated -> {
+            is AgenticStarException.IdTokenSignature -> {
                 buf.putInt(27)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -9630,7 +9651,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.StreamDecode -> {
+            is AgenticStarException.IdTokenNonce -> {
                 buf.putInt(28)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -9642,7 +9663,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.StreamException -> {
+            is AgenticStarException.IdTokenAudience -> {
                 buf.putInt(29)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -9654,7 +9675,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.StreamTooLarge -> {
+            is AgenticStarException.IdTokenIssuer -> {
                 buf.putInt(30)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -9666,7 +9687,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.Store -> {
+            is AgenticStarException.IdTokenExpired -> {
                 buf.putInt(31)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -9678,7 +9699,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.JsonRpc -> {
+            is AgenticStarException.IdTokenNotYetValid -> {
                 buf.putInt(32)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -9690,7 +9711,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.TaskNotFound -> {
+            is AgenticStarException.IdTokenAzp -> {
                 buf.putInt(33)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -9702,7 +9723,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.TaskNotCancelable -> {
+            is AgenticStarException.IdTokenKey -> {
                 buf.putInt(34)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -9714,7 +9735,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.PushNotificationNotSupported -> {
+            is AgenticStarException.IdTokenInvalid -> {
                 buf.putInt(35)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -9726,7 +9747,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.UnsupportedOperation -> {
+            is AgenticStarException.StreamTruncated -> {
                 buf.putInt(36)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -9738,7 +9759,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.ContentTypeNotSupported -> {
+            is AgenticStarException.StreamDecode -> {
                 buf.putInt(37)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -9750,7 +9771,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.InvalidAgentResponse -> {
+            is AgenticStarException.StreamException -> {
                 buf.putInt(38)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -9762,7 +9783,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.ExtendedCardNotConfigured -> {
+            is AgenticStarException.StreamTooLarge -> {
                 buf.putInt(39)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -9774,7 +9795,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.ExtensionSupportRequired -> {
+            is AgenticStarException.Store -> {
                 buf.putInt(40)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -9786,7 +9807,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.VersionNotSupported -> {
+            is AgenticStarException.JsonRpc -> {
                 buf.putInt(41)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -9798,7 +9819,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.UnsupportedAgent -> {
+            is AgenticStarException.Internal -> {
                 buf.putInt(42)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -9810,7 +9831,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.Redirect -> {
+            is AgenticStarException.TaskNotFound -> {
                 buf.putInt(43)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -9822,7 +9843,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.CallbackIssuerMismatch -> {
+            is AgenticStarException.TaskNotCancelable -> {
                 buf.putInt(44)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -9834,7 +9855,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.CallbackIssuerMissing -> {
+            is AgenticStarException.PushNotificationNotSupported -> {
                 buf.putInt(45)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -9846,7 +9867,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.CallbackInvalid -> {
+            is AgenticStarException.UnsupportedOperation -> {
                 buf.putInt(46)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -9858,7 +9879,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.DiscoveryIssuerMismatch -> {
+            is AgenticStarException.ContentTypeNotSupported -> {
                 buf.putInt(47)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -9870,7 +9891,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.IdTokenNotYetValid -> {
+            is AgenticStarException.InvalidAgentResponse -> {
                 buf.putInt(48)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -9882,7 +9903,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.IdTokenAzp -> {
+            is AgenticStarException.ExtendedCardNotConfigured -> {
                 buf.putInt(49)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -9894,7 +9915,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.IdTokenKey -> {
+            is AgenticStarException.ExtensionSupportRequired -> {
                 buf.putInt(50)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -9906,7 +9927,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.DeviceCodeExpired -> {
+            is AgenticStarException.VersionNotSupported -> {
                 buf.putInt(51)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
@@ -9918,7 +9939,7 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
                 Unit
             }
-            is AgenticStarException.Internal -> {
+            is AgenticStarException.UnsupportedAgent -> {
                 buf.putInt(52)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
