@@ -35,6 +35,7 @@ from ._native import (
     __version__,
 )
 from ._a2a import A2aClient, AsyncA2aClient
+from ._mcp import AsyncMcpClient, McpClient
 from ._service import (
     AsyncEchoService,
     AsyncJsonStream,
@@ -82,6 +83,8 @@ __all__ = [
     "AsyncEchoService",
     "A2aClient",
     "AsyncA2aClient",
+    "McpClient",
+    "AsyncMcpClient",
     "SERVICE_KINDS",
     "__version__",
 ]
