@@ -13,6 +13,7 @@
 export { Chat, Client } from './client.js';
 export { ChatStream } from './stream.js';
 export * from './a2a.js';
+export * from './mcp.js';
 export {
   EchoService,
   JsonStream,
