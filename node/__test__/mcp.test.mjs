@@ -141,13 +141,14 @@ test('mcp 2.3.0, forced legacy: the session id is kept; deleted out of band, one
 
 test('no token or a token for another resource → UnauthorizedError with the PRM document', { skip: !pyInstalled }, async () => {
   await emu.reset();
-  await assert.rejects(McpClient.connect(agent(), py.url, { resource: 'https://elsewhere.example/mcp' }), async (e) => {
-    assert.ok(e instanceof UnauthorizedError, e.name);
-    assert.match(e.details.resourceMetadata, /\/\.well-known\/oauth-protected-resource\/mcp$/);
-    const doc = await (await fetch(e.details.resourceMetadata)).json();
-    assert.deepEqual([doc.resource, doc.scopes_supported], [py.url, ['mcp:all']]);
-    return true;
-  });
+  const e = await McpClient.connect(agent(), py.url, { resource: 'https://elsewhere.example/mcp' }).then(
+    () => assert.fail('connected with a token for another resource'),
+    (e) => e,
+  );
+  assert.ok(e instanceof UnauthorizedError, e.name);
+  assert.match(e.details.resourceMetadata, /\/\.well-known\/oauth-protected-resource\/mcp$/);
+  const doc = await (await fetch(e.details.resourceMetadata)).json();
+  assert.deepEqual([doc.resource, doc.scopes_supported], [py.url, ['mcp:all']]);
   assert.equal(await emu.counter('saas.token'), 2, 'exactly one renewal, no loop');
   await assert.rejects(McpClient.connect(agent(), py.url, { bearer: false }), (e) => {
     assert.ok(e instanceof UnauthorizedError && e.status === 401, e.name);
