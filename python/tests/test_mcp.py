@@ -49,12 +49,13 @@ def _eventually(check: Callable[[], bool], what: str) -> None:
 
 
 class Peer:
-    """A peer process whose request log is at `base/_requests`; `since(n)` is the log after entry n."""
+    """A peer process whose request log (every request to /mcp) is at `base/_requests`."""
 
-    def __init__(self, proc: "subprocess.Popen[str]", url: str) -> None:
+    def __init__(self, proc: subprocess.Popen[str], url: str, retry_ms: int = 0) -> None:
         self.proc = proc
         self.url = url
         self.base = url.removesuffix("/mcp")
+        self.retry_ms = retry_ms
 
     def log(self) -> List[Dict[str, Any]]:
         return _get(self.base + "/_requests")  # type: ignore[no-any-return]
@@ -88,8 +89,7 @@ def node_peer(emu_process: Emulator) -> Iterator[Peer]:
     proc = subprocess.Popen(["node", "server.mjs", emu_process.url], cwd=NODE_DIR, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     ready = json.loads(proc.stdout.readline())
-    p = Peer(proc, ready["url"])
-    p.retry_ms = ready["retryMs"]  # type: ignore[attr-defined]
+    p = Peer(proc, ready["url"], ready["retryMs"])
     yield p
     p.stop()
 
@@ -228,7 +228,7 @@ def test_npm_server_falls_back_to_legacy_and_a_cut_stream_resumes_once(emu: Emul
     cut = next(e["cut"] for e in log if "cut" in e)
     resumes = [e for e in log if e.get("method") == "GET" and "last-event-id" in e["headers"]]
     assert len(resumes) == 1, "exactly one resumption"
-    assert resumes[0]["t"] >= cut + node_peer.retry_ms, "no earlier than the announced retry"  # type: ignore[attr-defined]
+    assert resumes[0]["t"] >= cut + node_peer.retry_ms, "no earlier than the announced retry"
     assert resumes[0]["headers"]["mcp-session-id"] == sid
 
     mcp.close()
