@@ -18,9 +18,9 @@ import urllib.request
 from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
+from conftest import REPO, Emulator
 
 import agenticstar as a
-from conftest import REPO, Emulator
 
 PY_DIR = REPO / "interop" / "mcp-python"
 PY_PYTHON = PY_DIR / ".venv" / "bin" / "python"

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{AgenticStarError, Result};
-use crate::types::{ChatCompletion, ChatDelta};
+use crate::types::{ChatChunk, ChatCompletion};
 
 /// A streamed reply, read with `next()` until it returns null.
 ///
@@ -29,14 +29,14 @@ impl ChatStream {
 impl ChatStream {
     /// The next delta, or null at the end (after `[DONE]` or `cancel()`).
     /// Cancel-safe: a cancelled call loses nothing, the next call continues.
-    pub async fn next(&self) -> Result<Option<ChatDelta>> {
+    pub async fn next(&self) -> Result<Option<ChatChunk>> {
         let mut s = self.inner.lock().await;
         Ok(s.next().await.transpose()?.map(Into::into))
     }
 
     /// Every delta already received (at least one), or null at the end. Fewer crossings of the
     /// language boundary than `next()` when the reply streams fast.
-    pub async fn next_batch(&self) -> Result<Option<Vec<ChatDelta>>> {
+    pub async fn next_batch(&self) -> Result<Option<Vec<ChatChunk>>> {
         let mut s = self.inner.lock().await;
         Ok(s.next_batch().await.transpose()?.map(|b| b.into_iter().map(Into::into).collect()))
     }
@@ -66,7 +66,7 @@ impl ChatStream {
 #[uniffi::export(foreign)]
 pub trait ChatListener: Send + Sync {
     /// Throwing from here cancels the stream, then `onError` reports it.
-    fn on_delta(&self, delta: ChatDelta) -> Result<()>;
+    fn on_delta(&self, delta: ChatChunk) -> Result<()>;
     fn on_error(&self, error: AgenticStarError);
     fn on_complete(&self);
 }

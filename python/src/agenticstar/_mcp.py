@@ -21,7 +21,7 @@ from ._service import AsyncJsonStream, AsyncServiceBase, JsonStream, ServiceBase
 if TYPE_CHECKING:
     from ._client import AsyncClient, Client
 
-__all__ = ["McpClient", "AsyncMcpClient"]
+__all__ = ["AsyncMcpClient", "McpClient"]
 
 Json = Dict[str, Any]
 
