@@ -1,5 +1,4 @@
 //! Streaming, pull-based (`ChatStream.next()`) and push-based (`ChatListener`).
-use std::collections::VecDeque;
 use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
@@ -101,16 +100,13 @@ pub(crate) fn pump(mut stream: agenticstar::chat::ChatStream, listener: Arc<dyn 
     let rt = crate::rt().handle().clone();
     crate::rt().spawn_blocking(move || {
         let run = std::panic::AssertUnwindSafe(|| {
-            let mut pending: VecDeque<agenticstar::chat::ChatChunk> = VecDeque::new();
             loop {
-                if pending.is_empty() {
-                    match rt.block_on(stream.next_batch()) {
-                        Some(Ok(b)) => pending.extend(b),
-                        Some(Err(e)) => return listener.on_error(e.into()),
-                        None => return listener.on_complete(),
-                    }
-                }
-                while let Some(c) = pending.pop_front() {
+                let batch = match rt.block_on(stream.next_batch()) {
+                    Some(Ok(b)) => b,
+                    Some(Err(e)) => return listener.on_error(e.into()),
+                    None => return listener.on_complete(),
+                };
+                for c in batch {
                     if cancel.is_cancelled() {
                         return listener.on_complete();
                     }
