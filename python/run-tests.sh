@@ -25,6 +25,9 @@ maturin develop -q
 export AGENTICSTAR_CLI="${AGENTICSTAR_CLI:-$REPO/target/debug/agenticstar}"
 [ -x "$AGENTICSTAR_CLI" ] || (cd "$REPO" && cargo build -j"$CARGO_BUILD_JOBS" -p agenticstar-cli)
 
+# 4b. redis-server for the store-error tests (Debian's package; the tests start their own).
+bash "$REPO/scripts/redis-server.sh" --install-only >/dev/null
+
 # 5. Tests, then the typed example under mypy --strict.
 python -m pytest -q "$@"
 python -m mypy --strict --no-error-summary examples/typed_example.py src/agenticstar

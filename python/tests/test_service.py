@@ -18,7 +18,7 @@ from conftest import Emulator
 
 def test_every_service_kind_has_wrappers_matching_core() -> None:
     # Kinds whose wrappers their helpers are still writing; remove a kind when its wrapper lands.
-    pending = {"mcp", "token_events"}
+    pending = {"mcp"}
     assert set(a.SERVICE_KINDS) - pending == set(WRAPPERS), "a core service kind has no Python wrapper (or the reverse)"
     for kind, classes in WRAPPERS.items():
         core = _native.service_methods(kind)

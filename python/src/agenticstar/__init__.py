@@ -46,6 +46,7 @@ from ._service import (
     ServiceBase,
 )
 from ._streaming import AsyncChatStream, ChatStream
+from ._token_events import AsyncErrorStream, AsyncTokenEvents, ErrorStream, TokenEvents
 from ._types import MessageParam, StoredToken, TokenStore
 
 __all__ = [
@@ -82,6 +83,10 @@ __all__ = [
     "AsyncEchoService",
     "A2aClient",
     "AsyncA2aClient",
+    "TokenEvents",
+    "AsyncTokenEvents",
+    "ErrorStream",
+    "AsyncErrorStream",
     "SERVICE_KINDS",
     "__version__",
 ]
