@@ -186,7 +186,6 @@ impl ClientBuilder {
         self.listener = Some(l);
         self
     }
-    /// Refuse calls the token's scopes do not cover (default: on for AGENTIC STAR SaaS only).
     /// The store a `tokenStore` spec names (see [`crate::token::open_store`]), with its `strict`.
     pub fn token_store_spec(mut self, spec: &serde_json::Value) -> Result<Self> {
         let opened = crate::token::open_store(spec)?;
@@ -210,6 +209,7 @@ impl ClientBuilder {
         self.expiry_skew = d;
         self
     }
+    /// Refuse calls the token's scopes do not cover (default: on for AGENTIC STAR SaaS only).
     pub fn enforce_scopes(mut self, on: bool) -> Self {
         self.enforce_scopes = Some(on);
         self

@@ -424,8 +424,9 @@ async fn redis_stopped_then_restarted_the_fleet_keeps_working_and_shares_again()
     let reports = tokio::task::spawn_blocking(move || fleet.reports()).await.unwrap();
     let after = e.count("keycloak.token") - converged;
     assert_no_errors(&reports);
-    for r in reports.iter().filter(|r| r.lang == "rust") {
-        assert_eq!(r.store_warnings, 1, "one warning for the outage, then quiet");
+    // (Node has no log output: its store errors reach `tokenEvents()`, tested in node/__test__.)
+    for r in reports.iter().filter(|r| r.lang != "node") {
+        assert_eq!(r.store_warnings, 1, "{} worker: one warning for the outage, then quiet", r.lang);
     }
     assert!(during >= 4, "each process renewed on its own while Redis was down: {during}");
     // 12 s after convergence with renewals every 3 s: about 4 requests, not 4 per process.

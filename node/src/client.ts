@@ -5,6 +5,7 @@ import { call, callSync } from './call.js';
 import { withCancel } from './cancel.js';
 import { Service, type ServiceClass } from './service.js';
 import { ChatStream } from './stream.js';
+import { TokenEvents } from './token_events.js';
 import { RawResponse, Token } from './token.js';
 import type {
   AuthorizationRequest,
@@ -21,25 +22,12 @@ import type {
   TokenStore,
 } from './types.js';
 
-function providerFields(p: ProviderConfig): Pick<native.NativeOptions, 'provider' | 'url' | 'realm' | 'authorizeUrl'> {
-  switch (p?.type) {
-    case 'agenticstar':
-      return { provider: p.type, url: p.authUrl };
-    case 'marketplace':
-      return { provider: p.type, url: p.baseUrl };
-    case 'keycloak':
-      return { provider: p.type, url: p.baseUrl, realm: p.realm };
-    case 'wrapped':
-      return { provider: p.type, url: p.apiUrl };
-    case 'oidc':
-      return { provider: p.type, url: p.issuer };
-    case 'oauth':
-      return { provider: p.type, url: p.tokenUrl, authorizeUrl: p.authorizeUrl };
-    default:
-      // Let the core report it as a ConfigError like every other bad option.
-      return { provider: String((p as { type?: unknown } | undefined)?.type), url: '' };
-  }
-}
+/** Milliseconds (Node's convention) to the core's seconds; anything else is the core's to reject. */
+const secs = (ms: number | undefined): number | undefined => (typeof ms === 'number' ? ms / 1000 : ms);
+
+/** A store object with methods (ours to call back), as opposed to a spec string/object for the core. */
+const isStoreObject = (s: ClientOptions['tokenStore']): s is TokenStore =>
+  typeof s === 'object' && s !== null && typeof (s as TokenStore).load === 'function';
 
 /** Adapts the user's store (sync or async methods) to the one callback the native side calls. */
 function storeCallback(store: TokenStore): (c: native.StoreCall) => Promise<native.NativeStoredToken | null> {
@@ -92,27 +80,34 @@ export class Client {
   #lastToken: Token | null = null;
 
   constructor(options: ClientOptions) {
-    const { provider, tokenStore, onToken, caCerts } = options;
-    const opts: native.NativeOptions = {
-      ...providerFields(provider),
+    const { tokenStore, onToken, caCerts } = options;
+    const storeObject = isStoreObject(tokenStore) ? tokenStore : undefined;
+    // The core's ClientOptions (core/src/options.rs): its defaults, validation and store specs.
+    const opts = {
+      provider: options.provider,
       clientId: options.clientId,
       clientSecret: options.clientSecret,
-      clientAuthMethod: options.clientAuthMethod,
+      authMethod: options.clientAuthMethod,
       scope: options.scope,
       apiUrl: options.apiUrl,
       flow: options.flow,
+      tokenStore: storeObject ? undefined : tokenStore,
+      strictStore: options.strictStore,
       storeKey: options.storeKey,
       enforceScopes: options.enforceScopes,
-      refreshWindowMs: options.refreshWindow,
-      timeoutMs: options.timeout,
-      connectTimeoutMs: options.connectTimeout,
-      streamIdleTimeoutMs: options.streamIdleTimeout,
+      refreshWindow: secs(options.refreshWindow),
+      expirySkew: secs(options.expirySkew),
+      timeout: secs(options.timeout),
+      connectTimeout: secs(options.connectTimeout),
+      streamIdleTimeout: secs(options.streamIdleTimeout),
       maxRetries: options.maxRetries,
       userAgent: options.userAgent,
       proxy: options.proxy,
       caCerts: caCerts === undefined ? undefined : ([] as string[]).concat(caCerts),
       allowInsecureHttp: options.allowInsecureHttp,
     };
+    // (NaN and Infinity become null, which the core rejects for a duration.)
+    const json = JSON.stringify(opts);
     const listener =
       onToken &&
       ((t: native.NativeToken): void => {
@@ -123,7 +118,7 @@ export class Client {
           emitWarning(`agenticstar: onToken callback threw: ${String(e)}`);
         }
       });
-    this.#native = callSync(() => new native.NativeClient(opts, tokenStore && storeCallback(tokenStore), listener));
+    this.#native = callSync(() => new native.NativeClient(json, storeObject && storeCallback(storeObject), listener));
     this.chat = new Chat(this.#native);
   }
 
@@ -177,6 +172,11 @@ export class Client {
     const json = JSON.stringify(options);
     const n = await call(() => this.#native.service(kind, json));
     return (cls ? new cls(n) : new Service(n)) as S;
+  }
+
+  /** What happens to this client's tokens, as streams (e.g. `storeErrors()`). */
+  tokenEvents(): Promise<TokenEvents> {
+    return this.service('token_events', {}, TokenEvents);
   }
 
   /**

@@ -30,8 +30,14 @@ export interface ClientOptions {
    * without a valid refresh token, calls fail with `SignInRequiredError`).
    */
   flow?: 'client_credentials' | 'authorization_code';
-  /** Persist tokens between runs (default: in memory). */
-  tokenStore?: TokenStore;
+  /**
+   * Where tokens persist (default: in memory): a store object; a file path (JSON, 0600, shared
+   * safely between processes) or `file:PATH`; a `redis://` / `rediss://` URL (one token and one
+   * renewal for every process and host); or Redis store options with a `url`.
+   */
+  tokenStore?: TokenStore | string | RedisStoreOptions;
+  /** Make a failed token store save an error for the caller (default: logged and reported to `tokenEvents`). */
+  strictStore?: boolean;
   /** Key under which this session's tokens are stored (default: derived from provider, client and flow). */
   storeKey?: string;
   /** Told of every new token, after it was saved. Exceptions are reported as process warnings. */
@@ -40,6 +46,8 @@ export interface ClientOptions {
   enforceScopes?: boolean;
   /** Renew tokens this long before expiry, in ms (default 300000; never more than half a token's life). */
   refreshWindow?: number;
+  /** The hard edge before expiry, in ms, where callers wait for the renewal (default 10000). */
+  expirySkew?: number;
   /** Whole-request time limit for token and non-streaming calls, in ms (default 30000). */
   timeout?: number;
   /** TCP + TLS connect time limit, in ms (default 10000). */
@@ -58,6 +66,27 @@ export interface ClientOptions {
 }
 
 type Awaitable<T> = T | PromiseLike<T>;
+
+/** A Redis token store (the core's `tokenStore` object; see the README). */
+export interface RedisStoreOptions {
+  /** `redis://[user:password@]host:port/db` or `rediss://...` (TLS). */
+  url: string;
+  /** Prefix of every key (default `agenticstar:`). */
+  keyPrefix?: string;
+  tls?: boolean;
+  username?: string;
+  password?: string;
+  /** Base64 of a 32-byte key: tokens are encrypted at rest (XChaCha20-Poly1305). */
+  encryptionKey?: string;
+  /** How long a renewal lease lasts before another process may take over, in ms. */
+  leaseMs?: number;
+  /** Limit on each Redis operation, in ms. */
+  timeoutMs?: number;
+  /** Longest TTL of a stored token, in seconds. */
+  maxTtlSecs?: number;
+  /** A failed save is an error for the caller. */
+  strict?: boolean;
+}
 
 /** Persistence for tokens (a database, a secrets manager, a file...). Methods may be sync or async. */
 export interface TokenStore {

@@ -95,6 +95,8 @@ impl Client {
             .retry_policy(retry)
             .flow(flow)
             .refresh_window(secs("refresh_window_secs", o.refresh_window_secs)?)
+            .expiry_skew(secs("expiry_skew_secs", o.expiry_skew_secs)?)
+            .strict_store(o.strict_store)
             .runtime(rt().handle().clone());
         if let Some(u) = &o.api_url {
             b = b.api_url(u)?;
@@ -104,6 +106,9 @@ impl Client {
         }
         if let Some(e) = o.enforce_scopes {
             b = b.enforce_scopes(e);
+        }
+        if let Some(spec) = &o.token_store {
+            b = b.token_store_spec(&agenticstar::token::spec_from_text(spec)?)?;
         }
         if let Some(s) = token_store {
             b = b.token_store(Arc::new(ForeignStore(s)));

@@ -118,6 +118,17 @@ pub struct ClientOptions {
     /// Renew tokens this long before they expire.
     #[uniffi(default = 300.0)]
     pub refresh_window_secs: f64,
+    /// The hard edge before expiry where callers wait for the renewal.
+    #[uniffi(default = 10.0)]
+    pub expiry_skew_secs: f64,
+    /// Where tokens persist when no `TokenStore` object is given: a file path (or `file:PATH`), a
+    /// `redis://` / `rediss://` URL (shared by every process and host), or Redis store options as
+    /// a JSON object (`{"url": ..., "encryptionKey": ...}`). Null: in memory.
+    #[uniffi(default = None)]
+    pub token_store: Option<String>,
+    /// Make a failed token store save an error for the caller (default: reported to `tokenEvents`).
+    #[uniffi(default = false)]
+    pub strict_store: bool,
     /// Refuse calls the token's scopes do not cover (null: on for AGENTIC STAR SaaS only).
     #[uniffi(default = None)]
     pub enforce_scopes: Option<bool>,

@@ -62,6 +62,17 @@ pub fn open_store(spec: &Value) -> Result<OpenedStore> {
     Ok(OpenedStore { store, strict })
 }
 
+/// A `tokenStore` spec given as text, for languages whose options carry no JSON value (Kotlin,
+/// Swift): a JSON object (`{"url": "redis://...", ...}`) is the options object, anything else the
+/// path or URL itself.
+pub fn spec_from_text(text: &str) -> Result<Value> {
+    if text.trim_start().starts_with('{') {
+        serde_json::from_str(text).map_err(|e| Error::config(format!("tokenStore: not a JSON object: {e}")))
+    } else {
+        Ok(Value::String(text.to_owned()))
+    }
+}
+
 #[cfg(feature = "redis")]
 fn redis_store(options: Value) -> Result<Arc<dyn TokenStore>> {
     let o: super::RedisOptions =
