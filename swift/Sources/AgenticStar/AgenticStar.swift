@@ -3399,6 +3399,20 @@ public struct ClientOptions: Equatable, Hashable {
      */
     public let refreshWindowSecs: Double
     /**
+     * The hard edge before expiry where callers wait for the renewal.
+     */
+    public let expirySkewSecs: Double
+    /**
+     * Where tokens persist when no `TokenStore` object is given: a file path (or `file:PATH`), a
+     * `redis://` / `rediss://` URL (shared by every process and host), or Redis store options as
+     * a JSON object (`{"url": ..., "encryptionKey": ...}`). Null: in memory.
+     */
+    public let tokenStore: String?
+    /**
+     * Make a failed token store save an error for the caller (default: reported to `tokenEvents`).
+     */
+    public let strictStore: Bool
+    /**
      * Refuse calls the token's scopes do not cover (null: on for AGENTIC STAR SaaS only).
      */
     public let enforceScopes: Bool?
@@ -3445,6 +3459,17 @@ public struct ClientOptions: Equatable, Hashable {
          * Renew tokens this long before they expire.
          */refreshWindowSecs: Double = Double(300.0), 
         /**
+         * The hard edge before expiry where callers wait for the renewal.
+         */expirySkewSecs: Double = Double(10.0), 
+        /**
+         * Where tokens persist when no `TokenStore` object is given: a file path (or `file:PATH`), a
+         * `redis://` / `rediss://` URL (shared by every process and host), or Redis store options as
+         * a JSON object (`{"url": ..., "encryptionKey": ...}`). Null: in memory.
+         */tokenStore: String? = nil, 
+        /**
+         * Make a failed token store save an error for the caller (default: reported to `tokenEvents`).
+         */strictStore: Bool = false, 
+        /**
          * Refuse calls the token's scopes do not cover (null: on for AGENTIC STAR SaaS only).
          */enforceScopes: Bool? = nil, connectTimeoutSecs: Double = Double(10.0), 
         /**
@@ -3469,6 +3494,9 @@ public struct ClientOptions: Equatable, Hashable {
         self.flow = flow
         self.storeKey = storeKey
         self.refreshWindowSecs = refreshWindowSecs
+        self.expirySkewSecs = expirySkewSecs
+        self.tokenStore = tokenStore
+        self.strictStore = strictStore
         self.enforceScopes = enforceScopes
         self.connectTimeoutSecs = connectTimeoutSecs
         self.requestTimeoutSecs = requestTimeoutSecs
@@ -3500,6 +3528,9 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
                 flow: FfiConverterOptionTypeFlow.read(from: &buf), 
                 storeKey: FfiConverterOptionString.read(from: &buf), 
                 refreshWindowSecs: FfiConverterDouble.read(from: &buf), 
+                expirySkewSecs: FfiConverterDouble.read(from: &buf), 
+                tokenStore: FfiConverterOptionString.read(from: &buf), 
+                strictStore: FfiConverterBool.read(from: &buf), 
                 enforceScopes: FfiConverterOptionBool.read(from: &buf), 
                 connectTimeoutSecs: FfiConverterDouble.read(from: &buf), 
                 requestTimeoutSecs: FfiConverterDouble.read(from: &buf), 
@@ -3517,6 +3548,9 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
         FfiConverterOptionTypeFlow.write(value.flow, into: &buf)
         FfiConverterOptionString.write(value.storeKey, into: &buf)
         FfiConverterDouble.write(value.refreshWindowSecs, into: &buf)
+        FfiConverterDouble.write(value.expirySkewSecs, into: &buf)
+        FfiConverterOptionString.write(value.tokenStore, into: &buf)
+        FfiConverterBool.write(value.strictStore, into: &buf)
         FfiConverterOptionBool.write(value.enforceScopes, into: &buf)
         FfiConverterDouble.write(value.connectTimeoutSecs, into: &buf)
         FfiConverterDouble.write(value.requestTimeoutSecs, into: &buf)

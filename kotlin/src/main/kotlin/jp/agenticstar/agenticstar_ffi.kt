@@ -5981,6 +5981,23 @@ data class ClientOptions (
     val `refreshWindowSecs`: kotlin.Double = 300.0 
     , 
     /**
+     * The hard edge before expiry where callers wait for the renewal.
+     */
+    val `expirySkewSecs`: kotlin.Double = 10.0 
+    , 
+    /**
+     * Where tokens persist when no `TokenStore` object is given: a file path (or `file:PATH`), a
+     * `redis://` / `rediss://` URL (shared by every process and host), or Redis store options as
+     * a JSON object (`{"url": ..., "encryptionKey": ...}`). Null: in memory.
+     */
+    val `tokenStore`: kotlin.String? = null 
+    , 
+    /**
+     * Make a failed token store save an error for the caller (default: reported to `tokenEvents`).
+     */
+    val `strictStore`: kotlin.Boolean = false 
+    , 
+    /**
      * Refuse calls the token's scopes do not cover (null: on for AGENTIC STAR SaaS only).
      */
     val `enforceScopes`: kotlin.Boolean? = null 
@@ -6038,6 +6055,9 @@ public object FfiConverterTypeClientOptions: FfiConverterRustBuffer<ClientOption
             FfiConverterOptionalTypeFlow.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterBoolean.read(buf),
             FfiConverterOptionalBoolean.read(buf),
             FfiConverterDouble.read(buf),
             FfiConverterDouble.read(buf),
@@ -6055,6 +6075,9 @@ public object FfiConverterTypeClientOptions: FfiConverterRustBuffer<ClientOption
             FfiConverterOptionalTypeFlow.allocationSize(value.`flow`) +
             FfiConverterOptionalString.allocationSize(value.`storeKey`) +
             FfiConverterDouble.allocationSize(value.`refreshWindowSecs`) +
+            FfiConverterDouble.allocationSize(value.`expirySkewSecs`) +
+            FfiConverterOptionalString.allocationSize(value.`tokenStore`) +
+            FfiConverterBoolean.allocationSize(value.`strictStore`) +
             FfiConverterOptionalBoolean.allocationSize(value.`enforceScopes`) +
             FfiConverterDouble.allocationSize(value.`connectTimeoutSecs`) +
             FfiConverterDouble.allocationSize(value.`requestTimeoutSecs`) +
@@ -6071,6 +6094,9 @@ public object FfiConverterTypeClientOptions: FfiConverterRustBuffer<ClientOption
             FfiConverterOptionalTypeFlow.write(value.`flow`, buf)
             FfiConverterOptionalString.write(value.`storeKey`, buf)
             FfiConverterDouble.write(value.`refreshWindowSecs`, buf)
+            FfiConverterDouble.write(value.`expirySkewSecs`, buf)
+            FfiConverterOptionalString.write(value.`tokenStore`, buf)
+            FfiConverterBoolean.write(value.`strictStore`, buf)
             FfiConverterOptionalBoolean.write(value.`enforceScopes`, buf)
             FfiConverterDouble.write(value.`connectTimeoutSecs`, buf)
             FfiConverterDouble.write(value.`requestTimeoutSecs`, buf)
