@@ -13,9 +13,9 @@ import time
 from typing import Any, Dict, Iterator, Optional
 
 import pytest
+from conftest import Emulator
 
 import agenticstar as a
-from conftest import Emulator
 
 
 def _free_port() -> int:
@@ -33,7 +33,7 @@ class Redis:
         self.port = _free_port()
         self.dir = tempfile.mkdtemp(prefix="agenticstar-redis-")
         args = [exe, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no"]
-        self.proc = subprocess.Popen(args + ["--dir", self.dir], stdout=subprocess.DEVNULL)
+        self.proc = subprocess.Popen([*args, "--dir", self.dir], stdout=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while True:
             try:

@@ -19,7 +19,7 @@ from typing import Any, AsyncIterator, Iterator
 from ._exceptions import AgenticStarError, _from_details
 from ._service import AsyncJsonStream, AsyncServiceBase, JsonStream, ServiceBase, wrapper
 
-__all__ = ["TokenEvents", "AsyncTokenEvents", "ErrorStream", "AsyncErrorStream"]
+__all__ = ["AsyncErrorStream", "AsyncTokenEvents", "ErrorStream", "TokenEvents"]
 
 _METHODS = ("store_errors",)
 
