@@ -19,10 +19,12 @@ export type ProviderConfig =
 export interface ClientOptions {
   provider: ProviderConfig;
   clientId: string;
-  clientSecret: string;
+  /** Leave it out for a public client (a native app using PKCE), which sends only its id. */
+  clientSecret?: string;
   /** Scope to request with client credentials (space separated). */
   scope?: string;
-  clientAuthMethod?: 'client_secret_post' | 'client_secret_basic';
+  /** Default: `client_secret_post` with a secret, `none` without one. */
+  clientAuthMethod?: 'client_secret_post' | 'client_secret_basic' | 'none';
   /** Base URL of the agent API. Default: the provider's host for Marketplace and wrapped. */
   apiUrl?: string;
   /**
