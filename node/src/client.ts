@@ -14,7 +14,6 @@ import type {
   ChatRequest,
   ClientOptions,
   IdClaims,
-  ProviderConfig,
   RequestOptions,
   SignIn,
   StoredToken,
@@ -22,12 +21,10 @@ import type {
   TokenStore,
 } from './types.js';
 
-/** Milliseconds (Node's convention) to the core's seconds; anything else is the core's to reject. */
-const secs = (ms: number | undefined): number | undefined => (typeof ms === 'number' ? ms / 1000 : ms);
-
-/** A store object with methods (ours to call back), as opposed to a spec string/object for the core. */
-const isStoreObject = (s: ClientOptions['tokenStore']): s is TokenStore =>
-  typeof s === 'object' && s !== null && typeof (s as TokenStore).load === 'function';
+/** A store the user implements (called from Rust), as opposed to a spec the core opens itself. */
+function isStoreObject(s: ClientOptions['tokenStore']): s is TokenStore {
+  return typeof s === 'object' && s !== null && typeof (s as TokenStore).load === 'function';
+}
 
 /** Adapts the user's store (sync or async methods) to the one callback the native side calls. */
 function storeCallback(store: TokenStore): (c: native.StoreCall) => Promise<native.NativeStoredToken | null> {
@@ -80,34 +77,15 @@ export class Client {
   #lastToken: Token | null = null;
 
   constructor(options: ClientOptions) {
-    const { tokenStore, onToken, caCerts } = options;
-    const storeObject = isStoreObject(tokenStore) ? tokenStore : undefined;
-    // The core's ClientOptions (core/src/options.rs): its defaults, validation and store specs.
-    const opts = {
-      provider: options.provider,
-      clientId: options.clientId,
-      clientSecret: options.clientSecret,
-      authMethod: options.clientAuthMethod,
-      scope: options.scope,
-      apiUrl: options.apiUrl,
-      flow: options.flow,
-      tokenStore: storeObject ? undefined : tokenStore,
-      strictStore: options.strictStore,
-      storeKey: options.storeKey,
-      enforceScopes: options.enforceScopes,
-      refreshWindow: secs(options.refreshWindow),
-      expirySkew: secs(options.expirySkew),
-      timeout: secs(options.timeout),
-      connectTimeout: secs(options.connectTimeout),
-      streamIdleTimeout: secs(options.streamIdleTimeout),
-      maxRetries: options.maxRetries,
-      userAgent: options.userAgent,
-      proxy: options.proxy,
+    // Everything but the callbacks is the core's ClientOptions JSON (durations in ms): the core
+    // validates it, applies the defaults and rejects unknown keys.
+    const { tokenStore, onToken, caCerts, ...rest } = options;
+    const jsStore = isStoreObject(tokenStore) ? tokenStore : undefined;
+    const json = JSON.stringify({
+      ...rest,
       caCerts: caCerts === undefined ? undefined : ([] as string[]).concat(caCerts),
-      allowInsecureHttp: options.allowInsecureHttp,
-    };
-    // (NaN and Infinity become null, which the core rejects for a duration.)
-    const json = JSON.stringify(opts);
+      tokenStore: jsStore ? undefined : tokenStore,
+    });
     const listener =
       onToken &&
       ((t: native.NativeToken): void => {
@@ -118,7 +96,7 @@ export class Client {
           emitWarning(`agenticstar: onToken callback threw: ${String(e)}`);
         }
       });
-    this.#native = callSync(() => new native.NativeClient(json, storeObject && storeCallback(storeObject), listener));
+    this.#native = callSync(() => new native.NativeClient(json, jsStore && storeCallback(jsStore), listener));
     this.chat = new Chat(this.#native);
   }
 

@@ -83,13 +83,14 @@ where
     })
 }
 
-/// Build the client from the core's `ClientOptions` JSON (`client.ts` writes it from the public
-/// options object, milliseconds converted to seconds there); JS callbacks are added here.
+/// `options`: the core's `ClientOptions` as JSON text, durations in milliseconds (Node's unit).
 fn build_client(options: &str, store: Option<StoreFn>, on_token: Option<TokenFn>) -> Result<Client> {
-    let o = agenticstar::ClientOptions::from_json_str(options).map_err(to_napi)?;
     // The core spawns renewals and stream readers on this runtime; a sync napi call has none current.
     let runtime = napi::bindgen_prelude::within_runtime_if_available(tokio::runtime::Handle::current);
-    let mut b = o.builder("node").map_err(to_napi)?.runtime(runtime);
+    let mut b = agenticstar::ClientOptions::from_json_millis_str(options)
+        .and_then(|o| o.builder("node"))
+        .map_err(to_napi)?
+        .runtime(runtime);
     if let Some(f) = store {
         b = b.token_store(Arc::new(store::JsStore(f)));
     }
@@ -169,7 +170,7 @@ impl NativeClient {
     #[napi(catch_unwind)]
     pub fn sign_out<'e>(&self, env: &'e Env) -> Result<PromiseRaw<'e, ()>> {
         let c = self.inner.clone();
-        spawn(env, async move { c.tokens().clear().await })
+        spawn(env, async move { c.tokens().sign_out().await })
     }
 
     #[napi(catch_unwind)]

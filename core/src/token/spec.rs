@@ -23,6 +23,8 @@ pub struct OpenedStore {
 ///   "leaseMs", "timeoutMs", "maxTtlSecs", "strict"}` (the Redis keys only with a Redis URL).
 pub fn open_store(spec: &Value) -> Result<OpenedStore> {
     let (url, mut rest, strict) = match spec {
+        // Options as JSON text, from languages whose options carry strings only (Kotlin, Swift).
+        Value::String(s) if s.trim_start().starts_with('{') => return open_store(&spec_from_text(s)?),
         Value::String(s) => (s.clone(), serde_json::Map::new(), false),
         Value::Object(o) => {
             let mut o = o.clone();
