@@ -47,6 +47,7 @@ from ._service import (
     ServiceBase,
 )
 from ._streaming import AsyncChatStream, ChatStream
+from ._token_events import AsyncErrorStream, AsyncTokenEvents, ErrorStream, TokenEvents
 from ._types import MessageParam, StoredToken, TokenStore
 
 __all__ = [
@@ -57,10 +58,12 @@ __all__ = [
     "AsyncChatStream",
     "AsyncClient",
     "AsyncEchoService",
+    "AsyncErrorStream",
     "AsyncJsonStream",
     "AsyncMcpClient",
     "AsyncService",
     "AsyncServiceBase",
+    "AsyncTokenEvents",
     "AuthorizationRequest",
     "Chat",
     "ChatChunk",
@@ -72,6 +75,7 @@ __all__ = [
     "CompletionMessage",
     "Delta",
     "EchoService",
+    "ErrorStream",
     "FunctionDelta",
     "JsonStream",
     "McpClient",
@@ -83,6 +87,7 @@ __all__ = [
     "SignIn",
     "StoredToken",
     "Token",
+    "TokenEvents",
     "TokenStore",
     "ToolCallDelta",
     "Usage",
