@@ -36,6 +36,8 @@ if ! command -v mvn >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get 
 fi
 echo "==> Kotlin: mvn test (JUnit against the emulator)"
 rm -rf kotlin/target/surefire-reports
+# Kotlin's incremental cache misses changes of the generated bindings (stale classes, NoSuchMethodError).
+rm -rf kotlin/target/kotlin-ic
 status=0
 # (sed: Maven 3.8 still emits colour resets in batch mode.)
 (cd kotlin && mvn -q -B -Dstyle.color=never test 2>&1 | sed -e 's/\x1b\[[0-9;]*m//g') || status=$?
