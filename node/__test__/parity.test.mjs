@@ -3,9 +3,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 
-import { AgenticStarError } from 'agenticstar';
+import { AgenticStarError, Client } from 'agenticstar';
+
+import { saas, startEmulator } from './emulator.mjs';
 
 const require = createRequire(import.meta.url);
 const native = require('../native/index.js');
@@ -81,5 +83,30 @@ test('scope vectors', () => {
   for (const c of cases('scopes.json')) {
     for (const s of c.allows) assert.ok(native.scopeAllows(c.granted, s), `${c.granted} allows ${s}`);
     for (const s of c.denies) assert.ok(!native.scopeAllows(c.granted, s), `${c.granted} denies ${s}`);
+  }
+});
+
+let emu;
+before(async () => (emu = await startEmulator()));
+after(() => emu.close());
+
+test('chat request vectors: the same bytes on the wire as every other language', async () => {
+  const client = new Client(saas(emu.url));
+  for (const c of cases('chat_requests.json')) {
+    const sent = (await emu.requests('chat.completions')).length;
+    const run = async () => {
+      for await (const _ of client.chat.stream(c.request));
+    };
+    if (c.body !== undefined) {
+      await run();
+      const recorded = await emu.requests('chat.completions');
+      assert.equal(recorded.length, sent + 1, c.name);
+      assert.equal(recorded.at(-1).body, c.body, c.name);
+    } else {
+      const e = await run().then(() => assert.fail(`${c.name}: expected an error`), (e) => e);
+      assert.ok(e instanceof AgenticStarError, String(e));
+      assert.deepEqual({ kind: e.kind }, c.error, c.name);
+      assert.equal((await emu.requests('chat.completions')).length, sent, c.name);
+    }
   }
 });

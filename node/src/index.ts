@@ -41,6 +41,7 @@ export type {
   ChatCompletionChoice,
   ChatRequest,
   ClientOptions,
+  ContentPart,
   Delta,
   IdClaims,
   Message,
@@ -50,6 +51,7 @@ export type {
   StoredToken,
   StreamOptions,
   TokenStore,
+  ToolCall,
   ToolCallDelta,
   Usage,
 } from './types.js';

@@ -46,7 +46,7 @@ from ._service import (
     ServiceBase,
 )
 from ._streaming import AsyncChatStream, ChatStream
-from ._types import MessageParam, StoredToken, TokenStore
+from ._types import ContentPartParam, MessageParam, StoredToken, TokenStore, ToolCallParam
 
 __all__ = [
     "Client",
@@ -70,6 +70,8 @@ __all__ = [
     "CompletionChoice",
     "CompletionMessage",
     "MessageParam",
+    "ContentPartParam",
+    "ToolCallParam",
     "StoredToken",
     "TokenStore",
     "Service",

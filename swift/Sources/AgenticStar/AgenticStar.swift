@@ -3819,21 +3819,30 @@ public func FfiConverterTypeIdClaims_lower(_ value: IdClaims) -> RustBuffer {
 }
 
 
+/**
+ * One chat message (the wire's `role`, `content`, `name`, `tool_calls`, `tool_call_id`).
+ */
 public struct Message: Equatable, Hashable {
+    public let role: Role
     /**
-     * `system`, `user` or `assistant`.
+     * Required except on an assistant message with `tool_calls`.
      */
-    public let role: String
-    public let content: String
+    public let content: Content?
+    public let name: String?
+    public let toolCalls: [ToolCall]?
+    public let toolCallId: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(
+    public init(role: Role, 
         /**
-         * `system`, `user` or `assistant`.
-         */role: String, content: String) {
+         * Required except on an assistant message with `tool_calls`.
+         */content: Content?, name: String? = nil, toolCalls: [ToolCall]? = nil, toolCallId: String? = nil) {
         self.role = role
         self.content = content
+        self.name = name
+        self.toolCalls = toolCalls
+        self.toolCallId = toolCallId
     }
 
     
@@ -3852,14 +3861,20 @@ public struct FfiConverterTypeMessage: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Message {
         return
             try Message(
-                role: FfiConverterString.read(from: &buf), 
-                content: FfiConverterString.read(from: &buf)
+                role: FfiConverterTypeRole.read(from: &buf), 
+                content: FfiConverterOptionTypeContent.read(from: &buf), 
+                name: FfiConverterOptionString.read(from: &buf), 
+                toolCalls: FfiConverterOptionSequenceTypeToolCall.read(from: &buf), 
+                toolCallId: FfiConverterOptionString.read(from: &buf)
         )
     }
 
     public static func write(_ value: Message, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.role, into: &buf)
-        FfiConverterString.write(value.content, into: &buf)
+        FfiConverterTypeRole.write(value.role, into: &buf)
+        FfiConverterOptionTypeContent.write(value.content, into: &buf)
+        FfiConverterOptionString.write(value.name, into: &buf)
+        FfiConverterOptionSequenceTypeToolCall.write(value.toolCalls, into: &buf)
+        FfiConverterOptionString.write(value.toolCallId, into: &buf)
     }
 }
 
@@ -4248,6 +4263,67 @@ public func FfiConverterTypeTokenFields_lift(_ buf: RustBuffer) throws -> TokenF
 #endif
 public func FfiConverterTypeTokenFields_lower(_ value: TokenFields) -> RustBuffer {
     return FfiConverterTypeTokenFields.lower(value)
+}
+
+
+/**
+ * A tool call an assistant made; `arguments` is JSON text.
+ */
+public struct ToolCall: Equatable, Hashable {
+    public let id: String
+    public let name: String
+    public let arguments: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, name: String, arguments: String) {
+        self.id = id
+        self.name = name
+        self.arguments = arguments
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ToolCall: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeToolCall: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ToolCall {
+        return
+            try ToolCall(
+                id: FfiConverterString.read(from: &buf), 
+                name: FfiConverterString.read(from: &buf), 
+                arguments: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ToolCall, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterString.write(value.arguments, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeToolCall_lift(_ buf: RustBuffer) throws -> ToolCall {
+    return try FfiConverterTypeToolCall.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeToolCall_lower(_ value: ToolCall) -> RustBuffer {
+    return FfiConverterTypeToolCall.lower(value)
 }
 
 
@@ -5927,6 +6003,181 @@ public func FfiConverterTypeClientAuthMethod_lower(_ value: ClientAuthMethod) ->
 
 
 /**
+ * A message's content: a plain string, or typed parts.
+ */
+
+public enum Content: Equatable, Hashable {
+    
+    case text(text: String
+    )
+    case parts(parts: [ContentPart]
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Content: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeContent: FfiConverterRustBuffer {
+    typealias SwiftType = Content
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Content {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .text(text: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 2: return .parts(parts: try FfiConverterSequenceTypeContentPart.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Content, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .text(text):
+            writeInt(&buf, Int32(1))
+            FfiConverterString.write(text, into: &buf)
+            
+        
+        case let .parts(parts):
+            writeInt(&buf, Int32(2))
+            FfiConverterSequenceTypeContentPart.write(parts, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeContent_lift(_ buf: RustBuffer) throws -> Content {
+    return try FfiConverterTypeContent.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeContent_lower(_ value: Content) -> RustBuffer {
+    return FfiConverterTypeContent.lower(value)
+}
+
+
+
+/**
+ * One part of an array content.
+ */
+
+public enum ContentPart: Equatable, Hashable {
+    
+    case text(text: String
+    )
+    /**
+     * `detail`: `auto`, `low` or `high`.
+     */
+    case imageUrl(url: String, detail: String?
+    )
+    case inputAudio(data: String, format: String
+    )
+    case refusal(refusal: String
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ContentPart: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeContentPart: FfiConverterRustBuffer {
+    typealias SwiftType = ContentPart
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ContentPart {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .text(text: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 2: return .imageUrl(url: try FfiConverterString.read(from: &buf), detail: try FfiConverterOptionString.read(from: &buf)
+        )
+        
+        case 3: return .inputAudio(data: try FfiConverterString.read(from: &buf), format: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 4: return .refusal(refusal: try FfiConverterString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ContentPart, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .text(text):
+            writeInt(&buf, Int32(1))
+            FfiConverterString.write(text, into: &buf)
+            
+        
+        case let .imageUrl(url,detail):
+            writeInt(&buf, Int32(2))
+            FfiConverterString.write(url, into: &buf)
+            FfiConverterOptionString.write(detail, into: &buf)
+            
+        
+        case let .inputAudio(data,format):
+            writeInt(&buf, Int32(3))
+            FfiConverterString.write(data, into: &buf)
+            FfiConverterString.write(format, into: &buf)
+            
+        
+        case let .refusal(refusal):
+            writeInt(&buf, Int32(4))
+            FfiConverterString.write(refusal, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeContentPart_lift(_ buf: RustBuffer) throws -> ContentPart {
+    return try FfiConverterTypeContentPart.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeContentPart_lower(_ value: ContentPart) -> RustBuffer {
+    return FfiConverterTypeContentPart.lower(value)
+}
+
+
+
+/**
  * How the client gets tokens when it has no usable refresh token.
  */
 
@@ -6066,6 +6317,99 @@ public func FfiConverterTypeMethodKind_lift(_ buf: RustBuffer) throws -> MethodK
 #endif
 public func FfiConverterTypeMethodKind_lower(_ value: MethodKind) -> RustBuffer {
     return FfiConverterTypeMethodKind.lower(value)
+}
+
+
+
+/**
+ * Who speaks a message.
+ */
+
+public enum Role: Equatable, Hashable {
+    
+    case system
+    case developer
+    case user
+    case assistant
+    /**
+     * The result of a tool call; needs `tool_call_id`.
+     */
+    case tool
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Role: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRole: FfiConverterRustBuffer {
+    typealias SwiftType = Role
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Role {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .system
+        
+        case 2: return .developer
+        
+        case 3: return .user
+        
+        case 4: return .assistant
+        
+        case 5: return .tool
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Role, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .system:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .developer:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .user:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .assistant:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .tool:
+            writeInt(&buf, Int32(5))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRole_lift(_ buf: RustBuffer) throws -> Role {
+    return try FfiConverterTypeRole.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRole_lower(_ value: Role) -> RustBuffer {
+    return FfiConverterTypeRole.lower(value)
 }
 
 
@@ -6360,6 +6704,30 @@ fileprivate struct FfiConverterOptionTypeClientAuthMethod: FfiConverterRustBuffe
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeContent: FfiConverterRustBuffer {
+    typealias SwiftType = Content?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeContent.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeContent.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeFlow: FfiConverterRustBuffer {
     typealias SwiftType = Flow?
 
@@ -6448,6 +6816,30 @@ fileprivate struct FfiConverterOptionSequenceTypeMethodSpec: FfiConverterRustBuf
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterSequenceTypeMethodSpec.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionSequenceTypeToolCall: FfiConverterRustBuffer {
+    typealias SwiftType = [ToolCall]?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterSequenceTypeToolCall.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterSequenceTypeToolCall.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -6656,6 +7048,31 @@ fileprivate struct FfiConverterSequenceTypeSseEvent: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeToolCall: FfiConverterRustBuffer {
+    typealias SwiftType = [ToolCall]
+
+    public static func write(_ value: [ToolCall], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeToolCall.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ToolCall] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ToolCall]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeToolCall.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeToolCallDelta: FfiConverterRustBuffer {
     typealias SwiftType = [ToolCallDelta]
 
@@ -6673,6 +7090,31 @@ fileprivate struct FfiConverterSequenceTypeToolCallDelta: FfiConverterRustBuffer
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeToolCallDelta.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeContentPart: FfiConverterRustBuffer {
+    typealias SwiftType = [ContentPart]
+
+    public static func write(_ value: [ContentPart], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeContentPart.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ContentPart] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ContentPart]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeContentPart.read(from: &buf))
         }
         return seq
     }

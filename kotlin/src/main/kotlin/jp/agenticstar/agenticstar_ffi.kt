@@ -6297,13 +6297,22 @@ public object FfiConverterTypeIdClaims: FfiConverterRustBuffer<IdClaims> {
 
 
 
+/**
+ * One chat message (the wire's `role`, `content`, `name`, `tool_calls`, `tool_call_id`).
+ */
 data class Message (
-    /**
-     * `system`, `user` or `assistant`.
-     */
-    val `role`: kotlin.String
+    val `role`: Role
     , 
-    val `content`: kotlin.String
+    /**
+     * Required except on an assistant message with `tool_calls`.
+     */
+    val `content`: Content?
+    , 
+    val `name`: kotlin.String? = null 
+    , 
+    val `toolCalls`: List<ToolCall>? = null 
+    , 
+    val `toolCallId`: kotlin.String? = null 
     
 ){
     
@@ -6320,19 +6329,28 @@ data class Message (
 public object FfiConverterTypeMessage: FfiConverterRustBuffer<Message> {
     override fun read(buf: ByteBuffer): Message {
         return Message(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
+            FfiConverterTypeRole.read(buf),
+            FfiConverterOptionalTypeContent.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalSequenceTypeToolCall.read(buf),
+            FfiConverterOptionalString.read(buf),
         )
     }
 
     override fun allocationSize(value: Message) = (
-            FfiConverterString.allocationSize(value.`role`) +
-            FfiConverterString.allocationSize(value.`content`)
+            FfiConverterTypeRole.allocationSize(value.`role`) +
+            FfiConverterOptionalTypeContent.allocationSize(value.`content`) +
+            FfiConverterOptionalString.allocationSize(value.`name`) +
+            FfiConverterOptionalSequenceTypeToolCall.allocationSize(value.`toolCalls`) +
+            FfiConverterOptionalString.allocationSize(value.`toolCallId`)
     )
 
     override fun write(value: Message, buf: ByteBuffer) {
-            FfiConverterString.write(value.`role`, buf)
-            FfiConverterString.write(value.`content`, buf)
+            FfiConverterTypeRole.write(value.`role`, buf)
+            FfiConverterOptionalTypeContent.write(value.`content`, buf)
+            FfiConverterOptionalString.write(value.`name`, buf)
+            FfiConverterOptionalSequenceTypeToolCall.write(value.`toolCalls`, buf)
+            FfiConverterOptionalString.write(value.`toolCallId`, buf)
     }
 }
 
@@ -6618,6 +6636,52 @@ public object FfiConverterTypeTokenFields: FfiConverterRustBuffer<TokenFields> {
             FfiConverterOptionalString.write(value.`refreshToken`, buf)
             FfiConverterOptionalString.write(value.`idToken`, buf)
             FfiConverterOptionalString.write(value.`scope`, buf)
+    }
+}
+
+
+
+/**
+ * A tool call an assistant made; `arguments` is JSON text.
+ */
+data class ToolCall (
+    val `id`: kotlin.String
+    , 
+    val `name`: kotlin.String
+    , 
+    val `arguments`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeToolCall: FfiConverterRustBuffer<ToolCall> {
+    override fun read(buf: ByteBuffer): ToolCall {
+        return ToolCall(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ToolCall) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`name`) +
+            FfiConverterString.allocationSize(value.`arguments`)
+    )
+
+    override fun write(value: ToolCall, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`name`, buf)
+            FfiConverterString.write(value.`arguments`, buf)
     }
 }
 
@@ -9874,6 +9938,237 @@ public object FfiConverterTypeClientAuthMethod: FfiConverterRustBuffer<ClientAut
 
 
 /**
+ * A message's content: a plain string, or typed parts.
+ */
+sealed class Content {
+    
+    data class Text(
+        val `text`: kotlin.String) : Content()
+        
+    {
+        
+
+        companion object
+    }
+    
+    data class Parts(
+        val `parts`: List<jp.agenticstar.ContentPart>) : Content()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeContent : FfiConverterRustBuffer<Content>{
+    override fun read(buf: ByteBuffer): Content {
+        return when(buf.getInt()) {
+            1 -> Content.Text(
+                FfiConverterString.read(buf),
+                )
+            2 -> Content.Parts(
+                FfiConverterSequenceTypeContentPart.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: Content): ULong = when(value) {
+        is Content.Text -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`text`)
+            )
+        }
+        is Content.Parts -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterSequenceTypeContentPart.allocationSize(value.`parts`)
+            )
+        }
+    }
+
+    override fun write(value: Content, buf: ByteBuffer) {
+        when(value) {
+            is Content.Text -> {
+                buf.putInt(1)
+                FfiConverterString.write(value.`text`, buf)
+                Unit
+            }
+            is Content.Parts -> {
+                buf.putInt(2)
+                FfiConverterSequenceTypeContentPart.write(value.`parts`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
+ * One part of an array content.
+ */
+sealed class ContentPart {
+    
+    data class Text(
+        val `text`: kotlin.String) : ContentPart()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * `detail`: `auto`, `low` or `high`.
+     */
+    data class ImageUrl(
+        val `url`: kotlin.String, 
+        val `detail`: kotlin.String?) : ContentPart()
+        
+    {
+        
+
+        companion object
+    }
+    
+    data class InputAudio(
+        val `data`: kotlin.String, 
+        val `format`: kotlin.String) : ContentPart()
+        
+    {
+        
+
+        companion object
+    }
+    
+    data class Refusal(
+        val `refusal`: kotlin.String) : ContentPart()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeContentPart : FfiConverterRustBuffer<ContentPart>{
+    override fun read(buf: ByteBuffer): ContentPart {
+        return when(buf.getInt()) {
+            1 -> ContentPart.Text(
+                FfiConverterString.read(buf),
+                )
+            2 -> ContentPart.ImageUrl(
+                FfiConverterString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            3 -> ContentPart.InputAudio(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                )
+            4 -> ContentPart.Refusal(
+                FfiConverterString.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: ContentPart): ULong = when(value) {
+        is ContentPart.Text -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`text`)
+            )
+        }
+        is ContentPart.ImageUrl -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`url`)
+                + FfiConverterOptionalString.allocationSize(value.`detail`)
+            )
+        }
+        is ContentPart.InputAudio -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`data`)
+                + FfiConverterString.allocationSize(value.`format`)
+            )
+        }
+        is ContentPart.Refusal -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`refusal`)
+            )
+        }
+    }
+
+    override fun write(value: ContentPart, buf: ByteBuffer) {
+        when(value) {
+            is ContentPart.Text -> {
+                buf.putInt(1)
+                FfiConverterString.write(value.`text`, buf)
+                Unit
+            }
+            is ContentPart.ImageUrl -> {
+                buf.putInt(2)
+                FfiConverterString.write(value.`url`, buf)
+                FfiConverterOptionalString.write(value.`detail`, buf)
+                Unit
+            }
+            is ContentPart.InputAudio -> {
+                buf.putInt(3)
+                FfiConverterString.write(value.`data`, buf)
+                FfiConverterString.write(value.`format`, buf)
+                Unit
+            }
+            is ContentPart.Refusal -> {
+                buf.putInt(4)
+                FfiConverterString.write(value.`refusal`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
  * How the client gets tokens when it has no usable refresh token.
  */
 
@@ -9945,6 +10240,49 @@ public object FfiConverterTypeMethodKind: FfiConverterRustBuffer<MethodKind> {
     override fun allocationSize(value: MethodKind) = 4UL
 
     override fun write(value: MethodKind, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * Who speaks a message.
+ */
+
+enum class Role {
+    
+    SYSTEM,
+    DEVELOPER,
+    USER,
+    ASSISTANT,
+    /**
+     * The result of a tool call; needs `tool_call_id`.
+     */
+    TOOL;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRole: FfiConverterRustBuffer<Role> {
+    override fun read(buf: ByteBuffer) = try {
+        Role.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: Role) = 4UL
+
+    override fun write(value: Role, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
     }
 }
@@ -10341,6 +10679,38 @@ public object FfiConverterOptionalTypeClientAuthMethod: FfiConverterRustBuffer<C
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeContent: FfiConverterRustBuffer<Content?> {
+    override fun read(buf: ByteBuffer): Content? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeContent.read(buf)
+    }
+
+    override fun allocationSize(value: Content?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeContent.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Content?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeContent.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeFlow: FfiConverterRustBuffer<Flow?> {
     override fun read(buf: ByteBuffer): Flow? {
         if (buf.get().toInt() == 0) {
@@ -10459,6 +10829,38 @@ public object FfiConverterOptionalSequenceTypeMethodSpec: FfiConverterRustBuffer
         } else {
             buf.put(1)
             FfiConverterSequenceTypeMethodSpec.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalSequenceTypeToolCall: FfiConverterRustBuffer<List<ToolCall>?> {
+    override fun read(buf: ByteBuffer): List<ToolCall>? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterSequenceTypeToolCall.read(buf)
+    }
+
+    override fun allocationSize(value: List<ToolCall>?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterSequenceTypeToolCall.allocationSize(value)
+        }
+    }
+
+    override fun write(value: List<ToolCall>?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterSequenceTypeToolCall.write(value, buf)
         }
     }
 }
@@ -10693,6 +11095,34 @@ public object FfiConverterSequenceTypeSseEvent: FfiConverterRustBuffer<List<SseE
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeToolCall: FfiConverterRustBuffer<List<ToolCall>> {
+    override fun read(buf: ByteBuffer): List<ToolCall> {
+        val len = buf.getInt()
+        return List<ToolCall>(len) {
+            FfiConverterTypeToolCall.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ToolCall>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeToolCall.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ToolCall>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeToolCall.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeToolCallDelta: FfiConverterRustBuffer<List<ToolCallDelta>> {
     override fun read(buf: ByteBuffer): List<ToolCallDelta> {
         val len = buf.getInt()
@@ -10711,6 +11141,34 @@ public object FfiConverterSequenceTypeToolCallDelta: FfiConverterRustBuffer<List
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeToolCallDelta.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeContentPart: FfiConverterRustBuffer<List<ContentPart>> {
+    override fun read(buf: ByteBuffer): List<ContentPart> {
+        val len = buf.getInt()
+        return List<ContentPart>(len) {
+            FfiConverterTypeContentPart.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ContentPart>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeContentPart.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ContentPart>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeContentPart.write(it, buf)
         }
     }
 }

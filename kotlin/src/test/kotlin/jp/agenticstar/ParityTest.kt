@@ -1,5 +1,7 @@
 package jp.agenticstar
 
+import kotlinx.coroutines.flow.toList
+import kotlinx.coroutines.runBlocking
 import org.json.JSONArray
 import org.json.JSONObject
 import org.junit.jupiter.api.Test
@@ -103,6 +105,52 @@ class ParityTest {
             val g = c.getString("granted")
             for (a in c.getJSONArray("allows")) assertTrue(scopesAllow(g, a as String), "$g allows $a")
             for (d in c.getJSONArray("denies")) assertTrue(!scopesAllow(g, d as String), "$g denies $d")
+        }
+    }
+
+    /** A wire-shaped message as the typed record users build. */
+    private fun message(m: JSONObject): Message {
+        fun part(p: JSONObject): ContentPart = when (p.getString("type")) {
+            "text" -> ContentPart.Text(p.getString("text"))
+            "image_url" -> p.getJSONObject("image_url").let { ContentPart.ImageUrl(it.getString("url"), it.optStr("detail")) }
+            "input_audio" -> p.getJSONObject("input_audio").let { ContentPart.InputAudio(it.getString("data"), it.getString("format")) }
+            "refusal" -> ContentPart.Refusal(p.getString("refusal"))
+            else -> fail("part type ${p.getString("type")}")
+        }
+        val content = when (val c = m.opt("content")) {
+            null, JSONObject.NULL -> null
+            is String -> Content.Text(c)
+            is JSONArray -> Content.Parts(c.mapTyped { part(it as JSONObject) })
+            else -> fail("content $c")
+        }
+        val calls = m.optJSONArray("tool_calls")?.mapTyped {
+            val f = (it as JSONObject).getJSONObject("function")
+            ToolCall(it.getString("id"), f.getString("name"), f.getString("arguments"))
+        }
+        return Message(Role.valueOf(m.getString("role").uppercase()), content, m.optStr("name"), calls, m.optStr("tool_call_id"))
+    }
+
+    @Test fun `chat request vectors give the same bytes on the wire as every other language`() = Emulator().use { emu ->
+        val client = Client(Provider.agenticstar(emu.url), Credentials("saas-cc-client", "saas-cc-secret"), ClientOptions(apiUrl = emu.url), null)
+        client.use { c ->
+            for (case in cases("chat_requests.json")) {
+                val name = case.getString("name")
+                val req = JSONObject(case.getJSONObject("request").toString())
+                val messages = (req.remove("messages") as JSONArray).mapTyped { message(it as JSONObject) }
+                val model = req.remove("model") as String?
+                val request = ChatRequest(messages, model, if (req.isEmpty) null else req.toString())
+                val sent = emu.requests("chat.completions").length()
+                if (case.has("body")) {
+                    runBlocking { c.stream(request).toList() }
+                    val recorded = emu.requests("chat.completions")
+                    assertEquals(sent + 1, recorded.length(), name)
+                    assertEquals(case.getString("body"), recorded.getJSONObject(sent).getString("body"), name)
+                } else {
+                    val e = assertFailsWith<AgenticStarException>(name) { runBlocking { c.stream(request).toList() } }
+                    assertEquals(case.getJSONObject("error").getString("kind"), e.details().kind, name)
+                    assertEquals(sent, emu.requests("chat.completions").length(), name)
+                }
+            }
         }
     }
 
