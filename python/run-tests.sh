@@ -8,7 +8,7 @@ VENV="$REPO/.venv"
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"   # shared 2-core machine
 
 # 1-2. The venv and the tools (installed once; the stamp records what was installed).
-REQS="maturin==1.16.* pytest>=8 pytest-asyncio>=0.24 mypy>=1.10"
+REQS="maturin==1.16.* pytest>=8 pytest-asyncio>=0.24 mypy>=1.10 ruff==0.17.6"
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 if [ "$(cat "$VENV/.agenticstar-reqs" 2>/dev/null || true)" != "$REQS" ]; then
     "$VENV/bin/python" -m pip install -q --upgrade pip
@@ -25,7 +25,11 @@ maturin develop -q
 export AGENTICSTAR_CLI="${AGENTICSTAR_CLI:-$REPO/target/debug/agenticstar}"
 [ -x "$AGENTICSTAR_CLI" ] || (cd "$REPO" && cargo build -j"$CARGO_BUILD_JOBS" -p agenticstar-cli)
 
-# 5. Tests, then the typed example under mypy --strict.
+# 5. Tests, then lints: ruff, mypy --strict (package + typed example), and stubtest proving the
+#    hand-written _native.pyi matches the module maturin just built.
 python -m pytest -q "$@"
+ruff check --quiet .
+echo "ruff: ok"
 python -m mypy --strict --no-error-summary examples/typed_example.py src/agenticstar
 echo "mypy --strict: ok"
+python -m mypy.stubtest agenticstar._native --allowlist stubtest-allowlist.txt

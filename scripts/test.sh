@@ -6,12 +6,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
+# Line tables keep backtraces useful; full debug info makes every test binary slow to link.
+export CARGO_PROFILE_DEV_DEBUG="${CARGO_PROFILE_DEV_DEBUG:-line-tables-only}"
 export AGENTICSTAR_CLI="$PWD/target/debug/agenticstar"
 t0=$SECONDS
 section() { printf '\n=== %s (%ds)\n' "$1" $((SECONDS - t0)); }
 
 section "One version for every package"
 python3 scripts/version.py check
+
+section "Rust lints: rustfmt, clippy -D warnings (every crate and target)"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
 
 section "Rust: core, emulator, CLI, interop with oidc-provider, a2a-sdk and the MCP SDK servers"
 npm ci --prefix interop/oidc-provider --no-audit --no-fund --loglevel=error

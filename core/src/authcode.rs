@@ -11,6 +11,7 @@ use crate::secret::Secret;
 /// What to ask for at the authorize endpoint.
 #[derive(Clone, Debug)]
 pub struct AuthorizeOptions {
+    /// Where the server sends the user back; must match a registered redirect URI exactly.
     pub redirect_uri: String,
     /// Space-separated scopes; none means the client's registered scopes.
     pub scope: Option<String>,
@@ -23,6 +24,7 @@ pub struct AuthorizeOptions {
 }
 
 impl AuthorizeOptions {
+    /// Options for `redirect_uri`: PKCE on, the client's registered scopes.
     pub fn new(redirect_uri: impl Into<String>) -> Self {
         AuthorizeOptions {
             redirect_uri: redirect_uri.into(),
@@ -32,10 +34,12 @@ impl AuthorizeOptions {
             extra: Vec::new(),
         }
     }
+    /// Ask for these scopes (space separated).
     pub fn scope(mut self, s: impl Into<String>) -> Self {
         self.scope = Some(s.into());
         self
     }
+    /// Show the login screen in these languages.
     pub fn ui_locales(mut self, s: impl Into<String>) -> Self {
         self.ui_locales = Some(s.into());
         self
@@ -46,10 +50,15 @@ impl AuthorizeOptions {
 /// Serializable so a web app or mobile app can keep it across the browser round trip.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct AuthorizationRequest {
+    /// The authorize URL to open in the browser.
     pub url: String,
+    /// The redirect URI sent, which the code exchange must repeat.
     pub redirect_uri: String,
+    /// Random `state` the callback must return (CSRF protection).
     pub state: Secret,
+    /// Random `nonce` the id_token must carry (replay protection).
     pub nonce: Secret,
+    /// The PKCE verifier sent with the code exchange; none without PKCE.
     pub code_verifier: Option<Secret>,
     /// Whether an id_token must come back (the scope asked for `openid`).
     #[serde(default)]

@@ -43,6 +43,7 @@ pub(crate) struct ClientInner {
 /// The outcome of a completed sign-in.
 #[derive(Clone, Debug)]
 pub struct SignIn {
+    /// The tokens the sign-in obtained (already saved to the store).
     pub token: Token,
     /// The validated id_token's claims, when one was issued.
     pub id_claims: Option<IdClaims>,
@@ -51,12 +52,16 @@ pub struct SignIn {
 /// An answer to [`Client::request`].
 #[derive(Clone, Debug)]
 pub struct RawResponse {
+    /// HTTP status code.
     pub status: u16,
+    /// The `Content-Type` header, if sent.
     pub content_type: Option<String>,
+    /// The body, read in full (at most 64 MiB).
     pub body: Vec<u8>,
 }
 
 impl RawResponse {
+    /// The body parsed as JSON, or `unexpected_response`.
     pub fn json(&self) -> Result<Value> {
         serde_json::from_slice(&self.body).map_err(|e| {
             Error::new(ErrorKind::UnexpectedResponse, format!("response is not JSON: {e}"))
@@ -64,6 +69,7 @@ impl RawResponse {
                 .with_excerpt(&self.body)
         })
     }
+    /// The body as text (invalid UTF-8 replaced).
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
@@ -144,10 +150,12 @@ impl ClientBuilder {
 }
 
 impl ClientBuilder {
+    /// The token service to use (required).
     pub fn provider(mut self, p: Provider) -> Self {
         self.provider = Some(p);
         self
     }
+    /// The application's client id and secret (required).
     pub fn credentials(mut self, c: Credentials) -> Self {
         self.credentials = Some(c);
         self
@@ -157,10 +165,12 @@ impl ClientBuilder {
         self.api_url = Some(Url::parse(url).map_err(|e| Error::config(format!("api_url is not a URL: {e}")))?);
         Ok(self)
     }
+    /// Timeouts, proxy, extra root certificates and the plain-http switch for every request.
     pub fn http_config(mut self, c: HttpConfig) -> Self {
         self.http = c;
         self
     }
+    /// How token requests are retried (5xx, 429, connection failures).
     pub fn retry_policy(mut self, r: RetryPolicy) -> Self {
         self.retry = r;
         self
@@ -170,23 +180,26 @@ impl ClientBuilder {
         self.refresh_window = d;
         self
     }
+    /// How new tokens are obtained when there is no usable refresh token (default client credentials).
     pub fn flow(mut self, f: Flow) -> Self {
         self.flow = f;
         self
     }
+    /// Where tokens persist between runs (default: in memory only).
     pub fn token_store(mut self, s: Arc<dyn TokenStore>) -> Self {
         self.store = Some(s);
         self
     }
+    /// The key tokens are saved under (default: endpoint, client id, flow and a digest of the secret).
     pub fn store_key(mut self, k: impl Into<String>) -> Self {
         self.store_key = Some(k.into());
         self
     }
+    /// Told of every new token after it was saved.
     pub fn on_token(mut self, l: Arc<dyn TokenListener>) -> Self {
         self.listener = Some(l);
         self
     }
-    /// Refuse calls the token's scopes do not cover (default: on for AGENTIC STAR SaaS only).
     /// The store a `tokenStore` spec names (see [`crate::token::open_store`]), with its `strict`.
     pub fn token_store_spec(mut self, spec: &serde_json::Value) -> Result<Self> {
         let opened = crate::token::open_store(spec)?;
@@ -210,6 +223,7 @@ impl ClientBuilder {
         self.expiry_skew = d;
         self
     }
+    /// Refuse calls the token's scopes do not cover (default: on for AGENTIC STAR SaaS only).
     pub fn enforce_scopes(mut self, on: bool) -> Self {
         self.enforce_scopes = Some(on);
         self
@@ -225,6 +239,7 @@ impl ClientBuilder {
         self.max_event_bytes = max_event_bytes;
         self
     }
+    /// Clock skew allowed when checking an ID token's `exp`, `iat` and `nbf` (default 60 s).
     pub fn id_token_leeway(mut self, d: Duration) -> Self {
         self.id_token_leeway = d;
         self
@@ -242,6 +257,7 @@ impl ClientBuilder {
         self
     }
 
+    /// Check the settings and build the client; a config error names what is wrong.
     pub fn build(self) -> Result<Client> {
         let provider = self.provider.ok_or_else(|| Error::config("a provider is required"))?;
         let creds = self.credentials.ok_or_else(|| Error::config("credentials are required"))?;
@@ -355,6 +371,7 @@ pub(crate) fn api_error(status: u16, json: Option<&Value>, body: &[u8], retry_af
 }
 
 impl Client {
+    /// Start building a client.
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
@@ -364,6 +381,7 @@ impl Client {
         self.inner.runtime.clone()
     }
 
+    /// The token manager behind this client (renewals, sign-in state, store events).
     pub fn tokens(&self) -> &TokenManager {
         &self.inner.tokens
     }

@@ -267,6 +267,7 @@ struct Inner {
     details: Option<serde_json::Value>,
 }
 
+/// A result with [`Error`] as the error.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
@@ -313,9 +314,11 @@ impl Error {
         self
     }
 
+    /// The stable category (its snake_case code is what bindings expose).
     pub fn kind(&self) -> ErrorKind {
         self.0.kind
     }
+    /// What went wrong, for people; scrubbed of secrets.
     pub fn message(&self) -> &str {
         &self.0.message
     }

@@ -18,6 +18,7 @@ pub struct HttpConfig {
     /// Optional limit on a whole chat stream, however steadily it trickles (none by default:
     /// agent replies can legitimately run long).
     pub stream_timeout: Option<Duration>,
+    /// `User-Agent` header of every request (default `agenticstar-rust/<version>`).
     pub user_agent: String,
     /// Explicit proxy URL (`http://` or `https://`); otherwise HTTP(S)_PROXY / NO_PROXY apply.
     pub proxy: Option<String>,
@@ -263,7 +264,9 @@ pub(crate) async fn read_limited(mut resp: reqwest::Response, limit: usize) -> R
 pub struct RetryPolicy {
     /// Retries after the first attempt (0 disables retrying).
     pub max_retries: u32,
+    /// Pause before the first retry; doubled for each further one, with jitter.
     pub initial_backoff: Duration,
+    /// The longest pause between two attempts.
     pub max_backoff: Duration,
     /// A Retry-After longer than this is not waited out: the error is returned with it.
     pub max_retry_after: Duration,

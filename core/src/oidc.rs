@@ -14,15 +14,21 @@ use crate::http::HttpConfig;
 /// The parts of a discovery document the SDK uses.
 #[derive(Clone, Debug, Deserialize)]
 pub struct Metadata {
+    /// The issuer identifier; must equal the provider's issuer and every id_token's `iss`.
     pub issuer: String,
+    /// Where the Authorization Code flow sends the user.
     #[serde(default)]
     pub authorization_endpoint: Option<Url>,
+    /// Where tokens are requested.
     #[serde(default)]
     pub token_endpoint: Option<Url>,
+    /// The JSON Web Key Set that signs id_tokens.
     #[serde(default)]
     pub jwks_uri: Option<Url>,
+    /// PKCE methods the server accepts (`S256`, `plain`); absent means unstated.
     #[serde(default)]
     pub code_challenge_methods_supported: Option<Vec<String>>,
+    /// Client authentication methods the token endpoint accepts (`client_secret_post`, ...).
     #[serde(default)]
     pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
     /// RFC 8628 device authorization endpoint.
@@ -149,16 +155,23 @@ impl JwksCache {
 /// Claims of a validated id_token.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct IdClaims {
+    /// Issuer (checked against the provider's).
     pub iss: String,
+    /// Subject: the user's stable id at the issuer.
     pub sub: String,
+    /// The nonce sent with the authorization request (checked when one was sent).
     #[serde(default)]
     pub nonce: Option<String>,
+    /// Expiry, Unix seconds.
     #[serde(default)]
     pub exp: u64,
+    /// The user's display name, if the server includes it.
     #[serde(default)]
     pub name: Option<String>,
+    /// The user's email address, if the server includes it.
     #[serde(default)]
     pub email: Option<String>,
+    /// Every other claim (`aud`, `iat`, `azp`, custom ones), as sent.
     #[serde(flatten)]
     pub extra: HashMap<String, serde_json::Value>,
 }
@@ -175,10 +188,15 @@ const ALLOWED: &[Algorithm] = &[
     Algorithm::ES384,
 ];
 
+/// What an id_token must match to be accepted.
 pub struct IdTokenCheck<'a> {
+    /// The expected `iss`.
     pub issuer: &'a str,
+    /// This client's id: the expected `aud` (and `azp`, when present).
     pub client_id: &'a str,
+    /// The nonce sent with the authorization request; the token must carry the same.
     pub nonce: Option<&'a str>,
+    /// Clock skew allowed for `exp`, `iat` and `nbf`.
     pub leeway: Duration,
 }
 

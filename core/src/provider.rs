@@ -11,17 +11,39 @@ use crate::secret::Secret;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Provider {
     /// AGENTIC STAR SaaS: `{auth_url}/federation/auth/v1/{token,authorize}`, OIDC discovery under it.
-    AgenticStar { auth_url: Url },
+    AgenticStar {
+        /// The auth host, e.g. `https://auth.agenticstar.jp`.
+        auth_url: Url,
+    },
     /// AGENTIC STAR Marketplace: JSON `POST {base_url}/api/v1/auth/external-service-token`.
-    Marketplace { base_url: Url },
+    Marketplace {
+        /// The Marketplace API host.
+        base_url: Url,
+    },
     /// Eggplant DAI (Keycloak): `{base_url}/auth/realms/{realm}/protocol/openid-connect/token`.
-    Keycloak { base_url: Url, realm: String },
+    Keycloak {
+        /// The Keycloak host, without `/auth`.
+        base_url: Url,
+        /// The realm name (no `/`).
+        realm: String,
+    },
     /// The wrapped token API: `POST {api_url}/auth/token`, answers under `{"data": ...}`.
-    Wrapped { api_url: Url },
+    Wrapped {
+        /// The API host the token route hangs under.
+        api_url: Url,
+    },
     /// Any OIDC server, endpoints found by discovery at `{issuer}/.well-known/openid-configuration`.
-    Oidc { issuer: Url },
+    Oidc {
+        /// The issuer identifier; its discovery document must name the same one.
+        issuer: Url,
+    },
     /// Any OAuth 2.0 server with endpoints given directly.
-    OAuth { token_url: Url, authorize_url: Option<Url> },
+    OAuth {
+        /// The token endpoint.
+        token_url: Url,
+        /// The authorization endpoint, for the authorization-code flow; none for machine-only use.
+        authorize_url: Option<Url>,
+    },
 }
 
 fn parse_url(s: &str) -> Result<Url> {
@@ -37,24 +59,30 @@ fn join(base: &Url, path: &str) -> Url {
 }
 
 impl Provider {
+    /// AGENTIC STAR SaaS at its auth host, e.g. `https://auth.agenticstar.jp`.
     pub fn agenticstar(auth_url: &str) -> Result<Self> {
         Ok(Provider::AgenticStar { auth_url: parse_url(auth_url)? })
     }
+    /// AGENTIC STAR Marketplace at its API host.
     pub fn marketplace(base_url: &str) -> Result<Self> {
         Ok(Provider::Marketplace { base_url: parse_url(base_url)? })
     }
+    /// Eggplant DAI / Keycloak at its host, in `realm`; a config error for an empty realm or one with `/`.
     pub fn keycloak(base_url: &str, realm: &str) -> Result<Self> {
         if realm.is_empty() || realm.contains('/') {
             return Err(Error::config("keycloak realm must be a non-empty name without '/'"));
         }
         Ok(Provider::Keycloak { base_url: parse_url(base_url)?, realm: realm.to_owned() })
     }
+    /// The wrapped token API at its API host.
     pub fn wrapped(api_url: &str) -> Result<Self> {
         Ok(Provider::Wrapped { api_url: parse_url(api_url)? })
     }
+    /// Any OIDC server, by issuer (endpoints come from discovery).
     pub fn oidc(issuer: &str) -> Result<Self> {
         Ok(Provider::Oidc { issuer: parse_url(issuer)? })
     }
+    /// Any OAuth 2.0 server, by its endpoints.
     pub fn oauth(token_url: &str, authorize_url: Option<&str>) -> Result<Self> {
         Ok(Provider::OAuth {
             token_url: parse_url(token_url)?,
@@ -77,6 +105,7 @@ impl Provider {
         }
     }
 
+    /// The wire dialect its token endpoint speaks.
     pub fn dialect(&self) -> Dialect {
         match self {
             Provider::AgenticStar { .. } | Provider::Oidc { .. } | Provider::OAuth { .. } => Dialect::OAuth,
@@ -144,6 +173,7 @@ pub enum Dialect {
 }
 
 impl Dialect {
+    /// The name `from_name` reads: `oauth`, `marketplace`, `wrapped`.
     pub fn as_str(self) -> &'static str {
         match self {
             Dialect::OAuth => "oauth",
@@ -151,6 +181,7 @@ impl Dialect {
             Dialect::Wrapped => "wrapped",
         }
     }
+    /// The dialect named `oauth`, `marketplace` or `wrapped`.
     pub fn from_name(s: &str) -> Option<Self> {
         Some(match s {
             "oauth" => Dialect::OAuth,
@@ -188,6 +219,7 @@ impl ClientAuthMethod {
             }
         })
     }
+    /// The registration name (`client_secret_post`, `client_secret_basic`, `none`).
     pub fn as_str(self) -> &'static str {
         match self {
             ClientAuthMethod::ClientSecretPost => "client_secret_post",
@@ -200,15 +232,18 @@ impl ClientAuthMethod {
 /// The application's registration.
 #[derive(Clone, Debug)]
 pub struct Credentials {
+    /// The registered client id.
     pub client_id: String,
     /// None for a public client (a native app using PKCE), which authenticates with nothing but its id.
     pub client_secret: Option<Secret>,
+    /// How the id and secret reach the token endpoint.
     pub auth_method: ClientAuthMethod,
     /// Scope to request with client credentials (space separated); none by default.
     pub scope: Option<String>,
 }
 
 impl Credentials {
+    /// A confidential client sending its secret in the form body (`client_secret_post`).
     pub fn new(client_id: impl Into<String>, client_secret: impl Into<Secret>) -> Self {
         Credentials {
             client_id: client_id.into(),
@@ -249,10 +284,12 @@ impl Credentials {
             }
         }
     }
+    /// Set how the client authenticates.
     pub fn auth_method(mut self, m: ClientAuthMethod) -> Self {
         self.auth_method = m;
         self
     }
+    /// Ask for this scope (space separated) with client credentials.
     pub fn scope(mut self, s: impl Into<String>) -> Self {
         self.scope = Some(s.into());
         self
@@ -262,12 +299,19 @@ impl Credentials {
 /// What the token endpoint gave, in any dialect.
 #[derive(Clone, Debug)]
 pub struct TokenResponse {
+    /// The bearer token for API calls.
     pub access_token: Secret,
+    /// Always `Bearer` (any case on the wire); other types are rejected.
     pub token_type: String,
+    /// Seconds until `access_token` expires, clamped to `0..=MAX_LIFETIME_SECS`; none if unstated.
     pub expires_in: Option<u64>,
+    /// Token for getting a new access token without the user, if issued.
     pub refresh_token: Option<Secret>,
+    /// Seconds until `refresh_token` expires (Keycloak sends it); none if unstated.
     pub refresh_expires_in: Option<u64>,
+    /// The OIDC ID token (a JWT about the user), if issued.
     pub id_token: Option<Secret>,
+    /// The granted scope (space separated), if the server stated it.
     pub scope: Option<String>,
 }
 

@@ -14,6 +14,7 @@ const INCLUDES: &[(&str, &[&str])] = &[
 ];
 
 impl Scopes {
+    /// Split a space-separated `scope` value.
     pub fn parse(scope: &str) -> Self {
         let mut v: Vec<String> = scope.split_ascii_whitespace().map(str::to_owned).collect();
         v.dedup();
@@ -25,6 +26,7 @@ impl Scopes {
         &self.0
     }
 
+    /// No scope at all was granted.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 pub struct Secret(Arc<str>);
 
 impl Secret {
+    /// Wrap a secret value.
     pub fn new(value: impl Into<Arc<str>>) -> Self {
         Secret(value.into())
     }
@@ -15,6 +16,7 @@ impl Secret {
     pub fn expose(&self) -> &str {
         &self.0
     }
+    /// Whether the value is the empty string.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

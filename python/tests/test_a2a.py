@@ -13,9 +13,9 @@ import urllib.request
 from typing import Any, Dict, Iterator, List
 
 import pytest
+from conftest import REPO, Emulator
 
 import agenticstar as a
-from conftest import REPO, Emulator
 
 PEER_DIR = REPO / "interop" / "a2a-python"
 PEER_PYTHON = PEER_DIR / ".venv" / "bin" / "python"

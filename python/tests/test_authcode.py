@@ -7,9 +7,9 @@ import urllib.parse
 from typing import Dict, Optional
 
 import pytest
+from conftest import Emulator, check_exception, raises
 
 import agenticstar as a
-from conftest import Emulator, check_exception, raises
 
 SCOPE = "openid chat:exec"
 

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import List
 
 import pytest
-
-import agenticstar as a
 from conftest import Emulator
 
+import agenticstar as a
+
 MSG: List[a.MessageParam] = [{"role": "system", "content": "be brief"}, {"role": "user", "content": "stream me"}]
-REPLY = "こんにちは！🌸 You said: stream me"
+REPLY = "こんにちは！🌸 You said: stream me"  # noqa: RUF001 (the emulator speaks Japanese)
 
 
 def check_chunks(chunks: List[a.ChatChunk]) -> None:

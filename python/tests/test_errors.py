@@ -6,9 +6,9 @@ import pickle
 from typing import Any, Dict, Optional
 
 import pytest
+from conftest import Emulator, check_exception, raises
 
 import agenticstar as a
-from conftest import Emulator, check_exception, raises
 
 HI = [{"role": "user", "content": "hi"}]
 WRONG = "not-the-secret-3141"

@@ -1,8 +1,8 @@
 """Issue 12 in Python: accumulation is an option with a cap, and public clients need no secret."""
-import agenticstar as a
 import pytest
-
 from conftest import Emulator
+
+import agenticstar as a
 
 
 def test_accumulation_cap_and_opt_out(emu: Emulator) -> None:

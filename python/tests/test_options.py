@@ -8,11 +8,11 @@ import json
 from typing import Any, Dict
 
 import pytest
+from conftest import Emulator
 
 import agenticstar as a
 from agenticstar import _native
 from agenticstar._service import _camel
-from conftest import Emulator
 
 
 def test_signature_defaults_are_the_core_defaults() -> None:

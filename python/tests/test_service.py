@@ -8,12 +8,12 @@ import json
 from typing import List
 
 import pytest
+from conftest import Emulator
 
 import agenticstar as a
 from agenticstar import _native
 from agenticstar._exceptions import _CLASS_BY_KIND
 from agenticstar._service import WRAPPERS, method_table_mismatch
-from conftest import Emulator
 
 
 def test_every_service_kind_has_wrappers_matching_core() -> None:

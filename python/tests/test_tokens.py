@@ -9,9 +9,9 @@ import threading
 from typing import Any, Dict, List, Optional
 
 import pytest
+from conftest import Emulator, assert_no_secret
 
 import agenticstar as a
-from conftest import Emulator, assert_no_secret
 
 PROVIDERS = {
     # kind: (token counter, scope the token must allow or None)

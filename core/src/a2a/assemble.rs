@@ -22,6 +22,7 @@ pub struct TaskAssembler {
 }
 
 impl TaskAssembler {
+    /// An assembler that has seen no event yet.
     pub fn new() -> Self {
         Self::default()
     }

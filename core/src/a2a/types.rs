@@ -15,32 +15,43 @@ fn is_false(b: &bool) -> bool {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentCard {
+    /// Human-readable name of the agent.
     #[serde(default)]
     pub name: String,
+    /// What the agent does, for people and for models choosing an agent.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
     /// Ordered by preference: the first one we speak is used.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub supported_interfaces: Vec<AgentInterface>,
+    /// The organization that runs the agent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<AgentProvider>,
+    /// The agent's own version (not the A2A protocol version).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub version: String,
+    /// Where the agent's documentation lives.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub documentation_url: Option<String>,
+    /// Optional protocol features the agent supports.
     #[serde(default)]
     pub capabilities: AgentCapabilities,
+    /// Schemes by name; `security_requirements` refers to them by these keys.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub security_schemes: BTreeMap<String, SecurityScheme>,
     /// Alternatives: meeting any one of them (all its schemes) is enough. Empty: no auth needed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub security_requirements: Vec<SecurityRequirement>,
+    /// Media types every skill accepts unless the skill says otherwise.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub default_input_modes: Vec<String>,
+    /// Media types every skill produces unless the skill says otherwise.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub default_output_modes: Vec<String>,
+    /// What the agent can do.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skills: Vec<AgentSkill>,
+    /// URL of an icon for the agent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon_url: Option<String>,
     /// Further fields (signatures, extensions, pre-1.0 compatibility fields), kept as sent.
@@ -52,10 +63,12 @@ pub struct AgentCard {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentInterface {
+    /// Endpoint URL for this binding.
     pub url: String,
     /// `JSONRPC`, `HTTP+JSON` or `GRPC`.
     #[serde(default)]
     pub protocol_binding: String,
+    /// A2A protocol version this interface speaks (`1.0`); empty means unstated.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub protocol_version: String,
     /// Sent back in every request's `tenant` param.
@@ -63,39 +76,53 @@ pub struct AgentInterface {
     pub tenant: String,
 }
 
+/// The organization behind an agent.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentProvider {
+    /// The organization's name.
     #[serde(default)]
     pub organization: String,
+    /// The organization's website.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub url: String,
 }
 
+/// Optional protocol features an agent supports.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentCapabilities {
+    /// Serves `SendStreamingMessage` and `SubscribeToTask` (Server-Sent Events).
     #[serde(default, skip_serializing_if = "is_false")]
     pub streaming: bool,
+    /// Can push task updates to a webhook the caller registers.
     #[serde(default, skip_serializing_if = "is_false")]
     pub push_notifications: bool,
+    /// Serves a fuller card to authenticated callers (`GetExtendedAgentCard`).
     #[serde(default, skip_serializing_if = "is_false")]
     pub extended_agent_card: bool,
+    /// Protocol extensions the agent supports, kept as sent.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extensions: Vec<Value>,
 }
 
+/// One capability the agent advertises.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentSkill {
+    /// Unique id of the skill within the card.
     #[serde(default)]
     pub id: String,
+    /// Human-readable name.
     #[serde(default)]
     pub name: String,
+    /// What the skill does.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
+    /// Keywords for finding the skill.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// Further fields (examples, input/output modes, security requirements), kept as sent.
     #[serde(flatten, default, skip_serializing_if = "Map::is_empty")]
     pub extra: Map<String, Value>,
 }
@@ -104,14 +131,19 @@ pub struct AgentSkill {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct SecurityScheme {
+    /// HTTP authentication (`Authorization` header, RFC 7235): Bearer, Basic, ...
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http_auth_security_scheme: Option<HttpAuthSecurityScheme>,
+    /// An API key in a header, query parameter or cookie, kept as sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_security_scheme: Option<Value>,
+    /// OAuth 2.0 flows and their endpoints, kept as sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oauth2_security_scheme: Option<Value>,
+    /// OpenID Connect discovery URL, kept as sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_id_connect_security_scheme: Option<Value>,
+    /// Mutual TLS, kept as sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mtls_security_scheme: Option<Value>,
 }
@@ -139,13 +171,17 @@ impl SecurityScheme {
     }
 }
 
+/// An HTTP `Authorization` scheme (RFC 7235).
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct HttpAuthSecurityScheme {
+    /// The scheme name, case-insensitive: `Bearer`, `Basic`, ...
     #[serde(default)]
     pub scheme: String,
+    /// Hint at the token format, e.g. `JWT`.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub bearer_format: String,
+    /// Free-text description of the scheme.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
 }
@@ -154,12 +190,15 @@ pub struct HttpAuthSecurityScheme {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct SecurityRequirement {
+    /// Scheme name (a key of `AgentCard::security_schemes`) to the scopes it needs.
     #[serde(default)]
     pub schemes: BTreeMap<String, StringList>,
 }
 
+/// A proto list wrapper: `{"list": [...]}`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct StringList {
+    /// The strings.
     #[serde(default)]
     pub list: Vec<String>,
 }
@@ -167,10 +206,13 @@ pub struct StringList {
 /// Who sent a message.
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub enum Role {
+    /// `ROLE_USER`: sent by the client (a user or a calling agent).
     #[serde(rename = "ROLE_USER")]
     User,
+    /// `ROLE_AGENT`: sent by the agent.
     #[serde(rename = "ROLE_AGENT")]
     Agent,
+    /// `ROLE_UNSPECIFIED`, and any role this client does not know.
     #[default]
     #[serde(rename = "ROLE_UNSPECIFIED", other)]
     Unspecified,
@@ -180,27 +222,35 @@ pub enum Role {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Part {
+    /// Plain text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Bytes, base64 as proto-JSON writes them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub raw: Option<String>,
+    /// A file by URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// Structured JSON data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<Value>,
+    /// Free-form metadata of this part.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Value>,
+    /// File name, for `raw` and `url` parts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filename: Option<String>,
+    /// MIME type of the content, e.g. `text/plain` or `image/png`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_type: Option<String>,
 }
 
 impl Part {
+    /// A text part.
     pub fn text(t: impl Into<String>) -> Self {
         Part { text: Some(t.into()), ..Default::default() }
     }
+    /// A structured-data part.
     pub fn data(v: Value) -> Self {
         Part { data: Some(v), ..Default::default() }
     }
@@ -210,20 +260,28 @@ impl Part {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Message {
+    /// Unique id chosen by the sender.
     #[serde(default)]
     pub message_id: String,
+    /// The conversation this message belongs to; the agent assigns one when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context_id: Option<String>,
+    /// The task this message continues (e.g. answering `TASK_STATE_INPUT_REQUIRED`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task_id: Option<String>,
+    /// Who sent it.
     #[serde(default)]
     pub role: Role,
+    /// The content, in order.
     #[serde(default)]
     pub parts: Vec<Part>,
+    /// Free-form metadata.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Value>,
+    /// URIs of the protocol extensions this message uses.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extensions: Vec<String>,
+    /// Ids of other tasks the agent should take as context.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reference_task_ids: Vec<String>,
 }
@@ -242,22 +300,31 @@ impl Message {
 /// The state of a task. Unknown states read as `Unspecified`.
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub enum TaskState {
+    /// `TASK_STATE_SUBMITTED`: received, not started yet.
     #[serde(rename = "TASK_STATE_SUBMITTED")]
     Submitted,
+    /// `TASK_STATE_WORKING`: in progress.
     #[serde(rename = "TASK_STATE_WORKING")]
     Working,
+    /// `TASK_STATE_COMPLETED`: finished successfully (terminal).
     #[serde(rename = "TASK_STATE_COMPLETED")]
     Completed,
+    /// `TASK_STATE_FAILED`: finished with an error (terminal).
     #[serde(rename = "TASK_STATE_FAILED")]
     Failed,
+    /// `TASK_STATE_CANCELED`: canceled before it finished (terminal).
     #[serde(rename = "TASK_STATE_CANCELED")]
     Canceled,
+    /// `TASK_STATE_INPUT_REQUIRED`: the agent waits for another message from the caller.
     #[serde(rename = "TASK_STATE_INPUT_REQUIRED")]
     InputRequired,
+    /// `TASK_STATE_REJECTED`: the agent declined the task (terminal).
     #[serde(rename = "TASK_STATE_REJECTED")]
     Rejected,
+    /// `TASK_STATE_AUTH_REQUIRED`: the caller must authenticate further before the agent goes on.
     #[serde(rename = "TASK_STATE_AUTH_REQUIRED")]
     AuthRequired,
+    /// `TASK_STATE_UNSPECIFIED`, and any state this client does not know.
     #[default]
     #[serde(rename = "TASK_STATE_UNSPECIFIED", other)]
     Unspecified,
@@ -288,11 +355,14 @@ impl TaskState {
     }
 }
 
+/// A task's state at one moment, with what the agent said about it.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct TaskStatus {
+    /// The state.
     #[serde(default)]
     pub state: TaskState,
+    /// The agent's message about this status (e.g. which input it needs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<Message>,
     /// RFC 3339.
@@ -304,16 +374,22 @@ pub struct TaskStatus {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Artifact {
+    /// Unique id within the task; artifact updates name it.
     #[serde(default)]
     pub artifact_id: String,
+    /// Human-readable name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Human-readable description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The content, in order.
     #[serde(default)]
     pub parts: Vec<Part>,
+    /// Free-form metadata.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Value>,
+    /// URIs of the protocol extensions this artifact uses.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extensions: Vec<String>,
 }
@@ -329,15 +405,21 @@ impl Artifact {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Task {
+    /// Id assigned by the agent.
     pub id: String,
+    /// The conversation the task belongs to.
     #[serde(default)]
     pub context_id: String,
+    /// Current status.
     #[serde(default)]
     pub status: TaskStatus,
+    /// Outputs produced so far.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub artifacts: Vec<Artifact>,
+    /// Messages exchanged so far (as many as `history_length` asked for).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<Message>,
+    /// Free-form metadata.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Value>,
 }
@@ -349,15 +431,20 @@ impl Task {
     }
 }
 
+/// Stream event: a task's status changed.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct TaskStatusUpdateEvent {
+    /// The task it is about.
     #[serde(default)]
     pub task_id: String,
+    /// The task's conversation.
     #[serde(default)]
     pub context_id: String,
+    /// The new status.
     #[serde(default)]
     pub status: TaskStatus,
+    /// Free-form metadata.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Value>,
 }
@@ -367,16 +454,22 @@ pub struct TaskStatusUpdateEvent {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct TaskArtifactUpdateEvent {
+    /// The task it is about.
     #[serde(default)]
     pub task_id: String,
+    /// The task's conversation.
     #[serde(default)]
     pub context_id: String,
+    /// The chunk; its `artifact_id` names the artifact it belongs to.
     #[serde(default)]
     pub artifact: Artifact,
+    /// Add the parts to the artifact received before instead of replacing it.
     #[serde(default, skip_serializing_if = "is_false")]
     pub append: bool,
+    /// This is the artifact's final chunk.
     #[serde(default, skip_serializing_if = "is_false")]
     pub last_chunk: bool,
+    /// Free-form metadata.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Value>,
 }
@@ -385,9 +478,13 @@ pub struct TaskArtifactUpdateEvent {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub enum StreamEvent {
+    /// `{"task": …}`: a snapshot of the task, usually first.
     Task(Task),
+    /// `{"message": …}`: a direct reply; the stream ends with it.
     Message(Message),
+    /// `{"statusUpdate": …}`: the task's status changed.
     StatusUpdate(TaskStatusUpdateEvent),
+    /// `{"artifactUpdate": …}`: a chunk of an artifact.
     ArtifactUpdate(TaskArtifactUpdateEvent),
 }
 
@@ -415,7 +512,9 @@ impl StreamEvent {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub enum SendMessageResponse {
+    /// `{"task": …}`: the task the message started or continued.
     Task(Task),
+    /// `{"message": …}`: a direct reply, no task.
     Message(Message),
 }
 
@@ -423,13 +522,16 @@ pub enum SendMessageResponse {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct SendMessageConfiguration {
+    /// Media types the caller accepts as output.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub accepted_output_modes: Vec<String>,
+    /// Return at most this many history messages with the task.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub history_length: Option<u32>,
     /// Answer as soon as the task exists instead of when it finishes (non-streaming only).
     #[serde(default, skip_serializing_if = "is_false")]
     pub return_immediately: bool,
+    /// Where the agent should push updates of this task (webhook config), kept as sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task_push_notification_config: Option<Value>,
 }
@@ -438,17 +540,22 @@ pub struct SendMessageConfiguration {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct ListTasksParams {
+    /// Only tasks of this conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context_id: Option<String>,
+    /// Only tasks in this state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<TaskState>,
+    /// At most this many tasks per page (the agent may cap it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_size: Option<u32>,
+    /// At most this many history messages per task.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub history_length: Option<u32>,
     /// RFC 3339.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_timestamp_after: Option<String>,
+    /// Include each task's artifacts.
     #[serde(default, skip_serializing_if = "is_false")]
     pub include_artifacts: bool,
 }
@@ -457,12 +564,16 @@ pub struct ListTasksParams {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct ListTasksResponse {
+    /// The tasks of this page.
     #[serde(default)]
     pub tasks: Vec<Task>,
+    /// Pass back as `pageToken` for the next page; empty on the last page.
     #[serde(default)]
     pub next_page_token: String,
+    /// The page size the agent used.
     #[serde(default)]
     pub page_size: u32,
+    /// How many tasks match the filters in all.
     #[serde(default)]
     pub total_size: u32,
 }

@@ -6,10 +6,15 @@ use crate::error::{Error, ErrorKind, Result};
 
 /// Standard and well-known JSON-RPC error codes.
 pub mod codes {
+    /// The text is not valid JSON.
     pub const PARSE_ERROR: i64 = -32700;
+    /// The JSON is not a valid request object.
     pub const INVALID_REQUEST: i64 = -32600;
+    /// The method does not exist or is not offered.
     pub const METHOD_NOT_FOUND: i64 = -32601;
+    /// The params are wrong for the method.
     pub const INVALID_PARAMS: i64 = -32602;
+    /// The server failed while handling the request.
     pub const INTERNAL_ERROR: i64 = -32603;
 }
 
@@ -17,20 +22,45 @@ pub mod codes {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Message {
     /// A request from the server (it expects an answer with the same `id`).
-    Request { id: Value, method: String, params: Option<Value> },
+    Request {
+        /// The id to answer with (a string or a number).
+        id: Value,
+        /// The method called.
+        method: String,
+        /// Its parameters, if sent.
+        params: Option<Value>,
+    },
     /// A notification (no `id`, no answer).
-    Notification { method: String, params: Option<Value> },
+    Notification {
+        /// The method called.
+        method: String,
+        /// Its parameters, if sent.
+        params: Option<Value>,
+    },
     /// A successful answer to the request with `id`.
-    Response { id: Value, result: Value },
+    Response {
+        /// The id of the request answered.
+        id: Value,
+        /// The method's result.
+        result: Value,
+    },
     /// An error answer; `id` is `null` when the server could not read the request's id.
-    Error { id: Value, error: RpcError },
+    Error {
+        /// The id of the request answered, or `null`.
+        id: Value,
+        /// What went wrong.
+        error: RpcError,
+    },
 }
 
 /// A JSON-RPC `error` object.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RpcError {
+    /// The error code: see [`codes`]; MCP and A2A define their own beyond them.
     pub code: i64,
+    /// A short description, from the server.
     pub message: String,
+    /// Further details the server attached, as sent.
     pub data: Option<Value>,
 }
 

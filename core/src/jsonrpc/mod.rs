@@ -100,8 +100,11 @@ impl Default for RpcOptions {
 /// An HTTP answer to one JSON-RPC POST (or GET/DELETE).
 #[derive(Debug)]
 pub struct Answer {
+    /// HTTP status code.
     pub status: u16,
+    /// Response headers.
     pub headers: HeaderMap,
+    /// The body, by `Content-Type`.
     pub body: AnswerBody,
 }
 
@@ -128,6 +131,7 @@ impl Answer {
 pub struct Recorder(Arc<Mutex<Vec<Value>>>);
 
 impl Recorder {
+    /// An empty recorder.
     pub fn new() -> Self {
         Self::default()
     }

@@ -35,6 +35,7 @@ pub enum Flow {
 
 /// Told of every new token (after it was saved), e.g. to update an app's own state.
 pub trait TokenListener: Send + Sync {
+    /// Called with the new token.
     fn on_token(&self, token: &Token);
 }
 
@@ -47,6 +48,7 @@ impl<F: Fn(&Token) + Send + Sync> TokenListener for F {
 /// Told of every failed token store operation (load, save, lease, clear). The error is of kind
 /// `store`; its details say `{"operation": "save"}` etc. Called on the renewal task: keep it short.
 pub trait StoreErrorListener: Send + Sync {
+    /// Called with the `store` error.
     fn on_store_error(&self, error: &Error);
 }
 
@@ -218,6 +220,7 @@ impl TokenManager {
         &self.inner.server
     }
 
+    /// The flow that gets new tokens for this manager.
     pub fn flow(&self) -> Flow {
         self.inner.flow
     }

@@ -92,6 +92,7 @@ impl Token {
         }))
     }
 
+    /// The form a [`TokenStore`] persists (wall-clock expiry instead of an `Instant`).
     pub fn to_stored(&self) -> StoredToken {
         let t = &self.0;
         StoredToken {
@@ -106,9 +107,11 @@ impl Token {
         }
     }
 
+    /// The bearer token for API calls.
     pub fn access_token(&self) -> &Secret {
         &self.0.access_token
     }
+    /// Always `Bearer`.
     pub fn token_type(&self) -> &str {
         &self.0.token_type
     }
@@ -128,12 +131,15 @@ impl Token {
     pub fn lifetime(&self) -> Option<Duration> {
         self.0.lifetime
     }
+    /// Token for renewing without the user, if one was issued.
     pub fn refresh_token(&self) -> Option<&Secret> {
         self.0.refresh_token.as_ref()
     }
+    /// The OIDC ID token, if one was issued.
     pub fn id_token(&self) -> Option<&Secret> {
         self.0.id_token.as_ref()
     }
+    /// Past its expiry; never true for a token without a lifetime.
     pub fn is_expired(&self) -> bool {
         self.0.expires_at.is_some_and(|e| Instant::now() >= e)
     }

@@ -49,6 +49,7 @@ pub struct Audience {
 }
 
 impl Audience {
+    /// Whether neither a scope nor a resource is set (the client's own token).
     pub fn is_default(&self) -> bool {
         self.scope.is_none() && self.resource.is_none()
     }

@@ -9,7 +9,9 @@ use crate::error::{Error, Result};
 
 /// A store opened from its spec, and whether a failed save must fail the caller (`strict`).
 pub struct OpenedStore {
+    /// The opened store.
     pub store: Arc<dyn TokenStore>,
+    /// A failed save fails the caller instead of being reported and ignored.
     pub strict: bool,
 }
 

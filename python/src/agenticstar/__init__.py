@@ -13,10 +13,11 @@ A thin layer over the Rust core (``agenticstar._native``)::
             print(chunk.text, end="", flush=True)
 """
 
-from ._client import AsyncChat, AsyncClient, Chat, Client
-from ._exceptions import *  # noqa: F403 - the exception classes are part of the public API
 from . import _exceptions
 from . import _native as _native_module
+from ._a2a import A2aClient, AsyncA2aClient
+from ._client import AsyncChat, AsyncClient, Chat, Client
+from ._exceptions import *  # noqa: F403 - the exception classes are part of the public API
 from ._native import (
     AuthorizationRequest,
     ChatChunk,
@@ -34,7 +35,6 @@ from ._native import (
     Usage,
     __version__,
 )
-from ._a2a import A2aClient, AsyncA2aClient
 from ._service import (
     AsyncEchoService,
     AsyncJsonStream,
@@ -49,42 +49,42 @@ from ._streaming import AsyncChatStream, ChatStream
 from ._types import ContentPartParam, MessageParam, StoredToken, TokenStore, ToolCallParam
 
 __all__ = [
-    "Client",
-    "AsyncClient",
-    "Chat",
-    "AsyncChat",
-    "Provider",
-    "Token",
-    "AuthorizationRequest",
-    "SignIn",
-    "Response",
-    "ChatStream",
-    "AsyncChatStream",
-    "ChatChunk",
-    "ChunkChoice",
-    "Delta",
-    "ToolCallDelta",
-    "FunctionDelta",
-    "Usage",
-    "ChatCompletion",
-    "CompletionChoice",
-    "CompletionMessage",
-    "MessageParam",
-    "ContentPartParam",
-    "ToolCallParam",
-    "StoredToken",
-    "TokenStore",
-    "Service",
-    "AsyncService",
-    "ServiceBase",
-    "AsyncServiceBase",
-    "JsonStream",
-    "AsyncJsonStream",
-    "EchoService",
-    "AsyncEchoService",
+    "SERVICE_KINDS",
     "A2aClient",
     "AsyncA2aClient",
-    "SERVICE_KINDS",
+    "AsyncChat",
+    "AsyncChatStream",
+    "AsyncClient",
+    "AsyncEchoService",
+    "AsyncJsonStream",
+    "AsyncService",
+    "AsyncServiceBase",
+    "AuthorizationRequest",
+    "Chat",
+    "ChatChunk",
+    "ChatCompletion",
+    "ChatStream",
+    "ChunkChoice",
+    "Client",
+    "CompletionChoice",
+    "CompletionMessage",
+    "ContentPartParam",
+    "Delta",
+    "EchoService",
+    "FunctionDelta",
+    "JsonStream",
+    "MessageParam",
+    "Provider",
+    "Response",
+    "Service",
+    "ServiceBase",
+    "SignIn",
+    "StoredToken",
+    "Token",
+    "TokenStore",
+    "ToolCallDelta",
+    "ToolCallParam",
+    "Usage",
     "__version__",
 ]
 SERVICE_KINDS = tuple(_native_module.service_kinds())

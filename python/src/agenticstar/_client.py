@@ -23,7 +23,6 @@ from typing import (
     overload,
 )
 
-
 from ._exceptions import ConfigError
 from ._native import (
     AuthorizationRequest,
@@ -42,7 +41,7 @@ from ._types import MessageParam, TokenStore
 _Svc = TypeVar("_Svc", bound=Service)
 _ASvc = TypeVar("_ASvc", bound=AsyncService)
 
-__all__ = ["Client", "AsyncClient"]
+__all__ = ["AsyncClient", "Client"]
 
 Flow = Literal["client_credentials", "authorization_code"]
 AuthMethod = Literal["client_secret_post", "client_secret_basic", "none"]

@@ -1,6 +1,6 @@
 """Type stubs of the compiled extension ``agenticstar._native`` (Rust, pyo3)."""
 
-from typing import Any, Dict, List, Optional, Sequence, Tuple, final
+from typing import Any, Dict, List, Optional, Tuple, final
 
 __version__: str
 
@@ -251,7 +251,7 @@ class NativeClient:
     """Internal: use ``agenticstar.Client`` or ``agenticstar.AsyncClient``. Each I/O method takes
     ``asynchronous``: True returns an awaitable, False blocks with the GIL released."""
 
-    def __init__(self, provider: Provider, options: str, token_store: Any = None, on_token: Any = None) -> None: ...
+    def __new__(cls, provider: Provider, options: str, token_store: Any = None, on_token: Any = None) -> NativeClient: ...
     @property
     def store_key(self) -> str: ...
     @property

@@ -16,15 +16,15 @@ from typing import Any, AsyncIterator, Dict, Iterator, List, Optional, Tuple, Ty
 from ._native import NativeJsonStream, NativeService
 
 __all__ = [
-    "Service",
-    "AsyncService",
-    "JsonStream",
-    "AsyncJsonStream",
-    "ServiceBase",
-    "AsyncServiceBase",
-    "MethodSpec",
-    "EchoService",
     "AsyncEchoService",
+    "AsyncJsonStream",
+    "AsyncService",
+    "AsyncServiceBase",
+    "EchoService",
+    "JsonStream",
+    "MethodSpec",
+    "Service",
+    "ServiceBase",
 ]
 
 MethodSpec = Dict[str, str]
@@ -202,7 +202,7 @@ _W = TypeVar("_W", bound=type)
 
 def wrapper(cls: _W) -> _W:
     """Class decorator registering a wrapper under its ``KIND``."""
-    WRAPPERS.setdefault(getattr(cls, "KIND"), []).append(cls)
+    WRAPPERS.setdefault(getattr(cls, "KIND"), []).append(cls)  # noqa: B009 (mypy: _W is any type)
     return cls
 
 

@@ -12,7 +12,7 @@ from typing import Any, Awaitable, Callable, Iterator, List, Optional, Type, Uni
 
 from ._native import ChatChunk, ChatCompletion, NativeChatStream, Usage
 
-__all__ = ["ChatStream", "AsyncChatStream"]
+__all__ = ["AsyncChatStream", "ChatStream"]
 
 
 class _StreamBase:
