@@ -304,15 +304,3 @@ def service_methods(kind: str) -> Optional[str]:
 def client_option_defaults() -> str:
     """The core's client option defaults as JSON text."""
 def _panic_for_tests(asynchronous: bool) -> Any: ...
-
-# Pure core functions, exposed for the shared parity vectors (testdata/).
-def sse_decode(chunks: List[bytes]) -> Tuple[List[Tuple[str, str, str]], Optional[int]]:
-    """Feed SSE byte chunks in order and end the stream: `([(event, data, id)], retry)`."""
-def parse_token_response(dialect: str, status: int, body: bytes) -> Dict[str, Any]:
-    """Read a token endpoint answer in `dialect` (`oauth`, `marketplace`, `wrapped`)."""
-def decode_chat_event(event: str, data: str) -> Optional[Dict[str, Any]]:
-    """One chat stream event: None for `[DONE]`, else `{"text", "role", "finish_reason"}`."""
-def parse_callback(expected_state: str, callback_url: str) -> str:
-    """The code from an authorization callback URL, checked against the state that was sent."""
-def scopes_allow(granted: str, scope: str) -> bool:
-    """Whether `granted` scopes allow `scope` (with the documented inclusions)."""
