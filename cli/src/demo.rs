@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use agenticstar::authcode::AuthorizeOptions;
 use agenticstar::chat::ChatRequest;
-use agenticstar::{Client, Credentials, Error, ErrorKind, Flow, Provider, Result};
+use agenticstar::{AuthFlow, Client, Credentials, Error, ErrorKind, Provider, Result};
 use agenticstar_emulator::{Emulator, EmulatorConfig, clients as c};
 
 fn step(s: &str) {
@@ -84,7 +84,7 @@ pub async fn run() -> Result<()> {
         .provider(Provider::agenticstar(&url)?)
         .credentials(Credentials::new(c::SAAS_APP_CLIENT_ID, c::SAAS_APP_CLIENT_SECRET))
         .api_url(&url)?
-        .flow(Flow::AuthorizationCode)
+        .flow(AuthFlow::AuthorizationCode)
         .build()?;
     let req = app
         .authorize_url(

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use agenticstar::authcode::AuthorizeOptions;
 use agenticstar::chat::{ChatRequest, Message};
-use agenticstar::{Client, Credentials, FileStore, Flow, Provider, TokenStore};
+use agenticstar::{AuthFlow, Client, Credentials, FileStore, Provider, TokenStore};
 use clap::{Args, Parser, Subcommand};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -233,7 +233,7 @@ impl Conn {
         Arc::new(FileStore::new(self.token_file.clone().unwrap_or_else(FileStore::default_path)))
     }
 
-    fn client(&self, flow: Flow) -> agenticstar::Result<Client> {
+    fn client(&self, flow: AuthFlow) -> agenticstar::Result<Client> {
         let provider = Provider::from_name(&self.provider, &self.auth_url, self.realm.as_deref())?;
         let method = if self.basic_auth { Some("client_secret_basic") } else { self.auth_method.as_deref() };
         let mut creds = Credentials::from_parts(
@@ -253,9 +253,9 @@ impl Conn {
 
     /// The stored user session if `login` left one, else client credentials.
     async fn session(&self) -> agenticstar::Result<Client> {
-        let user = self.client(Flow::AuthorizationCode)?;
+        let user = self.client(AuthFlow::AuthorizationCode)?;
         let has_user = self.store().load(user.tokens().store_key()).await.ok().flatten().is_some();
-        if has_user { Ok(user) } else { self.client(Flow::ClientCredentials) }
+        if has_user { Ok(user) } else { self.client(AuthFlow::ClientCredentials) }
     }
 }
 
@@ -326,7 +326,7 @@ async fn run(cmd: Command) -> ExitCode {
         }
         Command::Logout { conn } => {
             let mut status = ExitCode::SUCCESS;
-            for flow in [Flow::AuthorizationCode, Flow::ClientCredentials] {
+            for flow in [AuthFlow::AuthorizationCode, AuthFlow::ClientCredentials] {
                 match async { conn.client(flow)?.sign_out().await }.await {
                     Ok(out) => {
                         if let Some(e) = out.revocation_error {
@@ -604,7 +604,7 @@ async fn login(
     wait: Duration,
 ) -> agenticstar::Result<()> {
     let cfg = |m: String| agenticstar::Error::new(agenticstar::ErrorKind::Config, m);
-    let client = conn.client(Flow::AuthorizationCode)?;
+    let client = conn.client(AuthFlow::AuthorizationCode)?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .map_err(|e| cfg(format!("cannot listen for the redirect: {e}")))?;
@@ -634,7 +634,7 @@ async fn login(
 
 /// The `gh auth login` device way: show a code, let the user approve elsewhere, poll meanwhile.
 async fn device_login(conn: &Conn, scope: Option<String>) -> agenticstar::Result<()> {
-    let client = conn.client(Flow::AuthorizationCode)?;
+    let client = conn.client(AuthFlow::AuthorizationCode)?;
     let auth = client.device_authorization(scope.as_deref()).await?;
     println!("To sign in, open {} and enter the code {}", auth.verification_uri, auth.user_code);
     if let Some(u) = &auth.verification_uri_complete {

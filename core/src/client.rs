@@ -13,7 +13,7 @@ use crate::oidc::{IdClaims, IdTokenCheck, validate_id_token};
 use crate::provider::{ClientAuthMethod, Credentials, Provider, TokenResponse, classify_error};
 use crate::secret::Secret;
 use crate::token::{
-    AuthServer, Flow, Grant, ManagerConfig, MemoryStore, StoreErrorListener, Token, TokenListener, TokenManager,
+    AuthFlow, AuthServer, Grant, ManagerConfig, MemoryStore, StoreErrorListener, Token, TokenListener, TokenManager,
     TokenStore,
 };
 use sha2::Digest;
@@ -83,7 +83,7 @@ pub struct ClientBuilder {
     http: HttpConfig,
     retry: RetryPolicy,
     refresh_window: Duration,
-    flow: Flow,
+    flow: AuthFlow,
     store: Option<Arc<dyn TokenStore>>,
     store_key: Option<String>,
     listener: Option<Arc<dyn TokenListener>>,
@@ -108,7 +108,7 @@ impl Default for ClientBuilder {
             http: HttpConfig::default(),
             retry: RetryPolicy::default(),
             refresh_window: crate::options::DEFAULT_REFRESH_WINDOW,
-            flow: Flow::default(),
+            flow: AuthFlow::default(),
             store: None,
             store_key: None,
             listener: None,
@@ -181,7 +181,7 @@ impl ClientBuilder {
         self
     }
     /// How new tokens are obtained when there is no usable refresh token (default client credentials).
-    pub fn flow(mut self, f: Flow) -> Self {
+    pub fn flow(mut self, f: AuthFlow) -> Self {
         self.flow = f;
         self
     }
@@ -293,8 +293,8 @@ impl ClientBuilder {
             .unwrap_or_default();
         let store_key = self.store_key.unwrap_or_else(|| {
             let flow = match self.flow {
-                Flow::ClientCredentials => "client",
-                Flow::AuthorizationCode => "user",
+                AuthFlow::ClientCredentials => "client",
+                AuthFlow::AuthorizationCode => "user",
             };
             // A digest of the secret (never the secret): a changed secret must not reuse tokens
             // that the old one obtained.

@@ -44,14 +44,14 @@ pub use client::{Client, ClientBuilder, RawResponse, SignIn};
 pub use device::DeviceAuthorization;
 pub use error::{Error, ErrorKind, Result};
 pub use http::{HttpConfig, RetryPolicy, install_crypto_provider};
-pub use options::{ClientOptions, DEFAULT_ID_TOKEN_LEEWAY, DEFAULT_REFRESH_WINDOW, ProviderOptions};
+pub use options::{ClientOptions, DEFAULT_ID_TOKEN_LEEWAY, DEFAULT_REFRESH_WINDOW, DURATION_KEYS, ProviderOptions};
 pub use provider::{ClientAuthMethod, Credentials, Dialect, Provider};
 pub use scope::Scopes;
 pub use secret::Secret;
 pub use session::SignOut;
 pub use token::{
-    Audience, FileStore, Flow, Lease, MemoryStore, StoreErrorListener, StoredToken, Token, TokenListener, TokenManager,
-    TokenStore, Versioned,
+    Audience, AuthFlow, FileStore, Lease, MemoryStore, StoreErrorListener, StoredToken, Token, TokenListener,
+    TokenManager, TokenStore, Versioned,
 };
 #[cfg(feature = "redis")]
 pub use token::{RedisOptions, RedisStore};

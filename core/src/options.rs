@@ -6,8 +6,9 @@
 //!
 //! The JSON shape: camelCase keys, unknown keys rejected (a typo is an error, not a silent
 //! default). **Durations are seconds, as JSON numbers (fractions allowed)**; a negative, infinite
-//! or NaN duration is a `config` error naming the key. (Node takes milliseconds and converts them
-//! in TypeScript, the language's convention; nothing else converts.)
+//! or NaN duration is a `config` error naming the key. Node's convention is milliseconds:
+//! [`ClientOptions::from_json_millis`] reads the same shape with durations in ms ([`DURATION_KEYS`]
+//! lists them), so no binding converts units itself.
 //!
 //! ```
 //! # fn main() -> agenticstar::Result<()> {
@@ -31,7 +32,7 @@ use crate::error::{Error, Result};
 use crate::http::{HttpConfig, RetryPolicy};
 use crate::provider::{ClientAuthMethod, Credentials, Provider};
 use crate::secret::Secret;
-use crate::token::Flow;
+use crate::token::AuthFlow;
 
 /// Renew tokens this long before expiry (never more than half a token's life).
 pub const DEFAULT_REFRESH_WINDOW: Duration = Duration::from_secs(300);
@@ -119,6 +120,21 @@ impl From<&Provider> for ProviderOptions {
     }
 }
 
+/// The options that are durations (seconds in the JSON shape, milliseconds for
+/// [`ClientOptions::from_json_millis`]).
+pub const DURATION_KEYS: &[&str] = &[
+    "refreshWindow",
+    "timeout",
+    "connectTimeout",
+    "streamIdleTimeout",
+    "streamTimeout",
+    "initialBackoff",
+    "maxBackoff",
+    "maxRetryAfter",
+    "expirySkew",
+    "idTokenLeeway",
+];
+
 /// Every option of a client. `Default` holds every default; [`Self::defaults_json`] shows them.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
@@ -136,7 +152,7 @@ pub struct ClientOptions {
     /// Scope requested with client credentials (space separated); none by default.
     pub scope: Option<String>,
     /// `client_credentials` (default) or `authorization_code` (a signed-in user).
-    pub flow: Flow,
+    pub flow: AuthFlow,
     /// Base URL of the agent API. Default: the provider's own host for Marketplace and wrapped.
     pub api_url: Option<String>,
     /// Seconds: renew tokens this long before expiry (never more than half a token's life).
@@ -201,7 +217,7 @@ impl Default for ClientOptions {
             client_secret: None,
             auth_method: None,
             scope: None,
-            flow: Flow::default(),
+            flow: AuthFlow::default(),
             api_url: None,
             refresh_window: DEFAULT_REFRESH_WINDOW.as_secs_f64(),
             timeout: http.request_timeout.as_secs_f64(),
@@ -248,6 +264,27 @@ impl ClientOptions {
     /// [`Self::from_json`] from JSON text.
     pub fn from_json_str(s: &str) -> Result<Self> {
         serde_json::from_str(s).map_err(|e| Error::config(format!("invalid client options: {e}")))
+    }
+
+    /// [`Self::from_json`] with every duration ([`DURATION_KEYS`]) in milliseconds (Node).
+    pub fn from_json_millis(mut v: Value) -> Result<Self> {
+        if let Value::Object(map) = &mut v {
+            for key in DURATION_KEYS {
+                if let Some(ms) = map.get_mut(*key)
+                    && let Some(n) = ms.as_f64()
+                {
+                    // Non-finite values cannot be JSON numbers; negatives fail validation later.
+                    *ms = serde_json::Number::from_f64(n / 1000.0).map(Value::Number).unwrap_or(Value::Null);
+                }
+            }
+        }
+        Self::from_json(v)
+    }
+
+    /// [`Self::from_json_millis`] from JSON text.
+    pub fn from_json_millis_str(s: &str) -> Result<Self> {
+        let v = serde_json::from_str(s).map_err(|e| Error::config(format!("invalid client options: {e}")))?;
+        Self::from_json_millis(v)
     }
 
     /// Every default as JSON (what bindings' tests compare the defaults they show against).
@@ -355,9 +392,9 @@ macro_rules! named_enum {
     };
 }
 
-named_enum!(Flow, "flow", {
-    Flow::ClientCredentials => "client_credentials",
-    Flow::AuthorizationCode => "authorization_code",
+named_enum!(AuthFlow, "flow", {
+    AuthFlow::ClientCredentials => "client_credentials",
+    AuthFlow::AuthorizationCode => "authorization_code",
 });
 
 impl FromStr for ClientAuthMethod {
@@ -387,6 +424,29 @@ mod tests {
 
     fn base() -> Value {
         json!({"provider": {"type": "agenticstar", "authUrl": "https://auth.example"}, "clientId": "c", "clientSecret": "s"})
+    }
+
+    #[test]
+    fn duration_keys_are_exactly_the_seconds_fields() {
+        // Every f64 option is a duration and every duration is listed: set each to a sentinel and
+        // see which fields a millisecond reading divides.
+        let mut v = base();
+        let defaults = ClientOptions::defaults_json();
+        let floats: Vec<&String> =
+            defaults.as_object().unwrap().iter().filter(|(_, x)| x.is_f64()).map(|(k, _)| k).collect();
+        for k in &floats {
+            assert!(DURATION_KEYS.contains(&k.as_str()), "{k} is a number of seconds but not in DURATION_KEYS");
+        }
+        for k in DURATION_KEYS {
+            v[*k] = json!(1500);
+        }
+        let o = ClientOptions::from_json_millis(v).unwrap();
+        assert_eq!(o.timeout, 1.5);
+        assert_eq!(o.stream_timeout, Some(1.5));
+        assert_eq!(o.expiry_skew, 1.5);
+        let mut bad = base();
+        bad["timeout"] = json!(-5);
+        assert!(ClientOptions::from_json_millis(bad).unwrap().builder("node").is_err());
     }
 
     #[test]
@@ -422,7 +482,7 @@ mod tests {
         o["flow"] = json!("implicit");
         assert!(ClientOptions::from_json(o).unwrap_err().message().contains("client_credentials"));
         assert_eq!("client_secret_basic".parse::<ClientAuthMethod>().unwrap(), ClientAuthMethod::ClientSecretBasic);
-        assert!("x".parse::<Flow>().is_err());
+        assert!("x".parse::<AuthFlow>().is_err());
     }
 
     #[test]

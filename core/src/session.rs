@@ -135,7 +135,7 @@ impl Client {
                 out.revocation_error = Some(e);
             }
         }
-        tokens.clear().await?;
+        tokens.sign_out().await?;
         Ok(out)
     }
 

@@ -2,12 +2,15 @@
 mod common;
 
 use agenticstar::authcode::AuthorizeOptions;
-use agenticstar::{Client, ErrorKind, Flow};
+use agenticstar::{AuthFlow, Client, ErrorKind};
 use common::{Emu, c};
 use serde_json::json;
 
 fn app(e: &Emu) -> Client {
-    e.builder(e.saas(), c::SAAS_APP_CLIENT_ID, c::SAAS_APP_CLIENT_SECRET).flow(Flow::AuthorizationCode).build().unwrap()
+    e.builder(e.saas(), c::SAAS_APP_CLIENT_ID, c::SAAS_APP_CLIENT_SECRET)
+        .flow(AuthFlow::AuthorizationCode)
+        .build()
+        .unwrap()
 }
 
 fn opts() -> AuthorizeOptions {

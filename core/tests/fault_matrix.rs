@@ -281,7 +281,7 @@ async fn refresh_token_already_used() {
     let e = Emu::start().await;
     let app = e
         .builder(e.saas(), c::SAAS_APP_CLIENT_ID, c::SAAS_APP_CLIENT_SECRET)
-        .flow(agenticstar::Flow::AuthorizationCode)
+        .flow(agenticstar::AuthFlow::AuthorizationCode)
         .build()
         .unwrap();
     let req = app
@@ -366,7 +366,7 @@ async fn jwks_body_stalls() {
     let app = e
         .builder(e.saas(), c::SAAS_APP_CLIENT_ID, c::SAAS_APP_CLIENT_SECRET)
         .http_config(fast())
-        .flow(agenticstar::Flow::AuthorizationCode)
+        .flow(agenticstar::AuthFlow::AuthorizationCode)
         .build()
         .unwrap();
     let opts = agenticstar::authcode::AuthorizeOptions::new("http://127.0.0.1:7777/cb").scope("openid chat:exec");

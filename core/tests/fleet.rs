@@ -16,7 +16,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use agenticstar::{Client, Credentials, Flow, Provider, StoredToken, TokenStore};
+use agenticstar::{AuthFlow, Client, Credentials, Provider, StoredToken, TokenStore};
 use common::*;
 use serde_json::{Value, json};
 use sha2::Digest;
@@ -227,7 +227,8 @@ fn fleet_worker() {
             "keycloak" => Provider::keycloak(cfg["authUrl"].as_str().unwrap(), cfg["realm"].as_str().unwrap()).unwrap(),
             _ => Provider::agenticstar(cfg["authUrl"].as_str().unwrap()).unwrap(),
         };
-        let flow = if cfg["flow"] == "authorization_code" { Flow::AuthorizationCode } else { Flow::ClientCredentials };
+        let flow =
+            if cfg["flow"] == "authorization_code" { AuthFlow::AuthorizationCode } else { AuthFlow::ClientCredentials };
         let client = Client::builder()
             .provider(provider)
             .credentials(Credentials::new(cfg["clientId"].as_str().unwrap(), cfg["clientSecret"].as_str().unwrap()))
@@ -314,7 +315,7 @@ async fn eight_processes_share_one_token_and_renew_once_per_expiry() {
 async fn sign_in(e: &Emu, store: Value, store_key: &str) -> Client {
     let app = e
         .builder(e.saas(), c::SAAS_APP_CLIENT_ID, c::SAAS_APP_CLIENT_SECRET)
-        .flow(Flow::AuthorizationCode)
+        .flow(AuthFlow::AuthorizationCode)
         .store_key(store_key)
         .token_store_spec(&store)
         .unwrap()

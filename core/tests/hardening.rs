@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use agenticstar::authcode::AuthorizeOptions;
 use agenticstar::chat::ChatRequest;
-use agenticstar::{Client, ErrorKind, Flow, MemoryStore, Provider};
+use agenticstar::{AuthFlow, Client, ErrorKind, MemoryStore, Provider};
 use common::{Emu, c};
 use serde_json::{Value, json};
 
@@ -53,7 +53,7 @@ async fn absurd_lifetimes_are_clamped_in_every_dialect() {
         for v in &huge {
             let body = shape(json!({"access_token": "tok-huge", "expires_in": v, "refresh_expires_in": v}));
             e.fault(json!({"endpoint": endpoint, "status": 200, "body": body})).await;
-            client.tokens().clear().await.unwrap();
+            client.tokens().sign_out().await.unwrap();
             let t = bounded(client.get_token()).await.unwrap_or_else(|err| panic!("{endpoint} {v}: {err}"));
             let left = t.expires_in().unwrap().as_secs();
             assert!(left <= TEN_YEARS && left > TEN_YEARS - 60, "{endpoint} {v}: clamped to 10 years, got {left}");
@@ -64,14 +64,14 @@ async fn absurd_lifetimes_are_clamped_in_every_dialect() {
         for v in [json!(-5), json!(0), json!("-1e308")] {
             e.fault(json!({"endpoint": endpoint, "status": 200, "body": shape(json!({"access_token": "tok-neg", "expires_in": v}))}))
                 .await;
-            client.tokens().clear().await.unwrap();
+            client.tokens().sign_out().await.unwrap();
             let t = bounded(client.get_token()).await.unwrap();
             assert!(t.is_expired(), "{endpoint} {v}: expired at once");
         }
         // Nonsense is an unexpected response, not a token without expiry.
         e.fault(json!({"endpoint": endpoint, "status": 200, "body": shape(json!({"access_token": "tok", "expires_in": "soon"}))}))
             .await;
-        client.tokens().clear().await.unwrap();
+        client.tokens().sign_out().await.unwrap();
         assert_eq!(bounded(client.get_token()).await.unwrap_err().kind(), ErrorKind::UnexpectedResponse);
     }
 }
@@ -181,7 +181,10 @@ async fn accumulation_is_bounded_and_can_be_turned_off() {
 // ---- OIDC and callbacks (the emulator as a hostile issuer) ----
 
 fn app(e: &Emu, provider: Provider) -> Client {
-    e.builder(provider, c::SAAS_APP_CLIENT_ID, c::SAAS_APP_CLIENT_SECRET).flow(Flow::AuthorizationCode).build().unwrap()
+    e.builder(provider, c::SAAS_APP_CLIENT_ID, c::SAAS_APP_CLIENT_SECRET)
+        .flow(AuthFlow::AuthorizationCode)
+        .build()
+        .unwrap()
 }
 
 fn opts() -> AuthorizeOptions {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::Stdio;
 
 use agenticstar::authcode::AuthorizeOptions;
-use agenticstar::{Client, ClientAuthMethod, Credentials, ErrorKind, Flow, Provider};
+use agenticstar::{AuthFlow, Client, ClientAuthMethod, Credentials, ErrorKind, Provider};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 const REDIRECT: &str = "http://127.0.0.1:7777/callback";
@@ -114,7 +114,7 @@ async fn client_credentials_authorization_code_and_refresh_against_oidc_provider
     let app = Client::builder()
         .provider(provider)
         .credentials(Credentials::new("interop-client", "interop-secret"))
-        .flow(Flow::AuthorizationCode)
+        .flow(AuthFlow::AuthorizationCode)
         .build()
         .unwrap();
     let req =
@@ -216,7 +216,7 @@ async fn device_flow_sign_out_revocation_and_userinfo_against_oidc_provider() {
         Client::builder()
             .provider(provider.clone())
             .credentials(Credentials::new(id, secret))
-            .flow(Flow::AuthorizationCode)
+            .flow(AuthFlow::AuthorizationCode)
             .build()
             .unwrap()
     };
@@ -307,7 +307,7 @@ fn with_param(callback: &str, name: &str, value: Option<&str>) -> String {
 }
 
 fn app(provider: Provider, creds: Credentials) -> Client {
-    Client::builder().provider(provider).credentials(creds).flow(Flow::AuthorizationCode).build().unwrap()
+    Client::builder().provider(provider).credentials(creds).flow(AuthFlow::AuthorizationCode).build().unwrap()
 }
 
 #[tokio::test]

@@ -357,7 +357,7 @@ async fn a_user_sessions_rotating_refresh_token_is_shared_by_resource_tokens() {
     let (_peer, url) = start_peer(&emu).await;
     let client = emu
         .builder(emu.saas(), c::SAAS_APP_CLIENT_ID, c::SAAS_APP_CLIENT_SECRET)
-        .flow(agenticstar::Flow::AuthorizationCode)
+        .flow(agenticstar::AuthFlow::AuthorizationCode)
         .build()
         .unwrap();
     let req =

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use agenticstar::authcode::AuthorizeOptions;
 use agenticstar::chat::ChatRequest;
-use agenticstar::{Credentials, Flow};
+use agenticstar::{AuthFlow, Credentials};
 use common::{Emu, c};
 use serde_json::json;
 
@@ -60,7 +60,7 @@ async fn no_secret_in_logs_debug_or_errors() {
     // Authorization code: code, PKCE verifier, state, nonce, refresh and id tokens.
     let app = e
         .builder(e.saas(), c::SAAS_APP_CLIENT_ID, c::SAAS_APP_CLIENT_SECRET)
-        .flow(Flow::AuthorizationCode)
+        .flow(AuthFlow::AuthorizationCode)
         .build()
         .unwrap();
     let req =

@@ -1,12 +1,15 @@
 //! Device sign-in (RFC 8628), sign-out with revocation (RFC 7009) and userinfo, against the emulator.
 mod common;
 
-use agenticstar::{Client, ErrorKind, Flow, MemoryStore, TokenStore};
+use agenticstar::{AuthFlow, Client, ErrorKind, MemoryStore, TokenStore};
 use common::{Emu, c};
 use serde_json::{Value, json};
 
 fn app(e: &Emu) -> Client {
-    e.builder(e.saas(), c::SAAS_APP_CLIENT_ID, c::SAAS_APP_CLIENT_SECRET).flow(Flow::AuthorizationCode).build().unwrap()
+    e.builder(e.saas(), c::SAAS_APP_CLIENT_ID, c::SAAS_APP_CLIENT_SECRET)
+        .flow(AuthFlow::AuthorizationCode)
+        .build()
+        .unwrap()
 }
 
 async fn decide(e: &Emu, user_code: &str, action: &str) {
@@ -30,7 +33,7 @@ async fn device_flow_signs_in_and_stores_the_session() {
     let store = std::sync::Arc::new(MemoryStore::default());
     let client = e
         .builder(e.saas(), c::SAAS_APP_CLIENT_ID, c::SAAS_APP_CLIENT_SECRET)
-        .flow(Flow::AuthorizationCode)
+        .flow(AuthFlow::AuthorizationCode)
         .token_store(store.clone())
         .build()
         .unwrap();
@@ -66,7 +69,7 @@ async fn device_flow_signs_in_and_stores_the_session() {
     assert_eq!(stored.access_token.expose(), signed.token.access_token().expose());
     let again = e
         .builder(e.saas(), c::SAAS_APP_CLIENT_ID, c::SAAS_APP_CLIENT_SECRET)
-        .flow(Flow::AuthorizationCode)
+        .flow(AuthFlow::AuthorizationCode)
         .token_store(store)
         .build()
         .unwrap();

@@ -122,7 +122,7 @@ async fn background_sign_in_required_is_reported_once_the_token_is_past_the_hard
     e.config(json!({"token_lifetime_secs": 4})).await;
     let app = e
         .builder(e.saas(), c::SAAS_APP_CLIENT_ID, c::SAAS_APP_CLIENT_SECRET)
-        .flow(agenticstar::Flow::AuthorizationCode)
+        .flow(agenticstar::AuthFlow::AuthorizationCode)
         .build()
         .unwrap();
     let opts = agenticstar::authcode::AuthorizeOptions::new(format!("{}/cb", e.url)).scope("openid chat:exec");

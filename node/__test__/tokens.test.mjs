@@ -19,7 +19,7 @@ const providers = (url) => [
   ['Keycloak', { provider: { type: 'keycloak', baseUrl: url, realm: 'dai' }, clientId: 'dai-client', clientSecret: 'dai-secret' }, 'keycloak.token', ['email', 'template:dai:agents', 'profile']],
   ['wrapped token API', { provider: { type: 'wrapped', apiUrl: `${url}/v1` }, clientId: 'wrapped-client', clientSecret: 'wrapped-secret' }, 'wrapped.token', null],
   ['OIDC discovery', { provider: { type: 'oidc', issuer: `${url}/federation/auth/v1` }, clientId: 'saas-cc-client', clientSecret: 'saas-cc-secret', apiUrl: url }, 'saas.token', ['openid', 'chat:all']],
-  ['plain OAuth endpoints, client_secret_basic', { provider: { type: 'oauth', tokenUrl: `${url}/federation/auth/v1/token` }, clientId: 'saas-cc-client', clientSecret: 'saas-cc-secret', clientAuthMethod: 'client_secret_basic', apiUrl: url }, 'saas.token', ['openid', 'chat:all']],
+  ['plain OAuth endpoints, client_secret_basic', { provider: { type: 'oauth', tokenUrl: `${url}/federation/auth/v1/token` }, clientId: 'saas-cc-client', clientSecret: 'saas-cc-secret', authMethod: 'client_secret_basic', apiUrl: url }, 'saas.token', ['openid', 'chat:all']],
 ];
 
 test('every provider issues a token that the API accepts', async (t) => {

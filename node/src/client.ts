@@ -13,7 +13,6 @@ import type {
   ChatRequest,
   ClientOptions,
   IdClaims,
-  ProviderConfig,
   RequestOptions,
   SignIn,
   StoredToken,
@@ -21,24 +20,9 @@ import type {
   TokenStore,
 } from './types.js';
 
-function providerFields(p: ProviderConfig): Pick<native.NativeOptions, 'provider' | 'url' | 'realm' | 'authorizeUrl'> {
-  switch (p?.type) {
-    case 'agenticstar':
-      return { provider: p.type, url: p.authUrl };
-    case 'marketplace':
-      return { provider: p.type, url: p.baseUrl };
-    case 'keycloak':
-      return { provider: p.type, url: p.baseUrl, realm: p.realm };
-    case 'wrapped':
-      return { provider: p.type, url: p.apiUrl };
-    case 'oidc':
-      return { provider: p.type, url: p.issuer };
-    case 'oauth':
-      return { provider: p.type, url: p.tokenUrl, authorizeUrl: p.authorizeUrl };
-    default:
-      // Let the core report it as a ConfigError like every other bad option.
-      return { provider: String((p as { type?: unknown } | undefined)?.type), url: '' };
-  }
+/** A store the user implements (called from Rust), as opposed to a spec the core opens itself. */
+function isStoreObject(s: ClientOptions['tokenStore']): s is TokenStore {
+  return typeof s === 'object' && s !== null && typeof (s as TokenStore).load === 'function';
 }
 
 /** Adapts the user's store (sync or async methods) to the one callback the native side calls. */
@@ -92,27 +76,15 @@ export class Client {
   #lastToken: Token | null = null;
 
   constructor(options: ClientOptions) {
-    const { provider, tokenStore, onToken, caCerts } = options;
-    const opts: native.NativeOptions = {
-      ...providerFields(provider),
-      clientId: options.clientId,
-      clientSecret: options.clientSecret,
-      clientAuthMethod: options.clientAuthMethod,
-      scope: options.scope,
-      apiUrl: options.apiUrl,
-      flow: options.flow,
-      storeKey: options.storeKey,
-      enforceScopes: options.enforceScopes,
-      refreshWindowMs: options.refreshWindow,
-      timeoutMs: options.timeout,
-      connectTimeoutMs: options.connectTimeout,
-      streamIdleTimeoutMs: options.streamIdleTimeout,
-      maxRetries: options.maxRetries,
-      userAgent: options.userAgent,
-      proxy: options.proxy,
+    // Everything but the callbacks is the core's ClientOptions JSON (durations in ms): the core
+    // validates it, applies the defaults and rejects unknown keys.
+    const { tokenStore, onToken, caCerts, ...rest } = options;
+    const jsStore = isStoreObject(tokenStore) ? tokenStore : undefined;
+    const json = JSON.stringify({
+      ...rest,
       caCerts: caCerts === undefined ? undefined : ([] as string[]).concat(caCerts),
-      allowInsecureHttp: options.allowInsecureHttp,
-    };
+      tokenStore: jsStore ? undefined : tokenStore,
+    });
     const listener =
       onToken &&
       ((t: native.NativeToken): void => {
@@ -123,7 +95,7 @@ export class Client {
           emitWarning(`agenticstar: onToken callback threw: ${String(e)}`);
         }
       });
-    this.#native = callSync(() => new native.NativeClient(opts, tokenStore && storeCallback(tokenStore), listener));
+    this.#native = callSync(() => new native.NativeClient(json, jsStore && storeCallback(jsStore), listener));
     this.chat = new Chat(this.#native);
   }
 

@@ -16,13 +16,19 @@ export type ProviderConfig =
   /** Any OAuth 2.0 server with endpoints given directly. */
   | { type: 'oauth'; tokenUrl: string; authorizeUrl?: string };
 
+/**
+ * The options of `new Client()`: the core's ClientOptions, camelCase, durations in milliseconds.
+ * The defaults below are the core's (a test compares them with `clientOptionDefaults()`).
+ */
 export interface ClientOptions {
   provider: ProviderConfig;
   clientId: string;
-  clientSecret: string;
+  /** The application's secret; omit it for a public client (native apps: PKCE, `authMethod: 'none'`). */
+  clientSecret?: string;
+  /** How the secret is sent (default `client_secret_post` with a secret, `none` without). */
+  authMethod?: 'client_secret_post' | 'client_secret_basic' | 'none';
   /** Scope to request with client credentials (space separated). */
   scope?: string;
-  clientAuthMethod?: 'client_secret_post' | 'client_secret_basic';
   /** Base URL of the agent API. Default: the provider's host for Marketplace and wrapped. */
   apiUrl?: string;
   /**
@@ -30,8 +36,13 @@ export interface ClientOptions {
    * without a valid refresh token, calls fail with `SignInRequiredError`).
    */
   flow?: 'client_credentials' | 'authorization_code';
-  /** Persist tokens between runs (default: in memory). */
-  tokenStore?: TokenStore;
+  /**
+   * Where tokens persist (default: in memory): your own store object, a file path (`file:PATH`),
+   * a `redis://` / `rediss://` URL, or `{ url, ...storeOptions }` — shared safely by processes.
+   */
+  tokenStore?: TokenStore | string | ({ url: string } & Record<string, unknown>);
+  /** Make a failed token store save an error for the caller (default false: reported, not thrown). */
+  strictStore?: boolean;
   /** Key under which this session's tokens are stored (default: derived from provider, client and flow). */
   storeKey?: string;
   /** Told of every new token, after it was saved. Exceptions are reported as process warnings. */
@@ -40,14 +51,35 @@ export interface ClientOptions {
   enforceScopes?: boolean;
   /** Renew tokens this long before expiry, in ms (default 300000; never more than half a token's life). */
   refreshWindow?: number;
+  /** The hard edge before expiry where callers wait for the renewal, in ms (default 10000). */
+  expirySkew?: number;
   /** Whole-request time limit for token and non-streaming calls, in ms (default 30000). */
   timeout?: number;
   /** TCP + TLS connect time limit, in ms (default 10000). */
   connectTimeout?: number;
-  /** Longest silence allowed inside a chat stream, in ms (default 120000). */
+  /** Longest silence allowed inside a stream, in ms (default 120000). */
   streamIdleTimeout?: number;
+  /** Limit on a whole stream, in ms (default: none). */
+  streamTimeout?: number;
   /** Retries of transient failures (5xx, 429, network) after the first attempt (default 3). */
   maxRetries?: number;
+  /** The first back-off pause, in ms (default 200; full jitter, doubling). */
+  initialBackoff?: number;
+  /** The longest back-off pause, in ms (default 10000). */
+  maxBackoff?: number;
+  /** A longer Retry-After is not waited out but thrown with the error, in ms (default 30000). */
+  maxRetryAfter?: number;
+  /** The longest SSE line accepted, in bytes (default 1048576). */
+  maxLineBytes?: number;
+  /** The largest SSE event accepted, in bytes (default 8388608). */
+  maxEventBytes?: number;
+  /** Clock skew allowed on id_token times, in ms (default 60000). */
+  idTokenLeeway?: number;
+  /** Keep the streamed reply's text for `text()` / `completion()` (default true; off: constant memory). */
+  accumulate?: boolean;
+  /** The most reply text a stream keeps while accumulating, in bytes (default 67108864). */
+  maxReplyBytes?: number;
+  /** User-Agent header (default `agenticstar-node/<version>`). */
   userAgent?: string;
   /** Proxy URL; otherwise HTTP(S)_PROXY / NO_PROXY apply. */
   proxy?: string;

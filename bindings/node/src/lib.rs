@@ -22,12 +22,9 @@ mod stream;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::time::Duration;
 
 use agenticstar::authcode::AuthorizeOptions;
-use agenticstar::{
-    Client, ClientAuthMethod, Credentials, Error, ErrorKind, Flow, HttpConfig, Provider, RetryPolicy, Scopes, Secret,
-};
+use agenticstar::{Client, Error, ErrorKind, Scopes, Secret};
 use futures::FutureExt;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -87,106 +84,14 @@ where
     })
 }
 
-/// Options of `new Client(...)`, flattened by `client.ts` from the public discriminated union.
-#[napi(object)]
-pub struct NativeOptions {
-    /// agenticstar | marketplace | keycloak | wrapped | oidc | oauth
-    pub provider: String,
-    /// auth_url / base_url / api_url / issuer / token_url, by provider.
-    pub url: String,
-    pub realm: Option<String>,
-    pub authorize_url: Option<String>,
-    pub client_id: String,
-    pub client_secret: String,
-    /// client_secret_post (default) | client_secret_basic
-    pub client_auth_method: Option<String>,
-    pub scope: Option<String>,
-    pub api_url: Option<String>,
-    /// client_credentials (default) | authorization_code
-    pub flow: Option<String>,
-    pub store_key: Option<String>,
-    pub enforce_scopes: Option<bool>,
-    pub refresh_window_ms: Option<f64>,
-    pub timeout_ms: Option<f64>,
-    pub connect_timeout_ms: Option<f64>,
-    pub stream_idle_timeout_ms: Option<f64>,
-    pub max_retries: Option<u32>,
-    pub user_agent: Option<String>,
-    pub proxy: Option<String>,
-    pub ca_certs: Option<Vec<String>>,
-    pub allow_insecure_http: Option<bool>,
-}
-
-fn ms(v: Option<f64>, what: &str) -> Result<Option<Duration>> {
-    match v {
-        None => Ok(None),
-        Some(x) if x.is_finite() && x >= 0.0 => Ok(Some(Duration::from_secs_f64(x / 1000.0))),
-        Some(_) => Err(config_err(format!("{what} must be a non-negative number of milliseconds"))),
-    }
-}
-
-fn build_client(o: NativeOptions, store: Option<StoreFn>, on_token: Option<TokenFn>) -> Result<Client> {
-    let provider = match o.provider.as_str() {
-        "oauth" => Provider::oauth(&o.url, o.authorize_url.as_deref()),
-        name => Provider::from_name(name, &o.url, o.realm.as_deref()),
-    }
-    .map_err(to_napi)?;
-    let mut creds = Credentials::new(o.client_id, Secret::from(o.client_secret));
-    creds = creds.auth_method(match o.client_auth_method.as_deref() {
-        None | Some("client_secret_post") => ClientAuthMethod::ClientSecretPost,
-        Some("client_secret_basic") => ClientAuthMethod::ClientSecretBasic,
-        Some(m) => return Err(config_err(format!("unknown clientAuthMethod {m:?}"))),
-    });
-    if let Some(s) = o.scope {
-        creds = creds.scope(s);
-    }
-    let flow = match o.flow.as_deref() {
-        None | Some("client_credentials") => Flow::ClientCredentials,
-        Some("authorization_code") => Flow::AuthorizationCode,
-        Some(f) => return Err(config_err(format!("unknown flow {f:?}"))),
-    };
-    let mut http =
-        HttpConfig { user_agent: format!("agenticstar-node/{}", env!("CARGO_PKG_VERSION")), ..HttpConfig::default() };
-    if let Some(d) = ms(o.timeout_ms, "timeout")? {
-        http.request_timeout = d;
-    }
-    if let Some(d) = ms(o.connect_timeout_ms, "connectTimeout")? {
-        http.connect_timeout = d;
-    }
-    if let Some(d) = ms(o.stream_idle_timeout_ms, "streamIdleTimeout")? {
-        http.stream_idle_timeout = d;
-    }
-    if let Some(ua) = o.user_agent {
-        http.user_agent = ua;
-    }
-    http.proxy = o.proxy;
-    http.extra_root_certs_pem = o.ca_certs.unwrap_or_default().into_iter().map(String::into_bytes).collect();
-    http.allow_insecure_http = o.allow_insecure_http.unwrap_or(false);
-    let mut retry = RetryPolicy::default();
-    if let Some(n) = o.max_retries {
-        retry.max_retries = n;
-    }
+/// `options`: the core's `ClientOptions` as JSON text, durations in milliseconds (Node's unit).
+fn build_client(options: &str, store: Option<StoreFn>, on_token: Option<TokenFn>) -> Result<Client> {
     // The core spawns renewals and stream readers on this runtime; a sync napi call has none current.
     let runtime = napi::bindgen_prelude::within_runtime_if_available(tokio::runtime::Handle::current);
-    let mut b = Client::builder()
-        .provider(provider)
-        .credentials(creds)
-        .flow(flow)
-        .http_config(http)
-        .retry_policy(retry)
+    let mut b = agenticstar::ClientOptions::from_json_millis_str(options)
+        .and_then(|o| o.builder("node"))
+        .map_err(to_napi)?
         .runtime(runtime);
-    if let Some(u) = o.api_url {
-        b = b.api_url(&u).map_err(to_napi)?;
-    }
-    if let Some(k) = o.store_key {
-        b = b.store_key(k);
-    }
-    if let Some(e) = o.enforce_scopes {
-        b = b.enforce_scopes(e);
-    }
-    if let Some(w) = ms(o.refresh_window_ms, "refreshWindow")? {
-        b = b.refresh_window(w);
-    }
     if let Some(f) = store {
         b = b.token_store(Arc::new(store::JsStore(f)));
     }
@@ -225,13 +130,13 @@ impl NativeClient {
     #[napi(constructor, catch_unwind)]
     // Full types spelled out (not the aliases) so the generated .d.ts has the function signatures.
     pub fn new(
-        options: NativeOptions,
+        options: String,
         store: Option<
             ThreadsafeFunction<StoreCall, Promise<Option<NativeStoredToken>>, StoreCall, Status, false, true>,
         >,
         on_token: Option<ThreadsafeFunction<NativeToken, (), NativeToken, Status, false, true>>,
     ) -> Result<Self> {
-        Ok(NativeClient { inner: build_client(options, store, on_token)?, last: Default::default() })
+        Ok(NativeClient { inner: build_client(&options, store, on_token)?, last: Default::default() })
     }
 
     /// The cached token if it is fresh, else null: synchronous, no I/O, no promise.
@@ -266,7 +171,7 @@ impl NativeClient {
     #[napi(catch_unwind)]
     pub fn sign_out<'e>(&self, env: &'e Env) -> Result<PromiseRaw<'e, ()>> {
         let c = self.inner.clone();
-        spawn(env, async move { c.tokens().clear().await })
+        spawn(env, async move { c.tokens().sign_out().await })
     }
 
     #[napi(catch_unwind)]

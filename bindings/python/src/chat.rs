@@ -296,50 +296,19 @@ pub struct NativeChatStream {
     cancel: CancellationToken,
 }
 
-/// Most chunks handed over in one crossing.
-const MAX_BATCH: usize = 1024;
-
+/// Hand-over (merging what is ready, a trailing error after its chunks) is the core's: a read
+/// here is one core `next_batch`.
 struct Reader {
     s: c::ChatStream,
-    /// An error found behind ready chunks: delivered by the next call, after those chunks.
-    pending: Option<agenticstar::Error>,
 }
 
 impl Reader {
-    /// Add every batch already waiting: when Python falls behind, the network task has queued
-    /// several (often one chunk each), and they should cross together.
-    fn top_up(&mut self, mut b: Vec<c::ChatChunk>) -> Batch {
-        while b.len() < MAX_BATCH {
-            match self.s.try_next_batch() {
-                Some(Some(Ok(more))) => b.extend(more),
-                Some(Some(Err(e))) => {
-                    self.pending = Some(e);
-                    break;
-                }
-                _ => break, // nothing ready yet, or the end (the core remembers it)
-            }
-        }
-        Batch(Some(b))
-    }
-
     async fn next(&mut self) -> agenticstar::Result<Batch> {
-        if let Some(e) = self.pending.take() {
-            return Err(e);
-        }
-        match self.s.next_batch().await {
-            None => Ok(Batch(None)),
-            Some(r) => r.map(|b| self.top_up(b)),
-        }
+        self.s.next_batch().await.transpose().map(Batch)
     }
 
     fn try_next(&mut self) -> Option<agenticstar::Result<Batch>> {
-        if let Some(e) = self.pending.take() {
-            return Some(Err(e));
-        }
-        Some(match self.s.try_next_batch()? {
-            None => Ok(Batch(None)),
-            Some(r) => r.map(|b| self.top_up(b)),
-        })
+        Some(self.s.try_next_batch()?.transpose().map(Batch))
     }
 }
 
@@ -357,7 +326,7 @@ impl<'py> IntoPyObject<'py> for Batch {
 
 impl NativeChatStream {
     pub fn new(s: c::ChatStream) -> Self {
-        NativeChatStream { cancel: s.cancellation_token(), inner: Arc::new(Mutex::new(Reader { s, pending: None })) }
+        NativeChatStream { cancel: s.cancellation_token(), inner: Arc::new(Mutex::new(Reader { s })) }
     }
 
     fn with<T>(&self, f: impl FnOnce(&c::ChatStream) -> T) -> PyResult<T> {

@@ -339,7 +339,7 @@ impl NativeClient {
 
     fn sign_out<'py>(&self, py: Python<'py>, asynchronous: bool) -> PyResult<Bound<'py, PyAny>> {
         let c = self.client(py)?;
-        dispatch(py, asynchronous, async move { c.tokens().clear().await })
+        dispatch(py, asynchronous, async move { c.tokens().sign_out().await })
     }
 
     #[pyo3(signature = (asynchronous, redirect_uri, scope=None, ui_locales=None, pkce=true, extra=None))]

@@ -72,39 +72,12 @@ impl Client {
         options: ClientOptions,
         token_store: Option<Arc<dyn TokenStore>>,
     ) -> Result<Arc<Self>> {
-        let o = options;
-        let mut http = agenticstar::HttpConfig {
-            connect_timeout: secs("connect_timeout_secs", o.connect_timeout_secs)?,
-            request_timeout: secs("request_timeout_secs", o.request_timeout_secs)?,
-            stream_idle_timeout: secs("stream_idle_timeout_secs", o.stream_idle_timeout_secs)?,
-            proxy: o.proxy,
-            extra_root_certs_pem: o.extra_root_certs_pem.into_iter().map(String::into_bytes).collect(),
-            allow_insecure_http: o.allow_insecure_http,
-            ..Default::default()
-        };
-        http.user_agent = o.user_agent.unwrap_or_else(|| format!("agenticstar-mobile/{}", env!("CARGO_PKG_VERSION")));
-        let retry = agenticstar::RetryPolicy { max_retries: o.max_retries.max(0) as u32, ..Default::default() };
-        let flow = match o.flow {
-            Some(Flow::AuthorizationCode) => agenticstar::Flow::AuthorizationCode,
-            _ => agenticstar::Flow::ClientCredentials,
-        };
-        let mut b = agenticstar::Client::builder()
-            .provider(provider.0.clone())
-            .credentials(credentials.0.clone())
-            .http_config(http)
-            .retry_policy(retry)
-            .flow(flow)
-            .refresh_window(secs("refresh_window_secs", o.refresh_window_secs)?)
-            .runtime(rt().handle().clone());
-        if let Some(u) = &o.api_url {
-            b = b.api_url(u)?;
-        }
-        if let Some(k) = o.store_key {
-            b = b.store_key(k);
-        }
-        if let Some(e) = o.enforce_scopes {
-            b = b.enforce_scopes(e);
-        }
+        let mut o = options.to_core()?;
+        o.provider = Some((&provider.0).into());
+        let c = &credentials.0;
+        (o.client_id, o.client_secret, o.auth_method, o.scope) =
+            (c.client_id.clone(), c.client_secret.clone(), Some(c.auth_method), c.scope.clone());
+        let mut b = o.builder("mobile")?.runtime(rt().handle().clone());
         if let Some(s) = token_store {
             b = b.token_store(Arc::new(ForeignStore(s)));
         }
@@ -123,7 +96,7 @@ impl Client {
     }
 
     /// Renew now even if the cached token is fresh.
-    pub async fn refresh_token(&self) -> Result<Arc<Token>> {
+    pub async fn force_refresh(&self) -> Result<Arc<Token>> {
         let c = self.0.clone();
         on_rt(async move { c.tokens().force_refresh().await }).await.map(|t| Arc::new(Token(t)))
     }
@@ -131,7 +104,7 @@ impl Client {
     /// Forget the session here and in the token store.
     pub async fn sign_out(&self) -> Result<()> {
         let c = self.0.clone();
-        on_rt_detached(async move { c.tokens().clear().await }).await
+        on_rt_detached(async move { c.tokens().sign_out().await }).await
     }
 
     /// Start the Authorization Code flow (PKCE S256, state, nonce).

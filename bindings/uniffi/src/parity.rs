@@ -3,7 +3,7 @@
 use agenticstar::sse::SseDecoder;
 use agenticstar::{Dialect, Error, ErrorKind};
 
-use crate::{ChatDelta, Result};
+use crate::{ChatChunk, Result};
 
 #[derive(Clone, Debug, PartialEq, uniffi::Record)]
 pub struct SseEvent {
@@ -60,7 +60,7 @@ pub fn parse_token_response(dialect: String, status: u16, body: Vec<u8>) -> Resu
 
 /// One chat stream event: a delta, `None` for `[DONE]`, or the stream's typed error.
 #[uniffi::export]
-pub fn decode_chat_event(event: String, data: String) -> Result<Option<ChatDelta>> {
+pub fn decode_chat_event(event: String, data: String) -> Result<Option<ChatChunk>> {
     match agenticstar::chat::decode_event(&event, &data)? {
         agenticstar::chat::StreamItem::Chunk(c) => Ok(Some(c.into())),
         agenticstar::chat::StreamItem::Done => Ok(None),

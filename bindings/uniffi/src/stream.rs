@@ -1,11 +1,10 @@
 //! Streaming, pull-based (`ChatStream.next()`) and push-based (`ChatListener`).
-use std::collections::VecDeque;
 use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{AgenticStarError, Result};
-use crate::types::{ChatCompletion, ChatDelta};
+use crate::types::{ChatChunk, ChatCompletion};
 
 /// A streamed reply, read with `next()` until it returns null.
 ///
@@ -29,14 +28,14 @@ impl ChatStream {
 impl ChatStream {
     /// The next delta, or null at the end (after `[DONE]` or `cancel()`).
     /// Cancel-safe: a cancelled call loses nothing, the next call continues.
-    pub async fn next(&self) -> Result<Option<ChatDelta>> {
+    pub async fn next(&self) -> Result<Option<ChatChunk>> {
         let mut s = self.inner.lock().await;
         Ok(s.next().await.transpose()?.map(Into::into))
     }
 
     /// Every delta already received (at least one), or null at the end. Fewer crossings of the
     /// language boundary than `next()` when the reply streams fast.
-    pub async fn next_batch(&self) -> Result<Option<Vec<ChatDelta>>> {
+    pub async fn next_batch(&self) -> Result<Option<Vec<ChatChunk>>> {
         let mut s = self.inner.lock().await;
         Ok(s.next_batch().await.transpose()?.map(|b| b.into_iter().map(Into::into).collect()))
     }
@@ -66,7 +65,7 @@ impl ChatStream {
 #[uniffi::export(foreign)]
 pub trait ChatListener: Send + Sync {
     /// Throwing from here cancels the stream, then `onError` reports it.
-    fn on_delta(&self, delta: ChatDelta) -> Result<()>;
+    fn on_delta(&self, delta: ChatChunk) -> Result<()>;
     fn on_error(&self, error: AgenticStarError);
     fn on_complete(&self);
 }
@@ -101,16 +100,13 @@ pub(crate) fn pump(mut stream: agenticstar::chat::ChatStream, listener: Arc<dyn 
     let rt = crate::rt().handle().clone();
     crate::rt().spawn_blocking(move || {
         let run = std::panic::AssertUnwindSafe(|| {
-            let mut pending: VecDeque<agenticstar::chat::ChatChunk> = VecDeque::new();
             loop {
-                if pending.is_empty() {
-                    match rt.block_on(stream.next_batch()) {
-                        Some(Ok(b)) => pending.extend(b),
-                        Some(Err(e)) => return listener.on_error(e.into()),
-                        None => return listener.on_complete(),
-                    }
-                }
-                while let Some(c) = pending.pop_front() {
+                let batch = match rt.block_on(stream.next_batch()) {
+                    Some(Ok(b)) => b,
+                    Some(Err(e)) => return listener.on_error(e.into()),
+                    None => return listener.on_complete(),
+                };
+                for c in batch {
                     if cancel.is_cancelled() {
                         return listener.on_complete();
                     }

@@ -95,43 +95,85 @@ impl Credentials {
 }
 
 /// How the client gets tokens when it has no usable refresh token.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
-pub enum Flow {
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, uniffi::Enum)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthFlow {
     /// Server-to-server: the client's own credentials (the default).
     ClientCredentials,
     /// A user signs in (Authorization Code + PKCE); without a refresh token they sign in again.
     AuthorizationCode,
 }
 
-/// Everything optional about a client. Every field has a default.
-#[derive(Clone, Debug, uniffi::Record)]
+/// Everything optional about a client: the core's `ClientOptions` (same names, durations in
+/// seconds). Null means the core's default; the core validates every value.
+#[derive(Clone, Debug, Default, serde::Serialize, uniffi::Record)]
+#[serde(rename_all = "camelCase")]
 pub struct ClientOptions {
     /// Base URL of the agent API (`https://api.agenticstar.jp`). Marketplace and wrapped know theirs.
     #[uniffi(default = None)]
     pub api_url: Option<String>,
-    /// Null means client credentials.
+    /// Client credentials (the default) or a signed-in user.
     #[uniffi(default = None)]
-    pub flow: Option<Flow>,
+    pub flow: Option<AuthFlow>,
     /// Key of this session in the token store (default: derived from provider, client and flow).
     #[uniffi(default = None)]
     pub store_key: Option<String>,
-    /// Renew tokens this long before they expire.
-    #[uniffi(default = 300.0)]
-    pub refresh_window_secs: f64,
-    /// Refuse calls the token's scopes do not cover (null: on for AGENTIC STAR SaaS only).
+    /// A store the core opens: a file path (`file:PATH`) or a `redis://` URL. A store object is
+    /// the constructor's `tokenStore` argument instead.
+    #[uniffi(default = None)]
+    pub token_store: Option<String>,
+    /// Make a failed token store save an error for the caller (default: reported, not thrown).
+    #[uniffi(default = None)]
+    pub strict_store: Option<bool>,
+    /// Seconds: renew tokens this long before they expire.
+    #[uniffi(default = None)]
+    pub refresh_window: Option<f64>,
+    /// Seconds: the hard edge before expiry where callers wait for the renewal.
+    #[uniffi(default = None)]
+    pub expiry_skew: Option<f64>,
+    /// Refuse calls the token's scopes do not cover (default: on for AGENTIC STAR SaaS only).
     #[uniffi(default = None)]
     pub enforce_scopes: Option<bool>,
-    #[uniffi(default = 10.0)]
-    pub connect_timeout_secs: f64,
-    /// Limit for token and non-streamed requests.
-    #[uniffi(default = 30.0)]
-    pub request_timeout_secs: f64,
-    /// Longest silence allowed between two pieces of a chat stream.
-    #[uniffi(default = 120.0)]
-    pub stream_idle_timeout_secs: f64,
+    /// Seconds: TCP + TLS connect limit.
+    #[uniffi(default = None)]
+    pub connect_timeout: Option<f64>,
+    /// Seconds: limit for token and non-streamed requests.
+    #[uniffi(default = None)]
+    pub timeout: Option<f64>,
+    /// Seconds: longest silence allowed inside a stream.
+    #[uniffi(default = None)]
+    pub stream_idle_timeout: Option<f64>,
+    /// Seconds: limit on a whole stream (default: none).
+    #[uniffi(default = None)]
+    pub stream_timeout: Option<f64>,
     /// Retries of transient failures (5xx, 429, network); 0 disables them.
-    #[uniffi(default = 3)]
-    pub max_retries: i32,
+    #[uniffi(default = None)]
+    pub max_retries: Option<i32>,
+    /// Seconds: the first back-off pause (full jitter, doubling).
+    #[uniffi(default = None)]
+    pub initial_backoff: Option<f64>,
+    /// Seconds: the longest back-off pause.
+    #[uniffi(default = None)]
+    pub max_backoff: Option<f64>,
+    /// Seconds: a longer Retry-After is not waited out; the error carries it.
+    #[uniffi(default = None)]
+    pub max_retry_after: Option<f64>,
+    /// Bytes: the longest SSE line accepted.
+    #[uniffi(default = None)]
+    pub max_line_bytes: Option<u64>,
+    /// Bytes: the largest SSE event accepted.
+    #[uniffi(default = None)]
+    pub max_event_bytes: Option<u64>,
+    /// Seconds: clock skew allowed on id_token times.
+    #[uniffi(default = None)]
+    pub id_token_leeway: Option<f64>,
+    /// Keep the streamed reply's text for `completion()` (off: constant memory).
+    #[uniffi(default = None)]
+    pub accumulate: Option<bool>,
+    /// Bytes: the most reply text a stream keeps while accumulating.
+    #[uniffi(default = None)]
+    pub max_reply_bytes: Option<u64>,
+    /// User-Agent header (default `agenticstar-mobile/<version>`).
     #[uniffi(default = None)]
     pub user_agent: Option<String>,
     /// Explicit proxy URL; otherwise HTTP(S)_PROXY apply.
@@ -139,16 +181,22 @@ pub struct ClientOptions {
     pub proxy: Option<String>,
     /// Extra trusted root certificates, PEM.
     #[uniffi(default = [])]
-    pub extra_root_certs_pem: Vec<String>,
+    pub ca_certs: Vec<String>,
     /// Allow plain http to non-loopback hosts (closed test networks only).
-    #[uniffi(default = false)]
-    pub allow_insecure_http: bool,
+    #[uniffi(default = None)]
+    pub allow_insecure_http: Option<bool>,
 }
 
-pub(crate) fn secs(what: &str, s: f64) -> Result<std::time::Duration> {
-    std::time::Duration::try_from_secs_f64(s).map_err(|_| {
-        AgenticStarError::new(ErrorKind::Config, format!("{what} must be a non-negative number of seconds"))
-    })
+impl ClientOptions {
+    /// The core's options: this record's JSON (nulls left out, so the core's defaults apply).
+    pub(crate) fn to_core(&self) -> Result<agenticstar::ClientOptions> {
+        let mut v =
+            serde_json::to_value(self).map_err(|e| AgenticStarError::new(ErrorKind::Internal, e.to_string()))?;
+        if let serde_json::Value::Object(m) = &mut v {
+            m.retain(|_, x| !x.is_null());
+        }
+        Ok(agenticstar::ClientOptions::from_json(v)?)
+    }
 }
 
 // ---------- tokens and sign-in ----------
@@ -437,7 +485,7 @@ pub struct ChoiceDelta {
 
 /// One piece of a streamed reply. `text` is the first choice's new text ("" when none).
 #[derive(Clone, Debug, PartialEq, uniffi::Record)]
-pub struct ChatDelta {
+pub struct ChatChunk {
     pub text: String,
     pub finish_reason: Option<String>,
     pub id: Option<String>,
@@ -448,9 +496,9 @@ pub struct ChatDelta {
     pub usage: Option<Usage>,
 }
 
-impl From<chat::ChatChunk> for ChatDelta {
+impl From<chat::ChatChunk> for ChatChunk {
     fn from(c: chat::ChatChunk) -> Self {
-        ChatDelta {
+        ChatChunk {
             text: c.text().to_owned(),
             finish_reason: c.finish_reason().map(str::to_owned),
             id: c.id,

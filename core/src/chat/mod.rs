@@ -1,4 +1,5 @@
 //! The Chat API: requests, typed chunks, and a cancellable stream.
+pub mod compact;
 mod stream;
 mod types;
 

@@ -25,7 +25,7 @@ use crate::provider::TokenResponse;
 
 /// How the session gets new tokens when it has no usable refresh token.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Flow {
+pub enum AuthFlow {
     /// Re-acquire with the client's own credentials (server-to-server).
     #[default]
     ClientCredentials,
@@ -68,7 +68,7 @@ const MAX_BACKGROUND_PAUSE: Duration = Duration::from_secs(30);
 /// What the manager is built with.
 pub(crate) struct ManagerConfig {
     pub server: AuthServer,
-    pub flow: Flow,
+    pub flow: AuthFlow,
     /// The soft window.
     pub window: Duration,
     /// The hard edge is this long before expiry (at most a tenth of the lifetime).
@@ -90,7 +90,7 @@ pub struct TokenManager {
 
 pub(crate) struct Inner {
     pub server: Arc<AuthServer>,
-    flow: Flow,
+    flow: AuthFlow,
     window: Duration,
     skew: Duration,
     store: Arc<dyn TokenStore>,
@@ -221,7 +221,7 @@ impl TokenManager {
     }
 
     /// The flow that gets new tokens for this manager.
-    pub fn flow(&self) -> Flow {
+    pub fn flow(&self) -> AuthFlow {
         self.inner.flow
     }
 
@@ -316,7 +316,7 @@ impl TokenManager {
     }
 
     /// Forget the session here and in the store, without telling the server (see `Client::sign_out`).
-    pub async fn clear(&self) -> Result<()> {
+    pub async fn sign_out(&self) -> Result<()> {
         {
             let mut st = self.state();
             st.token = None;
@@ -602,8 +602,8 @@ async fn take_lease(inner: &Inner, current: Option<&Token>) -> std::result::Resu
 
 async fn renew_once(inner: &Inner) -> Result<Token> {
     let _family = match inner.flow {
-        Flow::AuthorizationCode => Some(inner.family.lock().await),
-        Flow::ClientCredentials => None,
+        AuthFlow::AuthorizationCode => Some(inner.family.lock().await),
+        AuthFlow::ClientCredentials => None,
     };
     let (mut current, loaded, unsaved) = {
         let st = lock(inner);
@@ -642,7 +642,7 @@ async fn renew_once(inner: &Inner) -> Result<Token> {
     lock(inner).loaded = true;
 
     // A user session's refresh token belongs to the root manager (it may have rotated since).
-    let root = inner.root.as_ref().and_then(Weak::upgrade).filter(|_| inner.flow == Flow::AuthorizationCode);
+    let root = inner.root.as_ref().and_then(Weak::upgrade).filter(|_| inner.flow == AuthFlow::AuthorizationCode);
     let refresh = match &root {
         Some(root) => root_refresh_token(root).await,
         None => current.as_ref().and_then(|t| t.refresh_token().cloned()),
@@ -661,7 +661,7 @@ async fn renew_once(inner: &Inner) -> Result<Token> {
                     Ok(t)
                 }
                 Err(e) if e.kind() == ErrorKind::InvalidGrant => {
-                    if inner.flow == Flow::ClientCredentials {
+                    if inner.flow == AuthFlow::ClientCredentials {
                         tracing::info!(target: "agenticstar", "refresh token rejected; acquiring a new token with client credentials");
                         acquire(inner).await
                     } else {
@@ -679,7 +679,7 @@ async fn renew_once(inner: &Inner) -> Result<Token> {
                 Err(e) => Err(e),
             }
         }
-        None if inner.flow == Flow::ClientCredentials => acquire(inner).await,
+        None if inner.flow == AuthFlow::ClientCredentials => acquire(inner).await,
         None => Err(Error::new(
             ErrorKind::SignInRequired,
             "no signed-in session: complete the authorization code flow first",

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub(crate) use manager::ManagerConfig;
-pub use manager::{Flow, StoreErrorListener, TokenListener, TokenManager};
+pub use manager::{AuthFlow, StoreErrorListener, TokenListener, TokenManager};
 #[cfg(feature = "redis")]
 pub use redis::{RedisOptions, RedisStore};
 pub use server::Audience;

@@ -9,7 +9,7 @@ extension Client {
     /// ```swift
     /// for try await delta in client.stream("こんにちは") { print(delta.text, terminator: "") }
     /// ```
-    public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatDelta, Error> {
+    public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatChunk, Error> {
         let stream: ChatStream
         do {
             stream = try chatStream(request: request)
@@ -37,7 +37,7 @@ extension Client {
     }
 
     /// Stream the reply to one user message.
-    public func stream(_ prompt: String, model: String? = nil) -> AsyncThrowingStream<ChatDelta, Error> {
+    public func stream(_ prompt: String, model: String? = nil) -> AsyncThrowingStream<ChatChunk, Error> {
         stream(.user(prompt, model: model))
     }
 
@@ -51,7 +51,7 @@ extension Client {
     @discardableResult
     public func streamTo(
         _ request: ChatRequest,
-        onDelta: @escaping @Sendable (ChatDelta) -> Void,
+        onDelta: @escaping @Sendable (ChatChunk) -> Void,
         onError: @escaping @Sendable (AgenticStarError) -> Void = { _ in },
         onComplete: @escaping @Sendable () -> Void = {}
     ) throws -> StreamHandle {
@@ -60,17 +60,17 @@ extension Client {
 }
 
 private final class ClosureListener: ChatListener, @unchecked Sendable {
-    let delta: @Sendable (ChatDelta) -> Void
+    let delta: @Sendable (ChatChunk) -> Void
     let error: @Sendable (AgenticStarError) -> Void
     let complete: @Sendable () -> Void
 
-    init(_ delta: @escaping @Sendable (ChatDelta) -> Void, _ error: @escaping @Sendable (AgenticStarError) -> Void, _ complete: @escaping @Sendable () -> Void) {
+    init(_ delta: @escaping @Sendable (ChatChunk) -> Void, _ error: @escaping @Sendable (AgenticStarError) -> Void, _ complete: @escaping @Sendable () -> Void) {
         self.delta = delta
         self.error = error
         self.complete = complete
     }
 
-    func onDelta(delta: ChatDelta) throws { self.delta(delta) }
+    func onDelta(delta: ChatChunk) throws { self.delta(delta) }
     func onError(error: AgenticStarError) { self.error(error) }
     func onComplete() { complete() }
 }

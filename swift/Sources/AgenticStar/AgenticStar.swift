@@ -825,7 +825,7 @@ public protocol ChatListener: AnyObject, Sendable {
     /**
      * Throwing from here cancels the stream, then `onError` reports it.
      */
-    func onDelta(delta: ChatDelta) throws 
+    func onDelta(delta: ChatChunk) throws 
     
     func onError(error: AgenticStarError) 
     
@@ -893,11 +893,11 @@ open class ChatListenerImpl: ChatListener, @unchecked Sendable {
     /**
      * Throwing from here cancels the stream, then `onError` reports it.
      */
-open func onDelta(delta: ChatDelta)throws   {try rustCallWithError(FfiConverterTypeAgenticStarError_lift) {
+open func onDelta(delta: ChatChunk)throws   {try rustCallWithError(FfiConverterTypeAgenticStarError_lift) {
         uniffiCallStatus in
     uniffi_agenticstar_ffi_fn_method_chatlistener_on_delta(
             self.uniffiCloneHandle(),
-        FfiConverterTypeChatDelta_lower(delta),uniffiCallStatus
+        FfiConverterTypeChatChunk_lower(delta),uniffiCallStatus
     )
 }
 }
@@ -959,7 +959,7 @@ fileprivate struct UniffiCallbackInterfaceChatListener {
                     throw UniffiInternalError.unexpectedStaleHandle
                 }
                 return try uniffiObj.onDelta(
-                     delta: try FfiConverterTypeChatDelta_lift(delta)
+                     delta: try FfiConverterTypeChatChunk_lift(delta)
                 )
             }
 
@@ -1122,13 +1122,13 @@ public protocol ChatStreamProtocol: AnyObject, Sendable {
      * The next delta, or null at the end (after `[DONE]` or `cancel()`).
      * Cancel-safe: a cancelled call loses nothing, the next call continues.
      */
-    func next() async throws  -> ChatDelta?
+    func next() async throws  -> ChatChunk?
     
     /**
      * Every delta already received (at least one), or null at the end. Fewer crossings of the
      * language boundary than `next()` when the reply streams fast.
      */
-    func nextBatch() async throws  -> [ChatDelta]?
+    func nextBatch() async throws  -> [ChatChunk]?
     
 }
 /**
@@ -1234,7 +1234,7 @@ open func isCancelled() -> Bool  {
      * The next delta, or null at the end (after `[DONE]` or `cancel()`).
      * Cancel-safe: a cancelled call loses nothing, the next call continues.
      */
-open func next()async throws  -> ChatDelta?  {
+open func next()async throws  -> ChatChunk?  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
@@ -1245,7 +1245,7 @@ open func next()async throws  -> ChatDelta?  {
             pollFunc: ffi_agenticstar_ffi_rust_future_poll_rust_buffer,
             completeFunc: ffi_agenticstar_ffi_rust_future_complete_rust_buffer,
             freeFunc: ffi_agenticstar_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterOptionTypeChatDelta.lift,
+            liftFunc: FfiConverterOptionTypeChatChunk.lift,
             errorHandler: FfiConverterTypeAgenticStarError_lift
         )
 }
@@ -1254,7 +1254,7 @@ open func next()async throws  -> ChatDelta?  {
      * Every delta already received (at least one), or null at the end. Fewer crossings of the
      * language boundary than `next()` when the reply streams fast.
      */
-open func nextBatch()async throws  -> [ChatDelta]?  {
+open func nextBatch()async throws  -> [ChatChunk]?  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
@@ -1265,7 +1265,7 @@ open func nextBatch()async throws  -> [ChatDelta]?  {
             pollFunc: ffi_agenticstar_ffi_rust_future_poll_rust_buffer,
             completeFunc: ffi_agenticstar_ffi_rust_future_complete_rust_buffer,
             freeFunc: ffi_agenticstar_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterOptionSequenceTypeChatDelta.lift,
+            liftFunc: FfiConverterOptionSequenceTypeChatChunk.lift,
             errorHandler: FfiConverterTypeAgenticStarError_lift
         )
 }
@@ -1359,14 +1359,14 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func completeAuthorization(request: AuthorizationRequest, callbackUrl: String) async throws  -> SignIn
     
     /**
+     * Renew now even if the cached token is fresh.
+     */
+    func forceRefresh() async throws  -> Token
+    
+    /**
      * A valid access token: cached while fresh, renewed once for all concurrent callers.
      */
     func getToken() async throws  -> Token
-    
-    /**
-     * Renew now even if the cached token is fresh.
-     */
-    func refreshToken() async throws  -> Token
     
     /**
      * An authenticated call to any other API endpoint (`GET /v1/models`, ...), with the same
@@ -1557,13 +1557,13 @@ open func completeAuthorization(request: AuthorizationRequest, callbackUrl: Stri
 }
     
     /**
-     * A valid access token: cached while fresh, renewed once for all concurrent callers.
+     * Renew now even if the cached token is fresh.
      */
-open func getToken()async throws  -> Token  {
+open func forceRefresh()async throws  -> Token  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
-                uniffi_agenticstar_ffi_fn_method_client_get_token(
+                uniffi_agenticstar_ffi_fn_method_client_force_refresh(
                         self.uniffiCloneHandle()
                 )
             },
@@ -1576,13 +1576,13 @@ open func getToken()async throws  -> Token  {
 }
     
     /**
-     * Renew now even if the cached token is fresh.
+     * A valid access token: cached while fresh, renewed once for all concurrent callers.
      */
-open func refreshToken()async throws  -> Token  {
+open func getToken()async throws  -> Token  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
-                uniffi_agenticstar_ffi_fn_method_client_refresh_token(
+                uniffi_agenticstar_ffi_fn_method_client_get_token(
                         self.uniffiCloneHandle()
                 )
             },
@@ -3083,6 +3083,89 @@ public func FfiConverterTypeTokenStore_lower(_ value: TokenStore) -> UInt64 {
 
 
 /**
+ * One piece of a streamed reply. `text` is the first choice's new text ("" when none).
+ */
+public struct ChatChunk: Equatable, Hashable {
+    public let text: String
+    public let finishReason: String?
+    public let id: String?
+    public let model: String?
+    public let created: Int64?
+    public let choices: [ChoiceDelta]
+    /**
+     * Only on the last chunk, when the request asked for usage.
+     */
+    public let usage: Usage?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(text: String, finishReason: String?, id: String?, model: String?, created: Int64?, choices: [ChoiceDelta], 
+        /**
+         * Only on the last chunk, when the request asked for usage.
+         */usage: Usage?) {
+        self.text = text
+        self.finishReason = finishReason
+        self.id = id
+        self.model = model
+        self.created = created
+        self.choices = choices
+        self.usage = usage
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ChatChunk: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeChatChunk: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ChatChunk {
+        return
+            try ChatChunk(
+                text: FfiConverterString.read(from: &buf), 
+                finishReason: FfiConverterOptionString.read(from: &buf), 
+                id: FfiConverterOptionString.read(from: &buf), 
+                model: FfiConverterOptionString.read(from: &buf), 
+                created: FfiConverterOptionInt64.read(from: &buf), 
+                choices: FfiConverterSequenceTypeChoiceDelta.read(from: &buf), 
+                usage: FfiConverterOptionTypeUsage.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ChatChunk, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.text, into: &buf)
+        FfiConverterOptionString.write(value.finishReason, into: &buf)
+        FfiConverterOptionString.write(value.id, into: &buf)
+        FfiConverterOptionString.write(value.model, into: &buf)
+        FfiConverterOptionInt64.write(value.created, into: &buf)
+        FfiConverterSequenceTypeChoiceDelta.write(value.choices, into: &buf)
+        FfiConverterOptionTypeUsage.write(value.usage, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChatChunk_lift(_ buf: RustBuffer) throws -> ChatChunk {
+    return try FfiConverterTypeChatChunk.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChatChunk_lower(_ value: ChatChunk) -> RustBuffer {
+    return FfiConverterTypeChatChunk.lower(value)
+}
+
+
+/**
  * A whole reply. `text` is the first choice's content.
  */
 public struct ChatCompletion: Equatable, Hashable {
@@ -3156,89 +3239,6 @@ public func FfiConverterTypeChatCompletion_lift(_ buf: RustBuffer) throws -> Cha
 #endif
 public func FfiConverterTypeChatCompletion_lower(_ value: ChatCompletion) -> RustBuffer {
     return FfiConverterTypeChatCompletion.lower(value)
-}
-
-
-/**
- * One piece of a streamed reply. `text` is the first choice's new text ("" when none).
- */
-public struct ChatDelta: Equatable, Hashable {
-    public let text: String
-    public let finishReason: String?
-    public let id: String?
-    public let model: String?
-    public let created: Int64?
-    public let choices: [ChoiceDelta]
-    /**
-     * Only on the last chunk, when the request asked for usage.
-     */
-    public let usage: Usage?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(text: String, finishReason: String?, id: String?, model: String?, created: Int64?, choices: [ChoiceDelta], 
-        /**
-         * Only on the last chunk, when the request asked for usage.
-         */usage: Usage?) {
-        self.text = text
-        self.finishReason = finishReason
-        self.id = id
-        self.model = model
-        self.created = created
-        self.choices = choices
-        self.usage = usage
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension ChatDelta: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeChatDelta: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ChatDelta {
-        return
-            try ChatDelta(
-                text: FfiConverterString.read(from: &buf), 
-                finishReason: FfiConverterOptionString.read(from: &buf), 
-                id: FfiConverterOptionString.read(from: &buf), 
-                model: FfiConverterOptionString.read(from: &buf), 
-                created: FfiConverterOptionInt64.read(from: &buf), 
-                choices: FfiConverterSequenceTypeChoiceDelta.read(from: &buf), 
-                usage: FfiConverterOptionTypeUsage.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: ChatDelta, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.text, into: &buf)
-        FfiConverterOptionString.write(value.finishReason, into: &buf)
-        FfiConverterOptionString.write(value.id, into: &buf)
-        FfiConverterOptionString.write(value.model, into: &buf)
-        FfiConverterOptionInt64.write(value.created, into: &buf)
-        FfiConverterSequenceTypeChoiceDelta.write(value.choices, into: &buf)
-        FfiConverterOptionTypeUsage.write(value.usage, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeChatDelta_lift(_ buf: RustBuffer) throws -> ChatDelta {
-    return try FfiConverterTypeChatDelta.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeChatDelta_lower(_ value: ChatDelta) -> RustBuffer {
-    return FfiConverterTypeChatDelta.lower(value)
 }
 
 
@@ -3379,7 +3379,8 @@ public func FfiConverterTypeChoiceDelta_lower(_ value: ChoiceDelta) -> RustBuffe
 
 
 /**
- * Everything optional about a client. Every field has a default.
+ * Everything optional about a client: the core's `ClientOptions` (same names, durations in
+ * seconds). Null means the core's default; the core validates every value.
  */
 public struct ClientOptions: Equatable, Hashable {
     /**
@@ -3387,34 +3388,89 @@ public struct ClientOptions: Equatable, Hashable {
      */
     public let apiUrl: String?
     /**
-     * Null means client credentials.
+     * Client credentials (the default) or a signed-in user.
      */
-    public let flow: Flow?
+    public let flow: AuthFlow?
     /**
      * Key of this session in the token store (default: derived from provider, client and flow).
      */
     public let storeKey: String?
     /**
-     * Renew tokens this long before they expire.
+     * A store the core opens: a file path (`file:PATH`) or a `redis://` URL. A store object is
+     * the constructor's `tokenStore` argument instead.
      */
-    public let refreshWindowSecs: Double
+    public let tokenStore: String?
     /**
-     * Refuse calls the token's scopes do not cover (null: on for AGENTIC STAR SaaS only).
+     * Make a failed token store save an error for the caller (default: reported, not thrown).
+     */
+    public let strictStore: Bool?
+    /**
+     * Seconds: renew tokens this long before they expire.
+     */
+    public let refreshWindow: Double?
+    /**
+     * Seconds: the hard edge before expiry where callers wait for the renewal.
+     */
+    public let expirySkew: Double?
+    /**
+     * Refuse calls the token's scopes do not cover (default: on for AGENTIC STAR SaaS only).
      */
     public let enforceScopes: Bool?
-    public let connectTimeoutSecs: Double
     /**
-     * Limit for token and non-streamed requests.
+     * Seconds: TCP + TLS connect limit.
      */
-    public let requestTimeoutSecs: Double
+    public let connectTimeout: Double?
     /**
-     * Longest silence allowed between two pieces of a chat stream.
+     * Seconds: limit for token and non-streamed requests.
      */
-    public let streamIdleTimeoutSecs: Double
+    public let timeout: Double?
+    /**
+     * Seconds: longest silence allowed inside a stream.
+     */
+    public let streamIdleTimeout: Double?
+    /**
+     * Seconds: limit on a whole stream (default: none).
+     */
+    public let streamTimeout: Double?
     /**
      * Retries of transient failures (5xx, 429, network); 0 disables them.
      */
-    public let maxRetries: Int32
+    public let maxRetries: Int32?
+    /**
+     * Seconds: the first back-off pause (full jitter, doubling).
+     */
+    public let initialBackoff: Double?
+    /**
+     * Seconds: the longest back-off pause.
+     */
+    public let maxBackoff: Double?
+    /**
+     * Seconds: a longer Retry-After is not waited out; the error carries it.
+     */
+    public let maxRetryAfter: Double?
+    /**
+     * Bytes: the longest SSE line accepted.
+     */
+    public let maxLineBytes: UInt64?
+    /**
+     * Bytes: the largest SSE event accepted.
+     */
+    public let maxEventBytes: UInt64?
+    /**
+     * Seconds: clock skew allowed on id_token times.
+     */
+    public let idTokenLeeway: Double?
+    /**
+     * Keep the streamed reply's text for `completion()` (off: constant memory).
+     */
+    public let accumulate: Bool?
+    /**
+     * Bytes: the most reply text a stream keeps while accumulating.
+     */
+    public let maxReplyBytes: UInt64?
+    /**
+     * User-Agent header (default `agenticstar-mobile/<version>`).
+     */
     public let userAgent: String?
     /**
      * Explicit proxy URL; otherwise HTTP(S)_PROXY apply.
@@ -3423,11 +3479,11 @@ public struct ClientOptions: Equatable, Hashable {
     /**
      * Extra trusted root certificates, PEM.
      */
-    public let extraRootCertsPem: [String]
+    public let caCerts: [String]
     /**
      * Allow plain http to non-loopback hosts (closed test networks only).
      */
-    public let allowInsecureHttp: Bool
+    public let allowInsecureHttp: Bool?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3436,47 +3492,102 @@ public struct ClientOptions: Equatable, Hashable {
          * Base URL of the agent API (`https://api.agenticstar.jp`). Marketplace and wrapped know theirs.
          */apiUrl: String? = nil, 
         /**
-         * Null means client credentials.
-         */flow: Flow? = nil, 
+         * Client credentials (the default) or a signed-in user.
+         */flow: AuthFlow? = nil, 
         /**
          * Key of this session in the token store (default: derived from provider, client and flow).
          */storeKey: String? = nil, 
         /**
-         * Renew tokens this long before they expire.
-         */refreshWindowSecs: Double = Double(300.0), 
+         * A store the core opens: a file path (`file:PATH`) or a `redis://` URL. A store object is
+         * the constructor's `tokenStore` argument instead.
+         */tokenStore: String? = nil, 
         /**
-         * Refuse calls the token's scopes do not cover (null: on for AGENTIC STAR SaaS only).
-         */enforceScopes: Bool? = nil, connectTimeoutSecs: Double = Double(10.0), 
+         * Make a failed token store save an error for the caller (default: reported, not thrown).
+         */strictStore: Bool? = nil, 
         /**
-         * Limit for token and non-streamed requests.
-         */requestTimeoutSecs: Double = Double(30.0), 
+         * Seconds: renew tokens this long before they expire.
+         */refreshWindow: Double? = nil, 
         /**
-         * Longest silence allowed between two pieces of a chat stream.
-         */streamIdleTimeoutSecs: Double = Double(120.0), 
+         * Seconds: the hard edge before expiry where callers wait for the renewal.
+         */expirySkew: Double? = nil, 
+        /**
+         * Refuse calls the token's scopes do not cover (default: on for AGENTIC STAR SaaS only).
+         */enforceScopes: Bool? = nil, 
+        /**
+         * Seconds: TCP + TLS connect limit.
+         */connectTimeout: Double? = nil, 
+        /**
+         * Seconds: limit for token and non-streamed requests.
+         */timeout: Double? = nil, 
+        /**
+         * Seconds: longest silence allowed inside a stream.
+         */streamIdleTimeout: Double? = nil, 
+        /**
+         * Seconds: limit on a whole stream (default: none).
+         */streamTimeout: Double? = nil, 
         /**
          * Retries of transient failures (5xx, 429, network); 0 disables them.
-         */maxRetries: Int32 = 3, userAgent: String? = nil, 
+         */maxRetries: Int32? = nil, 
+        /**
+         * Seconds: the first back-off pause (full jitter, doubling).
+         */initialBackoff: Double? = nil, 
+        /**
+         * Seconds: the longest back-off pause.
+         */maxBackoff: Double? = nil, 
+        /**
+         * Seconds: a longer Retry-After is not waited out; the error carries it.
+         */maxRetryAfter: Double? = nil, 
+        /**
+         * Bytes: the longest SSE line accepted.
+         */maxLineBytes: UInt64? = nil, 
+        /**
+         * Bytes: the largest SSE event accepted.
+         */maxEventBytes: UInt64? = nil, 
+        /**
+         * Seconds: clock skew allowed on id_token times.
+         */idTokenLeeway: Double? = nil, 
+        /**
+         * Keep the streamed reply's text for `completion()` (off: constant memory).
+         */accumulate: Bool? = nil, 
+        /**
+         * Bytes: the most reply text a stream keeps while accumulating.
+         */maxReplyBytes: UInt64? = nil, 
+        /**
+         * User-Agent header (default `agenticstar-mobile/<version>`).
+         */userAgent: String? = nil, 
         /**
          * Explicit proxy URL; otherwise HTTP(S)_PROXY apply.
          */proxy: String? = nil, 
         /**
          * Extra trusted root certificates, PEM.
-         */extraRootCertsPem: [String] = [], 
+         */caCerts: [String] = [], 
         /**
          * Allow plain http to non-loopback hosts (closed test networks only).
-         */allowInsecureHttp: Bool = false) {
+         */allowInsecureHttp: Bool? = nil) {
         self.apiUrl = apiUrl
         self.flow = flow
         self.storeKey = storeKey
-        self.refreshWindowSecs = refreshWindowSecs
+        self.tokenStore = tokenStore
+        self.strictStore = strictStore
+        self.refreshWindow = refreshWindow
+        self.expirySkew = expirySkew
         self.enforceScopes = enforceScopes
-        self.connectTimeoutSecs = connectTimeoutSecs
-        self.requestTimeoutSecs = requestTimeoutSecs
-        self.streamIdleTimeoutSecs = streamIdleTimeoutSecs
+        self.connectTimeout = connectTimeout
+        self.timeout = timeout
+        self.streamIdleTimeout = streamIdleTimeout
+        self.streamTimeout = streamTimeout
         self.maxRetries = maxRetries
+        self.initialBackoff = initialBackoff
+        self.maxBackoff = maxBackoff
+        self.maxRetryAfter = maxRetryAfter
+        self.maxLineBytes = maxLineBytes
+        self.maxEventBytes = maxEventBytes
+        self.idTokenLeeway = idTokenLeeway
+        self.accumulate = accumulate
+        self.maxReplyBytes = maxReplyBytes
         self.userAgent = userAgent
         self.proxy = proxy
-        self.extraRootCertsPem = extraRootCertsPem
+        self.caCerts = caCerts
         self.allowInsecureHttp = allowInsecureHttp
     }
 
@@ -3497,35 +3608,59 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
         return
             try ClientOptions(
                 apiUrl: FfiConverterOptionString.read(from: &buf), 
-                flow: FfiConverterOptionTypeFlow.read(from: &buf), 
+                flow: FfiConverterOptionTypeAuthFlow.read(from: &buf), 
                 storeKey: FfiConverterOptionString.read(from: &buf), 
-                refreshWindowSecs: FfiConverterDouble.read(from: &buf), 
+                tokenStore: FfiConverterOptionString.read(from: &buf), 
+                strictStore: FfiConverterOptionBool.read(from: &buf), 
+                refreshWindow: FfiConverterOptionDouble.read(from: &buf), 
+                expirySkew: FfiConverterOptionDouble.read(from: &buf), 
                 enforceScopes: FfiConverterOptionBool.read(from: &buf), 
-                connectTimeoutSecs: FfiConverterDouble.read(from: &buf), 
-                requestTimeoutSecs: FfiConverterDouble.read(from: &buf), 
-                streamIdleTimeoutSecs: FfiConverterDouble.read(from: &buf), 
-                maxRetries: FfiConverterInt32.read(from: &buf), 
+                connectTimeout: FfiConverterOptionDouble.read(from: &buf), 
+                timeout: FfiConverterOptionDouble.read(from: &buf), 
+                streamIdleTimeout: FfiConverterOptionDouble.read(from: &buf), 
+                streamTimeout: FfiConverterOptionDouble.read(from: &buf), 
+                maxRetries: FfiConverterOptionInt32.read(from: &buf), 
+                initialBackoff: FfiConverterOptionDouble.read(from: &buf), 
+                maxBackoff: FfiConverterOptionDouble.read(from: &buf), 
+                maxRetryAfter: FfiConverterOptionDouble.read(from: &buf), 
+                maxLineBytes: FfiConverterOptionUInt64.read(from: &buf), 
+                maxEventBytes: FfiConverterOptionUInt64.read(from: &buf), 
+                idTokenLeeway: FfiConverterOptionDouble.read(from: &buf), 
+                accumulate: FfiConverterOptionBool.read(from: &buf), 
+                maxReplyBytes: FfiConverterOptionUInt64.read(from: &buf), 
                 userAgent: FfiConverterOptionString.read(from: &buf), 
                 proxy: FfiConverterOptionString.read(from: &buf), 
-                extraRootCertsPem: FfiConverterSequenceString.read(from: &buf), 
-                allowInsecureHttp: FfiConverterBool.read(from: &buf)
+                caCerts: FfiConverterSequenceString.read(from: &buf), 
+                allowInsecureHttp: FfiConverterOptionBool.read(from: &buf)
         )
     }
 
     public static func write(_ value: ClientOptions, into buf: inout [UInt8]) {
         FfiConverterOptionString.write(value.apiUrl, into: &buf)
-        FfiConverterOptionTypeFlow.write(value.flow, into: &buf)
+        FfiConverterOptionTypeAuthFlow.write(value.flow, into: &buf)
         FfiConverterOptionString.write(value.storeKey, into: &buf)
-        FfiConverterDouble.write(value.refreshWindowSecs, into: &buf)
+        FfiConverterOptionString.write(value.tokenStore, into: &buf)
+        FfiConverterOptionBool.write(value.strictStore, into: &buf)
+        FfiConverterOptionDouble.write(value.refreshWindow, into: &buf)
+        FfiConverterOptionDouble.write(value.expirySkew, into: &buf)
         FfiConverterOptionBool.write(value.enforceScopes, into: &buf)
-        FfiConverterDouble.write(value.connectTimeoutSecs, into: &buf)
-        FfiConverterDouble.write(value.requestTimeoutSecs, into: &buf)
-        FfiConverterDouble.write(value.streamIdleTimeoutSecs, into: &buf)
-        FfiConverterInt32.write(value.maxRetries, into: &buf)
+        FfiConverterOptionDouble.write(value.connectTimeout, into: &buf)
+        FfiConverterOptionDouble.write(value.timeout, into: &buf)
+        FfiConverterOptionDouble.write(value.streamIdleTimeout, into: &buf)
+        FfiConverterOptionDouble.write(value.streamTimeout, into: &buf)
+        FfiConverterOptionInt32.write(value.maxRetries, into: &buf)
+        FfiConverterOptionDouble.write(value.initialBackoff, into: &buf)
+        FfiConverterOptionDouble.write(value.maxBackoff, into: &buf)
+        FfiConverterOptionDouble.write(value.maxRetryAfter, into: &buf)
+        FfiConverterOptionUInt64.write(value.maxLineBytes, into: &buf)
+        FfiConverterOptionUInt64.write(value.maxEventBytes, into: &buf)
+        FfiConverterOptionDouble.write(value.idTokenLeeway, into: &buf)
+        FfiConverterOptionBool.write(value.accumulate, into: &buf)
+        FfiConverterOptionUInt64.write(value.maxReplyBytes, into: &buf)
         FfiConverterOptionString.write(value.userAgent, into: &buf)
         FfiConverterOptionString.write(value.proxy, into: &buf)
-        FfiConverterSequenceString.write(value.extraRootCertsPem, into: &buf)
-        FfiConverterBool.write(value.allowInsecureHttp, into: &buf)
+        FfiConverterSequenceString.write(value.caCerts, into: &buf)
+        FfiConverterOptionBool.write(value.allowInsecureHttp, into: &buf)
     }
 }
 
@@ -3819,30 +3954,21 @@ public func FfiConverterTypeIdClaims_lower(_ value: IdClaims) -> RustBuffer {
 }
 
 
-/**
- * One chat message (the wire's `role`, `content`, `name`, `tool_calls`, `tool_call_id`).
- */
 public struct Message: Equatable, Hashable {
-    public let role: Role
     /**
-     * Required except on an assistant message with `tool_calls`.
+     * `system`, `user` or `assistant`.
      */
-    public let content: Content?
-    public let name: String?
-    public let toolCalls: [ToolCall]?
-    public let toolCallId: String?
+    public let role: String
+    public let content: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(role: Role, 
+    public init(
         /**
-         * Required except on an assistant message with `tool_calls`.
-         */content: Content?, name: String? = nil, toolCalls: [ToolCall]? = nil, toolCallId: String? = nil) {
+         * `system`, `user` or `assistant`.
+         */role: String, content: String) {
         self.role = role
         self.content = content
-        self.name = name
-        self.toolCalls = toolCalls
-        self.toolCallId = toolCallId
     }
 
     
@@ -3861,20 +3987,14 @@ public struct FfiConverterTypeMessage: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Message {
         return
             try Message(
-                role: FfiConverterTypeRole.read(from: &buf), 
-                content: FfiConverterOptionTypeContent.read(from: &buf), 
-                name: FfiConverterOptionString.read(from: &buf), 
-                toolCalls: FfiConverterOptionSequenceTypeToolCall.read(from: &buf), 
-                toolCallId: FfiConverterOptionString.read(from: &buf)
+                role: FfiConverterString.read(from: &buf), 
+                content: FfiConverterString.read(from: &buf)
         )
     }
 
     public static func write(_ value: Message, into buf: inout [UInt8]) {
-        FfiConverterTypeRole.write(value.role, into: &buf)
-        FfiConverterOptionTypeContent.write(value.content, into: &buf)
-        FfiConverterOptionString.write(value.name, into: &buf)
-        FfiConverterOptionSequenceTypeToolCall.write(value.toolCalls, into: &buf)
-        FfiConverterOptionString.write(value.toolCallId, into: &buf)
+        FfiConverterString.write(value.role, into: &buf)
+        FfiConverterString.write(value.content, into: &buf)
     }
 }
 
@@ -4263,67 +4383,6 @@ public func FfiConverterTypeTokenFields_lift(_ buf: RustBuffer) throws -> TokenF
 #endif
 public func FfiConverterTypeTokenFields_lower(_ value: TokenFields) -> RustBuffer {
     return FfiConverterTypeTokenFields.lower(value)
-}
-
-
-/**
- * A tool call an assistant made; `arguments` is JSON text.
- */
-public struct ToolCall: Equatable, Hashable {
-    public let id: String
-    public let name: String
-    public let arguments: String
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(id: String, name: String, arguments: String) {
-        self.id = id
-        self.name = name
-        self.arguments = arguments
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension ToolCall: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeToolCall: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ToolCall {
-        return
-            try ToolCall(
-                id: FfiConverterString.read(from: &buf), 
-                name: FfiConverterString.read(from: &buf), 
-                arguments: FfiConverterString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: ToolCall, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.id, into: &buf)
-        FfiConverterString.write(value.name, into: &buf)
-        FfiConverterString.write(value.arguments, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeToolCall_lift(_ buf: RustBuffer) throws -> ToolCall {
-    return try FfiConverterTypeToolCall.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeToolCall_lower(_ value: ToolCall) -> RustBuffer {
-    return FfiConverterTypeToolCall.lower(value)
 }
 
 
@@ -5930,6 +5989,81 @@ public func FfiConverterTypeAgenticStarError_lower(_ value: AgenticStarError) ->
 }
 
 
+/**
+ * How the client gets tokens when it has no usable refresh token.
+ */
+
+public enum AuthFlow: Equatable, Hashable {
+    
+    /**
+     * Server-to-server: the client's own credentials (the default).
+     */
+    case clientCredentials
+    /**
+     * A user signs in (Authorization Code + PKCE); without a refresh token they sign in again.
+     */
+    case authorizationCode
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension AuthFlow: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAuthFlow: FfiConverterRustBuffer {
+    typealias SwiftType = AuthFlow
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AuthFlow {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .clientCredentials
+        
+        case 2: return .authorizationCode
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: AuthFlow, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .clientCredentials:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .authorizationCode:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuthFlow_lift(_ buf: RustBuffer) throws -> AuthFlow {
+    return try FfiConverterTypeAuthFlow.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuthFlow_lower(_ value: AuthFlow) -> RustBuffer {
+    return FfiConverterTypeAuthFlow.lower(value)
+}
+
+
+
 
 public enum ClientAuthMethod: Equatable, Hashable {
     
@@ -6003,256 +6137,6 @@ public func FfiConverterTypeClientAuthMethod_lower(_ value: ClientAuthMethod) ->
 
 
 /**
- * A message's content: a plain string, or typed parts.
- */
-
-public enum Content: Equatable, Hashable {
-    
-    case text(text: String
-    )
-    case parts(parts: [ContentPart]
-    )
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension Content: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeContent: FfiConverterRustBuffer {
-    typealias SwiftType = Content
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Content {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .text(text: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 2: return .parts(parts: try FfiConverterSequenceTypeContentPart.read(from: &buf)
-        )
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: Content, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case let .text(text):
-            writeInt(&buf, Int32(1))
-            FfiConverterString.write(text, into: &buf)
-            
-        
-        case let .parts(parts):
-            writeInt(&buf, Int32(2))
-            FfiConverterSequenceTypeContentPart.write(parts, into: &buf)
-            
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeContent_lift(_ buf: RustBuffer) throws -> Content {
-    return try FfiConverterTypeContent.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeContent_lower(_ value: Content) -> RustBuffer {
-    return FfiConverterTypeContent.lower(value)
-}
-
-
-
-/**
- * One part of an array content.
- */
-
-public enum ContentPart: Equatable, Hashable {
-    
-    case text(text: String
-    )
-    /**
-     * `detail`: `auto`, `low` or `high`.
-     */
-    case imageUrl(url: String, detail: String?
-    )
-    case inputAudio(data: String, format: String
-    )
-    case refusal(refusal: String
-    )
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension ContentPart: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeContentPart: FfiConverterRustBuffer {
-    typealias SwiftType = ContentPart
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ContentPart {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .text(text: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 2: return .imageUrl(url: try FfiConverterString.read(from: &buf), detail: try FfiConverterOptionString.read(from: &buf)
-        )
-        
-        case 3: return .inputAudio(data: try FfiConverterString.read(from: &buf), format: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 4: return .refusal(refusal: try FfiConverterString.read(from: &buf)
-        )
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: ContentPart, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case let .text(text):
-            writeInt(&buf, Int32(1))
-            FfiConverterString.write(text, into: &buf)
-            
-        
-        case let .imageUrl(url,detail):
-            writeInt(&buf, Int32(2))
-            FfiConverterString.write(url, into: &buf)
-            FfiConverterOptionString.write(detail, into: &buf)
-            
-        
-        case let .inputAudio(data,format):
-            writeInt(&buf, Int32(3))
-            FfiConverterString.write(data, into: &buf)
-            FfiConverterString.write(format, into: &buf)
-            
-        
-        case let .refusal(refusal):
-            writeInt(&buf, Int32(4))
-            FfiConverterString.write(refusal, into: &buf)
-            
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeContentPart_lift(_ buf: RustBuffer) throws -> ContentPart {
-    return try FfiConverterTypeContentPart.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeContentPart_lower(_ value: ContentPart) -> RustBuffer {
-    return FfiConverterTypeContentPart.lower(value)
-}
-
-
-
-/**
- * How the client gets tokens when it has no usable refresh token.
- */
-
-public enum Flow: Equatable, Hashable {
-    
-    /**
-     * Server-to-server: the client's own credentials (the default).
-     */
-    case clientCredentials
-    /**
-     * A user signs in (Authorization Code + PKCE); without a refresh token they sign in again.
-     */
-    case authorizationCode
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension Flow: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeFlow: FfiConverterRustBuffer {
-    typealias SwiftType = Flow
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Flow {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .clientCredentials
-        
-        case 2: return .authorizationCode
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: Flow, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case .clientCredentials:
-            writeInt(&buf, Int32(1))
-        
-        
-        case .authorizationCode:
-            writeInt(&buf, Int32(2))
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeFlow_lift(_ buf: RustBuffer) throws -> Flow {
-    return try FfiConverterTypeFlow.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeFlow_lower(_ value: Flow) -> RustBuffer {
-    return FfiConverterTypeFlow.lower(value)
-}
-
-
-
-/**
  * Whether a method answers once or streams.
  */
 
@@ -6317,99 +6201,6 @@ public func FfiConverterTypeMethodKind_lift(_ buf: RustBuffer) throws -> MethodK
 #endif
 public func FfiConverterTypeMethodKind_lower(_ value: MethodKind) -> RustBuffer {
     return FfiConverterTypeMethodKind.lower(value)
-}
-
-
-
-/**
- * Who speaks a message.
- */
-
-public enum Role: Equatable, Hashable {
-    
-    case system
-    case developer
-    case user
-    case assistant
-    /**
-     * The result of a tool call; needs `tool_call_id`.
-     */
-    case tool
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension Role: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeRole: FfiConverterRustBuffer {
-    typealias SwiftType = Role
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Role {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .system
-        
-        case 2: return .developer
-        
-        case 3: return .user
-        
-        case 4: return .assistant
-        
-        case 5: return .tool
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: Role, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case .system:
-            writeInt(&buf, Int32(1))
-        
-        
-        case .developer:
-            writeInt(&buf, Int32(2))
-        
-        
-        case .user:
-            writeInt(&buf, Int32(3))
-        
-        
-        case .assistant:
-            writeInt(&buf, Int32(4))
-        
-        
-        case .tool:
-            writeInt(&buf, Int32(5))
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeRole_lift(_ buf: RustBuffer) throws -> Role {
-    return try FfiConverterTypeRole.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeRole_lower(_ value: Role) -> RustBuffer {
-    return FfiConverterTypeRole.lower(value)
 }
 
 
@@ -6608,8 +6399,8 @@ fileprivate struct FfiConverterOptionTypeTokenStore: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionTypeChatDelta: FfiConverterRustBuffer {
-    typealias SwiftType = ChatDelta?
+fileprivate struct FfiConverterOptionTypeChatChunk: FfiConverterRustBuffer {
+    typealias SwiftType = ChatChunk?
 
     public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
         guard let value = value else {
@@ -6617,13 +6408,13 @@ fileprivate struct FfiConverterOptionTypeChatDelta: FfiConverterRustBuffer {
             return
         }
         writeInt(&buf, Int8(1))
-        FfiConverterTypeChatDelta.write(value, into: &buf)
+        FfiConverterTypeChatChunk.write(value, into: &buf)
     }
 
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
-        case 1: return try FfiConverterTypeChatDelta.read(from: &buf)
+        case 1: return try FfiConverterTypeChatChunk.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -6680,6 +6471,30 @@ fileprivate struct FfiConverterOptionTypeUsage: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeAuthFlow: FfiConverterRustBuffer {
+    typealias SwiftType = AuthFlow?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeAuthFlow.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeAuthFlow.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeClientAuthMethod: FfiConverterRustBuffer {
     typealias SwiftType = ClientAuthMethod?
 
@@ -6696,54 +6511,6 @@ fileprivate struct FfiConverterOptionTypeClientAuthMethod: FfiConverterRustBuffe
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeClientAuthMethod.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterOptionTypeContent: FfiConverterRustBuffer {
-    typealias SwiftType = Content?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterTypeContent.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterTypeContent.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterOptionTypeFlow: FfiConverterRustBuffer {
-    typealias SwiftType = Flow?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterTypeFlow.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterTypeFlow.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -6776,8 +6543,8 @@ fileprivate struct FfiConverterOptionSequenceString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionSequenceTypeChatDelta: FfiConverterRustBuffer {
-    typealias SwiftType = [ChatDelta]?
+fileprivate struct FfiConverterOptionSequenceTypeChatChunk: FfiConverterRustBuffer {
+    typealias SwiftType = [ChatChunk]?
 
     public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
         guard let value = value else {
@@ -6785,13 +6552,13 @@ fileprivate struct FfiConverterOptionSequenceTypeChatDelta: FfiConverterRustBuff
             return
         }
         writeInt(&buf, Int8(1))
-        FfiConverterSequenceTypeChatDelta.write(value, into: &buf)
+        FfiConverterSequenceTypeChatChunk.write(value, into: &buf)
     }
 
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
-        case 1: return try FfiConverterSequenceTypeChatDelta.read(from: &buf)
+        case 1: return try FfiConverterSequenceTypeChatChunk.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -6816,30 +6583,6 @@ fileprivate struct FfiConverterOptionSequenceTypeMethodSpec: FfiConverterRustBuf
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterSequenceTypeMethodSpec.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterOptionSequenceTypeToolCall: FfiConverterRustBuffer {
-    typealias SwiftType = [ToolCall]?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterSequenceTypeToolCall.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterSequenceTypeToolCall.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -6898,23 +6641,23 @@ fileprivate struct FfiConverterSequenceData: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterSequenceTypeChatDelta: FfiConverterRustBuffer {
-    typealias SwiftType = [ChatDelta]
+fileprivate struct FfiConverterSequenceTypeChatChunk: FfiConverterRustBuffer {
+    typealias SwiftType = [ChatChunk]
 
-    public static func write(_ value: [ChatDelta], into buf: inout [UInt8]) {
+    public static func write(_ value: [ChatChunk], into buf: inout [UInt8]) {
         let len = Int32(value.count)
         writeInt(&buf, len)
         for item in value {
-            FfiConverterTypeChatDelta.write(item, into: &buf)
+            FfiConverterTypeChatChunk.write(item, into: &buf)
         }
     }
 
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ChatDelta] {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ChatChunk] {
         let len: Int32 = try readInt(&buf)
-        var seq = [ChatDelta]()
+        var seq = [ChatChunk]()
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeChatDelta.read(from: &buf))
+            seq.append(try FfiConverterTypeChatChunk.read(from: &buf))
         }
         return seq
     }
@@ -7048,31 +6791,6 @@ fileprivate struct FfiConverterSequenceTypeSseEvent: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterSequenceTypeToolCall: FfiConverterRustBuffer {
-    typealias SwiftType = [ToolCall]
-
-    public static func write(_ value: [ToolCall], into buf: inout [UInt8]) {
-        let len = Int32(value.count)
-        writeInt(&buf, len)
-        for item in value {
-            FfiConverterTypeToolCall.write(item, into: &buf)
-        }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ToolCall] {
-        let len: Int32 = try readInt(&buf)
-        var seq = [ToolCall]()
-        seq.reserveCapacity(Int(len))
-        for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeToolCall.read(from: &buf))
-        }
-        return seq
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterSequenceTypeToolCallDelta: FfiConverterRustBuffer {
     typealias SwiftType = [ToolCallDelta]
 
@@ -7090,31 +6808,6 @@ fileprivate struct FfiConverterSequenceTypeToolCallDelta: FfiConverterRustBuffer
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeToolCallDelta.read(from: &buf))
-        }
-        return seq
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterSequenceTypeContentPart: FfiConverterRustBuffer {
-    typealias SwiftType = [ContentPart]
-
-    public static func write(_ value: [ContentPart], into buf: inout [UInt8]) {
-        let len = Int32(value.count)
-        writeInt(&buf, len)
-        for item in value {
-            FfiConverterTypeContentPart.write(item, into: &buf)
-        }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ContentPart] {
-        let len: Int32 = try readInt(&buf)
-        var seq = [ContentPart]()
-        seq.reserveCapacity(Int(len))
-        for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeContentPart.read(from: &buf))
         }
         return seq
     }
@@ -7180,8 +6873,8 @@ public func debugPanic(message: String)  {try! rustCall() {
 /**
  * One chat stream event: a delta, `None` for `[DONE]`, or the stream's typed error.
  */
-public func decodeChatEvent(event: String, data: String)throws  -> ChatDelta?  {
-    return try  FfiConverterOptionTypeChatDelta.lift(try rustCallWithError(FfiConverterTypeAgenticStarError_lift) {
+public func decodeChatEvent(event: String, data: String)throws  -> ChatChunk?  {
+    return try  FfiConverterOptionTypeChatChunk.lift(try rustCallWithError(FfiConverterTypeAgenticStarError_lift) {
         uniffiCallStatus in
     uniffi_agenticstar_ffi_fn_func_decode_chat_event(
         FfiConverterString.lower(event),
@@ -7294,7 +6987,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_agenticstar_ffi_checksum_func_debug_panic() != 42648) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_agenticstar_ffi_checksum_func_decode_chat_event() != 6586) {
+    if (uniffi_agenticstar_ffi_checksum_func_decode_chat_event() != 20559) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_agenticstar_ffi_checksum_func_parse_callback() != 13625) {
@@ -7339,10 +7032,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_agenticstar_ffi_checksum_method_client_complete_authorization() != 51430) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_agenticstar_ffi_checksum_method_client_get_token() != 33109) {
+    if (uniffi_agenticstar_ffi_checksum_method_client_force_refresh() != 64717) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_agenticstar_ffi_checksum_method_client_refresh_token() != 34600) {
+    if (uniffi_agenticstar_ffi_checksum_method_client_get_token() != 33109) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_agenticstar_ffi_checksum_method_client_request() != 33131) {
@@ -7381,7 +7074,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_agenticstar_ffi_checksum_method_service_shutdown() != 46736) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_agenticstar_ffi_checksum_method_chatlistener_on_delta() != 45765) {
+    if (uniffi_agenticstar_ffi_checksum_method_chatlistener_on_delta() != 43294) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_agenticstar_ffi_checksum_method_chatlistener_on_error() != 9626) {
@@ -7399,10 +7092,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_agenticstar_ffi_checksum_method_chatstream_is_cancelled() != 5323) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_agenticstar_ffi_checksum_method_chatstream_next() != 29097) {
+    if (uniffi_agenticstar_ffi_checksum_method_chatstream_next() != 39123) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_agenticstar_ffi_checksum_method_chatstream_next_batch() != 57769) {
+    if (uniffi_agenticstar_ffi_checksum_method_chatstream_next_batch() != 64155) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_agenticstar_ffi_checksum_method_streamhandle_cancel() != 3529) {

@@ -122,7 +122,7 @@ final class ClientTests: XCTestCase {
         try emu.admin("POST", "/admin/reset")
     }
 
-    func saas(_ id: String = "saas-cc-client", _ secret: String = "saas-cc-secret", flow: Flow? = nil, maxRetries: Int32 = 3, store: TokenStore? = nil) throws -> Client {
+    func saas(_ id: String = "saas-cc-client", _ secret: String = "saas-cc-secret", flow: AuthFlow? = nil, maxRetries: Int32 = 3, store: TokenStore? = nil) throws -> Client {
         try Client(provider: Provider.agenticstar(authUrl: emu.url), credentials: Credentials(clientId: id, clientSecret: secret),
                    options: ClientOptions(apiUrl: emu.url, flow: flow, maxRetries: maxRetries), tokenStore: store)
     }
@@ -199,7 +199,7 @@ final class ClientTests: XCTestCase {
 
     func testStreamsViaAsyncSequence() async throws {
         let c = try saas()
-        var deltas: [ChatDelta] = []
+        var deltas: [ChatChunk] = []
         for try await d in c.stream(.user("hi")) { deltas.append(d) }
         XCTAssertEqual(deltas.map(\.text).joined(), expected)
         XCTAssertEqual(deltas.last { $0.finishReason != nil }?.finishReason, "stop")

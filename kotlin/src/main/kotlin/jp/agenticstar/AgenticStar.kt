@@ -10,7 +10,7 @@ import kotlinx.coroutines.flow.flow
  * early (cancellation, `take(n)`, `first()`, an exception) the HTTP connection is closed at once.
  * Errors are thrown as [AgenticStarException] subclasses, one per kind.
  */
-fun Client.stream(request: ChatRequest): Flow<ChatDelta> = flow {
+fun Client.stream(request: ChatRequest): Flow<ChatChunk> = flow {
     // use {}: closing the stream object frees it in Rust, which also cancels it.
     chatStream(request).use { s ->
         try {
@@ -27,7 +27,7 @@ fun Client.stream(request: ChatRequest): Flow<ChatDelta> = flow {
 }
 
 /** Stream the reply to one user message. */
-fun Client.stream(prompt: String, model: String? = null): Flow<ChatDelta> = stream(ChatRequest.user(prompt, model))
+fun Client.stream(prompt: String, model: String? = null): Flow<ChatChunk> = stream(ChatRequest.user(prompt, model))
 
 /** The whole reply to one user message. */
 suspend fun Client.chat(prompt: String, model: String? = null): ChatCompletion = chat(ChatRequest.user(prompt, model))
@@ -42,11 +42,11 @@ fun ChatRequest.Companion.user(text: String, model: String? = null): ChatRequest
  */
 fun Client.streamTo(
     request: ChatRequest,
-    onDelta: (ChatDelta) -> Unit,
+    onDelta: (ChatChunk) -> Unit,
     onError: (AgenticStarException) -> Unit = {},
     onComplete: () -> Unit = {},
 ): StreamHandle = chatStreamTo(request, object : ChatListener {
-    override fun onDelta(delta: ChatDelta) = onDelta(delta)
+    override fun onDelta(delta: ChatChunk) = onDelta(delta)
     override fun onError(error: AgenticStarException) = onError(error)
     override fun onComplete() = onComplete()
 })

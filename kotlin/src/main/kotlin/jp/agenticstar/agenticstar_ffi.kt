@@ -781,9 +781,9 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_agenticstar_ffi_checksum_method_client_complete_authorization(
     ): Int
-    external fun uniffi_agenticstar_ffi_checksum_method_client_get_token(
+    external fun uniffi_agenticstar_ffi_checksum_method_client_force_refresh(
     ): Int
-    external fun uniffi_agenticstar_ffi_checksum_method_client_refresh_token(
+    external fun uniffi_agenticstar_ffi_checksum_method_client_get_token(
     ): Int
     external fun uniffi_agenticstar_ffi_checksum_method_client_request(
     ): Int
@@ -913,9 +913,9 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_agenticstar_ffi_fn_method_client_complete_authorization(`ptr`: Long,`request`: Long,`callbackUrl`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_agenticstar_ffi_fn_method_client_get_token(`ptr`: Long,
+    external fun uniffi_agenticstar_ffi_fn_method_client_force_refresh(`ptr`: Long,
     ): Long
-    external fun uniffi_agenticstar_ffi_fn_method_client_refresh_token(`ptr`: Long,
+    external fun uniffi_agenticstar_ffi_fn_method_client_get_token(`ptr`: Long,
     ): Long
     external fun uniffi_agenticstar_ffi_fn_method_client_request(`ptr`: Long,`method`: RustBuffer.ByValue,`path`: RustBuffer.ByValue,`jsonBody`: RustBuffer.ByValue,
     ): Long
@@ -2072,7 +2072,7 @@ public interface ChatListener {
     /**
      * Throwing from here cancels the stream, then `onError` reports it.
      */
-    fun `onDelta`(`delta`: ChatDelta)
+    fun `onDelta`(`delta`: ChatChunk)
     
     fun `onError`(`error`: AgenticStarException)
     
@@ -2191,14 +2191,14 @@ open class ChatListenerImpl: Disposable, AutoCloseable, ChatListener
     /**
      * Throwing from here cancels the stream, then `onError` reports it.
      */
-    @Throws(AgenticStarException::class)override fun `onDelta`(`delta`: ChatDelta)
+    @Throws(AgenticStarException::class)override fun `onDelta`(`delta`: ChatChunk)
         = 
     callWithHandle {
     uniffiRustCallWithError(AgenticStarException) { _status ->
     UniffiLib.uniffi_agenticstar_ffi_fn_method_chatlistener_on_delta(
         it,
         
-        FfiConverterTypeChatDelta.lower(`delta`),_status)
+        FfiConverterTypeChatChunk.lower(`delta`),_status)
 }
     }
     
@@ -2252,7 +2252,7 @@ internal object uniffiCallbackInterfaceChatListener {
             val uniffiObj = FfiConverterTypeChatListener.handleMap.get(uniffiHandle)
             val makeCall = { ->
                 uniffiObj.`onDelta`(
-                    FfiConverterTypeChatDelta.lift(`delta`),
+                    FfiConverterTypeChatChunk.lift(`delta`),
                 )
             }
             val writeReturn = { _: Unit -> Unit }
@@ -2474,13 +2474,13 @@ public interface ChatStreamInterface {
      * The next delta, or null at the end (after `[DONE]` or `cancel()`).
      * Cancel-safe: a cancelled call loses nothing, the next call continues.
      */
-    suspend fun `next`(): ChatDelta?
+    suspend fun `next`(): ChatChunk?
     
     /**
      * Every delta already received (at least one), or null at the end. Fewer crossings of the
      * language boundary than `next()` when the reply streams fast.
      */
-    suspend fun `nextBatch`(): List<ChatDelta>?
+    suspend fun `nextBatch`(): List<ChatChunk>?
     
     companion object
 }
@@ -2652,7 +2652,7 @@ open class ChatStream: Disposable, AutoCloseable, ChatStreamInterface
      */
     @Throws(AgenticStarException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `next`() : ChatDelta? {
+    override suspend fun `next`() : ChatChunk? {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_agenticstar_ffi_fn_method_chatstream_next(
@@ -2664,7 +2664,7 @@ open class ChatStream: Disposable, AutoCloseable, ChatStreamInterface
         { future, continuation -> UniffiLib.ffi_agenticstar_ffi_rust_future_complete_rust_buffer(future, continuation) },
         { future -> UniffiLib.ffi_agenticstar_ffi_rust_future_free_rust_buffer(future) },
         // lift function
-        { FfiConverterOptionalTypeChatDelta.lift(it) },
+        { FfiConverterOptionalTypeChatChunk.lift(it) },
         // Error FFI converter
         AgenticStarException.ErrorHandler,
     )
@@ -2677,7 +2677,7 @@ open class ChatStream: Disposable, AutoCloseable, ChatStreamInterface
      */
     @Throws(AgenticStarException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `nextBatch`() : List<ChatDelta>? {
+    override suspend fun `nextBatch`() : List<ChatChunk>? {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_agenticstar_ffi_fn_method_chatstream_next_batch(
@@ -2689,7 +2689,7 @@ open class ChatStream: Disposable, AutoCloseable, ChatStreamInterface
         { future, continuation -> UniffiLib.ffi_agenticstar_ffi_rust_future_complete_rust_buffer(future, continuation) },
         { future -> UniffiLib.ffi_agenticstar_ffi_rust_future_free_rust_buffer(future) },
         // lift function
-        { FfiConverterOptionalSequenceTypeChatDelta.lift(it) },
+        { FfiConverterOptionalSequenceTypeChatChunk.lift(it) },
         // Error FFI converter
         AgenticStarException.ErrorHandler,
     )
@@ -2868,14 +2868,14 @@ public interface ClientInterface {
     suspend fun `completeAuthorization`(`request`: AuthorizationRequest, `callbackUrl`: kotlin.String): SignIn
     
     /**
+     * Renew now even if the cached token is fresh.
+     */
+    suspend fun `forceRefresh`(): Token
+    
+    /**
      * A valid access token: cached while fresh, renewed once for all concurrent callers.
      */
     suspend fun `getToken`(): Token
-    
-    /**
-     * Renew now even if the cached token is fresh.
-     */
-    suspend fun `refreshToken`(): Token
     
     /**
      * An authenticated call to any other API endpoint (`GET /v1/models`, ...), with the same
@@ -3152,14 +3152,14 @@ open class Client: Disposable, AutoCloseable, ClientInterface
 
     
     /**
-     * A valid access token: cached while fresh, renewed once for all concurrent callers.
+     * Renew now even if the cached token is fresh.
      */
     @Throws(AgenticStarException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `getToken`() : Token {
+    override suspend fun `forceRefresh`() : Token {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_agenticstar_ffi_fn_method_client_get_token(
+            UniffiLib.uniffi_agenticstar_ffi_fn_method_client_force_refresh(
                 uniffiHandle,
                 
             )
@@ -3176,14 +3176,14 @@ open class Client: Disposable, AutoCloseable, ClientInterface
 
     
     /**
-     * Renew now even if the cached token is fresh.
+     * A valid access token: cached while fresh, renewed once for all concurrent callers.
      */
     @Throws(AgenticStarException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `refreshToken`() : Token {
+    override suspend fun `getToken`() : Token {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_agenticstar_ffi_fn_method_client_refresh_token(
+            UniffiLib.uniffi_agenticstar_ffi_fn_method_client_get_token(
                 uniffiHandle,
                 
             )
@@ -5720,6 +5720,75 @@ public object FfiConverterTypeTokenStore: FfiConverter<TokenStore, Long> {
 
 
 /**
+ * One piece of a streamed reply. `text` is the first choice's new text ("" when none).
+ */
+data class ChatChunk (
+    val `text`: kotlin.String
+    , 
+    val `finishReason`: kotlin.String?
+    , 
+    val `id`: kotlin.String?
+    , 
+    val `model`: kotlin.String?
+    , 
+    val `created`: kotlin.Long?
+    , 
+    val `choices`: List<ChoiceDelta>
+    , 
+    /**
+     * Only on the last chunk, when the request asked for usage.
+     */
+    val `usage`: Usage?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeChatChunk: FfiConverterRustBuffer<ChatChunk> {
+    override fun read(buf: ByteBuffer): ChatChunk {
+        return ChatChunk(
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterSequenceTypeChoiceDelta.read(buf),
+            FfiConverterOptionalTypeUsage.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ChatChunk) = (
+            FfiConverterString.allocationSize(value.`text`) +
+            FfiConverterOptionalString.allocationSize(value.`finishReason`) +
+            FfiConverterOptionalString.allocationSize(value.`id`) +
+            FfiConverterOptionalString.allocationSize(value.`model`) +
+            FfiConverterOptionalLong.allocationSize(value.`created`) +
+            FfiConverterSequenceTypeChoiceDelta.allocationSize(value.`choices`) +
+            FfiConverterOptionalTypeUsage.allocationSize(value.`usage`)
+    )
+
+    override fun write(value: ChatChunk, buf: ByteBuffer) {
+            FfiConverterString.write(value.`text`, buf)
+            FfiConverterOptionalString.write(value.`finishReason`, buf)
+            FfiConverterOptionalString.write(value.`id`, buf)
+            FfiConverterOptionalString.write(value.`model`, buf)
+            FfiConverterOptionalLong.write(value.`created`, buf)
+            FfiConverterSequenceTypeChoiceDelta.write(value.`choices`, buf)
+            FfiConverterOptionalTypeUsage.write(value.`usage`, buf)
+    }
+}
+
+
+
+/**
  * A whole reply. `text` is the first choice's content.
  */
 data class ChatCompletion (
@@ -5779,75 +5848,6 @@ public object FfiConverterTypeChatCompletion: FfiConverterRustBuffer<ChatComplet
             FfiConverterOptionalString.write(value.`model`, buf)
             FfiConverterOptionalLong.write(value.`created`, buf)
             FfiConverterSequenceTypeCompletionChoice.write(value.`choices`, buf)
-            FfiConverterOptionalTypeUsage.write(value.`usage`, buf)
-    }
-}
-
-
-
-/**
- * One piece of a streamed reply. `text` is the first choice's new text ("" when none).
- */
-data class ChatDelta (
-    val `text`: kotlin.String
-    , 
-    val `finishReason`: kotlin.String?
-    , 
-    val `id`: kotlin.String?
-    , 
-    val `model`: kotlin.String?
-    , 
-    val `created`: kotlin.Long?
-    , 
-    val `choices`: List<ChoiceDelta>
-    , 
-    /**
-     * Only on the last chunk, when the request asked for usage.
-     */
-    val `usage`: Usage?
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeChatDelta: FfiConverterRustBuffer<ChatDelta> {
-    override fun read(buf: ByteBuffer): ChatDelta {
-        return ChatDelta(
-            FfiConverterString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalLong.read(buf),
-            FfiConverterSequenceTypeChoiceDelta.read(buf),
-            FfiConverterOptionalTypeUsage.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: ChatDelta) = (
-            FfiConverterString.allocationSize(value.`text`) +
-            FfiConverterOptionalString.allocationSize(value.`finishReason`) +
-            FfiConverterOptionalString.allocationSize(value.`id`) +
-            FfiConverterOptionalString.allocationSize(value.`model`) +
-            FfiConverterOptionalLong.allocationSize(value.`created`) +
-            FfiConverterSequenceTypeChoiceDelta.allocationSize(value.`choices`) +
-            FfiConverterOptionalTypeUsage.allocationSize(value.`usage`)
-    )
-
-    override fun write(value: ChatDelta, buf: ByteBuffer) {
-            FfiConverterString.write(value.`text`, buf)
-            FfiConverterOptionalString.write(value.`finishReason`, buf)
-            FfiConverterOptionalString.write(value.`id`, buf)
-            FfiConverterOptionalString.write(value.`model`, buf)
-            FfiConverterOptionalLong.write(value.`created`, buf)
-            FfiConverterSequenceTypeChoiceDelta.write(value.`choices`, buf)
             FfiConverterOptionalTypeUsage.write(value.`usage`, buf)
     }
 }
@@ -5957,7 +5957,8 @@ public object FfiConverterTypeChoiceDelta: FfiConverterRustBuffer<ChoiceDelta> {
 
 
 /**
- * Everything optional about a client. Every field has a default.
+ * Everything optional about a client: the core's `ClientOptions` (same names, durations in
+ * seconds). Null means the core's default; the core validates every value.
  */
 data class ClientOptions (
     /**
@@ -5966,9 +5967,9 @@ data class ClientOptions (
     val `apiUrl`: kotlin.String? = null 
     , 
     /**
-     * Null means client credentials.
+     * Client credentials (the default) or a signed-in user.
      */
-    val `flow`: Flow? = null 
+    val `flow`: AuthFlow? = null 
     , 
     /**
      * Key of this session in the token store (default: derived from provider, client and flow).
@@ -5976,32 +5977,99 @@ data class ClientOptions (
     val `storeKey`: kotlin.String? = null 
     , 
     /**
-     * Renew tokens this long before they expire.
+     * A store the core opens: a file path (`file:PATH`) or a `redis://` URL. A store object is
+     * the constructor's `tokenStore` argument instead.
      */
-    val `refreshWindowSecs`: kotlin.Double = 300.0 
+    val `tokenStore`: kotlin.String? = null 
     , 
     /**
-     * Refuse calls the token's scopes do not cover (null: on for AGENTIC STAR SaaS only).
+     * Make a failed token store save an error for the caller (default: reported, not thrown).
+     */
+    val `strictStore`: kotlin.Boolean? = null 
+    , 
+    /**
+     * Seconds: renew tokens this long before they expire.
+     */
+    val `refreshWindow`: kotlin.Double? = null 
+    , 
+    /**
+     * Seconds: the hard edge before expiry where callers wait for the renewal.
+     */
+    val `expirySkew`: kotlin.Double? = null 
+    , 
+    /**
+     * Refuse calls the token's scopes do not cover (default: on for AGENTIC STAR SaaS only).
      */
     val `enforceScopes`: kotlin.Boolean? = null 
     , 
-    val `connectTimeoutSecs`: kotlin.Double = 10.0 
+    /**
+     * Seconds: TCP + TLS connect limit.
+     */
+    val `connectTimeout`: kotlin.Double? = null 
     , 
     /**
-     * Limit for token and non-streamed requests.
+     * Seconds: limit for token and non-streamed requests.
      */
-    val `requestTimeoutSecs`: kotlin.Double = 30.0 
+    val `timeout`: kotlin.Double? = null 
     , 
     /**
-     * Longest silence allowed between two pieces of a chat stream.
+     * Seconds: longest silence allowed inside a stream.
      */
-    val `streamIdleTimeoutSecs`: kotlin.Double = 120.0 
+    val `streamIdleTimeout`: kotlin.Double? = null 
+    , 
+    /**
+     * Seconds: limit on a whole stream (default: none).
+     */
+    val `streamTimeout`: kotlin.Double? = null 
     , 
     /**
      * Retries of transient failures (5xx, 429, network); 0 disables them.
      */
-    val `maxRetries`: kotlin.Int = 3 
+    val `maxRetries`: kotlin.Int? = null 
     , 
+    /**
+     * Seconds: the first back-off pause (full jitter, doubling).
+     */
+    val `initialBackoff`: kotlin.Double? = null 
+    , 
+    /**
+     * Seconds: the longest back-off pause.
+     */
+    val `maxBackoff`: kotlin.Double? = null 
+    , 
+    /**
+     * Seconds: a longer Retry-After is not waited out; the error carries it.
+     */
+    val `maxRetryAfter`: kotlin.Double? = null 
+    , 
+    /**
+     * Bytes: the longest SSE line accepted.
+     */
+    val `maxLineBytes`: kotlin.ULong? = null 
+    , 
+    /**
+     * Bytes: the largest SSE event accepted.
+     */
+    val `maxEventBytes`: kotlin.ULong? = null 
+    , 
+    /**
+     * Seconds: clock skew allowed on id_token times.
+     */
+    val `idTokenLeeway`: kotlin.Double? = null 
+    , 
+    /**
+     * Keep the streamed reply's text for `completion()` (off: constant memory).
+     */
+    val `accumulate`: kotlin.Boolean? = null 
+    , 
+    /**
+     * Bytes: the most reply text a stream keeps while accumulating.
+     */
+    val `maxReplyBytes`: kotlin.ULong? = null 
+    , 
+    /**
+     * User-Agent header (default `agenticstar-mobile/<version>`).
+     */
     val `userAgent`: kotlin.String? = null 
     , 
     /**
@@ -6012,12 +6080,12 @@ data class ClientOptions (
     /**
      * Extra trusted root certificates, PEM.
      */
-    val `extraRootCertsPem`: List<kotlin.String> = listOf() 
+    val `caCerts`: List<kotlin.String> = listOf() 
     , 
     /**
      * Allow plain http to non-loopback hosts (closed test networks only).
      */
-    val `allowInsecureHttp`: kotlin.Boolean = false 
+    val `allowInsecureHttp`: kotlin.Boolean? = null 
     
 ){
     
@@ -6035,51 +6103,87 @@ public object FfiConverterTypeClientOptions: FfiConverterRustBuffer<ClientOption
     override fun read(buf: ByteBuffer): ClientOptions {
         return ClientOptions(
             FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalTypeFlow.read(buf),
+            FfiConverterOptionalTypeAuthFlow.read(buf),
             FfiConverterOptionalString.read(buf),
-            FfiConverterDouble.read(buf),
+            FfiConverterOptionalString.read(buf),
             FfiConverterOptionalBoolean.read(buf),
-            FfiConverterDouble.read(buf),
-            FfiConverterDouble.read(buf),
-            FfiConverterDouble.read(buf),
-            FfiConverterInt.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalBoolean.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalInt.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalULong.read(buf),
+            FfiConverterOptionalULong.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalBoolean.read(buf),
+            FfiConverterOptionalULong.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterSequenceString.read(buf),
-            FfiConverterBoolean.read(buf),
+            FfiConverterOptionalBoolean.read(buf),
         )
     }
 
     override fun allocationSize(value: ClientOptions) = (
             FfiConverterOptionalString.allocationSize(value.`apiUrl`) +
-            FfiConverterOptionalTypeFlow.allocationSize(value.`flow`) +
+            FfiConverterOptionalTypeAuthFlow.allocationSize(value.`flow`) +
             FfiConverterOptionalString.allocationSize(value.`storeKey`) +
-            FfiConverterDouble.allocationSize(value.`refreshWindowSecs`) +
+            FfiConverterOptionalString.allocationSize(value.`tokenStore`) +
+            FfiConverterOptionalBoolean.allocationSize(value.`strictStore`) +
+            FfiConverterOptionalDouble.allocationSize(value.`refreshWindow`) +
+            FfiConverterOptionalDouble.allocationSize(value.`expirySkew`) +
             FfiConverterOptionalBoolean.allocationSize(value.`enforceScopes`) +
-            FfiConverterDouble.allocationSize(value.`connectTimeoutSecs`) +
-            FfiConverterDouble.allocationSize(value.`requestTimeoutSecs`) +
-            FfiConverterDouble.allocationSize(value.`streamIdleTimeoutSecs`) +
-            FfiConverterInt.allocationSize(value.`maxRetries`) +
+            FfiConverterOptionalDouble.allocationSize(value.`connectTimeout`) +
+            FfiConverterOptionalDouble.allocationSize(value.`timeout`) +
+            FfiConverterOptionalDouble.allocationSize(value.`streamIdleTimeout`) +
+            FfiConverterOptionalDouble.allocationSize(value.`streamTimeout`) +
+            FfiConverterOptionalInt.allocationSize(value.`maxRetries`) +
+            FfiConverterOptionalDouble.allocationSize(value.`initialBackoff`) +
+            FfiConverterOptionalDouble.allocationSize(value.`maxBackoff`) +
+            FfiConverterOptionalDouble.allocationSize(value.`maxRetryAfter`) +
+            FfiConverterOptionalULong.allocationSize(value.`maxLineBytes`) +
+            FfiConverterOptionalULong.allocationSize(value.`maxEventBytes`) +
+            FfiConverterOptionalDouble.allocationSize(value.`idTokenLeeway`) +
+            FfiConverterOptionalBoolean.allocationSize(value.`accumulate`) +
+            FfiConverterOptionalULong.allocationSize(value.`maxReplyBytes`) +
             FfiConverterOptionalString.allocationSize(value.`userAgent`) +
             FfiConverterOptionalString.allocationSize(value.`proxy`) +
-            FfiConverterSequenceString.allocationSize(value.`extraRootCertsPem`) +
-            FfiConverterBoolean.allocationSize(value.`allowInsecureHttp`)
+            FfiConverterSequenceString.allocationSize(value.`caCerts`) +
+            FfiConverterOptionalBoolean.allocationSize(value.`allowInsecureHttp`)
     )
 
     override fun write(value: ClientOptions, buf: ByteBuffer) {
             FfiConverterOptionalString.write(value.`apiUrl`, buf)
-            FfiConverterOptionalTypeFlow.write(value.`flow`, buf)
+            FfiConverterOptionalTypeAuthFlow.write(value.`flow`, buf)
             FfiConverterOptionalString.write(value.`storeKey`, buf)
-            FfiConverterDouble.write(value.`refreshWindowSecs`, buf)
+            FfiConverterOptionalString.write(value.`tokenStore`, buf)
+            FfiConverterOptionalBoolean.write(value.`strictStore`, buf)
+            FfiConverterOptionalDouble.write(value.`refreshWindow`, buf)
+            FfiConverterOptionalDouble.write(value.`expirySkew`, buf)
             FfiConverterOptionalBoolean.write(value.`enforceScopes`, buf)
-            FfiConverterDouble.write(value.`connectTimeoutSecs`, buf)
-            FfiConverterDouble.write(value.`requestTimeoutSecs`, buf)
-            FfiConverterDouble.write(value.`streamIdleTimeoutSecs`, buf)
-            FfiConverterInt.write(value.`maxRetries`, buf)
+            FfiConverterOptionalDouble.write(value.`connectTimeout`, buf)
+            FfiConverterOptionalDouble.write(value.`timeout`, buf)
+            FfiConverterOptionalDouble.write(value.`streamIdleTimeout`, buf)
+            FfiConverterOptionalDouble.write(value.`streamTimeout`, buf)
+            FfiConverterOptionalInt.write(value.`maxRetries`, buf)
+            FfiConverterOptionalDouble.write(value.`initialBackoff`, buf)
+            FfiConverterOptionalDouble.write(value.`maxBackoff`, buf)
+            FfiConverterOptionalDouble.write(value.`maxRetryAfter`, buf)
+            FfiConverterOptionalULong.write(value.`maxLineBytes`, buf)
+            FfiConverterOptionalULong.write(value.`maxEventBytes`, buf)
+            FfiConverterOptionalDouble.write(value.`idTokenLeeway`, buf)
+            FfiConverterOptionalBoolean.write(value.`accumulate`, buf)
+            FfiConverterOptionalULong.write(value.`maxReplyBytes`, buf)
             FfiConverterOptionalString.write(value.`userAgent`, buf)
             FfiConverterOptionalString.write(value.`proxy`, buf)
-            FfiConverterSequenceString.write(value.`extraRootCertsPem`, buf)
-            FfiConverterBoolean.write(value.`allowInsecureHttp`, buf)
+            FfiConverterSequenceString.write(value.`caCerts`, buf)
+            FfiConverterOptionalBoolean.write(value.`allowInsecureHttp`, buf)
     }
 }
 
@@ -6297,22 +6401,13 @@ public object FfiConverterTypeIdClaims: FfiConverterRustBuffer<IdClaims> {
 
 
 
-/**
- * One chat message (the wire's `role`, `content`, `name`, `tool_calls`, `tool_call_id`).
- */
 data class Message (
-    val `role`: Role
-    , 
     /**
-     * Required except on an assistant message with `tool_calls`.
+     * `system`, `user` or `assistant`.
      */
-    val `content`: Content?
+    val `role`: kotlin.String
     , 
-    val `name`: kotlin.String? = null 
-    , 
-    val `toolCalls`: List<ToolCall>? = null 
-    , 
-    val `toolCallId`: kotlin.String? = null 
+    val `content`: kotlin.String
     
 ){
     
@@ -6329,28 +6424,19 @@ data class Message (
 public object FfiConverterTypeMessage: FfiConverterRustBuffer<Message> {
     override fun read(buf: ByteBuffer): Message {
         return Message(
-            FfiConverterTypeRole.read(buf),
-            FfiConverterOptionalTypeContent.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalSequenceTypeToolCall.read(buf),
-            FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
         )
     }
 
     override fun allocationSize(value: Message) = (
-            FfiConverterTypeRole.allocationSize(value.`role`) +
-            FfiConverterOptionalTypeContent.allocationSize(value.`content`) +
-            FfiConverterOptionalString.allocationSize(value.`name`) +
-            FfiConverterOptionalSequenceTypeToolCall.allocationSize(value.`toolCalls`) +
-            FfiConverterOptionalString.allocationSize(value.`toolCallId`)
+            FfiConverterString.allocationSize(value.`role`) +
+            FfiConverterString.allocationSize(value.`content`)
     )
 
     override fun write(value: Message, buf: ByteBuffer) {
-            FfiConverterTypeRole.write(value.`role`, buf)
-            FfiConverterOptionalTypeContent.write(value.`content`, buf)
-            FfiConverterOptionalString.write(value.`name`, buf)
-            FfiConverterOptionalSequenceTypeToolCall.write(value.`toolCalls`, buf)
-            FfiConverterOptionalString.write(value.`toolCallId`, buf)
+            FfiConverterString.write(value.`role`, buf)
+            FfiConverterString.write(value.`content`, buf)
     }
 }
 
@@ -6636,52 +6722,6 @@ public object FfiConverterTypeTokenFields: FfiConverterRustBuffer<TokenFields> {
             FfiConverterOptionalString.write(value.`refreshToken`, buf)
             FfiConverterOptionalString.write(value.`idToken`, buf)
             FfiConverterOptionalString.write(value.`scope`, buf)
-    }
-}
-
-
-
-/**
- * A tool call an assistant made; `arguments` is JSON text.
- */
-data class ToolCall (
-    val `id`: kotlin.String
-    , 
-    val `name`: kotlin.String
-    , 
-    val `arguments`: kotlin.String
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeToolCall: FfiConverterRustBuffer<ToolCall> {
-    override fun read(buf: ByteBuffer): ToolCall {
-        return ToolCall(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: ToolCall) = (
-            FfiConverterString.allocationSize(value.`id`) +
-            FfiConverterString.allocationSize(value.`name`) +
-            FfiConverterString.allocationSize(value.`arguments`)
-    )
-
-    override fun write(value: ToolCall, buf: ByteBuffer) {
-            FfiConverterString.write(value.`id`, buf)
-            FfiConverterString.write(value.`name`, buf)
-            FfiConverterString.write(value.`arguments`, buf)
     }
 }
 
@@ -9897,6 +9937,49 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
 
 
 
+/**
+ * How the client gets tokens when it has no usable refresh token.
+ */
+
+enum class AuthFlow {
+    
+    /**
+     * Server-to-server: the client's own credentials (the default).
+     */
+    CLIENT_CREDENTIALS,
+    /**
+     * A user signs in (Authorization Code + PKCE); without a refresh token they sign in again.
+     */
+    AUTHORIZATION_CODE;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAuthFlow: FfiConverterRustBuffer<AuthFlow> {
+    override fun read(buf: ByteBuffer) = try {
+        AuthFlow.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: AuthFlow) = 4UL
+
+    override fun write(value: AuthFlow, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
 
 enum class ClientAuthMethod {
     
@@ -9938,280 +10021,6 @@ public object FfiConverterTypeClientAuthMethod: FfiConverterRustBuffer<ClientAut
 
 
 /**
- * A message's content: a plain string, or typed parts.
- */
-sealed class Content {
-    
-    data class Text(
-        val `text`: kotlin.String) : Content()
-        
-    {
-        
-
-        companion object
-    }
-    
-    data class Parts(
-        val `parts`: List<jp.agenticstar.ContentPart>) : Content()
-        
-    {
-        
-
-        companion object
-    }
-    
-
-    
-
-    
-    
-
-
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeContent : FfiConverterRustBuffer<Content>{
-    override fun read(buf: ByteBuffer): Content {
-        return when(buf.getInt()) {
-            1 -> Content.Text(
-                FfiConverterString.read(buf),
-                )
-            2 -> Content.Parts(
-                FfiConverterSequenceTypeContentPart.read(buf),
-                )
-            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
-        }
-    }
-
-    override fun allocationSize(value: Content): ULong = when(value) {
-        is Content.Text -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterString.allocationSize(value.`text`)
-            )
-        }
-        is Content.Parts -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterSequenceTypeContentPart.allocationSize(value.`parts`)
-            )
-        }
-    }
-
-    override fun write(value: Content, buf: ByteBuffer) {
-        when(value) {
-            is Content.Text -> {
-                buf.putInt(1)
-                FfiConverterString.write(value.`text`, buf)
-                Unit
-            }
-            is Content.Parts -> {
-                buf.putInt(2)
-                FfiConverterSequenceTypeContentPart.write(value.`parts`, buf)
-                Unit
-            }
-        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
-    }
-}
-
-
-
-
-
-/**
- * One part of an array content.
- */
-sealed class ContentPart {
-    
-    data class Text(
-        val `text`: kotlin.String) : ContentPart()
-        
-    {
-        
-
-        companion object
-    }
-    
-    /**
-     * `detail`: `auto`, `low` or `high`.
-     */
-    data class ImageUrl(
-        val `url`: kotlin.String, 
-        val `detail`: kotlin.String?) : ContentPart()
-        
-    {
-        
-
-        companion object
-    }
-    
-    data class InputAudio(
-        val `data`: kotlin.String, 
-        val `format`: kotlin.String) : ContentPart()
-        
-    {
-        
-
-        companion object
-    }
-    
-    data class Refusal(
-        val `refusal`: kotlin.String) : ContentPart()
-        
-    {
-        
-
-        companion object
-    }
-    
-
-    
-
-    
-    
-
-
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeContentPart : FfiConverterRustBuffer<ContentPart>{
-    override fun read(buf: ByteBuffer): ContentPart {
-        return when(buf.getInt()) {
-            1 -> ContentPart.Text(
-                FfiConverterString.read(buf),
-                )
-            2 -> ContentPart.ImageUrl(
-                FfiConverterString.read(buf),
-                FfiConverterOptionalString.read(buf),
-                )
-            3 -> ContentPart.InputAudio(
-                FfiConverterString.read(buf),
-                FfiConverterString.read(buf),
-                )
-            4 -> ContentPart.Refusal(
-                FfiConverterString.read(buf),
-                )
-            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
-        }
-    }
-
-    override fun allocationSize(value: ContentPart): ULong = when(value) {
-        is ContentPart.Text -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterString.allocationSize(value.`text`)
-            )
-        }
-        is ContentPart.ImageUrl -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterString.allocationSize(value.`url`)
-                + FfiConverterOptionalString.allocationSize(value.`detail`)
-            )
-        }
-        is ContentPart.InputAudio -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterString.allocationSize(value.`data`)
-                + FfiConverterString.allocationSize(value.`format`)
-            )
-        }
-        is ContentPart.Refusal -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterString.allocationSize(value.`refusal`)
-            )
-        }
-    }
-
-    override fun write(value: ContentPart, buf: ByteBuffer) {
-        when(value) {
-            is ContentPart.Text -> {
-                buf.putInt(1)
-                FfiConverterString.write(value.`text`, buf)
-                Unit
-            }
-            is ContentPart.ImageUrl -> {
-                buf.putInt(2)
-                FfiConverterString.write(value.`url`, buf)
-                FfiConverterOptionalString.write(value.`detail`, buf)
-                Unit
-            }
-            is ContentPart.InputAudio -> {
-                buf.putInt(3)
-                FfiConverterString.write(value.`data`, buf)
-                FfiConverterString.write(value.`format`, buf)
-                Unit
-            }
-            is ContentPart.Refusal -> {
-                buf.putInt(4)
-                FfiConverterString.write(value.`refusal`, buf)
-                Unit
-            }
-        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
-    }
-}
-
-
-
-
-
-/**
- * How the client gets tokens when it has no usable refresh token.
- */
-
-enum class Flow {
-    
-    /**
-     * Server-to-server: the client's own credentials (the default).
-     */
-    CLIENT_CREDENTIALS,
-    /**
-     * A user signs in (Authorization Code + PKCE); without a refresh token they sign in again.
-     */
-    AUTHORIZATION_CODE;
-
-    
-
-
-    companion object
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeFlow: FfiConverterRustBuffer<Flow> {
-    override fun read(buf: ByteBuffer) = try {
-        Flow.values()[buf.getInt() - 1]
-    } catch (e: IndexOutOfBoundsException) {
-        throw RuntimeException("invalid enum value, something is very wrong!!", e)
-    }
-
-    override fun allocationSize(value: Flow) = 4UL
-
-    override fun write(value: Flow, buf: ByteBuffer) {
-        buf.putInt(value.ordinal + 1)
-    }
-}
-
-
-
-
-
-/**
  * Whether a method answers once or streams.
  */
 
@@ -10240,49 +10049,6 @@ public object FfiConverterTypeMethodKind: FfiConverterRustBuffer<MethodKind> {
     override fun allocationSize(value: MethodKind) = 4UL
 
     override fun write(value: MethodKind, buf: ByteBuffer) {
-        buf.putInt(value.ordinal + 1)
-    }
-}
-
-
-
-
-
-/**
- * Who speaks a message.
- */
-
-enum class Role {
-    
-    SYSTEM,
-    DEVELOPER,
-    USER,
-    ASSISTANT,
-    /**
-     * The result of a tool call; needs `tool_call_id`.
-     */
-    TOOL;
-
-    
-
-
-    companion object
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeRole: FfiConverterRustBuffer<Role> {
-    override fun read(buf: ByteBuffer) = try {
-        Role.values()[buf.getInt() - 1]
-    } catch (e: IndexOutOfBoundsException) {
-        throw RuntimeException("invalid enum value, something is very wrong!!", e)
-    }
-
-    override fun allocationSize(value: Role) = 4UL
-
-    override fun write(value: Role, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
     }
 }
@@ -10551,28 +10317,28 @@ public object FfiConverterOptionalTypeTokenStore: FfiConverterRustBuffer<TokenSt
 /**
  * @suppress
  */
-public object FfiConverterOptionalTypeChatDelta: FfiConverterRustBuffer<ChatDelta?> {
-    override fun read(buf: ByteBuffer): ChatDelta? {
+public object FfiConverterOptionalTypeChatChunk: FfiConverterRustBuffer<ChatChunk?> {
+    override fun read(buf: ByteBuffer): ChatChunk? {
         if (buf.get().toInt() == 0) {
             return null
         }
-        return FfiConverterTypeChatDelta.read(buf)
+        return FfiConverterTypeChatChunk.read(buf)
     }
 
-    override fun allocationSize(value: ChatDelta?): ULong {
+    override fun allocationSize(value: ChatChunk?): ULong {
         if (value == null) {
             return 1UL
         } else {
-            return 1UL + FfiConverterTypeChatDelta.allocationSize(value)
+            return 1UL + FfiConverterTypeChatChunk.allocationSize(value)
         }
     }
 
-    override fun write(value: ChatDelta?, buf: ByteBuffer) {
+    override fun write(value: ChatChunk?, buf: ByteBuffer) {
         if (value == null) {
             buf.put(0)
         } else {
             buf.put(1)
-            FfiConverterTypeChatDelta.write(value, buf)
+            FfiConverterTypeChatChunk.write(value, buf)
         }
     }
 }
@@ -10647,6 +10413,38 @@ public object FfiConverterOptionalTypeUsage: FfiConverterRustBuffer<Usage?> {
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeAuthFlow: FfiConverterRustBuffer<AuthFlow?> {
+    override fun read(buf: ByteBuffer): AuthFlow? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeAuthFlow.read(buf)
+    }
+
+    override fun allocationSize(value: AuthFlow?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeAuthFlow.allocationSize(value)
+        }
+    }
+
+    override fun write(value: AuthFlow?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeAuthFlow.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeClientAuthMethod: FfiConverterRustBuffer<ClientAuthMethod?> {
     override fun read(buf: ByteBuffer): ClientAuthMethod? {
         if (buf.get().toInt() == 0) {
@@ -10669,70 +10467,6 @@ public object FfiConverterOptionalTypeClientAuthMethod: FfiConverterRustBuffer<C
         } else {
             buf.put(1)
             FfiConverterTypeClientAuthMethod.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterOptionalTypeContent: FfiConverterRustBuffer<Content?> {
-    override fun read(buf: ByteBuffer): Content? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterTypeContent.read(buf)
-    }
-
-    override fun allocationSize(value: Content?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterTypeContent.allocationSize(value)
-        }
-    }
-
-    override fun write(value: Content?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterTypeContent.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterOptionalTypeFlow: FfiConverterRustBuffer<Flow?> {
-    override fun read(buf: ByteBuffer): Flow? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterTypeFlow.read(buf)
-    }
-
-    override fun allocationSize(value: Flow?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterTypeFlow.allocationSize(value)
-        }
-    }
-
-    override fun write(value: Flow?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterTypeFlow.write(value, buf)
         }
     }
 }
@@ -10775,28 +10509,28 @@ public object FfiConverterOptionalSequenceString: FfiConverterRustBuffer<List<ko
 /**
  * @suppress
  */
-public object FfiConverterOptionalSequenceTypeChatDelta: FfiConverterRustBuffer<List<ChatDelta>?> {
-    override fun read(buf: ByteBuffer): List<ChatDelta>? {
+public object FfiConverterOptionalSequenceTypeChatChunk: FfiConverterRustBuffer<List<ChatChunk>?> {
+    override fun read(buf: ByteBuffer): List<ChatChunk>? {
         if (buf.get().toInt() == 0) {
             return null
         }
-        return FfiConverterSequenceTypeChatDelta.read(buf)
+        return FfiConverterSequenceTypeChatChunk.read(buf)
     }
 
-    override fun allocationSize(value: List<ChatDelta>?): ULong {
+    override fun allocationSize(value: List<ChatChunk>?): ULong {
         if (value == null) {
             return 1UL
         } else {
-            return 1UL + FfiConverterSequenceTypeChatDelta.allocationSize(value)
+            return 1UL + FfiConverterSequenceTypeChatChunk.allocationSize(value)
         }
     }
 
-    override fun write(value: List<ChatDelta>?, buf: ByteBuffer) {
+    override fun write(value: List<ChatChunk>?, buf: ByteBuffer) {
         if (value == null) {
             buf.put(0)
         } else {
             buf.put(1)
-            FfiConverterSequenceTypeChatDelta.write(value, buf)
+            FfiConverterSequenceTypeChatChunk.write(value, buf)
         }
     }
 }
@@ -10829,38 +10563,6 @@ public object FfiConverterOptionalSequenceTypeMethodSpec: FfiConverterRustBuffer
         } else {
             buf.put(1)
             FfiConverterSequenceTypeMethodSpec.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterOptionalSequenceTypeToolCall: FfiConverterRustBuffer<List<ToolCall>?> {
-    override fun read(buf: ByteBuffer): List<ToolCall>? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterSequenceTypeToolCall.read(buf)
-    }
-
-    override fun allocationSize(value: List<ToolCall>?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterSequenceTypeToolCall.allocationSize(value)
-        }
-    }
-
-    override fun write(value: List<ToolCall>?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterSequenceTypeToolCall.write(value, buf)
         }
     }
 }
@@ -10927,24 +10629,24 @@ public object FfiConverterSequenceByteArray: FfiConverterRustBuffer<List<kotlin.
 /**
  * @suppress
  */
-public object FfiConverterSequenceTypeChatDelta: FfiConverterRustBuffer<List<ChatDelta>> {
-    override fun read(buf: ByteBuffer): List<ChatDelta> {
+public object FfiConverterSequenceTypeChatChunk: FfiConverterRustBuffer<List<ChatChunk>> {
+    override fun read(buf: ByteBuffer): List<ChatChunk> {
         val len = buf.getInt()
-        return List<ChatDelta>(len) {
-            FfiConverterTypeChatDelta.read(buf)
+        return List<ChatChunk>(len) {
+            FfiConverterTypeChatChunk.read(buf)
         }
     }
 
-    override fun allocationSize(value: List<ChatDelta>): ULong {
+    override fun allocationSize(value: List<ChatChunk>): ULong {
         val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeChatDelta.allocationSize(it) }.sum()
+        val sizeForItems = value.map { FfiConverterTypeChatChunk.allocationSize(it) }.sum()
         return sizeForLength + sizeForItems
     }
 
-    override fun write(value: List<ChatDelta>, buf: ByteBuffer) {
+    override fun write(value: List<ChatChunk>, buf: ByteBuffer) {
         buf.putInt(value.size)
         value.iterator().forEach {
-            FfiConverterTypeChatDelta.write(it, buf)
+            FfiConverterTypeChatChunk.write(it, buf)
         }
     }
 }
@@ -11095,34 +10797,6 @@ public object FfiConverterSequenceTypeSseEvent: FfiConverterRustBuffer<List<SseE
 /**
  * @suppress
  */
-public object FfiConverterSequenceTypeToolCall: FfiConverterRustBuffer<List<ToolCall>> {
-    override fun read(buf: ByteBuffer): List<ToolCall> {
-        val len = buf.getInt()
-        return List<ToolCall>(len) {
-            FfiConverterTypeToolCall.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<ToolCall>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeToolCall.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<ToolCall>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterTypeToolCall.write(it, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
 public object FfiConverterSequenceTypeToolCallDelta: FfiConverterRustBuffer<List<ToolCallDelta>> {
     override fun read(buf: ByteBuffer): List<ToolCallDelta> {
         val len = buf.getInt()
@@ -11141,34 +10815,6 @@ public object FfiConverterSequenceTypeToolCallDelta: FfiConverterRustBuffer<List
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeToolCallDelta.write(it, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterSequenceTypeContentPart: FfiConverterRustBuffer<List<ContentPart>> {
-    override fun read(buf: ByteBuffer): List<ContentPart> {
-        val len = buf.getInt()
-        return List<ContentPart>(len) {
-            FfiConverterTypeContentPart.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<ContentPart>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeContentPart.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<ContentPart>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterTypeContentPart.write(it, buf)
         }
     }
 }
@@ -11196,8 +10842,8 @@ public object FfiConverterSequenceTypeContentPart: FfiConverterRustBuffer<List<C
         /**
          * One chat stream event: a delta, `None` for `[DONE]`, or the stream's typed error.
          */
-    @Throws(AgenticStarException::class) fun `decodeChatEvent`(`event`: kotlin.String, `data`: kotlin.String): ChatDelta? {
-            return FfiConverterOptionalTypeChatDelta.lift(
+    @Throws(AgenticStarException::class) fun `decodeChatEvent`(`event`: kotlin.String, `data`: kotlin.String): ChatChunk? {
+            return FfiConverterOptionalTypeChatChunk.lift(
     uniffiRustCallWithError(AgenticStarException) { _status ->
     UniffiLib.uniffi_agenticstar_ffi_fn_func_decode_chat_event(
     

@@ -62,7 +62,7 @@ class ClientTest {
             assertEquals(t.accessToken(), c.getToken().accessToken())
             assertEquals(t.accessToken(), c.cachedToken()?.accessToken())
             assertEquals(1, emu.counter("saas.token"))
-            assertNotEquals(t.accessToken(), c.refreshToken().accessToken())
+            assertNotEquals(t.accessToken(), c.forceRefresh().accessToken())
             assertEquals(2, emu.counter("saas.token"))
         }
     }
@@ -86,7 +86,7 @@ class ClientTest {
 
     @Test fun `authorization code with PKCE signs in, persists, refreshes and signs out`() = test {
         val store = MapStore()
-        val opts = ClientOptions(flow = Flow.AUTHORIZATION_CODE)
+        val opts = ClientOptions(flow = AuthFlow.AUTHORIZATION_CODE)
         saas("saas-app-client", "saas-app-secret", opts, store).use { c ->
             // Before sign-in there is no session to renew.
             assertIs<AgenticStarException.SignInRequired>(assertFailsWith<AgenticStarException> { c.getToken() })
@@ -109,7 +109,7 @@ class ClientTest {
                 assertEquals(signIn.token.accessToken(), again.getToken().accessToken())
                 assertEquals(before, emu.counter("saas.token"))
                 val saved = store.values.values.single()
-                again.refreshToken()   // refresh_token grant; the rotated refresh token is stored
+                again.forceRefresh()   // refresh_token grant; the rotated refresh token is stored
                 assertNotEquals(saved, store.values.values.single())
                 again.signOut()
                 assertTrue(store.values.isEmpty())
@@ -118,7 +118,7 @@ class ClientTest {
     }
 
     @Test fun `sign-in errors are typed`() = test {
-        saas("saas-app-client", "saas-app-secret", ClientOptions(flow = Flow.AUTHORIZATION_CODE)).use { c ->
+        saas("saas-app-client", "saas-app-secret", ClientOptions(flow = AuthFlow.AUTHORIZATION_CODE)).use { c ->
             val r = c.authorizeUrl("http://127.0.0.1:8765/callback")
             val e = assertFailsWith<AgenticStarException.StateMismatch> {
                 c.completeAuthorization(r, "http://127.0.0.1:8765/callback?code=abc&state=forged")
@@ -228,7 +228,7 @@ class ClientTest {
         saas().use { c ->
             val failed = CompletableDeferred<AgenticStarException>()
             c.chatStreamTo(ChatRequest.user("hi"), object : ChatListener {
-                override fun onDelta(delta: ChatDelta) = throw IllegalStateException("app bug")
+                override fun onDelta(delta: ChatChunk) = throw IllegalStateException("app bug")
                 override fun onError(error: AgenticStarException) { failed.complete(error) }
                 override fun onComplete() { failed.completeExceptionally(AssertionError("onComplete after a failure")) }
             })
@@ -261,7 +261,7 @@ class ClientTest {
             assertEquals(429, limited.status)
 
             emu.fault("""{"endpoint": "chat.completions", "stream": "error_event", "after_chunks": 1}""")
-            val got = mutableListOf<ChatDelta>()
+            val got = mutableListOf<ChatChunk>()
             val inStream = assertFailsWith<AgenticStarException.StreamException> { c.stream("hi").collect { got += it } }
             assertEquals("stream_error", inStream.kind)
             assertTrue(got.isNotEmpty(), "deltas before the error are delivered")

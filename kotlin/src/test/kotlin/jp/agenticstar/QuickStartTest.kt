@@ -38,7 +38,7 @@ class QuickStartTest {
             val client = Client(
                 Provider.agenticstar(authUrl),
                 Credentials("saas-app-client", "saas-app-secret"),
-                ClientOptions(apiUrl = apiUrl, flow = Flow.AUTHORIZATION_CODE),
+                ClientOptions(apiUrl = apiUrl, flow = AuthFlow.AUTHORIZATION_CODE),
                 tokenStore = PrefsTokenStore(ConcurrentHashMap()),
             )
             val request = client.authorizeUrl("http://127.0.0.1:8765/callback", scope = "openid chat:exec")
