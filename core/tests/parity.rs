@@ -248,7 +248,7 @@ async fn callback_vectors_through_the_client() {
     let provider = agenticstar::Provider::oauth(&format!("{}/federation/auth/v1/token", e.url), None).unwrap();
     let client = e
         .builder(provider, common::c::SAAS_APP_CLIENT_ID, common::c::SAAS_APP_CLIENT_SECRET)
-        .flow(agenticstar::Flow::AuthorizationCode)
+        .flow(agenticstar::AuthFlow::AuthorizationCode)
         .build()
         .unwrap();
     for case in cases("callbacks.json") {

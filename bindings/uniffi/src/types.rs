@@ -233,6 +233,11 @@ impl Token {
     pub fn expires_at(&self) -> Option<i64> {
         self.0.expires_at_unix().map(|t| t as i64)
     }
+    /// Whether the granted scopes allow `scope`, directly or through an including one
+    /// (`chat:all` covers `chat:exec`).
+    pub fn has_scope(&self, scope: String) -> bool {
+        self.0.scopes().is_some_and(|s| s.allows(&scope))
+    }
     pub fn has_refresh_token(&self) -> bool {
         self.0.refresh_token().is_some()
     }
