@@ -21,6 +21,9 @@ if [ ! -x "$AGENTICSTAR_CLI" ]; then
   (cd "$repo" && cargo build -j"$CARGO_BUILD_JOBS" -p agenticstar-cli)
 fi
 
+# redis-server for the store-error tests (Debian's package; the tests start their own).
+bash "$repo/scripts/redis-server.sh" --install-only >/dev/null
+
 node --test __test__/*.test.mjs
 npx --no-install tsc --noEmit --strict -p examples
 echo "node: typed example type-checks"

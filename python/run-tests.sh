@@ -25,6 +25,9 @@ maturin develop -q
 export AGENTICSTAR_CLI="${AGENTICSTAR_CLI:-$REPO/target/debug/agenticstar}"
 [ -x "$AGENTICSTAR_CLI" ] || (cd "$REPO" && cargo build -j"$CARGO_BUILD_JOBS" -p agenticstar-cli)
 
+# 4b. redis-server for the store-error tests (Debian's package; the tests start their own).
+bash "$REPO/scripts/redis-server.sh" --install-only >/dev/null
+
 # 5. Tests, then lints: ruff, mypy --strict (package + typed example), and stubtest proving the
 #    hand-written _native.pyi matches the module maturin just built.
 python -m pytest -q "$@"

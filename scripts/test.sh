@@ -29,9 +29,9 @@ bash interop/mcp-python/install.sh              # mcp 2.3.0 + uvicorn peer for t
 # Default members only (core, emulator, cli); the bindings are built by their own suites below.
 cargo test
 
-section "Rust: tokens for a fleet (real redis-server, Rust worker processes)"
+section "Rust: RedisStore against a real redis-server (in-process; the fleet of processes runs after Node)"
 bash scripts/redis-server.sh --install-only
-cargo test -p agenticstar --features redis --test fleet -- --test-threads 1
+cargo test -p agenticstar --features redis --test fleet -- --test-threads 1 encrypted compare_and_set
 
 section "Python"
 bash python/run-tests.sh
@@ -43,13 +43,10 @@ section "openai-python against the emulator"
 section "Node"
 bash node/run-tests.sh
 
-# Python and Node fleet workers: on once the bindings pass `tokenStore` strings/objects to core's
-# token::open_store (issue 11's ClientOptions); until then AGENTICSTAR_FLEET_BINDINGS=1 opts in.
-if [ "${AGENTICSTAR_FLEET_BINDINGS:-0}" = 1 ]; then
-    section "Fleet: Python and Node worker processes sharing one Redis store"
-    AGENTICSTAR_FLEET_LANGS=python,node AGENTICSTAR_FLEET_PYTHON="$PWD/.venv/bin/python" \
-        cargo test -p agenticstar --features redis --test fleet -- --test-threads 1 processes rotations sigkill restarted
-fi
+# After Python and Node: their packages (.venv, node/dist) are what the worker processes import.
+section "Fleet: Rust, Python and Node worker processes sharing one real redis-server"
+AGENTICSTAR_FLEET_LANGS=rust,python,node AGENTICSTAR_FLEET_PYTHON="$PWD/.venv/bin/python" \
+    cargo test -p agenticstar --features redis --test fleet -- --test-threads 1 processes rotations sigkill restarted
 
 section "Kotlin and Swift (uniffi)"
 bash bindings/uniffi/run-tests.sh

@@ -507,7 +507,15 @@ mod tests {
 
     #[test]
     fn token_store_specs() {
-        for (spec, ok) in [(json!("memory"), true), (json!("/tmp/x/tokens.json"), true), (json!("ftp://x"), false)] {
+        for (spec, ok) in [
+            (json!("memory"), true),
+            (json!("/tmp/x/tokens.json"), true),
+            (json!("ftp://x"), false),
+            // Options as JSON text (Kotlin/Swift): read as the object form.
+            (json!(r#"{"url": "memory"}"#), true),
+            (json!(r#"{"url": "memory", "leaseMs": 5}"#), false),
+            (json!("{not json"), false),
+        ] {
             let mut o = base();
             o["tokenStore"] = spec.clone();
             assert_eq!(ClientOptions::from_json(o).unwrap().builder("rust").is_ok(), ok, "{spec}");

@@ -6,6 +6,8 @@
 //! (`fleet_worker`, Rust), and, listed in `AGENTICSTAR_FLEET_LANGS` (e.g. `python,node`), the
 //! Python and Node workers in `python/tests/fleet_worker.py` and `node/__test__/fleet_worker.mjs`,
 //! which take the same JSON and print the same line; the mix is assigned round-robin.
+//! `scripts/test.sh` runs the in-process tests early and the worker scenarios after the Python and
+//! Node suites, with `AGENTICSTAR_FLEET_LANGS=rust,python,node` (their packages built by then).
 #![cfg(feature = "redis")]
 mod common;
 
@@ -405,12 +407,14 @@ async fn sigkill_of_the_lease_holder_lets_another_process_renew() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_stopped_then_restarted_the_fleet_keeps_working_and_shares_again() {
+    use base64::Engine;
     let mut redis = Redis::start();
     let e = Emu::start().await;
-    // 6 s tokens: renewed from 3 s left.
+    // 6 s tokens: renewed from 3 s left. Encrypted at rest, so every worker language encrypts.
     e.config(json!({"keycloak_lifetime_secs": 6})).await;
-    let config =
-        worker_config(&e, json!({"url": redis.url(), "timeoutMs": 300}), json!({"callers": 20, "runMs": 27_000}));
+    let key = base64::engine::general_purpose::STANDARD.encode([9u8; 32]);
+    let store = json!({"url": redis.url(), "timeoutMs": 300, "encryptionKey": key});
+    let config = worker_config(&e, store.clone(), json!({"callers": 20, "runMs": 27_000}));
     let fleet = Fleet::spawn(4, &config);
     assert_eq!(e.wait_count("keycloak.token", 1).await, 1);
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -425,12 +429,22 @@ async fn redis_stopped_then_restarted_the_fleet_keeps_working_and_shares_again()
     let reports = tokio::task::spawn_blocking(move || fleet.reports()).await.unwrap();
     let after = e.count("keycloak.token") - converged;
     assert_no_errors(&reports);
-    for r in reports.iter().filter(|r| r.lang == "rust") {
-        assert_eq!(r.store_warnings, 1, "one warning for the outage, then quiet");
+    // (Node has no log output: its store errors reach `tokenEvents()`, tested in node/__test__.)
+    for r in reports.iter().filter(|r| r.lang != "node") {
+        assert_eq!(r.store_warnings, 1, "{} worker: one warning for the outage, then quiet", r.lang);
     }
     assert!(during >= 4, "each process renewed on its own while Redis was down: {during}");
     // 12 s after convergence with renewals every 3 s: about 4 requests, not 4 per process.
     assert!(after <= 5, "one renewal per expiry after the restart: {after} requests in 12 s");
+    // What the fleet stored after the restart: readable with the key, no token bytes in clear.
+    let stored = agenticstar::token::open_store(&store).unwrap().store.load("fleet").await.unwrap();
+    let token = stored.expect("the fleet stored its token again after the restart").access_token;
+    let dump = redis.cli(&["HGETALL", "agenticstar:fleet"]) + &redis.cli(&["DUMP", "agenticstar:fleet"]);
+    assert!(dump.contains("e1:"), "stored encrypted");
+    for piece in token.expose().as_bytes().chunks(12).filter(|p| p.len() == 12) {
+        assert!(!dump.contains(std::str::from_utf8(piece).unwrap()), "token bytes visible in Redis");
+    }
+    assert!(!dump.contains("access_token") && !dump.contains("eyJ"), "no JSON or JWT in clear");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,6 +5,7 @@ import { call, callSync } from './call.js';
 import { withCancel } from './cancel.js';
 import { Service, type ServiceClass } from './service.js';
 import { ChatStream } from './stream.js';
+import { TokenEvents } from './token_events.js';
 import { RawResponse, Token } from './token.js';
 import type {
   AuthorizationRequest,
@@ -149,6 +150,11 @@ export class Client {
     const json = JSON.stringify(options);
     const n = await call(() => this.#native.service(kind, json));
     return (cls ? new cls(n) : new Service(n)) as S;
+  }
+
+  /** What happens to this client's tokens, as streams (e.g. `storeErrors()`). */
+  tokenEvents(): Promise<TokenEvents> {
+    return this.service('token_events', {}, TokenEvents);
   }
 
   /**

@@ -264,3 +264,9 @@ const CLASSES: Record<ErrorKind, new (f: ErrorFields) => AgenticStarError> = {
 
 /** The error class for each kind (for tests and exhaustive handling). */
 export const errorClasses: Readonly<Record<ErrorKind, new (f: ErrorFields) => AgenticStarError>> = CLASSES;
+
+/** The typed error for the core's error details (how errors cross, and how error events arrive). */
+export function errorFromFields(f: ErrorFields): AgenticStarError {
+  const cls = (CLASSES as Partial<Record<string, new (f: ErrorFields) => AgenticStarError>>)[f.kind] ?? AgenticStarError;
+  return new cls(f);
+}

@@ -13,6 +13,8 @@
 export { Chat, Client } from './client.js';
 export { ChatStream } from './stream.js';
 export * from './a2a.js';
+export * from './mcp.js';
+export * from './token_events.js';
 export {
   EchoService,
   JsonStream,
@@ -46,6 +48,7 @@ export type {
   IdClaims,
   Message,
   ProviderConfig,
+  RedisStoreOptions,
   RequestOptions,
   SignIn,
   StoredToken,

@@ -40,7 +40,7 @@ export interface ClientOptions {
    * Where tokens persist (default: in memory): your own store object, a file path (`file:PATH`),
    * a `redis://` / `rediss://` URL, or `{ url, ...storeOptions }` — shared safely by processes.
    */
-  tokenStore?: TokenStore | string | ({ url: string } & Record<string, unknown>);
+  tokenStore?: TokenStore | string | RedisStoreOptions;
   /** Make a failed token store save an error for the caller (default false: reported, not thrown). */
   strictStore?: boolean;
   /** Key under which this session's tokens are stored (default: derived from provider, client and flow). */
@@ -90,6 +90,27 @@ export interface ClientOptions {
 }
 
 type Awaitable<T> = T | PromiseLike<T>;
+
+/** A Redis token store (the core's `tokenStore` object; see the README). */
+export interface RedisStoreOptions {
+  /** `redis://[user:password@]host:port/db` or `rediss://...` (TLS). */
+  url: string;
+  /** Prefix of every key (default `agenticstar:`). */
+  keyPrefix?: string;
+  tls?: boolean;
+  username?: string;
+  password?: string;
+  /** Base64 of a 32-byte key: tokens are encrypted at rest (XChaCha20-Poly1305). */
+  encryptionKey?: string;
+  /** How long a renewal lease lasts before another process may take over, in ms. */
+  leaseMs?: number;
+  /** Limit on each Redis operation, in ms. */
+  timeoutMs?: number;
+  /** Longest TTL of a stored token, in seconds. */
+  maxTtlSecs?: number;
+  /** A failed save is an error for the caller. */
+  strict?: boolean;
+}
 
 /** Persistence for tokens (a database, a secrets manager, a file...). Methods may be sync or async. */
 export interface TokenStore {

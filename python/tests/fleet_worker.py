@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import os
 import time
 from typing import Any, Dict, List
@@ -18,6 +19,8 @@ import agenticstar as a
 
 async def main() -> None:
     cfg: Dict[str, Any] = json.loads(os.environ["AGENTICSTAR_FLEET_WORKER"])
+    # The SDK's log records on stderr, level first (the harness counts the store warnings).
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if cfg["provider"] == "keycloak":
         provider = a.Provider.keycloak(cfg["authUrl"], cfg["realm"])
     else:

@@ -84,6 +84,8 @@ pub struct McpOptions {
     pub resource: Option<String>,
     /// Send a resource indicator at all (default true; turn off for token servers that refuse it).
     pub send_resource: bool,
+    /// Send the bearer token (default true; false to see what the server says without one).
+    pub bearer: bool,
     /// Ask for a token of its own with these scopes (client credentials only).
     pub token_scope: Option<String>,
     /// Extra headers on every request.
@@ -103,6 +105,7 @@ impl Default for McpOptions {
             scopes: vec!["mcp:all".into()],
             resource: None,
             send_resource: true,
+            bearer: true,
             token_scope: None,
             headers: BTreeMap::new(),
             client_name: "agenticstar".into(),
@@ -180,6 +183,7 @@ impl McpClient {
                 scopes: opts.scopes.clone(),
                 token_scope: opts.token_scope.clone(),
                 resource,
+                bearer: opts.bearer,
                 headers: opts.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
                 ..RpcOptions::default()
             },

@@ -94,10 +94,11 @@ struct Answer {
     responses: Map<String, Value>,
 }
 
+/// `{"jsonrpcMethod", "params"}` (not `method`: that name is taken by the bindings' own `call`).
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct SendRequest {
-    method: String,
+    jsonrpc_method: String,
     #[serde(default)]
     params: Value,
 }
@@ -159,7 +160,7 @@ impl Service for McpService {
                 "ping" => c.ping().await.map(|_| json!({})),
                 "send_request" => {
                     let a: SendRequest = args(&method, a)?;
-                    c.send_request(&a.method, a.params).await
+                    c.send_request(&a.jsonrpc_method, a.params).await
                 }
                 "start_recording" => {
                     c.start_recording();

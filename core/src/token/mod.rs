@@ -15,7 +15,7 @@ pub use manager::{AuthFlow, StoreErrorListener, TokenListener, TokenManager};
 pub use redis::{RedisOptions, RedisStore};
 pub use server::Audience;
 pub(crate) use server::{AuthServer, Grant};
-pub use spec::{OpenedStore, open_store};
+pub use spec::{OpenedStore, open_store, spec_from_text};
 pub use store::{FileStore, Lease, MemoryStore, StoredToken, TokenStore, Versioned};
 
 use crate::provider::TokenResponse;

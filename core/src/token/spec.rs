@@ -23,6 +23,8 @@ pub struct OpenedStore {
 ///   "leaseMs", "timeoutMs", "maxTtlSecs", "strict"}` (the Redis keys only with a Redis URL).
 pub fn open_store(spec: &Value) -> Result<OpenedStore> {
     let (url, mut rest, strict) = match spec {
+        // Options as JSON text, from languages whose options carry strings only (Kotlin, Swift).
+        Value::String(s) if s.trim_start().starts_with('{') => return open_store(&spec_from_text(s)?),
         Value::String(s) => (s.clone(), serde_json::Map::new(), false),
         Value::Object(o) => {
             let mut o = o.clone();
@@ -62,6 +64,17 @@ pub fn open_store(spec: &Value) -> Result<OpenedStore> {
         }
     };
     Ok(OpenedStore { store, strict })
+}
+
+/// A `tokenStore` spec given as text, for languages whose options carry no JSON value (Kotlin,
+/// Swift): a JSON object (`{"url": "redis://...", ...}`) is the options object, anything else the
+/// path or URL itself.
+pub fn spec_from_text(text: &str) -> Result<Value> {
+    if text.trim_start().starts_with('{') {
+        serde_json::from_str(text).map_err(|e| Error::config(format!("tokenStore: not a JSON object: {e}")))
+    } else {
+        Ok(Value::String(text.to_owned()))
+    }
 }
 
 #[cfg(feature = "redis")]

@@ -18,6 +18,7 @@ from . import _native as _native_module
 from ._a2a import A2aClient, AsyncA2aClient
 from ._client import AsyncChat, AsyncClient, Chat, Client
 from ._exceptions import *  # noqa: F403 - the exception classes are part of the public API
+from ._mcp import AsyncMcpClient, McpClient
 from ._native import (
     AuthorizationRequest,
     ChatChunk,
@@ -46,6 +47,7 @@ from ._service import (
     ServiceBase,
 )
 from ._streaming import AsyncChatStream, ChatStream
+from ._token_events import AsyncErrorStream, AsyncTokenEvents, ErrorStream, TokenEvents
 from ._types import ContentPartParam, MessageParam, StoredToken, TokenStore, ToolCallParam
 
 __all__ = [
@@ -56,9 +58,12 @@ __all__ = [
     "AsyncChatStream",
     "AsyncClient",
     "AsyncEchoService",
+    "AsyncErrorStream",
     "AsyncJsonStream",
+    "AsyncMcpClient",
     "AsyncService",
     "AsyncServiceBase",
+    "AsyncTokenEvents",
     "AuthorizationRequest",
     "Chat",
     "ChatChunk",
@@ -71,8 +76,10 @@ __all__ = [
     "ContentPartParam",
     "Delta",
     "EchoService",
+    "ErrorStream",
     "FunctionDelta",
     "JsonStream",
+    "McpClient",
     "MessageParam",
     "Provider",
     "Response",
@@ -81,6 +88,7 @@ __all__ = [
     "SignIn",
     "StoredToken",
     "Token",
+    "TokenEvents",
     "TokenStore",
     "ToolCallDelta",
     "ToolCallParam",

@@ -36,6 +36,7 @@ from ._native import (
 )
 from ._service import AsyncService, Service, _args
 from ._streaming import AsyncChatStream, ChatStream
+from ._token_events import AsyncTokenEvents, TokenEvents
 from ._types import MessageParam, TokenStore
 
 _Svc = TypeVar("_Svc", bound=Service)
@@ -274,6 +275,10 @@ class Client(_BaseClient):
         this client's tokens and connections; ``cls`` is the wrapper class to return."""
         return cls(self._native.service(False, kind, _args(options)))
 
+    def token_events(self) -> TokenEvents:
+        """What happens to this client's tokens, as streams (e.g. ``store_errors()``)."""
+        return self.service("token_events", cls=TokenEvents)
+
 
 class AsyncClient(_BaseClient):
     """The asyncio client: the same methods as :class:`Client`, as coroutines.
@@ -348,6 +353,10 @@ class AsyncClient(_BaseClient):
     async def service(self, kind: str, *, cls: Type[AsyncService] = AsyncService, **options: Any) -> AsyncService:
         """Open a service of the core (see :meth:`Client.service`)."""
         return cls(await self._native.service(True, kind, _args(options)))
+
+    async def token_events(self) -> AsyncTokenEvents:
+        """What happens to this client's tokens, as streams (e.g. ``store_errors()``)."""
+        return await self.service("token_events", cls=AsyncTokenEvents)
 
 
 class Chat:

@@ -450,7 +450,11 @@ _CLASS_BY_KIND: Dict[str, Type[AgenticStarError]] = {
 
 def _from_native(details: str) -> AgenticStarError:
     """Called by the extension with the core's error details (JSON: the shape every language gets)."""
-    d = json.loads(details)
+    return _from_details(json.loads(details))
+
+
+def _from_details(d: Dict[str, Any]) -> AgenticStarError:
+    """The exception for the core's error details object (also how error events are delivered)."""
     kind = d["kind"]
     retry_ms = d.get("retryAfterMs")
     cls = _CLASS_BY_KIND.get(kind, AgenticStarError)

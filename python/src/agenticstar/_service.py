@@ -127,10 +127,10 @@ class _Base:
 class Service(_Base):
     """A core service, synchronous: ``call(method, **args)`` and ``open(method, **args)``."""
 
-    def call(self, method: str, **kwargs: Any) -> Any:
+    def call(self, method: str, /, **kwargs: Any) -> Any:
         return json.loads(self._service.call(False, method, _args(kwargs)))
 
-    def open(self, method: str, **kwargs: Any) -> JsonStream:
+    def open(self, method: str, /, **kwargs: Any) -> JsonStream:
         return JsonStream(self._service.open(method, _args(kwargs)))
 
     def close(self) -> None:
@@ -146,10 +146,10 @@ class Service(_Base):
 class AsyncService(_Base):
     """A core service, asyncio: ``await call(method, **args)`` and ``open(method, **args)``."""
 
-    async def call(self, method: str, **kwargs: Any) -> Any:
+    async def call(self, method: str, /, **kwargs: Any) -> Any:
         return json.loads(await self._service.call(True, method, _args(kwargs)))
 
-    def open(self, method: str, **kwargs: Any) -> AsyncJsonStream:
+    def open(self, method: str, /, **kwargs: Any) -> AsyncJsonStream:
         return AsyncJsonStream(self._service.open(method, _args(kwargs)))
 
     async def close(self) -> None:
@@ -174,10 +174,10 @@ class ServiceBase(Service):
     KIND: str = ""
     METHODS: Tuple[str, ...] = ()
 
-    def _call(self, name: str, **kwargs: Any) -> Any:
+    def _call(self, name: str, /, **kwargs: Any) -> Any:
         return self.call(name, **kwargs)
 
-    def _open(self, name: str, **kwargs: Any) -> JsonStream:
+    def _open(self, name: str, /, **kwargs: Any) -> JsonStream:
         return self.open(name, **kwargs)
 
 
@@ -187,10 +187,10 @@ class AsyncServiceBase(AsyncService):
     KIND: str = ""
     METHODS: Tuple[str, ...] = ()
 
-    async def _call(self, name: str, **kwargs: Any) -> Any:
+    async def _call(self, name: str, /, **kwargs: Any) -> Any:
         return await self.call(name, **kwargs)
 
-    def _open(self, name: str, **kwargs: Any) -> AsyncJsonStream:
+    def _open(self, name: str, /, **kwargs: Any) -> AsyncJsonStream:
         return self.open(name, **kwargs)
 
 

@@ -161,4 +161,7 @@ public final class EchoService: ServiceBase, ServiceWrapper {
 }
 
 /// Every wrapper by kind (the suite checks each against the core's methods).
-public let serviceWrappers: [String: ServiceWrapper.Type] = [EchoService.kind: EchoService.self, A2aClient.kind: A2aClient.self]
+public let serviceWrappers: [String: ServiceWrapper.Type] = [
+    EchoService.kind: EchoService.self, A2aClient.kind: A2aClient.self, McpClient.kind: McpClient.self,
+    TokenEvents.kind: TokenEvents.self,
+]

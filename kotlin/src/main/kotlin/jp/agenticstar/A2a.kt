@@ -54,12 +54,12 @@ class A2aClient(service: Service) : ServiceBase(service) {
         obj("text" to q(text), "taskId" to taskId?.let(::q), "messageId" to messageId?.let(::q))
 }
 
-/** A JSON object from already-encoded values; null values are left out. */
-private fun obj(vararg fields: Pair<String, String?>): String =
+/** A JSON object from already-encoded values; null values are left out (shared by the wrappers). */
+internal fun obj(vararg fields: Pair<String, String?>): String =
     fields.filter { it.second != null }.joinToString(",", "{", "}") { "${q(it.first)}:${it.second}" }
 
 /** A JSON string literal. */
-private fun q(s: String): String = buildString {
+internal fun q(s: String): String = buildString {
     append('"')
     for (c in s) when {
         c == '"' -> append("\\\"")

@@ -130,6 +130,8 @@ class EchoService(service: Service) : ServiceBase(service) {
 val serviceWrappers: Map<String, Pair<ServiceKind, Class<out ServiceBase>>> = mapOf(
     EchoService.kind to (EchoService to EchoService::class.java),
     A2aClient.kind to (A2aClient to A2aClient::class.java),
+    McpClient.kind to (McpClient to McpClient::class.java),
+    TokenEvents.kind to (TokenEvents to TokenEvents::class.java),
 )
 
 /** Open a service and wrap it. */

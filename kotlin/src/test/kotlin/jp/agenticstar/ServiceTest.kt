@@ -28,7 +28,7 @@ class ServiceTest {
 
     @Test fun `every core service kind has a wrapper whose methods match the core`() {
         // Kinds whose wrappers their helpers are still writing; remove a kind when its wrapper lands.
-        val pending = setOf("mcp", "token_events")
+        val pending = emptySet<String>()
         assertEquals(serviceKinds().toSet() - pending, serviceWrappers.keys)
         for ((kind, w) in serviceWrappers) {
             val core = serviceMethods(kind)!!.map { it.name }
@@ -72,5 +72,37 @@ class ServiceTest {
             }
             assertFailsWith<AgenticStarException.Config> { c.service("nope", "{}") }
         }
+    }
+
+    @Test fun `a failing token store reaches tokenEvents, and the token is served`() = test {
+        val failing = object : TokenStore {
+            override fun load(key: String): String? = null
+            override fun save(key: String, value: String) = throw IllegalStateException("disk full")
+            override fun clear(key: String) {}
+        }
+        Client(Provider.agenticstar(emu.url), Credentials("saas-cc-client", "saas-cc-secret"), ClientOptions(apiUrl = emu.url), failing).use { c ->
+            c.tokenEvents().use { events ->
+                assertEquals(TokenEvents.methods.toSet(), events.methods().map { it.name }.toSet())
+                val errors = events.storeErrors() // subscribed now: the save below is reported to it
+                assertTrue(c.getToken().accessToken().isNotEmpty(), "not strict: served anyway")
+                val e = JSONObject(errors.first())
+                assertEquals("store", e.getString("kind"))
+                assertEquals("save", e.getJSONObject("details").getString("operation"))
+            }
+        }
+    }
+
+    @Test fun `tokenStore names a store the core opens, strictStore makes its failures the caller's`() = test {
+        val dir = java.nio.file.Files.createTempDirectory("agenticstar-kt")
+        // A directory where the token file should be: every save fails.
+        val path = dir.resolve("tokens.json").also { java.nio.file.Files.createDirectory(it) }.toString()
+        Client(Provider.agenticstar(emu.url), Credentials("saas-cc-client", "saas-cc-secret"),
+            ClientOptions(apiUrl = emu.url, tokenStore = path, strictStore = true)).use { c ->
+            assertFailsWith<AgenticStarException.Store> { c.getToken() }
+        }
+        assertFailsWith<AgenticStarException.Config> {
+            ClientOptions(tokenStore = "ftp://nowhere").let { Client(Provider.agenticstar(emu.url), Credentials("a", "b"), it) }
+        }
+        dir.toFile().deleteRecursively()
     }
 }
