@@ -30,6 +30,10 @@ if [ "$stale" != 0 ]; then
   exit 1
 fi
 
+# The suite's forced-panic hook lives only in a test build of the library (not in the generated code).
+echo "==> cargo build -p agenticstar-ffi --features test-hooks"
+cargo build -j2 -q -p agenticstar-ffi --features test-hooks
+
 if ! command -v mvn >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "==> installing Maven"
   apt-get install -y -q maven >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q maven >/dev/null; }

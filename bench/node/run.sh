@@ -42,7 +42,7 @@ rm -rf "$pkg/src" "$pkg/scripts"
 cp -R "$root/node/src" "$root/node/scripts" "$pkg/"
 cp "$root/node/package.json" "$root/node/tsconfig.json" "$pkg/"
 ln -sfn "$here/node_modules" "$pkg/node_modules"
-(cd "$pkg" && CARGO_BUILD_JOBS=$jobs "$here/node_modules/.bin/napi" build --platform --release \
+(cd "$pkg" && CARGO_BUILD_JOBS=$jobs "$here/node_modules/.bin/napi" build --platform --release --features bench \
     --manifest-path "$root/node/Cargo.toml" --output-dir native --js index.js --dts index.d.ts >&2) \
   || die "napi build --release of node/Cargo.toml failed"
 (cd "$pkg" && "$here/node_modules/.bin/tsc" -p tsconfig.json >&2 && node scripts/esm.mjs >&2) \

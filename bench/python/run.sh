@@ -42,7 +42,7 @@ fi
 # 2. The package, from a release wheel; reinstalled only when the wheel changed.
 say "building the release wheel (maturin, -j$jobs)"
 rm -rf "$dir/wheels"
-(cd "$root/python" && CARGO_BUILD_JOBS=$jobs "$venv/bin/maturin" build -q --release -o "$dir/wheels" >&2) \
+(cd "$root/python" && CARGO_BUILD_JOBS=$jobs "$venv/bin/maturin" build -q --release --features bench -o "$dir/wheels" >&2) \
   || die "maturin build --release failed"
 wheel=$(ls "$dir"/wheels/agenticstar-*.whl 2>/dev/null | head -1)
 [ -n "$wheel" ] || die "no wheel in $dir/wheels"

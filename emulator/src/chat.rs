@@ -70,7 +70,7 @@ fn text_of(message: &Value) -> String {
 }
 
 pub async fn completions(State(ctx): State<Ctx>, req: Incoming) -> Reply {
-    let fault = ctx.arrive("chat.completions", &req, BodyKind::Json).await?;
+    let fault = ctx.arrive("chat.completions", &req, BodyKind::JsonBytes).await?;
     let who = caller(&ctx, &req)?;
     // Only SaaS tokens carry meaningful scopes; Marketplace has no scope restrictions.
     let has_chat = who.scope.split(' ').any(|s| s == "chat:exec" || s == "chat:all");
@@ -128,6 +128,14 @@ pub async fn completions(State(ctx): State<Ctx>, req: Incoming) -> Reply {
         ));
     }
 
+    if let Some(chunks) = fault.as_ref().and_then(|f| f.replay.as_ref()).and_then(|r| r.bytes().ok()) {
+        let mut plan = Plan { steps: Vec::new(), delay: Duration::ZERO, split: false, drip: false, complete: false };
+        for c in chunks {
+            plan.steps.push(Step::Yield);
+            plan.send(c);
+        }
+        return Ok(plan.into_response(ctx));
+    }
     if settings.stream_chunks > 0 {
         return Ok(synthetic(ctx, settings.stream_chunks, model, &id, created));
     }

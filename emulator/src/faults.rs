@@ -80,10 +80,42 @@ pub struct Fault {
     pub stream: Option<StreamFault>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub after_chunks: Option<usize>,
+    /// `chat.completions`: answer a streamed request with exactly these bytes, each chunk its own
+    /// body frame and write (a parity vector's stream with its chunk splits).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replay: Option<Replay>,
     /// With `status`: send the head (with the full Content-Length) and this many bytes of the
     /// body, then nothing more, never closing (a body that stalls).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stall_after_bytes: Option<usize>,
+}
+
+/// The bytes of a replayed stream: UTF-8 text chunks or hex-encoded raw chunks.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Replay {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chunks: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hex_chunks: Option<Vec<String>>,
+}
+
+impl Replay {
+    /// The chunks as bytes; `Err` names what is wrong.
+    pub fn bytes(&self) -> Result<Vec<Vec<u8>>, String> {
+        match (&self.chunks, &self.hex_chunks) {
+            (Some(c), None) => Ok(c.iter().map(|c| c.as_bytes().to_vec()).collect()),
+            (None, Some(h)) => h.iter().map(|h| unhex(h).ok_or_else(|| format!("{h:?} is not hex"))).collect(),
+            _ => Err("replay needs exactly one of chunks, hex_chunks".into()),
+        }
+    }
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len()).step_by(2).map(|i| s.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok())).collect()
 }
 
 fn one() -> u32 {
@@ -110,6 +142,13 @@ impl Fault {
         only_for(self.deny.is_some(), "saas.authorize", "deny")?;
         only_for(self.id_token.is_some(), "saas.token", "id_token")?;
         only_for(self.stream.is_some(), "chat.completions", "stream")?;
+        only_for(self.replay.is_some(), "chat.completions", "replay")?;
+        if let Some(r) = &self.replay {
+            r.bytes()?;
+            if self.stream.is_some() {
+                return Err("replay and stream do not combine".into());
+            }
+        }
         if self.after_chunks.is_some() && self.stream.is_none() {
             return Err("after_chunks needs stream".into());
         }
@@ -140,9 +179,10 @@ impl Fault {
             self.deny == Some(true),
             self.id_token.is_some(),
             self.stream.is_some(),
+            self.replay.is_some(),
         ];
         if !effects.contains(&true) {
-            return Err("a fault needs one of status, delay_ms, drop, deny, id_token, stream".into());
+            return Err("a fault needs one of status, delay_ms, drop, deny, id_token, stream, replay".into());
         }
         Ok(())
     }

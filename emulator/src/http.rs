@@ -27,6 +27,8 @@ pub enum BodyKind {
     None,
     Form,
     Json,
+    /// JSON, also kept byte for byte as `body` (the wire-request vectors compare those bytes).
+    JsonBytes,
 }
 
 impl<S: Send + Sync> FromRequest<S> for Incoming {
@@ -105,7 +107,7 @@ impl Incoming {
         let body = match kind {
             BodyKind::None => None,
             BodyKind::Form => Some(("form", json!(self.form()))),
-            BodyKind::Json => Some(("json", self.json().unwrap_or(Value::Null))),
+            BodyKind::Json | BodyKind::JsonBytes => Some(("json", self.json().unwrap_or(Value::Null))),
         };
         let auth_method = match (self.authorization(), &body) {
             (Some((scheme, _)), _) if scheme.eq_ignore_ascii_case("basic") => Some("client_secret_basic"),
@@ -116,6 +118,9 @@ impl Incoming {
         record["auth_method"] = json!(auth_method);
         if let Some((key, body)) = body {
             record[key] = body;
+        }
+        if let BodyKind::JsonBytes = kind {
+            record["body"] = json!(String::from_utf8_lossy(&self.body));
         }
         record
     }

@@ -2,7 +2,7 @@
 use std::collections::HashMap;
 
 use agenticstar::authcode::{AuthorizationRequest, AuthorizeOptions};
-use agenticstar::chat::{ChatRequest, Message};
+use agenticstar::chat::ChatRequest;
 use agenticstar::{RawResponse, Secret, SignIn, StoredToken, Token};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -178,25 +178,8 @@ impl From<RawResponse> for NativeRawResponse {
     }
 }
 
-/// An OpenAI-style request body (JSON text) as a core `ChatRequest`: `model` and `messages` are
-/// typed, every other field is passed through; `stream` is the core's to set.
+/// A request body (JSON text) as the core reads it.
 pub(crate) fn chat_request(json: &str) -> Result<ChatRequest> {
-    let mut obj = match serde_json::from_str::<Value>(json) {
-        Ok(Value::Object(m)) => m,
-        _ => return Err(config_err("a chat request must be an object like { messages: [...] }")),
-    };
-    let messages: Vec<Message> = match obj.remove("messages") {
-        Some(m) => serde_json::from_value(m)
-            .map_err(|e| config_err(format!("messages must be [{{ role, content }}] with string content: {e}")))?,
-        None => Vec::new(),
-    };
-    let mut req = ChatRequest::new(messages);
-    match obj.remove("model") {
-        Some(Value::String(m)) => req = req.model(m),
-        None | Some(Value::Null) => {}
-        Some(_) => return Err(config_err("model must be a string")),
-    }
-    obj.remove("stream");
-    req.extra = obj;
-    Ok(req)
+    let v = serde_json::from_str(json).map_err(|e| config_err(format!("chat request is not JSON: {e}")))?;
+    ChatRequest::from_json(v).map_err(crate::to_napi)
 }

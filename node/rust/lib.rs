@@ -13,6 +13,7 @@
 #![cfg_attr(test, allow(dead_code))]
 
 mod convert;
+#[cfg(feature = "bench")]
 mod parity;
 mod service;
 mod store;
@@ -276,7 +277,9 @@ pub fn scope_allows(scope: String, needed: String) -> bool {
     Scopes::parse(&scope).allows(&needed)
 }
 
-/// Test hook: proves a panic becomes an `internal` error instead of aborting Node.
+/// Test hook: proves a panic becomes an `internal` error instead of aborting Node. Debug (test)
+/// builds only, and not among the package's exports.
+#[cfg(debug_assertions)]
 #[napi(js_name = "__panicForTest", catch_unwind)]
 pub fn panic_for_test<'e>(env: &'e Env, in_future: bool) -> Result<PromiseRaw<'e, ()>> {
     if !in_future {

@@ -1,7 +1,7 @@
-//! The core's pure functions, so the node:test suite runs the shared vectors in testdata/ against
-//! exactly what the Rust, Python and Kotlin suites run.
+//! In-memory entry points to the core's decoders for bench/ only (cargo feature `bench`, which
+//! bench/node/run.sh sets; never in the package). Tests go through the public client instead.
 use agenticstar::sse::SseDecoder;
-use agenticstar::{Dialect, Error, ErrorKind};
+use agenticstar::{Error, ErrorKind};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
@@ -34,32 +34,6 @@ pub fn sse_decode(chunks: Vec<Buffer>) -> Result<SseOutcome> {
 }
 
 #[napi(object)]
-pub struct TokenFields {
-    pub access_token: String,
-    pub token_type: String,
-    pub expires_in: Option<f64>,
-    pub refresh_token: Option<String>,
-    pub id_token: Option<String>,
-    pub scope: Option<String>,
-}
-
-/// Read a token endpoint answer in `dialect` (`oauth`, `marketplace`, `wrapped`).
-#[napi(catch_unwind)]
-pub fn parse_token_response(dialect: String, status: u32, body: Buffer) -> Result<TokenFields> {
-    let d = Dialect::from_name(&dialect).ok_or_else(|| to_napi(Error::new(ErrorKind::Config, "unknown dialect")))?;
-    let status = u16::try_from(status).map_err(|_| to_napi(Error::new(ErrorKind::Config, "status out of range")))?;
-    let t = agenticstar::provider::parse_token_response(d, status, None, &body).map_err(to_napi)?;
-    Ok(TokenFields {
-        access_token: t.access_token.expose().into(),
-        token_type: t.token_type,
-        expires_in: t.expires_in.map(|s| s as f64),
-        refresh_token: t.refresh_token.map(|s| s.expose().into()),
-        id_token: t.id_token.map(|s| s.expose().into()),
-        scope: t.scope,
-    })
-}
-
-#[napi(object)]
 pub struct ChatEvent {
     pub text: String,
     pub role: Option<String>,
@@ -77,12 +51,4 @@ pub fn decode_chat_event(event: String, data: String) -> Result<Option<ChatEvent
             finish_reason: c.finish_reason().map(str::to_owned),
         })),
     }
-}
-
-/// The code from a callback URL, checked against the state that was sent.
-#[napi(catch_unwind)]
-pub fn parse_callback(expected_state: String, callback_url: String) -> Result<String> {
-    agenticstar::authcode::parse_callback_with_state(&expected_state, &callback_url)
-        .map(|c| c.expose().to_owned())
-        .map_err(to_napi)
 }

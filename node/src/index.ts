@@ -43,6 +43,7 @@ export type {
   ChatCompletionChoice,
   ChatRequest,
   ClientOptions,
+  ContentPart,
   Delta,
   IdClaims,
   Message,
@@ -53,6 +54,7 @@ export type {
   StoredToken,
   StreamOptions,
   TokenStore,
+  ToolCall,
   ToolCallDelta,
   Usage,
 } from './types.js';

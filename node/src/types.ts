@@ -179,9 +179,29 @@ export interface SignIn {
   idClaims: IdClaims | null;
 }
 
+/** One part of an array `content` (the wire's shapes). */
+export type ContentPart =
+  | { type: 'text'; text: string }
+  | { type: 'image_url'; image_url: { url: string; detail?: 'auto' | 'low' | 'high' } }
+  | { type: 'input_audio'; input_audio: { data: string; format: string } }
+  | { type: 'refusal'; refusal: string };
+
+/** A tool call an assistant made, sent back in the conversation. */
+export interface ToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
+/** One chat message in the wire's shape; the core checks it (e.g. a `tool` message needs `tool_call_id`). */
 export interface Message {
-  role: 'system' | 'user' | 'assistant' | 'tool' | (string & {});
-  content: string;
+  role: 'system' | 'developer' | 'user' | 'assistant' | 'tool';
+  /** Required except on an assistant message with `tool_calls`. */
+  content?: string | ContentPart[] | null;
+  name?: string;
+  tool_calls?: ToolCall[];
+  tool_call_id?: string;
+  [field: string]: unknown;
 }
 
 /** An OpenAI-style chat request; fields other than `model` and `messages` are sent as given. */

@@ -2,9 +2,9 @@
 use std::sync::Arc;
 
 use agenticstar::authcode::{self, AuthorizeOptions};
-use agenticstar::chat::{ChatRequest, Message};
+use agenticstar::chat::ChatRequest;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyString};
+use pyo3::types::PyBytes;
 
 use crate::chat::{ChatCompletion, NativeChatStream};
 use crate::store::{PyListener, PyTokenStore};
@@ -391,18 +391,15 @@ impl NativeClient {
         dispatch(py, asynchronous, async move { c.request(&method, &path, body.as_ref()).await.map(Response) })
     }
 
-    /// A whole reply (`stream: false`).
-    #[pyo3(signature = (asynchronous, messages, model=None, extra=None))]
+    /// A whole reply (`stream: false`); `request` is the OpenAI-style body as a dict.
     fn chat<'py>(
         &self,
         py: Python<'py>,
         asynchronous: bool,
-        messages: &Bound<'py, PyAny>,
-        model: Option<String>,
-        extra: Option<&Bound<'py, PyDict>>,
+        request: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let c = self.client(py)?;
-        let req = chat_request(messages, model, extra)?;
+        let req = chat_request(py, request)?;
         dispatch(py, asynchronous, async move { c.chat(req).await.map(ChatCompletion::from) })
     }
 
@@ -424,47 +421,14 @@ impl NativeClient {
     }
 
     /// Start a streamed reply; errors arrive from the first read.
-    #[pyo3(signature = (messages, model=None, extra=None))]
-    fn chat_stream(
-        &self,
-        py: Python<'_>,
-        messages: &Bound<'_, PyAny>,
-        model: Option<String>,
-        extra: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<NativeChatStream> {
+    fn chat_stream(&self, py: Python<'_>, request: &Bound<'_, PyAny>) -> PyResult<NativeChatStream> {
         let c = self.client(py)?;
-        let req = chat_request(messages, model, extra)?;
+        let req = chat_request(py, request)?;
         Ok(NativeChatStream::new(c.chat_stream(req)))
     }
 }
 
-/// Messages as dicts (`{"role": ..., "content": ...}`) or objects with `role` and `content`.
-fn chat_request(
-    messages: &Bound<'_, PyAny>,
-    model: Option<String>,
-    extra: Option<&Bound<'_, PyDict>>,
-) -> PyResult<ChatRequest> {
-    let field = |m: &Bound<'_, PyAny>, k: &str| -> PyResult<String> {
-        let v = match m.cast::<PyDict>() {
-            Ok(d) => d.get_item(k)?,
-            Err(_) => m.getattr(k).ok(),
-        };
-        let v = v.ok_or_else(|| pyo3::exceptions::PyTypeError::new_err(format!("each message needs a {k:?}")))?;
-        Ok(v.cast::<PyString>()
-            .map_err(|_| pyo3::exceptions::PyTypeError::new_err(format!("message {k} must be a str")))?
-            .to_cow()?
-            .into_owned())
-    };
-    let list = messages.try_iter()?.map(|m| {
-        let m = m?;
-        Ok(Message::new(field(&m, "role")?, field(&m, "content")?))
-    });
-    let mut req = ChatRequest::new(list.collect::<PyResult<Vec<_>>>()?);
-    req.model = model;
-    if let Some(e) = extra {
-        for (k, v) in e.iter() {
-            req.extra.insert(k.extract::<String>()?, py_to_json(&v)?);
-        }
-    }
-    Ok(req)
+/// The request dict as the core reads it.
+fn chat_request(py: Python<'_>, request: &Bound<'_, PyAny>) -> PyResult<ChatRequest> {
+    ChatRequest::from_json(py_to_json(request)?).map_err(|e| crate::to_pyerr(py, &e))
 }

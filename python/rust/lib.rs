@@ -17,6 +17,7 @@ use serde_json::Value;
 mod chat;
 mod client;
 mod log;
+#[cfg(feature = "bench")]
 mod parity;
 mod runtime;
 mod service;
@@ -49,7 +50,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(client_option_defaults, m)?)?;
     m.add_function(wrap_pyfunction!(service_methods, m)?)?;
     m.add_function(wrap_pyfunction!(error_classes, m)?)?;
+    #[cfg(debug_assertions)]
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
+    #[cfg(feature = "bench")]
     parity::register(m)?;
     let at_exit = wrap_pyfunction!(runtime::_at_exit, m)?;
     m.py().import("atexit")?.call_method1("register", (at_exit,))?;
@@ -87,7 +90,9 @@ fn client_option_defaults() -> String {
 }
 
 /// Raise a Rust panic inside the extension (sync, or inside an awaited future) so the tests can
-/// check that it surfaces as `InternalError` instead of aborting the interpreter.
+/// check that it surfaces as `InternalError` instead of aborting the interpreter. Debug (test)
+/// builds only: the released wheels do not have it.
+#[cfg(debug_assertions)]
 #[pyfunction]
 fn _panic_for_tests(py: Python<'_>, asynchronous: bool) -> PyResult<Bound<'_, PyAny>> {
     dispatch(py, asynchronous, async {

@@ -1,7 +1,7 @@
-//! The core's pure functions, so the pytest suite runs the shared vectors in testdata/ against
-//! exactly what the Rust, Node and Kotlin suites run.
+//! In-memory entry points to the core's decoders for bench/ only (cargo feature `bench`, which
+//! bench/python/run.sh sets; never in the package). Tests go through the public client instead.
 use agenticstar::sse::SseDecoder;
-use agenticstar::{Dialect, Error, ErrorKind};
+use agenticstar::{Error, ErrorKind};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -25,21 +25,6 @@ fn sse_decode(py: Python<'_>, chunks: Vec<Vec<u8>>) -> PyResult<(Vec<(String, St
     Ok((events, d.retry()))
 }
 
-/// Read a token endpoint answer in `dialect` (`oauth`, `marketplace`, `wrapped`) as a dict.
-#[pyfunction]
-fn parse_token_response<'py>(py: Python<'py>, dialect: &str, status: u16, body: &[u8]) -> PyResult<Bound<'py, PyDict>> {
-    let d = Dialect::from_name(dialect).ok_or_else(|| raise(py, Error::new(ErrorKind::Config, "unknown dialect")))?;
-    let t = agenticstar::provider::parse_token_response(d, status, None, body).map_err(|e| raise(py, e))?;
-    let out = PyDict::new(py);
-    out.set_item("access_token", t.access_token.expose())?;
-    out.set_item("token_type", t.token_type)?;
-    out.set_item("expires_in", t.expires_in)?;
-    out.set_item("refresh_token", t.refresh_token.as_ref().map(|s| s.expose()))?;
-    out.set_item("id_token", t.id_token.as_ref().map(|s| s.expose()))?;
-    out.set_item("scope", t.scope)?;
-    Ok(out)
-}
-
 /// One chat stream event: `None` for `[DONE]`, else `{"text", "role", "finish_reason"}`.
 #[pyfunction]
 fn decode_chat_event<'py>(py: Python<'py>, event: &str, data: &str) -> PyResult<Option<Bound<'py, PyDict>>> {
@@ -55,24 +40,8 @@ fn decode_chat_event<'py>(py: Python<'py>, event: &str, data: &str) -> PyResult<
     }
 }
 
-/// The code from a callback URL, checked against the state that was sent.
-#[pyfunction]
-fn parse_callback(py: Python<'_>, expected_state: &str, callback_url: &str) -> PyResult<String> {
-    agenticstar::authcode::parse_callback_with_state(expected_state, callback_url)
-        .map(|c| c.expose().to_owned())
-        .map_err(|e| raise(py, e))
-}
-
-#[pyfunction]
-fn scopes_allow(granted: &str, scope: &str) -> bool {
-    agenticstar::Scopes::parse(granted).allows(scope)
-}
-
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sse_decode, m)?)?;
-    m.add_function(wrap_pyfunction!(parse_token_response, m)?)?;
     m.add_function(wrap_pyfunction!(decode_chat_event, m)?)?;
-    m.add_function(wrap_pyfunction!(parse_callback, m)?)?;
-    m.add_function(wrap_pyfunction!(scopes_allow, m)?)?;
     Ok(())
 }

@@ -9,7 +9,6 @@
 
 mod client;
 mod error;
-mod parity;
 mod service;
 mod stream;
 mod types;
@@ -19,7 +18,6 @@ use std::sync::OnceLock;
 
 pub use client::*;
 pub use error::*;
-pub use parity::*;
 pub use service::*;
 pub use stream::*;
 pub use types::*;
@@ -78,4 +76,15 @@ fn joined<T>(r: std::result::Result<agenticstar::Result<T>, tokio::task::JoinErr
             if e.is_panic() { "the SDK panicked (a bug)" } else { "the call was cancelled" },
         )),
     }
+}
+
+/// Test builds only (`--features test-hooks`, which `run-tests.sh` sets; never in the generated
+/// bindings or the packages): a uniffi call that panics, so the Kotlin suite proves a panic comes
+/// back as an exception and the process lives on.
+#[cfg(feature = "test-hooks")]
+#[unsafe(no_mangle)]
+pub extern "C" fn agenticstar_ffi_test_panic(status: &mut uniffi::RustCallStatus) {
+    uniffi::rust_call(status, || -> std::result::Result<(), uniffi::RustCallError> {
+        panic!("forced panic at the FFI boundary")
+    })
 }

@@ -233,6 +233,11 @@ impl Token {
     pub fn expires_at(&self) -> Option<i64> {
         self.0.expires_at_unix().map(|t| t as i64)
     }
+    /// Whether the granted scopes allow `scope`, directly or through an including one
+    /// (`chat:all` covers `chat:exec`).
+    pub fn has_scope(&self, scope: String) -> bool {
+        self.0.scopes().is_some_and(|s| s.allows(&scope))
+    }
     pub fn has_refresh_token(&self) -> bool {
         self.0.refresh_token().is_some()
     }
@@ -315,11 +320,112 @@ impl From<agenticstar::SignIn> for SignIn {
 
 // ---------- chat ----------
 
+// The request model mirrors core's `chat::Message` field for field; the `From`s below are
+// mechanical, every rule (e.g. a tool message needs `tool_call_id`) is the core's.
+
+/// Who speaks a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum Role {
+    System,
+    Developer,
+    User,
+    Assistant,
+    /// The result of a tool call; needs `tool_call_id`.
+    Tool,
+}
+
+/// A message's content: a plain string, or typed parts.
+#[derive(Clone, Debug, PartialEq, uniffi::Enum)]
+pub enum Content {
+    Text { text: String },
+    Parts { parts: Vec<ContentPart> },
+}
+
+/// One part of an array content.
+#[derive(Clone, Debug, PartialEq, uniffi::Enum)]
+pub enum ContentPart {
+    Text {
+        text: String,
+    },
+    /// `detail`: `auto`, `low` or `high`.
+    ImageUrl {
+        url: String,
+        detail: Option<String>,
+    },
+    InputAudio {
+        data: String,
+        format: String,
+    },
+    Refusal {
+        refusal: String,
+    },
+}
+
+/// A tool call an assistant made; `arguments` is JSON text.
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct ToolCall {
+    pub id: String,
+    pub name: String,
+    pub arguments: String,
+}
+
+/// One chat message (the wire's `role`, `content`, `name`, `tool_calls`, `tool_call_id`).
 #[derive(Clone, Debug, PartialEq, uniffi::Record)]
 pub struct Message {
-    /// `system`, `user` or `assistant`.
-    pub role: String,
-    pub content: String,
+    pub role: Role,
+    /// Required except on an assistant message with `tool_calls`.
+    pub content: Option<Content>,
+    #[uniffi(default = None)]
+    pub name: Option<String>,
+    #[uniffi(default = None)]
+    pub tool_calls: Option<Vec<ToolCall>>,
+    #[uniffi(default = None)]
+    pub tool_call_id: Option<String>,
+}
+
+impl From<Role> for chat::Role {
+    fn from(r: Role) -> Self {
+        match r {
+            Role::System => chat::Role::System,
+            Role::Developer => chat::Role::Developer,
+            Role::User => chat::Role::User,
+            Role::Assistant => chat::Role::Assistant,
+            Role::Tool => chat::Role::Tool,
+        }
+    }
+}
+
+impl From<ContentPart> for chat::ContentPart {
+    fn from(p: ContentPart) -> Self {
+        match p {
+            ContentPart::Text { text } => chat::ContentPart::Text { text },
+            ContentPart::ImageUrl { url, detail } => {
+                chat::ContentPart::ImageUrl { image_url: chat::ImageUrl { url, detail } }
+            }
+            ContentPart::InputAudio { data, format } => {
+                chat::ContentPart::InputAudio { input_audio: chat::InputAudio { data, format } }
+            }
+            ContentPart::Refusal { refusal } => chat::ContentPart::Refusal { refusal },
+        }
+    }
+}
+
+impl From<Message> for chat::Message {
+    fn from(m: Message) -> Self {
+        chat::Message {
+            role: m.role.into(),
+            content: m.content.map(|c| match c {
+                Content::Text { text } => chat::Content::Text(text),
+                Content::Parts { parts } => chat::Content::Parts(parts.into_iter().map(Into::into).collect()),
+            }),
+            name: m.name,
+            tool_calls: m
+                .tool_calls
+                .map(|v| v.into_iter().map(|t| chat::ToolCall::function(t.id, t.name, t.arguments)).collect()),
+            tool_call_id: m.tool_call_id,
+            extra: Default::default(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, uniffi::Record)]
@@ -335,8 +441,7 @@ pub struct ChatRequest {
 
 impl ChatRequest {
     pub(crate) fn to_core(&self) -> Result<chat::ChatRequest> {
-        let mut r =
-            chat::ChatRequest::new(self.messages.iter().map(|m| chat::Message::new(&m.role, &m.content)).collect());
+        let mut r = chat::ChatRequest::new(self.messages.iter().cloned().map(Into::into).collect());
         r.model = self.model.clone();
         if let Some(extra) = &self.extra_json {
             match serde_json::from_str::<serde_json::Value>(extra) {

@@ -5,32 +5,236 @@ use crate::error::{Error, ErrorKind, Result};
 
 pub const DEFAULT_MODEL: &str = "AGENTIC STAR";
 
+/// Who speaks a [`Message`]; serialized as the wire's lowercase names.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    System,
+    /// OpenAI's newer name for system instructions; sent as given.
+    Developer,
+    User,
+    Assistant,
+    /// The result of a tool call; needs `tool_call_id`.
+    Tool,
+}
+
+impl Role {
+    /// The wire name (`"user"`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::System => "system",
+            Role::Developer => "developer",
+            Role::User => "user",
+            Role::Assistant => "assistant",
+            Role::Tool => "tool",
+        }
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        serde_json::from_value(Value::String(s.to_owned())).map_err(|_| {
+            Error::config(format!("unknown message role {s:?} (expected system, developer, user, assistant or tool)"))
+        })
+    }
+}
+
+/// A message's content: a plain string, or an array of typed parts (text, images, audio).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum Content {
+    Text(String),
+    Parts(Vec<ContentPart>),
+}
+
+impl From<&str> for Content {
+    fn from(s: &str) -> Self {
+        Content::Text(s.to_owned())
+    }
+}
+
+impl From<String> for Content {
+    fn from(s: String) -> Self {
+        Content::Text(s)
+    }
+}
+
+impl From<Vec<ContentPart>> for Content {
+    fn from(p: Vec<ContentPart>) -> Self {
+        Content::Parts(p)
+    }
+}
+
+impl Content {
+    /// The text of the content (text parts concatenated).
+    pub fn text(&self) -> String {
+        match self {
+            Content::Text(t) => t.clone(),
+            Content::Parts(p) => p
+                .iter()
+                .filter_map(|p| if let ContentPart::Text { text } = p { Some(text.as_str()) } else { None })
+                .collect(),
+        }
+    }
+}
+
+/// One part of an array content, tagged by `type` as on the wire.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ContentPart {
+    Text {
+        text: String,
+    },
+    ImageUrl {
+        image_url: ImageUrl,
+    },
+    InputAudio {
+        input_audio: InputAudio,
+    },
+    /// An assistant's refusal, as returned by the API.
+    Refusal {
+        refusal: String,
+    },
+}
+
+impl ContentPart {
+    pub fn text(text: impl Into<String>) -> Self {
+        ContentPart::Text { text: text.into() }
+    }
+    pub fn image_url(url: impl Into<String>) -> Self {
+        ContentPart::ImageUrl { image_url: ImageUrl { url: url.into(), detail: None } }
+    }
+}
+
+/// An image given by URL (`https://…` or a `data:` URL).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ImageUrl {
+    pub url: String,
+    /// `auto`, `low` or `high`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// Base64 audio with its format (`wav`, `mp3`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct InputAudio {
+    pub data: String,
+    pub format: String,
+}
+
+/// A tool call an assistant made, as sent back in the conversation.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ToolCall {
+    pub id: String,
+    /// Always `function` today.
+    #[serde(rename = "type", default = "function_type")]
+    pub kind: String,
+    pub function: FunctionCall,
+}
+
+fn function_type() -> String {
+    "function".into()
+}
+
+impl ToolCall {
+    pub fn function(id: impl Into<String>, name: impl Into<String>, arguments: impl Into<String>) -> Self {
+        ToolCall {
+            id: id.into(),
+            kind: function_type(),
+            function: FunctionCall { name: name.into(), arguments: arguments.into() },
+        }
+    }
+}
+
+/// The function of a [`ToolCall`]; `arguments` is JSON text, as the model produced it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FunctionCall {
+    pub name: String,
+    pub arguments: String,
+}
+
+/// One chat message, in the wire's shape: `{"role", "content", "name", "tool_calls",
+/// "tool_call_id"}`. Every binding hands messages to the core in this shape.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Message {
-    pub role: String,
-    pub content: String,
-    /// Further fields sent as given (`name`, `tool_call_id`, `tool_calls`, ...).
+    pub role: Role,
+    /// Required except on an assistant message that carries `tool_calls`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<Content>,
+    /// A participant's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// An assistant's tool calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_calls: Option<Vec<ToolCall>>,
+    /// Which call a `tool` message answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_call_id: Option<String>,
+    /// Further fields, sent as given.
     #[serde(flatten, default, skip_serializing_if = "Map::is_empty")]
     pub extra: Map<String, Value>,
 }
 
 impl Message {
-    pub fn new(role: impl Into<String>, content: impl Into<String>) -> Self {
-        Message { role: role.into(), content: content.into(), extra: Map::new() }
+    pub fn new(role: Role, content: impl Into<Content>) -> Self {
+        Message {
+            role,
+            content: Some(content.into()),
+            name: None,
+            tool_calls: None,
+            tool_call_id: None,
+            extra: Map::new(),
+        }
     }
-    /// Add a field to this message (e.g. `tool_call_id` on a tool result).
+    /// Add a further field to this message.
     pub fn with(mut self, key: impl Into<String>, value: Value) -> Self {
         self.extra.insert(key.into(), value);
         self
     }
-    pub fn user(content: impl Into<String>) -> Self {
-        Self::new("user", content)
+    pub fn user(content: impl Into<Content>) -> Self {
+        Self::new(Role::User, content)
     }
-    pub fn system(content: impl Into<String>) -> Self {
-        Self::new("system", content)
+    pub fn system(content: impl Into<Content>) -> Self {
+        Self::new(Role::System, content)
     }
-    pub fn assistant(content: impl Into<String>) -> Self {
-        Self::new("assistant", content)
+    pub fn assistant(content: impl Into<Content>) -> Self {
+        Self::new(Role::Assistant, content)
+    }
+    /// An assistant turn that called tools (no content).
+    pub fn assistant_tool_calls(calls: Vec<ToolCall>) -> Self {
+        Message { tool_calls: Some(calls), content: None, ..Self::new(Role::Assistant, "") }
+    }
+    /// The result of the tool call `tool_call_id`.
+    pub fn tool(tool_call_id: impl Into<String>, content: impl Into<Content>) -> Self {
+        Message { tool_call_id: Some(tool_call_id.into()), ..Self::new(Role::Tool, content) }
+    }
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// The rules the API enforces, checked before sending so the mistake is named locally.
+    fn check(&self, i: usize) -> Result<()> {
+        let fail = |what: &str| Err(Error::config(format!("messages[{i}] ({}): {what}", self.role.as_str())));
+        match self.role {
+            Role::Tool if self.tool_call_id.as_deref().is_none_or(str::is_empty) => {
+                fail("a tool message needs tool_call_id")
+            }
+            Role::Tool => Ok(()),
+            _ if self.tool_call_id.is_some() => fail("only a tool message has tool_call_id"),
+            Role::Assistant => match (&self.content, &self.tool_calls) {
+                (None, None) => fail("an assistant message needs content or tool_calls"),
+                _ => Ok(()),
+            },
+            _ if self.tool_calls.is_some() => fail("only an assistant message has tool_calls"),
+            _ if self.content.is_none() => fail("content is required"),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -48,7 +252,7 @@ impl ChatRequest {
     }
     /// One user message.
     pub fn user(text: impl Into<String>) -> Self {
-        Self::new(vec![Message::user(text)])
+        Self::new(vec![Message::user(text.into())])
     }
     pub fn model(mut self, model: impl Into<String>) -> Self {
         self.model = Some(model.into());
@@ -59,9 +263,41 @@ impl ChatRequest {
         self
     }
 
-    pub(crate) fn body(&self, stream: bool) -> Result<Value> {
+    /// An OpenAI-style request body (`{"model"?, "messages": [...], ...}`) as a request: `model`
+    /// and `messages` are typed, every other field is sent as given; `stream` is the client's to set.
+    /// This is how every binding hands a request to the core.
+    pub fn from_json(body: Value) -> Result<Self> {
+        let Value::Object(mut obj) = body else {
+            return Err(Error::config("a chat request must be an object like {\"messages\": [...]}"));
+        };
+        let messages = match obj.remove("messages") {
+            Some(Value::Array(list)) => list
+                .into_iter()
+                .enumerate()
+                .map(|(i, m)| {
+                    serde_json::from_value::<Message>(m)
+                        .map_err(|e| Error::config(format!("messages[{i}] is not a chat message: {e}")))
+                })
+                .collect::<Result<Vec<_>>>()?,
+            None | Some(Value::Null) => Vec::new(),
+            Some(_) => return Err(Error::config("messages must be an array")),
+        };
+        let model = match obj.remove("model") {
+            Some(Value::String(m)) => Some(m),
+            None | Some(Value::Null) => None,
+            Some(_) => return Err(Error::config("model must be a string")),
+        };
+        obj.remove("stream");
+        Ok(ChatRequest { model, messages, extra: obj })
+    }
+
+    /// The JSON body sent for this request.
+    pub fn body(&self, stream: bool) -> Result<Value> {
         if self.messages.is_empty() {
             return Err(Error::config("a chat request needs at least one message"));
+        }
+        for (i, m) in self.messages.iter().enumerate() {
+            m.check(i)?;
         }
         let mut m = self.extra.clone();
         m.insert("model".into(), Value::String(self.model.clone().unwrap_or_else(|| DEFAULT_MODEL.into())));
@@ -237,6 +473,7 @@ impl ChatCompletion {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn decodes_chunks_done_and_errors() {
@@ -252,5 +489,59 @@ mod tests {
         let e = decode_event("message", r#"{"error":{"message":"limit","code":"rate_limited"}}"#).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::StreamError);
         assert_eq!(decode_event("message", r#"{"choices":"x"}"#).unwrap_err().kind(), ErrorKind::StreamDecode);
+    }
+
+    #[test]
+    fn messages_keep_every_wire_field() {
+        let wire = json!([
+            {"role": "system", "content": "be brief", "name": "rules"},
+            {"role": "user", "content": [{"type": "text", "text": "what is this?"},
+                {"type": "image_url", "image_url": {"url": "https://x/y.png", "detail": "low"}}]},
+            {"role": "assistant", "tool_calls": [{"id": "call_1", "type": "function",
+                "function": {"name": "lookup", "arguments": "{\"q\":1}"}}]},
+            {"role": "tool", "tool_call_id": "call_1", "content": "42"},
+        ]);
+        let req = ChatRequest::from_json(json!({"messages": wire, "model": "m", "temperature": 0.5, "stream": false}))
+            .unwrap();
+        let built = ChatRequest::new(vec![
+            Message::system("be brief").name("rules"),
+            Message::user(vec![
+                ContentPart::text("what is this?"),
+                ContentPart::ImageUrl {
+                    image_url: ImageUrl { url: "https://x/y.png".into(), detail: Some("low".into()) },
+                },
+            ]),
+            Message::assistant_tool_calls(vec![ToolCall::function("call_1", "lookup", "{\"q\":1}")]),
+            Message::tool("call_1", "42"),
+        ])
+        .model("m")
+        .extra("temperature", json!(0.5));
+        assert_eq!(req, built);
+        let body = req.body(true).unwrap();
+        assert_eq!(body["messages"], wire);
+        assert_eq!((body["stream"].clone(), body["temperature"].clone()), (json!(true), json!(0.5)));
+    }
+
+    #[test]
+    fn bad_messages_are_config_errors() {
+        let bad = |m: Value| ChatRequest::from_json(json!({"messages": [m]})).and_then(|r| r.body(true)).unwrap_err();
+        for (m, says) in [
+            (json!({"role": "tool", "content": "x"}), "tool_call_id"),
+            (json!({"role": "user", "content": "x", "tool_call_id": "c"}), "only a tool message"),
+            (json!({"role": "user"}), "content is required"),
+            (json!({"role": "assistant"}), "content or tool_calls"),
+            (json!({"role": "user", "content": "x", "tool_calls": []}), "only an assistant"),
+            (json!({"role": "wizard", "content": "x"}), "messages[0]"),
+            (json!({"role": "user", "content": 5}), "messages[0]"),
+            (json!({"role": "user", "content": [{"type": "video", "url": "x"}]}), "messages[0]"),
+        ] {
+            let e = bad(m.clone());
+            assert_eq!(e.kind(), ErrorKind::Config, "{m}");
+            assert!(e.message().contains(says), "{m}: {}", e.message());
+        }
+        assert_eq!(ChatRequest::from_json(json!([])).unwrap_err().kind(), ErrorKind::Config);
+        assert_eq!(ChatRequest::from_json(json!({"messages": [], "model": 1})).unwrap_err().kind(), ErrorKind::Config);
+        assert_eq!("tool".parse::<Role>().unwrap(), Role::Tool);
+        assert!("x".parse::<Role>().is_err());
     }
 }

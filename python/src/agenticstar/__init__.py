@@ -48,7 +48,7 @@ from ._service import (
 )
 from ._streaming import AsyncChatStream, ChatStream
 from ._token_events import AsyncErrorStream, AsyncTokenEvents, ErrorStream, TokenEvents
-from ._types import MessageParam, StoredToken, TokenStore
+from ._types import ContentPartParam, MessageParam, StoredToken, TokenStore, ToolCallParam
 
 __all__ = [
     "SERVICE_KINDS",
@@ -73,6 +73,7 @@ __all__ = [
     "Client",
     "CompletionChoice",
     "CompletionMessage",
+    "ContentPartParam",
     "Delta",
     "EchoService",
     "ErrorStream",
@@ -90,6 +91,7 @@ __all__ = [
     "TokenEvents",
     "TokenStore",
     "ToolCallDelta",
+    "ToolCallParam",
     "Usage",
     "__version__",
 ]

@@ -49,12 +49,16 @@ AuthMethod = Literal["client_secret_post", "client_secret_basic", "none"]
 
 
 def _body(
+    messages: Iterable[MessageParam],
+    model: Optional[str],
     temperature: Optional[float],
     max_tokens: Optional[int],
     stream_options: Optional[Mapping[str, Any]],
     extra_body: Optional[Mapping[str, Any]],
 ) -> Dict[str, Any]:
     body: Dict[str, Any] = dict(extra_body or {})
+    body["messages"] = list(messages)
+    body["model"] = model
     if temperature is not None:
         body["temperature"] = temperature
     if max_tokens is not None:
@@ -371,8 +375,8 @@ class Chat:
         extra_body: Optional[Mapping[str, Any]] = None,
     ) -> ChatCompletion:
         """The whole reply in one answer (``stream: false``)."""
-        body = _body(temperature, max_tokens, None, extra_body)
-        return self._client._native.chat(False, list(messages), model, body)  # type: ignore[no-any-return]
+        body = _body(messages, model, temperature, max_tokens, None, extra_body)
+        return self._client._native.chat(False, body)  # type: ignore[no-any-return]
 
     @overload
     def stream(
@@ -414,8 +418,8 @@ class Chat:
         """Stream a reply. Without ``on_delta``: a :class:`ChatStream` to iterate. With ``on_delta``:
         reads the whole stream, calls ``on_delta(chunk)`` for each chunk, and returns the
         :class:`ChatCompletion`. Errors (authentication, HTTP) are raised by the first read."""
-        body = _body(temperature, max_tokens, stream_options, extra_body)
-        s = ChatStream(self._client._native.chat_stream(list(messages), model, body))
+        body = _body(messages, model, temperature, max_tokens, stream_options, extra_body)
+        s = ChatStream(self._client._native.chat_stream(body))
         return s if on_delta is None else s.collect(on_delta)
 
 
@@ -435,8 +439,8 @@ class AsyncChat:
         extra_body: Optional[Mapping[str, Any]] = None,
     ) -> ChatCompletion:
         """The whole reply in one answer (``stream: false``)."""
-        body = _body(temperature, max_tokens, None, extra_body)
-        return await self._client._native.chat(True, list(messages), model, body)  # type: ignore[no-any-return]
+        body = _body(messages, model, temperature, max_tokens, None, extra_body)
+        return await self._client._native.chat(True, body)  # type: ignore[no-any-return]
 
     @overload
     def stream(
@@ -478,7 +482,7 @@ class AsyncChat:
         """Stream a reply. Without ``on_delta``: an :class:`AsyncChatStream` for ``async for``.
         With ``on_delta`` (sync or async, called on the event loop): an awaitable that reads the
         whole stream and returns the :class:`ChatCompletion`. Errors are raised by the first read."""
-        body = _body(temperature, max_tokens, stream_options, extra_body)
-        s = AsyncChatStream(self._client._native.chat_stream(list(messages), model, body))
+        body = _body(messages, model, temperature, max_tokens, stream_options, extra_body)
+        s = AsyncChatStream(self._client._native.chat_stream(body))
         return s if on_delta is None else s.collect(on_delta)
 

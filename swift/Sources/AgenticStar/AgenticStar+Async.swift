@@ -78,7 +78,7 @@ private final class ClosureListener: ChatListener, @unchecked Sendable {
 extension ChatRequest {
     /// A request with one user message.
     public static func user(_ text: String, model: String? = nil) -> ChatRequest {
-        ChatRequest(messages: [Message(role: "user", content: text)], model: model)
+        ChatRequest(messages: [Message(role: .user, content: .text(text: text))], model: model)
     }
 }
 

@@ -682,6 +682,11 @@ RustBuffer uniffi_agenticstar_ffi_fn_method_token_expires_in(uint64_t ptr, RustC
 int8_t uniffi_agenticstar_ffi_fn_method_token_has_refresh_token(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_TOKEN_HAS_SCOPE
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_TOKEN_HAS_SCOPE
+int8_t uniffi_agenticstar_ffi_fn_method_token_has_scope(uint64_t ptr, RustBuffer scope, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_TOKEN_ID_TOKEN
 #define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_TOKEN_ID_TOKEN
 RustBuffer uniffi_agenticstar_ffi_fn_method_token_id_token(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -715,36 +720,6 @@ RustBuffer uniffi_agenticstar_ffi_fn_method_agenticstarerror_details(RustBuffer 
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_AGENTICSTARERROR_UNIFFI_TRAIT_DISPLAY
 #define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_AGENTICSTARERROR_UNIFFI_TRAIT_DISPLAY
 RustBuffer uniffi_agenticstar_ffi_fn_method_agenticstarerror_uniffi_trait_display(RustBuffer ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_DEBUG_PANIC
-#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_DEBUG_PANIC
-void uniffi_agenticstar_ffi_fn_func_debug_panic(RustBuffer message, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_DECODE_CHAT_EVENT
-#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_DECODE_CHAT_EVENT
-RustBuffer uniffi_agenticstar_ffi_fn_func_decode_chat_event(RustBuffer event, RustBuffer data, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_PARSE_CALLBACK
-#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_PARSE_CALLBACK
-RustBuffer uniffi_agenticstar_ffi_fn_func_parse_callback(RustBuffer expected_state, RustBuffer callback_url, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_PARSE_TOKEN_RESPONSE
-#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_PARSE_TOKEN_RESPONSE
-RustBuffer uniffi_agenticstar_ffi_fn_func_parse_token_response(RustBuffer dialect, uint16_t status, RustBuffer body, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_SCOPES_ALLOW
-#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_SCOPES_ALLOW
-int8_t uniffi_agenticstar_ffi_fn_func_scopes_allow(RustBuffer granted, RustBuffer scope, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_SSE_DECODE
-#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_SSE_DECODE
-RustBuffer uniffi_agenticstar_ffi_fn_func_sse_decode(RustBuffer chunks, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_CLIENT_OPTION_DEFAULTS_JSON
@@ -1030,42 +1005,6 @@ void ffi_agenticstar_ffi_rust_future_free_void(uint64_t handle
 void ffi_agenticstar_ffi_rust_future_complete_void(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_DEBUG_PANIC
-#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_DEBUG_PANIC
-uint16_t uniffi_agenticstar_ffi_checksum_func_debug_panic(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_DECODE_CHAT_EVENT
-#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_DECODE_CHAT_EVENT
-uint16_t uniffi_agenticstar_ffi_checksum_func_decode_chat_event(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_PARSE_CALLBACK
-#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_PARSE_CALLBACK
-uint16_t uniffi_agenticstar_ffi_checksum_func_parse_callback(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_PARSE_TOKEN_RESPONSE
-#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_PARSE_TOKEN_RESPONSE
-uint16_t uniffi_agenticstar_ffi_checksum_func_parse_token_response(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_SCOPES_ALLOW
-#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_SCOPES_ALLOW
-uint16_t uniffi_agenticstar_ffi_checksum_func_scopes_allow(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_SSE_DECODE
-#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_SSE_DECODE
-uint16_t uniffi_agenticstar_ffi_checksum_func_sse_decode(void
-    
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_CLIENT_OPTION_DEFAULTS_JSON
 #define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_CLIENT_OPTION_DEFAULTS_JSON
 uint16_t uniffi_agenticstar_ffi_checksum_func_client_option_defaults_json(void
@@ -1315,6 +1254,12 @@ uint16_t uniffi_agenticstar_ffi_checksum_method_token_expires_in(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_TOKEN_HAS_REFRESH_TOKEN
 #define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_TOKEN_HAS_REFRESH_TOKEN
 uint16_t uniffi_agenticstar_ffi_checksum_method_token_has_refresh_token(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_TOKEN_HAS_SCOPE
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_TOKEN_HAS_SCOPE
+uint16_t uniffi_agenticstar_ffi_checksum_method_token_has_scope(void
     
 );
 #endif

@@ -471,22 +471,6 @@ private let UNIFFI_CALLBACK_UNEXPECTED_ERROR: Int32 = 2
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
-    typealias FfiType = UInt16
-    typealias SwiftType = UInt16
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt16 {
-        return try lift(readInt(&buf))
-    }
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterInt32: FfiConverterPrimitive {
     typealias FfiType = Int32
     typealias SwiftType = Int32
@@ -2584,6 +2568,12 @@ public protocol TokenProtocol: AnyObject, Sendable {
     
     func hasRefreshToken()  -> Bool
     
+    /**
+     * Whether the granted scopes allow `scope`, directly or through an including one
+     * (`chat:all` covers `chat:exec`).
+     */
+    func hasScope(scope: String)  -> Bool
+    
     func idToken()  -> String?
     
     func isExpired()  -> Bool
@@ -2693,6 +2683,20 @@ open func hasRefreshToken() -> Bool  {
         uniffiCallStatus in
     uniffi_agenticstar_ffi_fn_method_token_has_refresh_token(
             self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Whether the granted scopes allow `scope`, directly or through an including one
+     * (`chat:all` covers `chat:exec`).
+     */
+open func hasScope(scope: String) -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_agenticstar_ffi_fn_method_token_has_scope(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(scope),uniffiCallStatus
     )
 })
 }
@@ -3954,21 +3958,30 @@ public func FfiConverterTypeIdClaims_lower(_ value: IdClaims) -> RustBuffer {
 }
 
 
+/**
+ * One chat message (the wire's `role`, `content`, `name`, `tool_calls`, `tool_call_id`).
+ */
 public struct Message: Equatable, Hashable {
+    public let role: Role
     /**
-     * `system`, `user` or `assistant`.
+     * Required except on an assistant message with `tool_calls`.
      */
-    public let role: String
-    public let content: String
+    public let content: Content?
+    public let name: String?
+    public let toolCalls: [ToolCall]?
+    public let toolCallId: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(
+    public init(role: Role, 
         /**
-         * `system`, `user` or `assistant`.
-         */role: String, content: String) {
+         * Required except on an assistant message with `tool_calls`.
+         */content: Content?, name: String? = nil, toolCalls: [ToolCall]? = nil, toolCallId: String? = nil) {
         self.role = role
         self.content = content
+        self.name = name
+        self.toolCalls = toolCalls
+        self.toolCallId = toolCallId
     }
 
     
@@ -3987,14 +4000,20 @@ public struct FfiConverterTypeMessage: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Message {
         return
             try Message(
-                role: FfiConverterString.read(from: &buf), 
-                content: FfiConverterString.read(from: &buf)
+                role: FfiConverterTypeRole.read(from: &buf), 
+                content: FfiConverterOptionTypeContent.read(from: &buf), 
+                name: FfiConverterOptionString.read(from: &buf), 
+                toolCalls: FfiConverterOptionSequenceTypeToolCall.read(from: &buf), 
+                toolCallId: FfiConverterOptionString.read(from: &buf)
         )
     }
 
     public static func write(_ value: Message, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.role, into: &buf)
-        FfiConverterString.write(value.content, into: &buf)
+        FfiConverterTypeRole.write(value.role, into: &buf)
+        FfiConverterOptionTypeContent.write(value.content, into: &buf)
+        FfiConverterOptionString.write(value.name, into: &buf)
+        FfiConverterOptionSequenceTypeToolCall.write(value.toolCalls, into: &buf)
+        FfiConverterOptionString.write(value.toolCallId, into: &buf)
     }
 }
 
@@ -4195,144 +4214,20 @@ public func FfiConverterTypeSignIn_lower(_ value: SignIn) -> RustBuffer {
 }
 
 
-public struct SseEvent: Equatable, Hashable {
-    public let event: String
-    public let data: String
-    public let id: String
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(event: String, data: String, id: String) {
-        self.event = event
-        self.data = data
-        self.id = id
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension SseEvent: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeSseEvent: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SseEvent {
-        return
-            try SseEvent(
-                event: FfiConverterString.read(from: &buf), 
-                data: FfiConverterString.read(from: &buf), 
-                id: FfiConverterString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: SseEvent, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.event, into: &buf)
-        FfiConverterString.write(value.data, into: &buf)
-        FfiConverterString.write(value.id, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSseEvent_lift(_ buf: RustBuffer) throws -> SseEvent {
-    return try FfiConverterTypeSseEvent.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSseEvent_lower(_ value: SseEvent) -> RustBuffer {
-    return FfiConverterTypeSseEvent.lower(value)
-}
-
-
-public struct SseOutcome: Equatable, Hashable {
-    public let events: [SseEvent]
-    /**
-     * The last valid `retry` value, in milliseconds.
-     */
-    public let retry: UInt64?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(events: [SseEvent], 
-        /**
-         * The last valid `retry` value, in milliseconds.
-         */retry: UInt64?) {
-        self.events = events
-        self.retry = retry
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension SseOutcome: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeSseOutcome: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SseOutcome {
-        return
-            try SseOutcome(
-                events: FfiConverterSequenceTypeSseEvent.read(from: &buf), 
-                retry: FfiConverterOptionUInt64.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: SseOutcome, into buf: inout [UInt8]) {
-        FfiConverterSequenceTypeSseEvent.write(value.events, into: &buf)
-        FfiConverterOptionUInt64.write(value.retry, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSseOutcome_lift(_ buf: RustBuffer) throws -> SseOutcome {
-    return try FfiConverterTypeSseOutcome.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSseOutcome_lower(_ value: SseOutcome) -> RustBuffer {
-    return FfiConverterTypeSseOutcome.lower(value)
-}
-
-
 /**
- * What a token endpoint answer holds, read in `dialect` (`oauth`, `marketplace`, `wrapped`).
+ * A tool call an assistant made; `arguments` is JSON text.
  */
-public struct TokenFields: Equatable, Hashable {
-    public let accessToken: String
-    public let tokenType: String
-    public let expiresIn: UInt64?
-    public let refreshToken: String?
-    public let idToken: String?
-    public let scope: String?
+public struct ToolCall: Equatable, Hashable {
+    public let id: String
+    public let name: String
+    public let arguments: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(accessToken: String, tokenType: String, expiresIn: UInt64?, refreshToken: String?, idToken: String?, scope: String?) {
-        self.accessToken = accessToken
-        self.tokenType = tokenType
-        self.expiresIn = expiresIn
-        self.refreshToken = refreshToken
-        self.idToken = idToken
-        self.scope = scope
+    public init(id: String, name: String, arguments: String) {
+        self.id = id
+        self.name = name
+        self.arguments = arguments
     }
 
     
@@ -4341,32 +4236,26 @@ public struct TokenFields: Equatable, Hashable {
 }
 
 #if compiler(>=6)
-extension TokenFields: Sendable {}
+extension ToolCall: Sendable {}
 #endif
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public struct FfiConverterTypeTokenFields: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TokenFields {
+public struct FfiConverterTypeToolCall: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ToolCall {
         return
-            try TokenFields(
-                accessToken: FfiConverterString.read(from: &buf), 
-                tokenType: FfiConverterString.read(from: &buf), 
-                expiresIn: FfiConverterOptionUInt64.read(from: &buf), 
-                refreshToken: FfiConverterOptionString.read(from: &buf), 
-                idToken: FfiConverterOptionString.read(from: &buf), 
-                scope: FfiConverterOptionString.read(from: &buf)
+            try ToolCall(
+                id: FfiConverterString.read(from: &buf), 
+                name: FfiConverterString.read(from: &buf), 
+                arguments: FfiConverterString.read(from: &buf)
         )
     }
 
-    public static func write(_ value: TokenFields, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.accessToken, into: &buf)
-        FfiConverterString.write(value.tokenType, into: &buf)
-        FfiConverterOptionUInt64.write(value.expiresIn, into: &buf)
-        FfiConverterOptionString.write(value.refreshToken, into: &buf)
-        FfiConverterOptionString.write(value.idToken, into: &buf)
-        FfiConverterOptionString.write(value.scope, into: &buf)
+    public static func write(_ value: ToolCall, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterString.write(value.arguments, into: &buf)
     }
 }
 
@@ -4374,15 +4263,15 @@ public struct FfiConverterTypeTokenFields: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeTokenFields_lift(_ buf: RustBuffer) throws -> TokenFields {
-    return try FfiConverterTypeTokenFields.lift(buf)
+public func FfiConverterTypeToolCall_lift(_ buf: RustBuffer) throws -> ToolCall {
+    return try FfiConverterTypeToolCall.lift(buf)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeTokenFields_lower(_ value: TokenFields) -> RustBuffer {
-    return FfiConverterTypeTokenFields.lower(value)
+public func FfiConverterTypeToolCall_lower(_ value: ToolCall) -> RustBuffer {
+    return FfiConverterTypeToolCall.lower(value)
 }
 
 
@@ -6158,6 +6047,181 @@ public func FfiConverterTypeClientAuthMethod_lower(_ value: ClientAuthMethod) ->
 
 
 /**
+ * A message's content: a plain string, or typed parts.
+ */
+
+public enum Content: Equatable, Hashable {
+    
+    case text(text: String
+    )
+    case parts(parts: [ContentPart]
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Content: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeContent: FfiConverterRustBuffer {
+    typealias SwiftType = Content
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Content {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .text(text: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 2: return .parts(parts: try FfiConverterSequenceTypeContentPart.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Content, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .text(text):
+            writeInt(&buf, Int32(1))
+            FfiConverterString.write(text, into: &buf)
+            
+        
+        case let .parts(parts):
+            writeInt(&buf, Int32(2))
+            FfiConverterSequenceTypeContentPart.write(parts, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeContent_lift(_ buf: RustBuffer) throws -> Content {
+    return try FfiConverterTypeContent.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeContent_lower(_ value: Content) -> RustBuffer {
+    return FfiConverterTypeContent.lower(value)
+}
+
+
+
+/**
+ * One part of an array content.
+ */
+
+public enum ContentPart: Equatable, Hashable {
+    
+    case text(text: String
+    )
+    /**
+     * `detail`: `auto`, `low` or `high`.
+     */
+    case imageUrl(url: String, detail: String?
+    )
+    case inputAudio(data: String, format: String
+    )
+    case refusal(refusal: String
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ContentPart: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeContentPart: FfiConverterRustBuffer {
+    typealias SwiftType = ContentPart
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ContentPart {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .text(text: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 2: return .imageUrl(url: try FfiConverterString.read(from: &buf), detail: try FfiConverterOptionString.read(from: &buf)
+        )
+        
+        case 3: return .inputAudio(data: try FfiConverterString.read(from: &buf), format: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 4: return .refusal(refusal: try FfiConverterString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ContentPart, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .text(text):
+            writeInt(&buf, Int32(1))
+            FfiConverterString.write(text, into: &buf)
+            
+        
+        case let .imageUrl(url,detail):
+            writeInt(&buf, Int32(2))
+            FfiConverterString.write(url, into: &buf)
+            FfiConverterOptionString.write(detail, into: &buf)
+            
+        
+        case let .inputAudio(data,format):
+            writeInt(&buf, Int32(3))
+            FfiConverterString.write(data, into: &buf)
+            FfiConverterString.write(format, into: &buf)
+            
+        
+        case let .refusal(refusal):
+            writeInt(&buf, Int32(4))
+            FfiConverterString.write(refusal, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeContentPart_lift(_ buf: RustBuffer) throws -> ContentPart {
+    return try FfiConverterTypeContentPart.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeContentPart_lower(_ value: ContentPart) -> RustBuffer {
+    return FfiConverterTypeContentPart.lower(value)
+}
+
+
+
+/**
  * Whether a method answers once or streams.
  */
 
@@ -6222,6 +6286,99 @@ public func FfiConverterTypeMethodKind_lift(_ buf: RustBuffer) throws -> MethodK
 #endif
 public func FfiConverterTypeMethodKind_lower(_ value: MethodKind) -> RustBuffer {
     return FfiConverterTypeMethodKind.lower(value)
+}
+
+
+
+/**
+ * Who speaks a message.
+ */
+
+public enum Role: Equatable, Hashable {
+    
+    case system
+    case developer
+    case user
+    case assistant
+    /**
+     * The result of a tool call; needs `tool_call_id`.
+     */
+    case tool
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Role: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRole: FfiConverterRustBuffer {
+    typealias SwiftType = Role
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Role {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .system
+        
+        case 2: return .developer
+        
+        case 3: return .user
+        
+        case 4: return .assistant
+        
+        case 5: return .tool
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Role, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .system:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .developer:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .user:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .assistant:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .tool:
+            writeInt(&buf, Int32(5))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRole_lift(_ buf: RustBuffer) throws -> Role {
+    return try FfiConverterTypeRole.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRole_lower(_ value: Role) -> RustBuffer {
+    return FfiConverterTypeRole.lower(value)
 }
 
 
@@ -6540,6 +6697,30 @@ fileprivate struct FfiConverterOptionTypeClientAuthMethod: FfiConverterRustBuffe
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeContent: FfiConverterRustBuffer {
+    typealias SwiftType = Content?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeContent.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeContent.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionSequenceString: FfiConverterRustBuffer {
     typealias SwiftType = [String]?
 
@@ -6612,6 +6793,30 @@ fileprivate struct FfiConverterOptionSequenceTypeMethodSpec: FfiConverterRustBuf
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionSequenceTypeToolCall: FfiConverterRustBuffer {
+    typealias SwiftType = [ToolCall]?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterSequenceTypeToolCall.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterSequenceTypeToolCall.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
     typealias SwiftType = [String]
 
@@ -6629,31 +6834,6 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterString.read(from: &buf))
-        }
-        return seq
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterSequenceData: FfiConverterRustBuffer {
-    typealias SwiftType = [Data]
-
-    public static func write(_ value: [Data], into buf: inout [UInt8]) {
-        let len = Int32(value.count)
-        writeInt(&buf, len)
-        for item in value {
-            FfiConverterData.write(item, into: &buf)
-        }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Data] {
-        let len: Int32 = try readInt(&buf)
-        var seq = [Data]()
-        seq.reserveCapacity(Int(len))
-        for _ in 0 ..< len {
-            seq.append(try FfiConverterData.read(from: &buf))
         }
         return seq
     }
@@ -6787,23 +6967,23 @@ fileprivate struct FfiConverterSequenceTypeMethodSpec: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterSequenceTypeSseEvent: FfiConverterRustBuffer {
-    typealias SwiftType = [SseEvent]
+fileprivate struct FfiConverterSequenceTypeToolCall: FfiConverterRustBuffer {
+    typealias SwiftType = [ToolCall]
 
-    public static func write(_ value: [SseEvent], into buf: inout [UInt8]) {
+    public static func write(_ value: [ToolCall], into buf: inout [UInt8]) {
         let len = Int32(value.count)
         writeInt(&buf, len)
         for item in value {
-            FfiConverterTypeSseEvent.write(item, into: &buf)
+            FfiConverterTypeToolCall.write(item, into: &buf)
         }
     }
 
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [SseEvent] {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ToolCall] {
         let len: Int32 = try readInt(&buf)
-        var seq = [SseEvent]()
+        var seq = [ToolCall]()
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeSseEvent.read(from: &buf))
+            seq.append(try FfiConverterTypeToolCall.read(from: &buf))
         }
         return seq
     }
@@ -6829,6 +7009,31 @@ fileprivate struct FfiConverterSequenceTypeToolCallDelta: FfiConverterRustBuffer
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeToolCallDelta.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeContentPart: FfiConverterRustBuffer {
+    typealias SwiftType = [ContentPart]
+
+    public static func write(_ value: [ContentPart], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeContentPart.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ContentPart] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ContentPart]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeContentPart.read(from: &buf))
         }
         return seq
     }
@@ -6880,73 +7085,6 @@ fileprivate func uniffiFutureContinuationCallback(handle: UInt64, pollResult: In
     } else {
         print("uniffiFutureContinuationCallback invalid handle")
     }
-}
-/**
- * Panics on purpose. The generated code turns it into an exception; the process lives on.
- */
-public func debugPanic(message: String)  {try! rustCall() {
-        uniffiCallStatus in
-    uniffi_agenticstar_ffi_fn_func_debug_panic(
-        FfiConverterString.lower(message),uniffiCallStatus
-    )
-}
-}
-/**
- * One chat stream event: a delta, `None` for `[DONE]`, or the stream's typed error.
- */
-public func decodeChatEvent(event: String, data: String)throws  -> ChatChunk?  {
-    return try  FfiConverterOptionTypeChatChunk.lift(try rustCallWithError(FfiConverterTypeAgenticStarError_lift) {
-        uniffiCallStatus in
-    uniffi_agenticstar_ffi_fn_func_decode_chat_event(
-        FfiConverterString.lower(event),
-        FfiConverterString.lower(data),uniffiCallStatus
-    )
-})
-}
-/**
- * The code from an authorization callback URL, checked against the state that was sent.
- */
-public func parseCallback(expectedState: String, callbackUrl: String)throws  -> String  {
-    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeAgenticStarError_lift) {
-        uniffiCallStatus in
-    uniffi_agenticstar_ffi_fn_func_parse_callback(
-        FfiConverterString.lower(expectedState),
-        FfiConverterString.lower(callbackUrl),uniffiCallStatus
-    )
-})
-}
-public func parseTokenResponse(dialect: String, status: UInt16, body: Data)throws  -> TokenFields  {
-    return try  FfiConverterTypeTokenFields_lift(try rustCallWithError(FfiConverterTypeAgenticStarError_lift) {
-        uniffiCallStatus in
-    uniffi_agenticstar_ffi_fn_func_parse_token_response(
-        FfiConverterString.lower(dialect),
-        FfiConverterUInt16.lower(status),
-        FfiConverterData.lower(body),uniffiCallStatus
-    )
-})
-}
-/**
- * Whether `granted` scopes allow `scope` (with the documented inclusions).
- */
-public func scopesAllow(granted: String, scope: String) -> Bool  {
-    return try!  FfiConverterBool.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_agenticstar_ffi_fn_func_scopes_allow(
-        FfiConverterString.lower(granted),
-        FfiConverterString.lower(scope),uniffiCallStatus
-    )
-})
-}
-/**
- * Feed `chunks` to the SSE decoder in order and end the stream.
- */
-public func sseDecode(chunks: [Data])throws  -> SseOutcome  {
-    return try  FfiConverterTypeSseOutcome_lift(try rustCallWithError(FfiConverterTypeAgenticStarError_lift) {
-        uniffiCallStatus in
-    uniffi_agenticstar_ffi_fn_func_sse_decode(
-        FfiConverterSequenceData.lower(chunks),uniffiCallStatus
-    )
-})
 }
 /**
  * The core's client option defaults as JSON text (camelCase keys, durations in seconds).
@@ -7004,24 +7142,6 @@ private let initializationResult: InitializationResult = {
     let scaffolding_contract_version = ffi_agenticstar_ffi_uniffi_contract_version()
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
-    }
-    if (uniffi_agenticstar_ffi_checksum_func_debug_panic() != 42648) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_agenticstar_ffi_checksum_func_decode_chat_event() != 20559) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_agenticstar_ffi_checksum_func_parse_callback() != 13625) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_agenticstar_ffi_checksum_func_parse_token_response() != 9285) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_agenticstar_ffi_checksum_func_scopes_allow() != 48143) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_agenticstar_ffi_checksum_func_sse_decode() != 33403) {
-        return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_agenticstar_ffi_checksum_func_client_option_defaults_json() != 12354) {
         return InitializationResult.apiChecksumMismatch
@@ -7147,6 +7267,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_agenticstar_ffi_checksum_method_token_has_refresh_token() != 30975) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_agenticstar_ffi_checksum_method_token_has_scope() != 29860) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_agenticstar_ffi_checksum_method_token_id_token() != 12551) {

@@ -34,7 +34,7 @@ suspend fun Client.chat(prompt: String, model: String? = null): ChatCompletion =
 
 /** A request with one user message. */
 fun ChatRequest.Companion.user(text: String, model: String? = null): ChatRequest =
-    ChatRequest(messages = listOf(Message(role = "user", content = text)), model = model)
+    ChatRequest(messages = listOf(Message(role = Role.USER, content = Content.Text(text))), model = model)
 
 /**
  * Stream to callbacks instead of a Flow (e.g. from Java or a non-coroutine UI layer). The

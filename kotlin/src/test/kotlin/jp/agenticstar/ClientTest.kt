@@ -145,7 +145,7 @@ class ClientTest {
 
     @Test fun `pull API reads deltas, then the whole completion`() = test {
         saas().use { c ->
-            c.chatStream(ChatRequest(listOf(Message("user", "hi")), extraJson = """{"stream_options": {"include_usage": true}}""")).use { s ->
+            c.chatStream(ChatRequest(listOf(Message(Role.USER, Content.Text("hi"))), extraJson = """{"stream_options": {"include_usage": true}}""")).use { s ->
                 val first = s.next()
                 assertEquals("assistant", first?.choices?.first()?.role)
                 val all = s.collect()

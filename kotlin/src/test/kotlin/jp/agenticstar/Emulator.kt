@@ -62,6 +62,9 @@ class Emulator : AutoCloseable {
 
     fun counter(name: String): Long = counters()[name] ?: 0
 
+    /** `GET /admin/requests?endpoint=…`: what the endpoint received, oldest first. */
+    fun requests(endpoint: String): org.json.JSONArray = org.json.JSONArray(admin("GET", "/admin/requests?endpoint=$endpoint"))
+
     /** Poll a counter until it reaches [want] (the server notices a closed socket asynchronously). */
     fun awaitCounter(name: String, want: Long, deadlineSecs: Long = 20): Long {
         val end = System.nanoTime() + deadlineSecs * 1_000_000_000

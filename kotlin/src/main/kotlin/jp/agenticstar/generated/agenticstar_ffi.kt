@@ -749,18 +749,6 @@ internal object IntegrityCheckingUniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
-    external fun uniffi_agenticstar_ffi_checksum_func_debug_panic(
-    ): Int
-    external fun uniffi_agenticstar_ffi_checksum_func_decode_chat_event(
-    ): Int
-    external fun uniffi_agenticstar_ffi_checksum_func_parse_callback(
-    ): Int
-    external fun uniffi_agenticstar_ffi_checksum_func_parse_token_response(
-    ): Int
-    external fun uniffi_agenticstar_ffi_checksum_func_scopes_allow(
-    ): Int
-    external fun uniffi_agenticstar_ffi_checksum_func_sse_decode(
-    ): Int
     external fun uniffi_agenticstar_ffi_checksum_func_client_option_defaults_json(
     ): Int
     external fun uniffi_agenticstar_ffi_checksum_func_error_kinds(
@@ -844,6 +832,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_agenticstar_ffi_checksum_method_token_expires_in(
     ): Int
     external fun uniffi_agenticstar_ffi_checksum_method_token_has_refresh_token(
+    ): Int
+    external fun uniffi_agenticstar_ffi_checksum_method_token_has_scope(
     ): Int
     external fun uniffi_agenticstar_ffi_checksum_method_token_id_token(
     ): Int
@@ -1045,6 +1035,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_agenticstar_ffi_fn_method_token_has_refresh_token(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
+    external fun uniffi_agenticstar_ffi_fn_method_token_has_scope(`ptr`: Long,`scope`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
     external fun uniffi_agenticstar_ffi_fn_method_token_id_token(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_agenticstar_ffi_fn_method_token_is_expired(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1058,18 +1050,6 @@ internal object UniffiLib {
     external fun uniffi_agenticstar_ffi_fn_method_agenticstarerror_details(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_agenticstar_ffi_fn_method_agenticstarerror_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_agenticstar_ffi_fn_func_debug_panic(`message`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_agenticstar_ffi_fn_func_decode_chat_event(`event`: RustBuffer.ByValue,`data`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_agenticstar_ffi_fn_func_parse_callback(`expectedState`: RustBuffer.ByValue,`callbackUrl`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_agenticstar_ffi_fn_func_parse_token_response(`dialect`: RustBuffer.ByValue,`status`: Short,`body`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_agenticstar_ffi_fn_func_scopes_allow(`granted`: RustBuffer.ByValue,`scope`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Byte
-    external fun uniffi_agenticstar_ffi_fn_func_sse_decode(`chunks`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_agenticstar_ffi_fn_func_client_option_defaults_json(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1421,33 +1401,6 @@ private class JavaLangRefCleanable(
     val cleanable: java.lang.ref.Cleaner.Cleanable
 ) : UniffiCleaner.Cleanable {
     override fun clean() = cleanable.clean()
-}
-
-/**
- * @suppress
- */
-public object FfiConverterUShort: FfiConverter<UShort, Short> {
-    override fun lift(value: Short): UShort {
-        return value.toUShort()
-    }
-
-    fun lift(value: Int): UShort {
-        return value.toUShort()
-    }
-
-    override fun read(buf: ByteBuffer): UShort {
-        return lift(buf.getShort())
-    }
-
-    override fun lower(value: UShort): Short {
-        return value.toShort()
-    }
-
-    override fun allocationSize(value: UShort) = 2UL
-
-    override fun write(value: UShort, buf: ByteBuffer) {
-        buf.putShort(value.toShort())
-    }
 }
 
 /**
@@ -5033,6 +4986,12 @@ public interface TokenInterface {
     
     fun `hasRefreshToken`(): kotlin.Boolean
     
+    /**
+     * Whether the granted scopes allow `scope`, directly or through an including one
+     * (`chat:all` covers `chat:exec`).
+     */
+    fun `hasScope`(`scope`: kotlin.String): kotlin.Boolean
+    
     fun `idToken`(): kotlin.String?
     
     fun `isExpired`(): kotlin.Boolean
@@ -5206,6 +5165,24 @@ open class Token: Disposable, AutoCloseable, TokenInterface
     UniffiLib.uniffi_agenticstar_ffi_fn_method_token_has_refresh_token(
         it,
         _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Whether the granted scopes allow `scope`, directly or through an including one
+     * (`chat:all` covers `chat:exec`).
+     */override fun `hasScope`(`scope`: kotlin.String): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_agenticstar_ffi_fn_method_token_has_scope(
+        it,
+        
+        FfiConverterString.lower(`scope`),_status)
 }
     }
     )
@@ -6401,13 +6378,22 @@ public object FfiConverterTypeIdClaims: FfiConverterRustBuffer<IdClaims> {
 
 
 
+/**
+ * One chat message (the wire's `role`, `content`, `name`, `tool_calls`, `tool_call_id`).
+ */
 data class Message (
-    /**
-     * `system`, `user` or `assistant`.
-     */
-    val `role`: kotlin.String
+    val `role`: Role
     , 
-    val `content`: kotlin.String
+    /**
+     * Required except on an assistant message with `tool_calls`.
+     */
+    val `content`: Content?
+    , 
+    val `name`: kotlin.String? = null 
+    , 
+    val `toolCalls`: List<ToolCall>? = null 
+    , 
+    val `toolCallId`: kotlin.String? = null 
     
 ){
     
@@ -6424,19 +6410,28 @@ data class Message (
 public object FfiConverterTypeMessage: FfiConverterRustBuffer<Message> {
     override fun read(buf: ByteBuffer): Message {
         return Message(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
+            FfiConverterTypeRole.read(buf),
+            FfiConverterOptionalTypeContent.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalSequenceTypeToolCall.read(buf),
+            FfiConverterOptionalString.read(buf),
         )
     }
 
     override fun allocationSize(value: Message) = (
-            FfiConverterString.allocationSize(value.`role`) +
-            FfiConverterString.allocationSize(value.`content`)
+            FfiConverterTypeRole.allocationSize(value.`role`) +
+            FfiConverterOptionalTypeContent.allocationSize(value.`content`) +
+            FfiConverterOptionalString.allocationSize(value.`name`) +
+            FfiConverterOptionalSequenceTypeToolCall.allocationSize(value.`toolCalls`) +
+            FfiConverterOptionalString.allocationSize(value.`toolCallId`)
     )
 
     override fun write(value: Message, buf: ByteBuffer) {
-            FfiConverterString.write(value.`role`, buf)
-            FfiConverterString.write(value.`content`, buf)
+            FfiConverterTypeRole.write(value.`role`, buf)
+            FfiConverterOptionalTypeContent.write(value.`content`, buf)
+            FfiConverterOptionalString.write(value.`name`, buf)
+            FfiConverterOptionalSequenceTypeToolCall.write(value.`toolCalls`, buf)
+            FfiConverterOptionalString.write(value.`toolCallId`, buf)
     }
 }
 
@@ -6582,12 +6577,15 @@ public object FfiConverterTypeSignIn: FfiConverterRustBuffer<SignIn> {
 
 
 
-data class SseEvent (
-    val `event`: kotlin.String
-    , 
-    val `data`: kotlin.String
-    , 
+/**
+ * A tool call an assistant made; `arguments` is JSON text.
+ */
+data class ToolCall (
     val `id`: kotlin.String
+    , 
+    val `name`: kotlin.String
+    , 
+    val `arguments`: kotlin.String
     
 ){
     
@@ -6601,127 +6599,25 @@ data class SseEvent (
 /**
  * @suppress
  */
-public object FfiConverterTypeSseEvent: FfiConverterRustBuffer<SseEvent> {
-    override fun read(buf: ByteBuffer): SseEvent {
-        return SseEvent(
+public object FfiConverterTypeToolCall: FfiConverterRustBuffer<ToolCall> {
+    override fun read(buf: ByteBuffer): ToolCall {
+        return ToolCall(
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
         )
     }
 
-    override fun allocationSize(value: SseEvent) = (
-            FfiConverterString.allocationSize(value.`event`) +
-            FfiConverterString.allocationSize(value.`data`) +
-            FfiConverterString.allocationSize(value.`id`)
+    override fun allocationSize(value: ToolCall) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`name`) +
+            FfiConverterString.allocationSize(value.`arguments`)
     )
 
-    override fun write(value: SseEvent, buf: ByteBuffer) {
-            FfiConverterString.write(value.`event`, buf)
-            FfiConverterString.write(value.`data`, buf)
+    override fun write(value: ToolCall, buf: ByteBuffer) {
             FfiConverterString.write(value.`id`, buf)
-    }
-}
-
-
-
-data class SseOutcome (
-    val `events`: List<SseEvent>
-    , 
-    /**
-     * The last valid `retry` value, in milliseconds.
-     */
-    val `retry`: kotlin.ULong?
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeSseOutcome: FfiConverterRustBuffer<SseOutcome> {
-    override fun read(buf: ByteBuffer): SseOutcome {
-        return SseOutcome(
-            FfiConverterSequenceTypeSseEvent.read(buf),
-            FfiConverterOptionalULong.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: SseOutcome) = (
-            FfiConverterSequenceTypeSseEvent.allocationSize(value.`events`) +
-            FfiConverterOptionalULong.allocationSize(value.`retry`)
-    )
-
-    override fun write(value: SseOutcome, buf: ByteBuffer) {
-            FfiConverterSequenceTypeSseEvent.write(value.`events`, buf)
-            FfiConverterOptionalULong.write(value.`retry`, buf)
-    }
-}
-
-
-
-/**
- * What a token endpoint answer holds, read in `dialect` (`oauth`, `marketplace`, `wrapped`).
- */
-data class TokenFields (
-    val `accessToken`: kotlin.String
-    , 
-    val `tokenType`: kotlin.String
-    , 
-    val `expiresIn`: kotlin.ULong?
-    , 
-    val `refreshToken`: kotlin.String?
-    , 
-    val `idToken`: kotlin.String?
-    , 
-    val `scope`: kotlin.String?
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeTokenFields: FfiConverterRustBuffer<TokenFields> {
-    override fun read(buf: ByteBuffer): TokenFields {
-        return TokenFields(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterOptionalULong.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: TokenFields) = (
-            FfiConverterString.allocationSize(value.`accessToken`) +
-            FfiConverterString.allocationSize(value.`tokenType`) +
-            FfiConverterOptionalULong.allocationSize(value.`expiresIn`) +
-            FfiConverterOptionalString.allocationSize(value.`refreshToken`) +
-            FfiConverterOptionalString.allocationSize(value.`idToken`) +
-            FfiConverterOptionalString.allocationSize(value.`scope`)
-    )
-
-    override fun write(value: TokenFields, buf: ByteBuffer) {
-            FfiConverterString.write(value.`accessToken`, buf)
-            FfiConverterString.write(value.`tokenType`, buf)
-            FfiConverterOptionalULong.write(value.`expiresIn`, buf)
-            FfiConverterOptionalString.write(value.`refreshToken`, buf)
-            FfiConverterOptionalString.write(value.`idToken`, buf)
-            FfiConverterOptionalString.write(value.`scope`, buf)
+            FfiConverterString.write(value.`name`, buf)
+            FfiConverterString.write(value.`arguments`, buf)
     }
 }
 
@@ -10042,6 +9938,237 @@ public object FfiConverterTypeClientAuthMethod: FfiConverterRustBuffer<ClientAut
 
 
 /**
+ * A message's content: a plain string, or typed parts.
+ */
+sealed class Content {
+    
+    data class Text(
+        val `text`: kotlin.String) : Content()
+        
+    {
+        
+
+        companion object
+    }
+    
+    data class Parts(
+        val `parts`: List<jp.agenticstar.ContentPart>) : Content()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeContent : FfiConverterRustBuffer<Content>{
+    override fun read(buf: ByteBuffer): Content {
+        return when(buf.getInt()) {
+            1 -> Content.Text(
+                FfiConverterString.read(buf),
+                )
+            2 -> Content.Parts(
+                FfiConverterSequenceTypeContentPart.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: Content): ULong = when(value) {
+        is Content.Text -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`text`)
+            )
+        }
+        is Content.Parts -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterSequenceTypeContentPart.allocationSize(value.`parts`)
+            )
+        }
+    }
+
+    override fun write(value: Content, buf: ByteBuffer) {
+        when(value) {
+            is Content.Text -> {
+                buf.putInt(1)
+                FfiConverterString.write(value.`text`, buf)
+                Unit
+            }
+            is Content.Parts -> {
+                buf.putInt(2)
+                FfiConverterSequenceTypeContentPart.write(value.`parts`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
+ * One part of an array content.
+ */
+sealed class ContentPart {
+    
+    data class Text(
+        val `text`: kotlin.String) : ContentPart()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * `detail`: `auto`, `low` or `high`.
+     */
+    data class ImageUrl(
+        val `url`: kotlin.String, 
+        val `detail`: kotlin.String?) : ContentPart()
+        
+    {
+        
+
+        companion object
+    }
+    
+    data class InputAudio(
+        val `data`: kotlin.String, 
+        val `format`: kotlin.String) : ContentPart()
+        
+    {
+        
+
+        companion object
+    }
+    
+    data class Refusal(
+        val `refusal`: kotlin.String) : ContentPart()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeContentPart : FfiConverterRustBuffer<ContentPart>{
+    override fun read(buf: ByteBuffer): ContentPart {
+        return when(buf.getInt()) {
+            1 -> ContentPart.Text(
+                FfiConverterString.read(buf),
+                )
+            2 -> ContentPart.ImageUrl(
+                FfiConverterString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            3 -> ContentPart.InputAudio(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                )
+            4 -> ContentPart.Refusal(
+                FfiConverterString.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: ContentPart): ULong = when(value) {
+        is ContentPart.Text -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`text`)
+            )
+        }
+        is ContentPart.ImageUrl -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`url`)
+                + FfiConverterOptionalString.allocationSize(value.`detail`)
+            )
+        }
+        is ContentPart.InputAudio -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`data`)
+                + FfiConverterString.allocationSize(value.`format`)
+            )
+        }
+        is ContentPart.Refusal -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`refusal`)
+            )
+        }
+    }
+
+    override fun write(value: ContentPart, buf: ByteBuffer) {
+        when(value) {
+            is ContentPart.Text -> {
+                buf.putInt(1)
+                FfiConverterString.write(value.`text`, buf)
+                Unit
+            }
+            is ContentPart.ImageUrl -> {
+                buf.putInt(2)
+                FfiConverterString.write(value.`url`, buf)
+                FfiConverterOptionalString.write(value.`detail`, buf)
+                Unit
+            }
+            is ContentPart.InputAudio -> {
+                buf.putInt(3)
+                FfiConverterString.write(value.`data`, buf)
+                FfiConverterString.write(value.`format`, buf)
+                Unit
+            }
+            is ContentPart.Refusal -> {
+                buf.putInt(4)
+                FfiConverterString.write(value.`refusal`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
  * Whether a method answers once or streams.
  */
 
@@ -10070,6 +10197,49 @@ public object FfiConverterTypeMethodKind: FfiConverterRustBuffer<MethodKind> {
     override fun allocationSize(value: MethodKind) = 4UL
 
     override fun write(value: MethodKind, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * Who speaks a message.
+ */
+
+enum class Role {
+    
+    SYSTEM,
+    DEVELOPER,
+    USER,
+    ASSISTANT,
+    /**
+     * The result of a tool call; needs `tool_call_id`.
+     */
+    TOOL;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRole: FfiConverterRustBuffer<Role> {
+    override fun read(buf: ByteBuffer) = try {
+        Role.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: Role) = 4UL
+
+    override fun write(value: Role, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
     }
 }
@@ -10498,6 +10668,38 @@ public object FfiConverterOptionalTypeClientAuthMethod: FfiConverterRustBuffer<C
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeContent: FfiConverterRustBuffer<Content?> {
+    override fun read(buf: ByteBuffer): Content? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeContent.read(buf)
+    }
+
+    override fun allocationSize(value: Content?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeContent.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Content?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeContent.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalSequenceString: FfiConverterRustBuffer<List<kotlin.String>?> {
     override fun read(buf: ByteBuffer): List<kotlin.String>? {
         if (buf.get().toInt() == 0) {
@@ -10594,6 +10796,38 @@ public object FfiConverterOptionalSequenceTypeMethodSpec: FfiConverterRustBuffer
 /**
  * @suppress
  */
+public object FfiConverterOptionalSequenceTypeToolCall: FfiConverterRustBuffer<List<ToolCall>?> {
+    override fun read(buf: ByteBuffer): List<ToolCall>? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterSequenceTypeToolCall.read(buf)
+    }
+
+    override fun allocationSize(value: List<ToolCall>?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterSequenceTypeToolCall.allocationSize(value)
+        }
+    }
+
+    override fun write(value: List<ToolCall>?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterSequenceTypeToolCall.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.String>> {
     override fun read(buf: ByteBuffer): List<kotlin.String> {
         val len = buf.getInt()
@@ -10612,34 +10846,6 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterString.write(it, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterSequenceByteArray: FfiConverterRustBuffer<List<kotlin.ByteArray>> {
-    override fun read(buf: ByteBuffer): List<kotlin.ByteArray> {
-        val len = buf.getInt()
-        return List<kotlin.ByteArray>(len) {
-            FfiConverterByteArray.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<kotlin.ByteArray>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterByteArray.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<kotlin.ByteArray>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterByteArray.write(it, buf)
         }
     }
 }
@@ -10790,24 +10996,24 @@ public object FfiConverterSequenceTypeMethodSpec: FfiConverterRustBuffer<List<Me
 /**
  * @suppress
  */
-public object FfiConverterSequenceTypeSseEvent: FfiConverterRustBuffer<List<SseEvent>> {
-    override fun read(buf: ByteBuffer): List<SseEvent> {
+public object FfiConverterSequenceTypeToolCall: FfiConverterRustBuffer<List<ToolCall>> {
+    override fun read(buf: ByteBuffer): List<ToolCall> {
         val len = buf.getInt()
-        return List<SseEvent>(len) {
-            FfiConverterTypeSseEvent.read(buf)
+        return List<ToolCall>(len) {
+            FfiConverterTypeToolCall.read(buf)
         }
     }
 
-    override fun allocationSize(value: List<SseEvent>): ULong {
+    override fun allocationSize(value: List<ToolCall>): ULong {
         val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeSseEvent.allocationSize(it) }.sum()
+        val sizeForItems = value.map { FfiConverterTypeToolCall.allocationSize(it) }.sum()
         return sizeForLength + sizeForItems
     }
 
-    override fun write(value: List<SseEvent>, buf: ByteBuffer) {
+    override fun write(value: List<ToolCall>, buf: ByteBuffer) {
         buf.putInt(value.size)
         value.iterator().forEach {
-            FfiConverterTypeSseEvent.write(it, buf)
+            FfiConverterTypeToolCall.write(it, buf)
         }
     }
 }
@@ -10843,98 +11049,37 @@ public object FfiConverterSequenceTypeToolCallDelta: FfiConverterRustBuffer<List
 
 
 
-
-
-
-
-        /**
-         * Panics on purpose. The generated code turns it into an exception; the process lives on.
-         */ fun `debugPanic`(`message`: kotlin.String)
-        = 
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_agenticstar_ffi_fn_func_debug_panic(
-    
-        
-        FfiConverterString.lower(`message`),_status)
-}
-    
-    
-
-        /**
-         * One chat stream event: a delta, `None` for `[DONE]`, or the stream's typed error.
-         */
-    @Throws(AgenticStarException::class) fun `decodeChatEvent`(`event`: kotlin.String, `data`: kotlin.String): ChatChunk? {
-            return FfiConverterOptionalTypeChatChunk.lift(
-    uniffiRustCallWithError(AgenticStarException) { _status ->
-    UniffiLib.uniffi_agenticstar_ffi_fn_func_decode_chat_event(
-    
-        
-        FfiConverterString.lower(`event`),
-        FfiConverterString.lower(`data`),_status)
-}
-    )
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeContentPart: FfiConverterRustBuffer<List<ContentPart>> {
+    override fun read(buf: ByteBuffer): List<ContentPart> {
+        val len = buf.getInt()
+        return List<ContentPart>(len) {
+            FfiConverterTypeContentPart.read(buf)
+        }
     }
-    
 
-        /**
-         * The code from an authorization callback URL, checked against the state that was sent.
-         */
-    @Throws(AgenticStarException::class) fun `parseCallback`(`expectedState`: kotlin.String, `callbackUrl`: kotlin.String): kotlin.String {
-            return FfiConverterString.lift(
-    uniffiRustCallWithError(AgenticStarException) { _status ->
-    UniffiLib.uniffi_agenticstar_ffi_fn_func_parse_callback(
-    
-        
-        FfiConverterString.lower(`expectedState`),
-        FfiConverterString.lower(`callbackUrl`),_status)
-}
-    )
+    override fun allocationSize(value: List<ContentPart>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeContentPart.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
     }
-    
 
-    @Throws(AgenticStarException::class) fun `parseTokenResponse`(`dialect`: kotlin.String, `status`: kotlin.UShort, `body`: kotlin.ByteArray): TokenFields {
-            return FfiConverterTypeTokenFields.lift(
-    uniffiRustCallWithError(AgenticStarException) { _status ->
-    UniffiLib.uniffi_agenticstar_ffi_fn_func_parse_token_response(
-    
-        
-        FfiConverterString.lower(`dialect`),
-        FfiConverterUShort.lower(`status`),
-        FfiConverterByteArray.lower(`body`),_status)
-}
-    )
+    override fun write(value: List<ContentPart>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeContentPart.write(it, buf)
+        }
     }
-    
+}
 
-        /**
-         * Whether `granted` scopes allow `scope` (with the documented inclusions).
-         */ fun `scopesAllow`(`granted`: kotlin.String, `scope`: kotlin.String): kotlin.Boolean {
-            return FfiConverterBoolean.lift(
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_agenticstar_ffi_fn_func_scopes_allow(
-    
-        
-        FfiConverterString.lower(`granted`),
-        FfiConverterString.lower(`scope`),_status)
-}
-    )
-    }
-    
 
-        /**
-         * Feed `chunks` to the SSE decoder in order and end the stream.
-         */
-    @Throws(AgenticStarException::class) fun `sseDecode`(`chunks`: List<kotlin.ByteArray>): SseOutcome {
-            return FfiConverterTypeSseOutcome.lift(
-    uniffiRustCallWithError(AgenticStarException) { _status ->
-    UniffiLib.uniffi_agenticstar_ffi_fn_func_sse_decode(
-    
-        
-        FfiConverterSequenceByteArray.lower(`chunks`),_status)
-}
-    )
-    }
-    
+
+
+
+
+
 
         /**
          * The core's client option defaults as JSON text (camelCase keys, durations in seconds).
