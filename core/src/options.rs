@@ -205,6 +205,8 @@ pub struct ClientOptions {
     pub user_agent: Option<String>,
     /// Allow plain http to non-loopback hosts (closed test networks only).
     pub allow_insecure_http: bool,
+    /// The header naming the server's request id, tried before `x-request-id` and `request-id`.
+    pub request_id_header: Option<String>,
 }
 
 impl Default for ClientOptions {
@@ -242,12 +244,13 @@ impl Default for ClientOptions {
             ca_certs: Vec::new(),
             user_agent: None,
             allow_insecure_http: http.allow_insecure_http,
+            request_id_header: None,
         }
     }
 }
 
 /// A duration option: finite, non-negative seconds.
-fn secs(key: &str, v: f64) -> Result<Duration> {
+pub(crate) fn secs(key: &str, v: f64) -> Result<Duration> {
     if v.is_finite() && v >= 0.0 {
         Duration::try_from_secs_f64(v).map_err(|_| Error::config(format!("{key} is too large: {v} seconds")))
     } else {
@@ -351,6 +354,9 @@ impl ClientOptions {
         }
         if let Some(s) = &self.token_store {
             b = b.token_store_spec(s)?;
+        }
+        if let Some(h) = self.request_id_header {
+            b = b.request_id_header(h)?;
         }
         Ok(b)
     }

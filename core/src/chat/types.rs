@@ -439,6 +439,9 @@ pub struct ChatCompletion {
     pub choices: Vec<CompletionChoice>,
     #[serde(default)]
     pub usage: Option<Usage>,
+    /// Status, headers and request id of the answer (not part of the JSON).
+    #[serde(skip)]
+    pub response: Option<crate::response::ResponseMeta>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
