@@ -30,7 +30,6 @@ pub fn is_secret_header(name: &str) -> bool {
         || ["token", "secret", "api-key", "apikey", "password", "session", "credential"].iter().any(|w| n.contains(w))
 }
 
-
 /// A short excerpt of a body for an error: lossy UTF-8, scrubbed, at most ~240 characters.
 pub fn excerpt(body: &[u8]) -> String {
     let head = &body[..body.len().min(EXCERPT_CHARS * 4)];

@@ -23,7 +23,7 @@ use crate::http::RetryPolicy;
 pub struct RequestOptions {
     /// Seconds: replaces the client's `timeout` for this call (the whole answer of a non-streamed
     /// call; a stream's response headers). Token requests keep the client's: they are shared.
-    #[serde(deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "seconds", skip_serializing_if = "Option::is_none")]
     pub timeout: Option<f64>,
     /// Replaces the client's `maxRetries` for this call (0: one attempt only).
     #[serde(deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
@@ -37,6 +37,15 @@ pub struct RequestOptions {
     /// Fields merged into the JSON body's top level (they win over the SDK's).
     #[serde(deserialize_with = "nullable", skip_serializing_if = "Map::is_empty")]
     pub extra_body: Map<String, Value>,
+}
+
+/// A number: `null` is refused, since bindings leave out what was not given and a NaN or an
+/// infinity becomes `null` in JSON (a bad timeout must not turn into the default).
+fn seconds<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<f64>, D::Error> {
+    match Option::<f64>::deserialize(d)? {
+        Some(v) => Ok(Some(v)),
+        None => Err(serde::de::Error::custom("timeout must be a non-negative number of seconds, not null/NaN")),
+    }
 }
 
 /// `null` reads as the default (bindings may send nulls for "not given").
@@ -205,11 +214,12 @@ mod tests {
         assert_eq!(s.query, vec![("b".into(), "true".into()), ("n".into(), "2".into())]);
         assert_eq!(s.body(Some(&json!({"k": 0, "m": 1}))).unwrap(), Some(json!({"k": 1, "m": 1})));
         assert!(s.body(Some(&json!([1]))).is_err());
-        // Nulls are "not given".
+        // Nulls are "not given", except for a timeout (a NaN in JSON is null).
         assert_eq!(
-            RequestOptions::from_json(json!({"timeout": null, "extraHeaders": null})).unwrap(),
+            RequestOptions::from_json(json!({"maxRetries": null, "extraHeaders": null})).unwrap(),
             RequestOptions::default()
         );
+        assert!(RequestOptions::from_json_millis(json!({"timeout": null})).is_err());
     }
 
     #[test]

@@ -45,7 +45,7 @@ async fn errors_carry_status_headers_request_id_and_www_authenticate() {
     e.fault(json!({"endpoint": "chat.completions", "status": 429, "times": 4,
         "headers": {"Retry-After": "0", "X-RateLimit-Remaining": "0", "Set-Cookie": "sid=s3cret-cookie"},
         "body": {"error": {"message": "slow down"}}}))
-    .await;
+        .await;
     let err = client.chat(ChatRequest::user("hi")).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::RateLimited);
     assert_eq!(err.status(), Some(429));
@@ -64,7 +64,7 @@ async fn errors_carry_status_headers_request_id_and_www_authenticate() {
     e.fault(json!({"endpoint": "chat.completions", "status": 401, "times": 2,
         "headers": {"WWW-Authenticate": "Bearer error=\"invalid_token\""},
         "body": {"error": {"message": "expired", "code": "invalid_token"}}}))
-    .await;
+        .await;
     let mut s = client.chat_stream(ChatRequest::user("hi"));
     let err = s.next().await.unwrap().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Authentication);

@@ -379,8 +379,11 @@ async fn produce(
         }
         let what = if ctype.is_empty() { "no content type".to_owned() } else { ctype };
         return Err(failed(
-            Error::new(ErrorKind::UnexpectedResponse, format!("expected an event stream (text/event-stream), got {what}"))
-                .with_excerpt(&body),
+            Error::new(
+                ErrorKind::UnexpectedResponse,
+                format!("expected an event stream (text/event-stream), got {what}"),
+            )
+            .with_excerpt(&body),
         ));
     }
     let idle = client.http_config.stream_idle_timeout;
