@@ -258,6 +258,20 @@ pub(crate) fn secs(key: &str, v: f64) -> Result<Duration> {
     }
 }
 
+/// Rewrite the millisecond values of `keys` in a JSON object as seconds (Node's unit to the core's).
+pub(crate) fn millis_to_secs(v: &mut Value, keys: &[&str]) {
+    if let Value::Object(map) = v {
+        for key in keys {
+            if let Some(ms) = map.get_mut(*key)
+                && let Some(n) = ms.as_f64()
+            {
+                // Non-finite values cannot be JSON numbers; negatives fail validation later.
+                *ms = serde_json::Number::from_f64(n / 1000.0).map(Value::Number).unwrap_or(Value::Null);
+            }
+        }
+    }
+}
+
 impl ClientOptions {
     /// Parse the JSON shape; unknown keys and wrong types are `config` errors.
     pub fn from_json(v: Value) -> Result<Self> {
@@ -271,16 +285,7 @@ impl ClientOptions {
 
     /// [`Self::from_json`] with every duration ([`DURATION_KEYS`]) in milliseconds (Node).
     pub fn from_json_millis(mut v: Value) -> Result<Self> {
-        if let Value::Object(map) = &mut v {
-            for key in DURATION_KEYS {
-                if let Some(ms) = map.get_mut(*key)
-                    && let Some(n) = ms.as_f64()
-                {
-                    // Non-finite values cannot be JSON numbers; negatives fail validation later.
-                    *ms = serde_json::Number::from_f64(n / 1000.0).map(Value::Number).unwrap_or(Value::Null);
-                }
-            }
-        }
+        millis_to_secs(&mut v, DURATION_KEYS);
         Self::from_json(v)
     }
 

@@ -79,11 +79,7 @@ impl RequestOptions {
 
     /// [`Self::from_json`] with `timeout` in milliseconds (Node).
     pub fn from_json_millis(mut v: Value) -> Result<Self> {
-        if let Some(ms) = v.get_mut("timeout")
-            && let Some(n) = ms.as_f64()
-        {
-            *ms = serde_json::Number::from_f64(n / 1000.0).map(Value::Number).unwrap_or(Value::Null);
-        }
+        crate::options::millis_to_secs(&mut v, &["timeout"]);
         Self::from_json(v)
     }
 
