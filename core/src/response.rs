@@ -59,6 +59,16 @@ impl ResponseMeta {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
+    /// The headers as one map, the shape bindings hand over: a repeated header's values joined
+    /// with `, ` as HTTP allows.
+    pub fn header_map(&self) -> std::collections::BTreeMap<String, String> {
+        let mut m = std::collections::BTreeMap::<String, String>::new();
+        for (k, v) in &self.headers {
+            m.entry(k.clone()).and_modify(|p| *p = format!("{p}, {v}")).or_insert_with(|| v.clone());
+        }
+        m
+    }
+
     /// The `WWW-Authenticate` challenge, when the answer had one (401, 403).
     pub fn www_authenticate(&self) -> Option<&str> {
         self.header("www-authenticate")
@@ -76,25 +86,13 @@ impl fmt::Debug for ResponseMeta {
     }
 }
 
-/// Headers as one JSON object (the shape bindings get); a repeated header's values are joined
-/// with `, ` as HTTP allows.
+/// Headers as one JSON object ([`ResponseMeta::header_map`]).
 mod header_map {
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(h: &[(String, String)], s: S) -> Result<S::Ok, S::Error> {
-        let mut m = serde_json::Map::new();
-        for (k, v) in h {
-            match m.get_mut(k) {
-                Some(serde_json::Value::String(prev)) => {
-                    prev.push_str(", ");
-                    prev.push_str(v);
-                }
-                _ => {
-                    m.insert(k.clone(), serde_json::Value::String(v.clone()));
-                }
-            }
-        }
-        s.collect_map(m.iter())
+        let meta = super::ResponseMeta { headers: h.to_vec(), ..Default::default() };
+        s.collect_map(meta.header_map())
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, String)>, D::Error> {

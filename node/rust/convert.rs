@@ -175,10 +175,7 @@ pub struct NativeResponseMeta {
 
 impl From<&ResponseMeta> for NativeResponseMeta {
     fn from(m: &ResponseMeta) -> Self {
-        let mut headers = std::collections::HashMap::<String, String>::new();
-        for (k, v) in &m.headers {
-            headers.entry(k.clone()).and_modify(|p| *p = format!("{p}, {v}")).or_insert_with(|| v.clone());
-        }
+        let headers = m.header_map().into_iter().collect();
         NativeResponseMeta { status: m.status.into(), headers, request_id: m.request_id.clone() }
     }
 }

@@ -220,11 +220,11 @@ pub struct ResponseMeta(pub agenticstar::ResponseMeta);
 
 /// The headers as a dict: names lower-case, a repeated header's values joined with ", ".
 fn headers_dict<'py>(py: Python<'py>, m: &agenticstar::ResponseMeta) -> PyResult<Bound<'py, PyAny>> {
-    let v = serde_json::to_value(m).unwrap_or_default();
-    match v.get("headers") {
-        Some(h) => json_to_py(py, h),
-        None => Ok(PyDict::new(py).into_any()),
+    let d = PyDict::new(py);
+    for (k, v) in m.header_map() {
+        d.set_item(k, v)?;
     }
+    Ok(d.into_any())
 }
 
 #[pymethods]

@@ -134,20 +134,37 @@ impl Client {
         on_rt_detached(async move { c.complete_authorization(&request.0, &callback_url).await }).await.map(Into::into)
     }
 
-    /// A whole reply in one answer.
-    pub async fn chat(&self, request: ChatRequest) -> Result<ChatCompletion> {
-        let (c, r) = (self.0.clone(), request.to_core()?);
-        on_rt(async move { c.chat(r).await }).await.map(Into::into)
+    /// A client sharing this one's tokens (one cache, one renewal) and connections, whose calls
+    /// default to `options`; token requests keep this client's settings.
+    pub fn with_options(&self, options: RequestOptions) -> Result<Arc<Self>> {
+        Ok(Arc::new(Client(self.0.with_options(&RequestOptions::to_core(Some(options))?)?)))
+    }
+
+    /// A whole reply in one answer; its `response` has the status, headers and request id.
+    /// `options`: timeout, retries, extra headers/query/body for this call.
+    #[uniffi::method(default(options = None))]
+    pub async fn chat(&self, request: ChatRequest, options: Option<RequestOptions>) -> Result<ChatCompletion> {
+        let (c, r, o) = (self.0.clone(), request.to_core()?, RequestOptions::to_core(options)?);
+        on_rt(async move { c.chat_with(r, &o).await }).await.map(Into::into)
     }
 
     /// Stream a reply; read it with `next()`. Errors (auth, HTTP) come from the first `next()`.
-    pub fn chat_stream(&self, request: ChatRequest) -> Result<Arc<ChatStream>> {
-        Ok(Arc::new(ChatStream::new(self.0.chat_stream(request.to_core()?))))
+    #[uniffi::method(default(options = None))]
+    pub fn chat_stream(&self, request: ChatRequest, options: Option<RequestOptions>) -> Result<Arc<ChatStream>> {
+        let o = RequestOptions::to_core(options)?;
+        Ok(Arc::new(ChatStream::new(self.0.chat_stream_with(request.to_core()?, &o))))
     }
 
     /// Stream a reply to `listener`; the handle cancels it.
-    pub fn chat_stream_to(&self, request: ChatRequest, listener: Arc<dyn ChatListener>) -> Result<Arc<StreamHandle>> {
-        Ok(pump(self.0.chat_stream(request.to_core()?), listener))
+    #[uniffi::method(default(options = None))]
+    pub fn chat_stream_to(
+        &self,
+        request: ChatRequest,
+        listener: Arc<dyn ChatListener>,
+        options: Option<RequestOptions>,
+    ) -> Result<Arc<StreamHandle>> {
+        let o = RequestOptions::to_core(options)?;
+        Ok(pump(self.0.chat_stream_with(request.to_core()?, &o), listener))
     }
 
     /// Open a service of the core (`serviceKinds()`) on this client's tokens and connections;
@@ -159,8 +176,14 @@ impl Client {
 
     /// An authenticated call to any other API endpoint (`GET /v1/models`, ...), with the same
     /// token renewal. `jsonBody`: a JSON text, or null. Error statuses become typed errors.
-    #[uniffi::method(default(json_body = None))]
-    pub async fn request(&self, method: String, path: String, json_body: Option<String>) -> Result<RawResponse> {
+    #[uniffi::method(default(json_body = None, options = None))]
+    pub async fn request(
+        &self,
+        method: String,
+        path: String,
+        json_body: Option<String>,
+        options: Option<RequestOptions>,
+    ) -> Result<RawResponse> {
         let body = match json_body {
             Some(j) => Some(
                 serde_json::from_str::<serde_json::Value>(&j)
@@ -168,8 +191,9 @@ impl Client {
             ),
             None => None,
         };
-        let c = self.0.clone();
-        let r = on_rt(async move { c.request(&method, &path, body.as_ref()).await }).await?;
-        Ok(RawResponse { status: r.status.into(), content_type: r.content_type, body: r.body })
+        let (c, o) = (self.0.clone(), RequestOptions::to_core(options)?);
+        let r = on_rt(async move { c.request_with(&method, &path, body.as_ref(), &o).await }).await?;
+        let response = (&r.response).into();
+        Ok(RawResponse { status: r.status.into(), content_type: r.content_type, body: r.body, response })
     }
 }

@@ -1,5 +1,7 @@
 //! One error enum, one variant per core `ErrorKind`: Kotlin gets a sealed `AgenticStarException`
 //! with a subclass per kind, Swift an `AgenticStarError` enum with a case per kind.
+use std::collections::HashMap;
+
 use agenticstar::{Error, ErrorKind};
 
 /// What every error carries, whatever its kind (see [`AgenticStarError::details`]).
@@ -20,6 +22,12 @@ pub struct ErrorDetails {
     pub body_excerpt: Option<String>,
     /// Protocol-specific details as JSON text (JSON-RPC `data`, `resourceMetadata`, ...).
     pub details_json: Option<String>,
+    /// The server's id of the failed request (`x-request-id`, ...), to quote to support.
+    pub request_id: Option<String>,
+    /// The answer's headers (names lower-case, secret values `***`); empty without an answer.
+    pub headers: HashMap<String, String>,
+    /// The answer's `WWW-Authenticate` challenge (401 / 403).
+    pub www_authenticate: Option<String>,
 }
 
 // Every variant repeats the fields so they pattern-match directly (`catch (e: RateLimited) { e.retryAfter }`).
@@ -41,24 +49,40 @@ macro_rules! error_enum {
                 retry_after: Option<f64>,
                 body_excerpt: Option<String>,
                 details_json: Option<String>,
+                request_id: Option<String>,
+                headers: HashMap<String, String>,
+                www_authenticate: Option<String>,
             },)*
         }
 
         impl AgenticStarError {
             fn from_details(kind: ErrorKind, d: ErrorDetails) -> Self {
-                let ErrorDetails { kind: k, detail, status, code, code_reason, retry_after, body_excerpt, details_json } = d;
+                let ErrorDetails {
+                    kind: k, detail, status, code, code_reason, retry_after, body_excerpt, details_json, request_id, headers,
+                    www_authenticate,
+                } = d;
                 match kind {
-                    $(ErrorKind::$v => Self::$v { kind: k, detail, status, code, code_reason, retry_after, body_excerpt, details_json },)*
+                    $(ErrorKind::$v => Self::$v {
+                        kind: k, detail, status, code, code_reason, retry_after, body_excerpt, details_json, request_id,
+                        headers, www_authenticate,
+                    },)*
                     // A kind added to the core later: the class is generic but `kind` stays exact.
-                    _ => Self::Internal { kind: k, detail, status, code, code_reason, retry_after, body_excerpt, details_json },
+                    _ => Self::Internal {
+                        kind: k, detail, status, code, code_reason, retry_after, body_excerpt, details_json, request_id,
+                        headers, www_authenticate,
+                    },
                 }
             }
             fn parts(&self) -> ErrorDetails {
                 match self {
-                    $(Self::$v { kind, detail, status, code, code_reason, retry_after, body_excerpt, details_json } => ErrorDetails {
+                    $(Self::$v {
+                        kind, detail, status, code, code_reason, retry_after, body_excerpt, details_json, request_id, headers,
+                        www_authenticate,
+                    } => ErrorDetails {
                         kind: kind.clone(), detail: detail.clone(), status: *status, code: code.clone(),
                         code_reason: code_reason.clone(), retry_after: *retry_after, body_excerpt: body_excerpt.clone(),
-                        details_json: details_json.clone(),
+                        details_json: details_json.clone(), request_id: request_id.clone(), headers: headers.clone(),
+                        www_authenticate: www_authenticate.clone(),
                     },)*
                 }
             }
@@ -88,6 +112,9 @@ impl From<Error> for AgenticStarError {
             retry_after: e.retry_after().map(|d| d.as_secs_f64()),
             body_excerpt: e.body_excerpt().map(str::to_owned),
             details_json: e.details().map(|d| d.to_string()),
+            request_id: e.request_id().map(str::to_owned),
+            headers: e.response().map(|r| r.header_map().into_iter().collect()).unwrap_or_default(),
+            www_authenticate: e.www_authenticate().map(str::to_owned),
         };
         Self::from_details(e.kind(), d)
     }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{AgenticStarError, Result};
-use crate::types::{ChatChunk, ChatCompletion};
+use crate::types::{ChatChunk, ChatCompletion, ResponseMeta};
 
 /// A streamed reply, read with `next()` until it returns null.
 ///
@@ -47,6 +47,12 @@ impl ChatStream {
             b?;
         }
         Ok(s.completion().into())
+    }
+
+    /// Status, headers and request id of the answer, once its head arrived (after the first
+    /// `next()`); null before, or while another call reads the stream.
+    pub fn response(&self) -> Option<ResponseMeta> {
+        self.inner.try_lock().ok()?.response().map(Into::into)
     }
 
     /// Stop now: the connection is closed and `next()` returns null. Idempotent.

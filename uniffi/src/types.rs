@@ -1,5 +1,6 @@
 //! Values that cross the boundary. Anything holding a secret is an object (opaque, no
 //! auto-generated `toString`/`description` showing it); plain data are records.
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use agenticstar::ErrorKind;
@@ -185,6 +186,69 @@ pub struct ClientOptions {
     /// Allow plain http to non-loopback hosts (closed test networks only).
     #[uniffi(default = None)]
     pub allow_insecure_http: Option<bool>,
+    /// The header naming the server's request id, tried before `x-request-id` and `request-id`.
+    #[uniffi(default = None)]
+    pub request_id_header: Option<String>,
+}
+
+/// Options of one call over the client's defaults (`Client.withOptions` makes them a client's
+/// defaults): the core's `RequestOptions`, same names, `timeout` in seconds. Null means the
+/// client's value; the core validates every value.
+#[derive(Clone, Debug, Default, serde::Serialize, uniffi::Record)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestOptions {
+    /// Seconds for this call (non-streamed: the whole answer; a stream: its response headers).
+    #[uniffi(default = None)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<f64>,
+    /// Retries of this call on 5xx, 429 and connection failures (0: one attempt).
+    #[uniffi(default = None)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_retries: Option<i32>,
+    /// Extra headers (`Authorization` is the client's own).
+    #[uniffi(default = None)]
+    pub extra_headers: Option<HashMap<String, String>>,
+    /// Extra query parameters.
+    #[uniffi(default = None)]
+    pub extra_query: Option<HashMap<String, String>>,
+    /// Fields merged into the JSON body's top level, as a JSON object text.
+    #[uniffi(default = None)]
+    #[serde(skip)]
+    pub extra_body_json: Option<String>,
+}
+
+impl RequestOptions {
+    /// The core's options. A NaN timeout serializes as null, which the core refuses.
+    pub(crate) fn to_core(o: Option<Self>) -> Result<agenticstar::RequestOptions> {
+        let Some(o) = o else { return Ok(Default::default()) };
+        let mut v = serde_json::to_value(&o).map_err(|e| AgenticStarError::new(ErrorKind::Internal, e.to_string()))?;
+        if let Some(b) = &o.extra_body_json {
+            v["extraBody"] = serde_json::from_str(b)
+                .map_err(|e| AgenticStarError::new(ErrorKind::Config, format!("extraBodyJson is not JSON: {e}")))?;
+        }
+        Ok(agenticstar::RequestOptions::from_json(v)?)
+    }
+}
+
+/// Status, headers and request id of an answer (`ChatCompletion.response`, `ChatStream.response()`,
+/// `RawResponse.response`, and the same fields on errors).
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct ResponseMeta {
+    pub status: i32,
+    /// Names lower-case (a repeated header's values joined with ", "); secret values are "***".
+    pub headers: HashMap<String, String>,
+    /// The server's id for this request (quote it to support).
+    pub request_id: Option<String>,
+}
+
+impl From<&agenticstar::ResponseMeta> for ResponseMeta {
+    fn from(m: &agenticstar::ResponseMeta) -> Self {
+        ResponseMeta {
+            status: m.status.into(),
+            headers: m.header_map().into_iter().collect(),
+            request_id: m.request_id.clone(),
+        }
+    }
 }
 
 impl ClientOptions {
@@ -556,11 +620,15 @@ pub struct ChatCompletion {
     pub created: Option<i64>,
     pub choices: Vec<CompletionChoice>,
     pub usage: Option<Usage>,
+    /// Status, headers and request id of the answer (null for a stream's accumulation before
+    /// its answer arrived).
+    pub response: Option<ResponseMeta>,
 }
 
 impl From<chat::ChatCompletion> for ChatCompletion {
     fn from(c: chat::ChatCompletion) -> Self {
         ChatCompletion {
+            response: c.response.as_ref().map(Into::into),
             text: c.text().to_owned(),
             finish_reason: c.finish_reason().map(str::to_owned),
             id: c.id,
@@ -588,4 +656,6 @@ pub struct RawResponse {
     pub status: i32,
     pub content_type: Option<String>,
     pub body: Vec<u8>,
+    /// Status, headers and request id.
+    pub response: ResponseMeta,
 }

@@ -177,10 +177,7 @@ impl From<&Error> for ErrorDetails {
             body_excerpt: e.body_excerpt().map(str::to_owned),
             details: e.details().cloned(),
             request_id: e.request_id().map(str::to_owned),
-            headers: e
-                .response()
-                .and_then(|r| serde_json::to_value(r).ok())
-                .and_then(|mut v| v.get_mut("headers").map(Value::take)),
+            headers: e.response().and_then(|r| serde_json::to_value(r.header_map()).ok()),
             www_authenticate: e.www_authenticate().map(str::to_owned),
         }
     }

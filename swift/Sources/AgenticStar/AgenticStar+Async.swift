@@ -94,6 +94,12 @@ extension AgenticStarError {
     /// Seconds the server asked to wait before retrying.
     public var retryAfter: Double? { details().retryAfter }
     public var bodyExcerpt: String? { details().bodyExcerpt }
+    /// The server's id of the failed request (`x-request-id`, ...), to quote to support.
+    public var requestId: String? { details().requestId }
+    /// The answer's headers (names lower-case, secret values `***`); empty without an answer.
+    public var headers: [String: String] { details().headers }
+    /// The answer's `WWW-Authenticate` challenge (401 / 403).
+    public var wwwAuthenticate: String? { details().wwwAuthenticate }
 }
 
 // ---- the core surface: every capability (MCP, A2A, ...) as a Service of JSON methods ----------

@@ -334,17 +334,17 @@ RustBuffer uniffi_agenticstar_ffi_fn_method_client_cached_token(uint64_t ptr, Ru
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_CLIENT_CHAT
 #define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_CLIENT_CHAT
-uint64_t uniffi_agenticstar_ffi_fn_method_client_chat(uint64_t ptr, RustBuffer request
+uint64_t uniffi_agenticstar_ffi_fn_method_client_chat(uint64_t ptr, RustBuffer request, RustBuffer options
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_CLIENT_CHAT_STREAM
 #define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_CLIENT_CHAT_STREAM
-uint64_t uniffi_agenticstar_ffi_fn_method_client_chat_stream(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_agenticstar_ffi_fn_method_client_chat_stream(uint64_t ptr, RustBuffer request, RustBuffer options, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_CLIENT_CHAT_STREAM_TO
 #define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_CLIENT_CHAT_STREAM_TO
-uint64_t uniffi_agenticstar_ffi_fn_method_client_chat_stream_to(uint64_t ptr, RustBuffer request, uint64_t listener, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_agenticstar_ffi_fn_method_client_chat_stream_to(uint64_t ptr, RustBuffer request, uint64_t listener, RustBuffer options, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_CLIENT_COMPLETE_AUTHORIZATION
@@ -364,7 +364,7 @@ uint64_t uniffi_agenticstar_ffi_fn_method_client_get_token(uint64_t ptr
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_CLIENT_REQUEST
 #define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_CLIENT_REQUEST
-uint64_t uniffi_agenticstar_ffi_fn_method_client_request(uint64_t ptr, RustBuffer method, RustBuffer path, RustBuffer json_body
+uint64_t uniffi_agenticstar_ffi_fn_method_client_request(uint64_t ptr, RustBuffer method, RustBuffer path, RustBuffer json_body, RustBuffer options
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_CLIENT_SERVICE
@@ -375,6 +375,11 @@ uint64_t uniffi_agenticstar_ffi_fn_method_client_service(uint64_t ptr, RustBuffe
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_CLIENT_SIGN_OUT
 #define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_CLIENT_SIGN_OUT
 uint64_t uniffi_agenticstar_ffi_fn_method_client_sign_out(uint64_t ptr
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_CLIENT_WITH_OPTIONS
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_CLIENT_WITH_OPTIONS
+uint64_t uniffi_agenticstar_ffi_fn_method_client_with_options(uint64_t ptr, RustBuffer options, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_CLONE_TOKENSTORE
@@ -520,6 +525,11 @@ uint64_t uniffi_agenticstar_ffi_fn_method_chatstream_next(uint64_t ptr
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_CHATSTREAM_NEXT_BATCH
 #define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_CHATSTREAM_NEXT_BATCH
 uint64_t uniffi_agenticstar_ffi_fn_method_chatstream_next_batch(uint64_t ptr
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_CHATSTREAM_RESPONSE
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_CHATSTREAM_RESPONSE
+RustBuffer uniffi_agenticstar_ffi_fn_method_chatstream_response(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_CLONE_STREAMHANDLE
@@ -1095,6 +1105,12 @@ uint16_t uniffi_agenticstar_ffi_checksum_method_client_sign_out(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_CLIENT_WITH_OPTIONS
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_CLIENT_WITH_OPTIONS
+uint16_t uniffi_agenticstar_ffi_checksum_method_client_with_options(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_TOKENSTORE_LOAD
 #define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_TOKENSTORE_LOAD
 uint16_t uniffi_agenticstar_ffi_checksum_method_tokenstore_load(void
@@ -1194,6 +1210,12 @@ uint16_t uniffi_agenticstar_ffi_checksum_method_chatstream_next(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_CHATSTREAM_NEXT_BATCH
 #define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_CHATSTREAM_NEXT_BATCH
 uint16_t uniffi_agenticstar_ffi_checksum_method_chatstream_next_batch(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_CHATSTREAM_RESPONSE
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_CHATSTREAM_RESPONSE
+uint16_t uniffi_agenticstar_ffi_checksum_method_chatstream_response(void
     
 );
 #endif

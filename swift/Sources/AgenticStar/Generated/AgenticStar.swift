@@ -1114,6 +1114,12 @@ public protocol ChatStreamProtocol: AnyObject, Sendable {
      */
     func nextBatch() async throws  -> [ChatChunk]?
     
+    /**
+     * Status, headers and request id of the answer, once its head arrived (after the first
+     * `next()`); null before, or while another call reads the stream.
+     */
+    func response()  -> ResponseMeta?
+    
 }
 /**
  * A streamed reply, read with `next()` until it returns null.
@@ -1254,6 +1260,19 @@ open func nextBatch()async throws  -> [ChatChunk]?  {
         )
 }
     
+    /**
+     * Status, headers and request id of the answer, once its head arrived (after the first
+     * `next()`); null before, or while another call reads the stream.
+     */
+open func response() -> ResponseMeta?  {
+    return try!  FfiConverterOptionTypeResponseMeta.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_agenticstar_ffi_fn_method_chatstream_response(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
 
     
 }
@@ -1322,19 +1341,20 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func cachedToken()  -> Token?
     
     /**
-     * A whole reply in one answer.
+     * A whole reply in one answer; its `response` has the status, headers and request id.
+     * `options`: timeout, retries, extra headers/query/body for this call.
      */
-    func chat(request: ChatRequest) async throws  -> ChatCompletion
+    func chat(request: ChatRequest, options: RequestOptions?) async throws  -> ChatCompletion
     
     /**
      * Stream a reply; read it with `next()`. Errors (auth, HTTP) come from the first `next()`.
      */
-    func chatStream(request: ChatRequest) throws  -> ChatStream
+    func chatStream(request: ChatRequest, options: RequestOptions?) throws  -> ChatStream
     
     /**
      * Stream a reply to `listener`; the handle cancels it.
      */
-    func chatStreamTo(request: ChatRequest, listener: ChatListener) throws  -> StreamHandle
+    func chatStreamTo(request: ChatRequest, listener: ChatListener, options: RequestOptions?) throws  -> StreamHandle
     
     /**
      * Finish sign-in from the URL the browser came back with: checks state, exchanges the code
@@ -1356,7 +1376,7 @@ public protocol ClientProtocol: AnyObject, Sendable {
      * An authenticated call to any other API endpoint (`GET /v1/models`, ...), with the same
      * token renewal. `jsonBody`: a JSON text, or null. Error statuses become typed errors.
      */
-    func request(method: String, path: String, jsonBody: String?) async throws  -> RawResponse
+    func request(method: String, path: String, jsonBody: String?, options: RequestOptions?) async throws  -> RawResponse
     
     /**
      * Open a service of the core (`serviceKinds()`) on this client's tokens and connections;
@@ -1368,6 +1388,12 @@ public protocol ClientProtocol: AnyObject, Sendable {
      * Forget the session here and in the token store.
      */
     func signOut() async throws 
+    
+    /**
+     * A client sharing this one's tokens (one cache, one renewal) and connections, whose calls
+     * default to `options`; token requests keep this client's settings.
+     */
+    func withOptions(options: RequestOptions) throws  -> Client
     
 }
 /**
@@ -1475,14 +1501,15 @@ open func cachedToken() -> Token?  {
 }
     
     /**
-     * A whole reply in one answer.
+     * A whole reply in one answer; its `response` has the status, headers and request id.
+     * `options`: timeout, retries, extra headers/query/body for this call.
      */
-open func chat(request: ChatRequest)async throws  -> ChatCompletion  {
+open func chat(request: ChatRequest, options: RequestOptions? = nil)async throws  -> ChatCompletion  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_agenticstar_ffi_fn_method_client_chat(
-                        self.uniffiCloneHandle(),FfiConverterTypeChatRequest_lower(request)
+                        self.uniffiCloneHandle(),FfiConverterTypeChatRequest_lower(request),FfiConverterOptionTypeRequestOptions.lower(options)
                 )
             },
             pollFunc: ffi_agenticstar_ffi_rust_future_poll_rust_buffer,
@@ -1496,12 +1523,13 @@ open func chat(request: ChatRequest)async throws  -> ChatCompletion  {
     /**
      * Stream a reply; read it with `next()`. Errors (auth, HTTP) come from the first `next()`.
      */
-open func chatStream(request: ChatRequest)throws  -> ChatStream  {
+open func chatStream(request: ChatRequest, options: RequestOptions? = nil)throws  -> ChatStream  {
     return try  FfiConverterTypeChatStream_lift(try rustCallWithError(FfiConverterTypeAgenticStarError_lift) {
         uniffiCallStatus in
     uniffi_agenticstar_ffi_fn_method_client_chat_stream(
             self.uniffiCloneHandle(),
-        FfiConverterTypeChatRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeChatRequest_lower(request),
+        FfiConverterOptionTypeRequestOptions.lower(options),uniffiCallStatus
     )
 })
 }
@@ -1509,13 +1537,14 @@ open func chatStream(request: ChatRequest)throws  -> ChatStream  {
     /**
      * Stream a reply to `listener`; the handle cancels it.
      */
-open func chatStreamTo(request: ChatRequest, listener: ChatListener)throws  -> StreamHandle  {
+open func chatStreamTo(request: ChatRequest, listener: ChatListener, options: RequestOptions? = nil)throws  -> StreamHandle  {
     return try  FfiConverterTypeStreamHandle_lift(try rustCallWithError(FfiConverterTypeAgenticStarError_lift) {
         uniffiCallStatus in
     uniffi_agenticstar_ffi_fn_method_client_chat_stream_to(
             self.uniffiCloneHandle(),
         FfiConverterTypeChatRequest_lower(request),
-        FfiConverterTypeChatListener_lower(listener),uniffiCallStatus
+        FfiConverterTypeChatListener_lower(listener),
+        FfiConverterOptionTypeRequestOptions.lower(options),uniffiCallStatus
     )
 })
 }
@@ -1582,12 +1611,12 @@ open func getToken()async throws  -> Token  {
      * An authenticated call to any other API endpoint (`GET /v1/models`, ...), with the same
      * token renewal. `jsonBody`: a JSON text, or null. Error statuses become typed errors.
      */
-open func request(method: String, path: String, jsonBody: String? = nil)async throws  -> RawResponse  {
+open func request(method: String, path: String, jsonBody: String? = nil, options: RequestOptions? = nil)async throws  -> RawResponse  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_agenticstar_ffi_fn_method_client_request(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(method),FfiConverterString.lower(path),FfiConverterOptionString.lower(jsonBody)
+                        self.uniffiCloneHandle(),FfiConverterString.lower(method),FfiConverterString.lower(path),FfiConverterOptionString.lower(jsonBody),FfiConverterOptionTypeRequestOptions.lower(options)
                 )
             },
             pollFunc: ffi_agenticstar_ffi_rust_future_poll_rust_buffer,
@@ -1635,6 +1664,20 @@ open func signOut()async throws   {
             liftFunc: { $0 },
             errorHandler: FfiConverterTypeAgenticStarError_lift
         )
+}
+    
+    /**
+     * A client sharing this one's tokens (one cache, one renewal) and connections, whose calls
+     * default to `options`; token requests keep this client's settings.
+     */
+open func withOptions(options: RequestOptions)throws  -> Client  {
+    return try  FfiConverterTypeClient_lift(try rustCallWithError(FfiConverterTypeAgenticStarError_lift) {
+        uniffiCallStatus in
+    uniffi_agenticstar_ffi_fn_method_client_with_options(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeRequestOptions_lower(options),uniffiCallStatus
+    )
+})
 }
     
 
@@ -3180,10 +3223,19 @@ public struct ChatCompletion: Equatable, Hashable {
     public let created: Int64?
     public let choices: [CompletionChoice]
     public let usage: Usage?
+    /**
+     * Status, headers and request id of the answer (null for a stream's accumulation before
+     * its answer arrived).
+     */
+    public let response: ResponseMeta?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(text: String, finishReason: String?, id: String?, model: String?, created: Int64?, choices: [CompletionChoice], usage: Usage?) {
+    public init(text: String, finishReason: String?, id: String?, model: String?, created: Int64?, choices: [CompletionChoice], usage: Usage?, 
+        /**
+         * Status, headers and request id of the answer (null for a stream's accumulation before
+         * its answer arrived).
+         */response: ResponseMeta?) {
         self.text = text
         self.finishReason = finishReason
         self.id = id
@@ -3191,6 +3243,7 @@ public struct ChatCompletion: Equatable, Hashable {
         self.created = created
         self.choices = choices
         self.usage = usage
+        self.response = response
     }
 
     
@@ -3215,7 +3268,8 @@ public struct FfiConverterTypeChatCompletion: FfiConverterRustBuffer {
                 model: FfiConverterOptionString.read(from: &buf), 
                 created: FfiConverterOptionInt64.read(from: &buf), 
                 choices: FfiConverterSequenceTypeCompletionChoice.read(from: &buf), 
-                usage: FfiConverterOptionTypeUsage.read(from: &buf)
+                usage: FfiConverterOptionTypeUsage.read(from: &buf), 
+                response: FfiConverterOptionTypeResponseMeta.read(from: &buf)
         )
     }
 
@@ -3227,6 +3281,7 @@ public struct FfiConverterTypeChatCompletion: FfiConverterRustBuffer {
         FfiConverterOptionInt64.write(value.created, into: &buf)
         FfiConverterSequenceTypeCompletionChoice.write(value.choices, into: &buf)
         FfiConverterOptionTypeUsage.write(value.usage, into: &buf)
+        FfiConverterOptionTypeResponseMeta.write(value.response, into: &buf)
     }
 }
 
@@ -3488,6 +3543,10 @@ public struct ClientOptions: Equatable, Hashable {
      * Allow plain http to non-loopback hosts (closed test networks only).
      */
     public let allowInsecureHttp: Bool?
+    /**
+     * The header naming the server's request id, tried before `x-request-id` and `request-id`.
+     */
+    public let requestIdHeader: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3567,7 +3626,10 @@ public struct ClientOptions: Equatable, Hashable {
          */caCerts: [String] = [], 
         /**
          * Allow plain http to non-loopback hosts (closed test networks only).
-         */allowInsecureHttp: Bool? = nil) {
+         */allowInsecureHttp: Bool? = nil, 
+        /**
+         * The header naming the server's request id, tried before `x-request-id` and `request-id`.
+         */requestIdHeader: String? = nil) {
         self.apiUrl = apiUrl
         self.flow = flow
         self.storeKey = storeKey
@@ -3593,6 +3655,7 @@ public struct ClientOptions: Equatable, Hashable {
         self.proxy = proxy
         self.caCerts = caCerts
         self.allowInsecureHttp = allowInsecureHttp
+        self.requestIdHeader = requestIdHeader
     }
 
     
@@ -3635,7 +3698,8 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
                 userAgent: FfiConverterOptionString.read(from: &buf), 
                 proxy: FfiConverterOptionString.read(from: &buf), 
                 caCerts: FfiConverterSequenceString.read(from: &buf), 
-                allowInsecureHttp: FfiConverterOptionBool.read(from: &buf)
+                allowInsecureHttp: FfiConverterOptionBool.read(from: &buf), 
+                requestIdHeader: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -3665,6 +3729,7 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.proxy, into: &buf)
         FfiConverterSequenceString.write(value.caCerts, into: &buf)
         FfiConverterOptionBool.write(value.allowInsecureHttp, into: &buf)
+        FfiConverterOptionString.write(value.requestIdHeader, into: &buf)
     }
 }
 
@@ -3789,6 +3854,18 @@ public struct ErrorDetails: Equatable, Hashable {
      * Protocol-specific details as JSON text (JSON-RPC `data`, `resourceMetadata`, ...).
      */
     public let detailsJson: String?
+    /**
+     * The server's id of the failed request (`x-request-id`, ...), to quote to support.
+     */
+    public let requestId: String?
+    /**
+     * The answer's headers (names lower-case, secret values `***`); empty without an answer.
+     */
+    public let headers: [String: String]
+    /**
+     * The answer's `WWW-Authenticate` challenge (401 / 403).
+     */
+    public let wwwAuthenticate: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3813,7 +3890,16 @@ public struct ErrorDetails: Equatable, Hashable {
          */bodyExcerpt: String?, 
         /**
          * Protocol-specific details as JSON text (JSON-RPC `data`, `resourceMetadata`, ...).
-         */detailsJson: String?) {
+         */detailsJson: String?, 
+        /**
+         * The server's id of the failed request (`x-request-id`, ...), to quote to support.
+         */requestId: String?, 
+        /**
+         * The answer's headers (names lower-case, secret values `***`); empty without an answer.
+         */headers: [String: String], 
+        /**
+         * The answer's `WWW-Authenticate` challenge (401 / 403).
+         */wwwAuthenticate: String?) {
         self.kind = kind
         self.detail = detail
         self.status = status
@@ -3822,6 +3908,9 @@ public struct ErrorDetails: Equatable, Hashable {
         self.retryAfter = retryAfter
         self.bodyExcerpt = bodyExcerpt
         self.detailsJson = detailsJson
+        self.requestId = requestId
+        self.headers = headers
+        self.wwwAuthenticate = wwwAuthenticate
     }
 
     
@@ -3847,7 +3936,10 @@ public struct FfiConverterTypeErrorDetails: FfiConverterRustBuffer {
                 codeReason: FfiConverterOptionString.read(from: &buf), 
                 retryAfter: FfiConverterOptionDouble.read(from: &buf), 
                 bodyExcerpt: FfiConverterOptionString.read(from: &buf), 
-                detailsJson: FfiConverterOptionString.read(from: &buf)
+                detailsJson: FfiConverterOptionString.read(from: &buf), 
+                requestId: FfiConverterOptionString.read(from: &buf), 
+                headers: FfiConverterDictionaryStringString.read(from: &buf), 
+                wwwAuthenticate: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -3860,6 +3952,9 @@ public struct FfiConverterTypeErrorDetails: FfiConverterRustBuffer {
         FfiConverterOptionDouble.write(value.retryAfter, into: &buf)
         FfiConverterOptionString.write(value.bodyExcerpt, into: &buf)
         FfiConverterOptionString.write(value.detailsJson, into: &buf)
+        FfiConverterOptionString.write(value.requestId, into: &buf)
+        FfiConverterDictionaryStringString.write(value.headers, into: &buf)
+        FfiConverterOptionString.write(value.wwwAuthenticate, into: &buf)
     }
 }
 
@@ -4097,13 +4192,21 @@ public struct RawResponse: Equatable, Hashable {
     public let status: Int32
     public let contentType: String?
     public let body: Data
+    /**
+     * Status, headers and request id.
+     */
+    public let response: ResponseMeta
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(status: Int32, contentType: String?, body: Data) {
+    public init(status: Int32, contentType: String?, body: Data, 
+        /**
+         * Status, headers and request id.
+         */response: ResponseMeta) {
         self.status = status
         self.contentType = contentType
         self.body = body
+        self.response = response
     }
 
     
@@ -4124,7 +4227,8 @@ public struct FfiConverterTypeRawResponse: FfiConverterRustBuffer {
             try RawResponse(
                 status: FfiConverterInt32.read(from: &buf), 
                 contentType: FfiConverterOptionString.read(from: &buf), 
-                body: FfiConverterData.read(from: &buf)
+                body: FfiConverterData.read(from: &buf), 
+                response: FfiConverterTypeResponseMeta.read(from: &buf)
         )
     }
 
@@ -4132,6 +4236,7 @@ public struct FfiConverterTypeRawResponse: FfiConverterRustBuffer {
         FfiConverterInt32.write(value.status, into: &buf)
         FfiConverterOptionString.write(value.contentType, into: &buf)
         FfiConverterData.write(value.body, into: &buf)
+        FfiConverterTypeResponseMeta.write(value.response, into: &buf)
     }
 }
 
@@ -4148,6 +4253,181 @@ public func FfiConverterTypeRawResponse_lift(_ buf: RustBuffer) throws -> RawRes
 #endif
 public func FfiConverterTypeRawResponse_lower(_ value: RawResponse) -> RustBuffer {
     return FfiConverterTypeRawResponse.lower(value)
+}
+
+
+/**
+ * Options of one call over the client's defaults (`Client.withOptions` makes them a client's
+ * defaults): the core's `RequestOptions`, same names, `timeout` in seconds. Null means the
+ * client's value; the core validates every value.
+ */
+public struct RequestOptions: Equatable, Hashable {
+    /**
+     * Seconds for this call (non-streamed: the whole answer; a stream: its response headers).
+     */
+    public let timeout: Double?
+    /**
+     * Retries of this call on 5xx, 429 and connection failures (0: one attempt).
+     */
+    public let maxRetries: Int32?
+    /**
+     * Extra headers (`Authorization` is the client's own).
+     */
+    public let extraHeaders: [String: String]?
+    /**
+     * Extra query parameters.
+     */
+    public let extraQuery: [String: String]?
+    /**
+     * Fields merged into the JSON body's top level, as a JSON object text.
+     */
+    public let extraBodyJson: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Seconds for this call (non-streamed: the whole answer; a stream: its response headers).
+         */timeout: Double? = nil, 
+        /**
+         * Retries of this call on 5xx, 429 and connection failures (0: one attempt).
+         */maxRetries: Int32? = nil, 
+        /**
+         * Extra headers (`Authorization` is the client's own).
+         */extraHeaders: [String: String]? = nil, 
+        /**
+         * Extra query parameters.
+         */extraQuery: [String: String]? = nil, 
+        /**
+         * Fields merged into the JSON body's top level, as a JSON object text.
+         */extraBodyJson: String? = nil) {
+        self.timeout = timeout
+        self.maxRetries = maxRetries
+        self.extraHeaders = extraHeaders
+        self.extraQuery = extraQuery
+        self.extraBodyJson = extraBodyJson
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RequestOptions: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRequestOptions: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RequestOptions {
+        return
+            try RequestOptions(
+                timeout: FfiConverterOptionDouble.read(from: &buf), 
+                maxRetries: FfiConverterOptionInt32.read(from: &buf), 
+                extraHeaders: FfiConverterOptionDictionaryStringString.read(from: &buf), 
+                extraQuery: FfiConverterOptionDictionaryStringString.read(from: &buf), 
+                extraBodyJson: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RequestOptions, into buf: inout [UInt8]) {
+        FfiConverterOptionDouble.write(value.timeout, into: &buf)
+        FfiConverterOptionInt32.write(value.maxRetries, into: &buf)
+        FfiConverterOptionDictionaryStringString.write(value.extraHeaders, into: &buf)
+        FfiConverterOptionDictionaryStringString.write(value.extraQuery, into: &buf)
+        FfiConverterOptionString.write(value.extraBodyJson, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRequestOptions_lift(_ buf: RustBuffer) throws -> RequestOptions {
+    return try FfiConverterTypeRequestOptions.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRequestOptions_lower(_ value: RequestOptions) -> RustBuffer {
+    return FfiConverterTypeRequestOptions.lower(value)
+}
+
+
+/**
+ * Status, headers and request id of an answer (`ChatCompletion.response`, `ChatStream.response()`,
+ * `RawResponse.response`, and the same fields on errors).
+ */
+public struct ResponseMeta: Equatable, Hashable {
+    public let status: Int32
+    /**
+     * Names lower-case (a repeated header's values joined with ", "); secret values are "***".
+     */
+    public let headers: [String: String]
+    /**
+     * The server's id for this request (quote it to support).
+     */
+    public let requestId: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(status: Int32, 
+        /**
+         * Names lower-case (a repeated header's values joined with ", "); secret values are "***".
+         */headers: [String: String], 
+        /**
+         * The server's id for this request (quote it to support).
+         */requestId: String?) {
+        self.status = status
+        self.headers = headers
+        self.requestId = requestId
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ResponseMeta: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeResponseMeta: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ResponseMeta {
+        return
+            try ResponseMeta(
+                status: FfiConverterInt32.read(from: &buf), 
+                headers: FfiConverterDictionaryStringString.read(from: &buf), 
+                requestId: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ResponseMeta, into buf: inout [UInt8]) {
+        FfiConverterInt32.write(value.status, into: &buf)
+        FfiConverterDictionaryStringString.write(value.headers, into: &buf)
+        FfiConverterOptionString.write(value.requestId, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeResponseMeta_lift(_ buf: RustBuffer) throws -> ResponseMeta {
+    return try FfiConverterTypeResponseMeta.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeResponseMeta_lower(_ value: ResponseMeta) -> RustBuffer {
+    return FfiConverterTypeResponseMeta.lower(value)
 }
 
 
@@ -4412,265 +4692,265 @@ enum AgenticStarError: Swift.Error, Equatable, Hashable, Foundation.LocalizedErr
     /**
      * Bad configuration or argument (no request was made).
      */
-    case Config(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case Config(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * A non-loopback endpoint was given over plain http.
      */
-    case InsecureTransport(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case InsecureTransport(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * The server rejected the client's id or secret (`invalid_client`, Keycloak 401).
      */
-    case InvalidClient(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case InvalidClient(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * The server says the request was malformed or incomplete (`invalid_request`, 400).
      */
-    case InvalidRequest(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case InvalidRequest(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * A code or refresh token was rejected (`invalid_grant`) outside a refresh.
      */
-    case InvalidGrant(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case InvalidGrant(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * The session's refresh token is no longer accepted: the user has to sign in again.
      */
-    case SignInRequired(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case SignInRequired(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * The client may not use this grant (`unauthorized_client`, `unsupported_grant_type`).
      */
-    case UnauthorizedClient(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case UnauthorizedClient(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * The bearer token was rejected by the API even after one renewal (401).
      */
-    case Authentication(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case Authentication(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * A protocol endpoint (MCP, A2A) refused the bearer token after one renewal, or got none
      * (401); `details` carry its `WWW-Authenticate` challenge (`resourceMetadata`, `scope`, `error`).
      */
-    case Unauthorized(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case Unauthorized(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * Access refused (403) for a reason other than licences.
      */
-    case Forbidden(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case Forbidden(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * Keycloak 403: not enough available concurrent user licences. Back off.
      */
-    case LicensesExhausted(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case LicensesExhausted(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * The token provably lacks the scope a call needs; nothing was sent.
      */
-    case InsufficientScope(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case InsufficientScope(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * 429: slow down (see `retry_after`).
      */
-    case RateLimited(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case RateLimited(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * 5xx from the server.
      */
-    case ServerError(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case ServerError(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * Any other error status from an API, with its `code` / `code_reason` when it gave one.
      */
-    case Api(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case Api(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * A 3xx answer: redirects are never followed (credentials must not travel to another URL);
      * the message names the `Location`.
      */
-    case Redirect(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case Redirect(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * A time limit passed (connect, request or idle-between-chunks).
      */
-    case Timeout(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case Timeout(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * Connection refused, reset, DNS or TLS failure.
      */
-    case Network(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case Network(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * A 2xx answer that is not what the protocol promises (wrong content type, bad JSON, empty).
      */
-    case UnexpectedResponse(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case UnexpectedResponse(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * The authorization server redirected back with `error=` (e.g. `access_denied`).
      */
-    case AuthorizationDenied(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case AuthorizationDenied(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * The `state` in the callback does not match the one sent.
      */
-    case StateMismatch(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case StateMismatch(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * A device sign-in (RFC 8628) was not approved before its code expired (`expired_token`).
      */
-    case DeviceCodeExpired(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case DeviceCodeExpired(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * The callback's RFC 9207 `iss` names another issuer than the one the flow started with (a mix-up attack).
      */
-    case CallbackIssuerMismatch(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case CallbackIssuerMismatch(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * The callback has no `iss` although the server advertises `authorization_response_iss_parameter_supported`.
      */
-    case CallbackIssuerMissing(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case CallbackIssuerMissing(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * The callback is malformed: a repeated parameter, or an origin or path other than the `redirect_uri`.
      */
-    case CallbackInvalid(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case CallbackInvalid(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * The discovery document's `issuer` is not the configured issuer (OIDC Discovery §4.3).
      */
-    case DiscoveryIssuerMismatch(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case DiscoveryIssuerMismatch(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * id_token signature invalid or signed by an unknown key.
      */
-    case IdTokenSignature(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case IdTokenSignature(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * id_token `nonce` does not match.
      */
-    case IdTokenNonce(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case IdTokenNonce(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * id_token `aud` is not this client.
      */
-    case IdTokenAudience(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case IdTokenAudience(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * id_token `iss` is not the issuer.
      */
-    case IdTokenIssuer(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case IdTokenIssuer(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * id_token expired.
      */
-    case IdTokenExpired(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case IdTokenExpired(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * id_token `nbf` or `iat` lies in the future (beyond the leeway).
      */
-    case IdTokenNotYetValid(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case IdTokenNotYetValid(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * id_token has several audiences but no `azp`, or an `azp` naming another client.
      */
-    case IdTokenAzp(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case IdTokenAzp(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * The JWKS key the id_token names may not verify it (`use` other than `sig`, `key_ops`
      * without `verify`, or an `alg` other than the token's; RFC 7517 §4.2–4.4).
      */
-    case IdTokenKey(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case IdTokenKey(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * id_token missing or malformed.
      */
-    case IdTokenInvalid(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case IdTokenInvalid(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * The stream ended (or the connection broke) before `data: [DONE]`.
      */
-    case StreamTruncated(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case StreamTruncated(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * A stream chunk is not valid JSON of the expected shape.
      */
-    case StreamDecode(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case StreamDecode(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * The server sent an error inside the stream (`event: error` or an error object).
      */
-    case StreamError(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case StreamError(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * A line or event exceeded the configured size limit.
      */
-    case StreamTooLarge(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case StreamTooLarge(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * The token store failed to load or save.
      */
-    case Store(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case Store(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * The server answered with a JSON-RPC error; `code` is its code, `details` `{code, message, data}`.
      */
-    case JsonRpc(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case JsonRpc(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * A bug: a panic was caught at a boundary.
      */
-    case Internal(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case Internal(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * A2A -32001: no such task (or not visible to this caller).
      */
-    case TaskNotFound(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case TaskNotFound(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * A2A -32002: the task is in a terminal state and cannot be canceled.
      */
-    case TaskNotCancelable(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case TaskNotCancelable(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * A2A -32003: the agent does not do push notifications.
      */
-    case PushNotificationNotSupported(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case PushNotificationNotSupported(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * A2A -32004: the agent does not do this (e.g. subscribing to a finished task).
      */
-    case UnsupportedOperation(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case UnsupportedOperation(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * A2A -32005: the agent does not accept or produce these media types.
      */
-    case ContentTypeNotSupported(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case ContentTypeNotSupported(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * A2A -32006: the agent's answer breaks the protocol (also detected client-side).
      */
-    case InvalidAgentResponse(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case InvalidAgentResponse(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * A2A -32007: the agent has no extended card.
      */
-    case ExtendedCardNotConfigured(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case ExtendedCardNotConfigured(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * A2A -32008: the agent requires an extension the request did not declare.
      */
-    case ExtensionSupportRequired(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case ExtensionSupportRequired(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * A2A -32009: the agent does not speak this protocol version.
      */
-    case VersionNotSupported(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case VersionNotSupported(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
     /**
      * The agent card offers no interface (binding) or security scheme this client speaks.
      */
-    case UnsupportedAgent(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?
+    case UnsupportedAgent(kind: String, detail: String, status: Int32?, code: String?, codeReason: String?, retryAfter: Double?, bodyExcerpt: String?, detailsJson: String?, requestId: String?, headers: [String: String], wwwAuthenticate: String?
     )
 
     
@@ -4732,7 +5012,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 2: return .InsecureTransport(
             kind: try FfiConverterString.read(from: &buf), 
@@ -4742,7 +5025,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 3: return .InvalidClient(
             kind: try FfiConverterString.read(from: &buf), 
@@ -4752,7 +5038,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 4: return .InvalidRequest(
             kind: try FfiConverterString.read(from: &buf), 
@@ -4762,7 +5051,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 5: return .InvalidGrant(
             kind: try FfiConverterString.read(from: &buf), 
@@ -4772,7 +5064,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 6: return .SignInRequired(
             kind: try FfiConverterString.read(from: &buf), 
@@ -4782,7 +5077,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 7: return .UnauthorizedClient(
             kind: try FfiConverterString.read(from: &buf), 
@@ -4792,7 +5090,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 8: return .Authentication(
             kind: try FfiConverterString.read(from: &buf), 
@@ -4802,7 +5103,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 9: return .Unauthorized(
             kind: try FfiConverterString.read(from: &buf), 
@@ -4812,7 +5116,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 10: return .Forbidden(
             kind: try FfiConverterString.read(from: &buf), 
@@ -4822,7 +5129,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 11: return .LicensesExhausted(
             kind: try FfiConverterString.read(from: &buf), 
@@ -4832,7 +5142,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 12: return .InsufficientScope(
             kind: try FfiConverterString.read(from: &buf), 
@@ -4842,7 +5155,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 13: return .RateLimited(
             kind: try FfiConverterString.read(from: &buf), 
@@ -4852,7 +5168,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 14: return .ServerError(
             kind: try FfiConverterString.read(from: &buf), 
@@ -4862,7 +5181,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 15: return .Api(
             kind: try FfiConverterString.read(from: &buf), 
@@ -4872,7 +5194,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 16: return .Redirect(
             kind: try FfiConverterString.read(from: &buf), 
@@ -4882,7 +5207,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 17: return .Timeout(
             kind: try FfiConverterString.read(from: &buf), 
@@ -4892,7 +5220,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 18: return .Network(
             kind: try FfiConverterString.read(from: &buf), 
@@ -4902,7 +5233,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 19: return .UnexpectedResponse(
             kind: try FfiConverterString.read(from: &buf), 
@@ -4912,7 +5246,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 20: return .AuthorizationDenied(
             kind: try FfiConverterString.read(from: &buf), 
@@ -4922,7 +5259,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 21: return .StateMismatch(
             kind: try FfiConverterString.read(from: &buf), 
@@ -4932,7 +5272,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 22: return .DeviceCodeExpired(
             kind: try FfiConverterString.read(from: &buf), 
@@ -4942,7 +5285,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 23: return .CallbackIssuerMismatch(
             kind: try FfiConverterString.read(from: &buf), 
@@ -4952,7 +5298,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 24: return .CallbackIssuerMissing(
             kind: try FfiConverterString.read(from: &buf), 
@@ -4962,7 +5311,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 25: return .CallbackInvalid(
             kind: try FfiConverterString.read(from: &buf), 
@@ -4972,7 +5324,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 26: return .DiscoveryIssuerMismatch(
             kind: try FfiConverterString.read(from: &buf), 
@@ -4982,7 +5337,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 27: return .IdTokenSignature(
             kind: try FfiConverterString.read(from: &buf), 
@@ -4992,7 +5350,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 28: return .IdTokenNonce(
             kind: try FfiConverterString.read(from: &buf), 
@@ -5002,7 +5363,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 29: return .IdTokenAudience(
             kind: try FfiConverterString.read(from: &buf), 
@@ -5012,7 +5376,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 30: return .IdTokenIssuer(
             kind: try FfiConverterString.read(from: &buf), 
@@ -5022,7 +5389,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 31: return .IdTokenExpired(
             kind: try FfiConverterString.read(from: &buf), 
@@ -5032,7 +5402,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 32: return .IdTokenNotYetValid(
             kind: try FfiConverterString.read(from: &buf), 
@@ -5042,7 +5415,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 33: return .IdTokenAzp(
             kind: try FfiConverterString.read(from: &buf), 
@@ -5052,7 +5428,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 34: return .IdTokenKey(
             kind: try FfiConverterString.read(from: &buf), 
@@ -5062,7 +5441,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 35: return .IdTokenInvalid(
             kind: try FfiConverterString.read(from: &buf), 
@@ -5072,7 +5454,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 36: return .StreamTruncated(
             kind: try FfiConverterString.read(from: &buf), 
@@ -5082,7 +5467,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 37: return .StreamDecode(
             kind: try FfiConverterString.read(from: &buf), 
@@ -5092,7 +5480,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 38: return .StreamError(
             kind: try FfiConverterString.read(from: &buf), 
@@ -5102,7 +5493,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 39: return .StreamTooLarge(
             kind: try FfiConverterString.read(from: &buf), 
@@ -5112,7 +5506,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 40: return .Store(
             kind: try FfiConverterString.read(from: &buf), 
@@ -5122,7 +5519,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 41: return .JsonRpc(
             kind: try FfiConverterString.read(from: &buf), 
@@ -5132,7 +5532,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 42: return .Internal(
             kind: try FfiConverterString.read(from: &buf), 
@@ -5142,7 +5545,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 43: return .TaskNotFound(
             kind: try FfiConverterString.read(from: &buf), 
@@ -5152,7 +5558,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 44: return .TaskNotCancelable(
             kind: try FfiConverterString.read(from: &buf), 
@@ -5162,7 +5571,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 45: return .PushNotificationNotSupported(
             kind: try FfiConverterString.read(from: &buf), 
@@ -5172,7 +5584,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 46: return .UnsupportedOperation(
             kind: try FfiConverterString.read(from: &buf), 
@@ -5182,7 +5597,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 47: return .ContentTypeNotSupported(
             kind: try FfiConverterString.read(from: &buf), 
@@ -5192,7 +5610,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 48: return .InvalidAgentResponse(
             kind: try FfiConverterString.read(from: &buf), 
@@ -5202,7 +5623,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 49: return .ExtendedCardNotConfigured(
             kind: try FfiConverterString.read(from: &buf), 
@@ -5212,7 +5636,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 50: return .ExtensionSupportRequired(
             kind: try FfiConverterString.read(from: &buf), 
@@ -5222,7 +5649,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 51: return .VersionNotSupported(
             kind: try FfiConverterString.read(from: &buf), 
@@ -5232,7 +5662,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
         case 52: return .UnsupportedAgent(
             kind: try FfiConverterString.read(from: &buf), 
@@ -5242,7 +5675,10 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             codeReason: try FfiConverterOptionString.read(from: &buf), 
             retryAfter: try FfiConverterOptionDouble.read(from: &buf), 
             bodyExcerpt: try FfiConverterOptionString.read(from: &buf), 
-            detailsJson: try FfiConverterOptionString.read(from: &buf)
+            detailsJson: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            headers: try FfiConverterDictionaryStringString.read(from: &buf), 
+            wwwAuthenticate: try FfiConverterOptionString.read(from: &buf)
             )
 
          default: throw UniffiInternalError.unexpectedEnumCase
@@ -5256,7 +5692,7 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
 
         
         
-        case let .Config(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .Config(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(1))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5266,9 +5702,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .InsecureTransport(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .InsecureTransport(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(2))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5278,9 +5717,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .InvalidClient(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .InvalidClient(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(3))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5290,9 +5732,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .InvalidRequest(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .InvalidRequest(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(4))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5302,9 +5747,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .InvalidGrant(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .InvalidGrant(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(5))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5314,9 +5762,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .SignInRequired(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .SignInRequired(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(6))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5326,9 +5777,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .UnauthorizedClient(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .UnauthorizedClient(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(7))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5338,9 +5792,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .Authentication(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .Authentication(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(8))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5350,9 +5807,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .Unauthorized(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .Unauthorized(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(9))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5362,9 +5822,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .Forbidden(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .Forbidden(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(10))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5374,9 +5837,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .LicensesExhausted(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .LicensesExhausted(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(11))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5386,9 +5852,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .InsufficientScope(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .InsufficientScope(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(12))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5398,9 +5867,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .RateLimited(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .RateLimited(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(13))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5410,9 +5882,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .ServerError(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .ServerError(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(14))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5422,9 +5897,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .Api(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .Api(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(15))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5434,9 +5912,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .Redirect(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .Redirect(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(16))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5446,9 +5927,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .Timeout(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .Timeout(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(17))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5458,9 +5942,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .Network(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .Network(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(18))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5470,9 +5957,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .UnexpectedResponse(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .UnexpectedResponse(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(19))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5482,9 +5972,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .AuthorizationDenied(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .AuthorizationDenied(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(20))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5494,9 +5987,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .StateMismatch(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .StateMismatch(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(21))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5506,9 +6002,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .DeviceCodeExpired(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .DeviceCodeExpired(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(22))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5518,9 +6017,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .CallbackIssuerMismatch(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .CallbackIssuerMismatch(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(23))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5530,9 +6032,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .CallbackIssuerMissing(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .CallbackIssuerMissing(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(24))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5542,9 +6047,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .CallbackInvalid(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .CallbackInvalid(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(25))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5554,9 +6062,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .DiscoveryIssuerMismatch(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .DiscoveryIssuerMismatch(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(26))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5566,9 +6077,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .IdTokenSignature(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .IdTokenSignature(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(27))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5578,9 +6092,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .IdTokenNonce(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .IdTokenNonce(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(28))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5590,9 +6107,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .IdTokenAudience(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .IdTokenAudience(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(29))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5602,9 +6122,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .IdTokenIssuer(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .IdTokenIssuer(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(30))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5614,9 +6137,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .IdTokenExpired(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .IdTokenExpired(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(31))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5626,9 +6152,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .IdTokenNotYetValid(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .IdTokenNotYetValid(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(32))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5638,9 +6167,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .IdTokenAzp(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .IdTokenAzp(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(33))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5650,9 +6182,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .IdTokenKey(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .IdTokenKey(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(34))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5662,9 +6197,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .IdTokenInvalid(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .IdTokenInvalid(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(35))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5674,9 +6212,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .StreamTruncated(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .StreamTruncated(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(36))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5686,9 +6227,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .StreamDecode(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .StreamDecode(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(37))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5698,9 +6242,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .StreamError(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .StreamError(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(38))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5710,9 +6257,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .StreamTooLarge(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .StreamTooLarge(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(39))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5722,9 +6272,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .Store(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .Store(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(40))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5734,9 +6287,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .JsonRpc(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .JsonRpc(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(41))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5746,9 +6302,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .Internal(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .Internal(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(42))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5758,9 +6317,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .TaskNotFound(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .TaskNotFound(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(43))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5770,9 +6332,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .TaskNotCancelable(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .TaskNotCancelable(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(44))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5782,9 +6347,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .PushNotificationNotSupported(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .PushNotificationNotSupported(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(45))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5794,9 +6362,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .UnsupportedOperation(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .UnsupportedOperation(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(46))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5806,9 +6377,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .ContentTypeNotSupported(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .ContentTypeNotSupported(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(47))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5818,9 +6392,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .InvalidAgentResponse(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .InvalidAgentResponse(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(48))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5830,9 +6407,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .ExtendedCardNotConfigured(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .ExtendedCardNotConfigured(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(49))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5842,9 +6422,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .ExtensionSupportRequired(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .ExtensionSupportRequired(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(50))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5854,9 +6437,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .VersionNotSupported(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .VersionNotSupported(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(51))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5866,9 +6452,12 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         
-        case let .UnsupportedAgent(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson):
+        case let .UnsupportedAgent(kind,detail,status,code,codeReason,retryAfter,bodyExcerpt,detailsJson,requestId,headers,wwwAuthenticate):
             writeInt(&buf, Int32(52))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
@@ -5878,6 +6467,9 @@ public struct FfiConverterTypeAgenticStarError: FfiConverterRustBuffer {
             FfiConverterOptionDouble.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(bodyExcerpt, into: &buf)
             FfiConverterOptionString.write(detailsJson, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterDictionaryStringString.write(headers, into: &buf)
+            FfiConverterOptionString.write(wwwAuthenticate, into: &buf)
             
         }
     }
@@ -6625,6 +7217,54 @@ fileprivate struct FfiConverterOptionTypeIdClaims: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeRequestOptions: FfiConverterRustBuffer {
+    typealias SwiftType = RequestOptions?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeRequestOptions.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeRequestOptions.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeResponseMeta: FfiConverterRustBuffer {
+    typealias SwiftType = ResponseMeta?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeResponseMeta.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeResponseMeta.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeUsage: FfiConverterRustBuffer {
     typealias SwiftType = Usage?
 
@@ -6809,6 +7449,30 @@ fileprivate struct FfiConverterOptionSequenceTypeToolCall: FfiConverterRustBuffe
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterSequenceTypeToolCall.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionDictionaryStringString: FfiConverterRustBuffer {
+    typealias SwiftType = [String: String]?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterDictionaryStringString.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterDictionaryStringString.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -7038,6 +7702,32 @@ fileprivate struct FfiConverterSequenceTypeContentPart: FfiConverterRustBuffer {
         return seq
     }
 }
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterDictionaryStringString: FfiConverterRustBuffer {
+    public static func write(_ value: [String: String], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for (key, value) in value {
+            FfiConverterString.write(key, into: &buf)
+            FfiConverterString.write(value, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [String: String] {
+        let len: Int32 = try readInt(&buf)
+        var dict = [String: String]()
+        dict.reserveCapacity(Int(len))
+        for _ in 0..<len {
+            let key = try FfiConverterString.read(from: &buf)
+            let value = try FfiConverterString.read(from: &buf)
+            dict[key] = value
+        }
+        return dict
+    }
+}
 private let UNIFFI_RUST_FUTURE_POLL_READY: Int8 = 0
 private let UNIFFI_RUST_FUTURE_POLL_WAKE: Int8 = 1
 
@@ -7161,13 +7851,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_agenticstar_ffi_checksum_method_client_cached_token() != 42269) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_agenticstar_ffi_checksum_method_client_chat() != 1325) {
+    if (uniffi_agenticstar_ffi_checksum_method_client_chat() != 35718) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_agenticstar_ffi_checksum_method_client_chat_stream() != 21382) {
+    if (uniffi_agenticstar_ffi_checksum_method_client_chat_stream() != 50453) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_agenticstar_ffi_checksum_method_client_chat_stream_to() != 9716) {
+    if (uniffi_agenticstar_ffi_checksum_method_client_chat_stream_to() != 57735) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_agenticstar_ffi_checksum_method_client_complete_authorization() != 51430) {
@@ -7179,13 +7869,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_agenticstar_ffi_checksum_method_client_get_token() != 33109) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_agenticstar_ffi_checksum_method_client_request() != 33131) {
+    if (uniffi_agenticstar_ffi_checksum_method_client_request() != 4359) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_agenticstar_ffi_checksum_method_client_service() != 9125) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_agenticstar_ffi_checksum_method_client_sign_out() != 61180) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_agenticstar_ffi_checksum_method_client_with_options() != 27562) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_agenticstar_ffi_checksum_method_tokenstore_load() != 64614) {
@@ -7237,6 +7930,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_agenticstar_ffi_checksum_method_chatstream_next_batch() != 64155) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_agenticstar_ffi_checksum_method_chatstream_response() != 26697) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_agenticstar_ffi_checksum_method_streamhandle_cancel() != 3529) {

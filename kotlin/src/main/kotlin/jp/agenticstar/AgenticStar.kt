@@ -65,6 +65,12 @@ val AgenticStarException.retryAfter: Double? get() = details().retryAfter
 val AgenticStarException.bodyExcerpt: String? get() = details().bodyExcerpt
 /** Protocol-specific details as JSON text (JSON-RPC `data`, `resourceMetadata`, ...). */
 val AgenticStarException.detailsJson: String? get() = details().detailsJson
+/** The server's id of the failed request (`x-request-id`, ...), to quote to support. */
+val AgenticStarException.requestId: String? get() = details().requestId
+/** The answer's headers (names lower-case, secret values `***`); empty without an answer. */
+val AgenticStarException.headers: Map<String, String> get() = details().headers
+/** The answer's `WWW-Authenticate` challenge (401 / 403). */
+val AgenticStarException.wwwAuthenticate: String? get() = details().wwwAuthenticate
 
 // ---- the core surface: every capability (MCP, A2A, ...) as a Service of JSON methods ----------
 

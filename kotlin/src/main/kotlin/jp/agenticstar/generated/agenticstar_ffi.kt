@@ -779,6 +779,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_agenticstar_ffi_checksum_method_client_sign_out(
     ): Int
+    external fun uniffi_agenticstar_ffi_checksum_method_client_with_options(
+    ): Int
     external fun uniffi_agenticstar_ffi_checksum_method_tokenstore_load(
     ): Int
     external fun uniffi_agenticstar_ffi_checksum_method_tokenstore_save(
@@ -812,6 +814,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_agenticstar_ffi_checksum_method_chatstream_next(
     ): Int
     external fun uniffi_agenticstar_ffi_checksum_method_chatstream_next_batch(
+    ): Int
+    external fun uniffi_agenticstar_ffi_checksum_method_chatstream_response(
     ): Int
     external fun uniffi_agenticstar_ffi_checksum_method_streamhandle_cancel(
     ): Int
@@ -895,11 +899,11 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_agenticstar_ffi_fn_method_client_cached_token(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_agenticstar_ffi_fn_method_client_chat(`ptr`: Long,`request`: RustBuffer.ByValue,
+    external fun uniffi_agenticstar_ffi_fn_method_client_chat(`ptr`: Long,`request`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_agenticstar_ffi_fn_method_client_chat_stream(`ptr`: Long,`request`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_agenticstar_ffi_fn_method_client_chat_stream(`ptr`: Long,`request`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_agenticstar_ffi_fn_method_client_chat_stream_to(`ptr`: Long,`request`: RustBuffer.ByValue,`listener`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_agenticstar_ffi_fn_method_client_chat_stream_to(`ptr`: Long,`request`: RustBuffer.ByValue,`listener`: Long,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_agenticstar_ffi_fn_method_client_complete_authorization(`ptr`: Long,`request`: Long,`callbackUrl`: RustBuffer.ByValue,
     ): Long
@@ -907,11 +911,13 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_agenticstar_ffi_fn_method_client_get_token(`ptr`: Long,
     ): Long
-    external fun uniffi_agenticstar_ffi_fn_method_client_request(`ptr`: Long,`method`: RustBuffer.ByValue,`path`: RustBuffer.ByValue,`jsonBody`: RustBuffer.ByValue,
+    external fun uniffi_agenticstar_ffi_fn_method_client_request(`ptr`: Long,`method`: RustBuffer.ByValue,`path`: RustBuffer.ByValue,`jsonBody`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_agenticstar_ffi_fn_method_client_service(`ptr`: Long,`kind`: RustBuffer.ByValue,`optionsJson`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_agenticstar_ffi_fn_method_client_sign_out(`ptr`: Long,
+    ): Long
+    external fun uniffi_agenticstar_ffi_fn_method_client_with_options(`ptr`: Long,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_agenticstar_ffi_fn_clone_tokenstore(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -971,6 +977,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_agenticstar_ffi_fn_method_chatstream_next_batch(`ptr`: Long,
     ): Long
+    external fun uniffi_agenticstar_ffi_fn_method_chatstream_response(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_agenticstar_ffi_fn_clone_streamhandle(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_agenticstar_ffi_fn_free_streamhandle(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -2435,6 +2443,12 @@ public interface ChatStreamInterface {
      */
     suspend fun `nextBatch`(): List<ChatChunk>?
     
+    /**
+     * Status, headers and request id of the answer, once its head arrived (after the first
+     * `next()`); null before, or while another call reads the stream.
+     */
+    fun `response`(): ResponseMeta?
+    
     companion object
 }
 
@@ -2649,6 +2663,23 @@ open class ChatStream: Disposable, AutoCloseable, ChatStreamInterface
     }
 
     
+    /**
+     * Status, headers and request id of the answer, once its head arrived (after the first
+     * `next()`); null before, or while another call reads the stream.
+     */override fun `response`(): ResponseMeta? {
+            return FfiConverterOptionalTypeResponseMeta.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_agenticstar_ffi_fn_method_chatstream_response(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
 
     
 
@@ -2800,19 +2831,20 @@ public interface ClientInterface {
     fun `cachedToken`(): Token?
     
     /**
-     * A whole reply in one answer.
+     * A whole reply in one answer; its `response` has the status, headers and request id.
+     * `options`: timeout, retries, extra headers/query/body for this call.
      */
-    suspend fun `chat`(`request`: ChatRequest): ChatCompletion
+    suspend fun `chat`(`request`: ChatRequest, `options`: RequestOptions? = null): ChatCompletion
     
     /**
      * Stream a reply; read it with `next()`. Errors (auth, HTTP) come from the first `next()`.
      */
-    fun `chatStream`(`request`: ChatRequest): ChatStream
+    fun `chatStream`(`request`: ChatRequest, `options`: RequestOptions? = null): ChatStream
     
     /**
      * Stream a reply to `listener`; the handle cancels it.
      */
-    fun `chatStreamTo`(`request`: ChatRequest, `listener`: ChatListener): StreamHandle
+    fun `chatStreamTo`(`request`: ChatRequest, `listener`: ChatListener, `options`: RequestOptions? = null): StreamHandle
     
     /**
      * Finish sign-in from the URL the browser came back with: checks state, exchanges the code
@@ -2834,7 +2866,7 @@ public interface ClientInterface {
      * An authenticated call to any other API endpoint (`GET /v1/models`, ...), with the same
      * token renewal. `jsonBody`: a JSON text, or null. Error statuses become typed errors.
      */
-    suspend fun `request`(`method`: kotlin.String, `path`: kotlin.String, `jsonBody`: kotlin.String? = null): RawResponse
+    suspend fun `request`(`method`: kotlin.String, `path`: kotlin.String, `jsonBody`: kotlin.String? = null, `options`: RequestOptions? = null): RawResponse
     
     /**
      * Open a service of the core (`serviceKinds()`) on this client's tokens and connections;
@@ -2846,6 +2878,12 @@ public interface ClientInterface {
      * Forget the session here and in the token store.
      */
     suspend fun `signOut`()
+    
+    /**
+     * A client sharing this one's tokens (one cache, one renewal) and connections, whose calls
+     * default to `options`; token requests keep this client's settings.
+     */
+    fun `withOptions`(`options`: RequestOptions): Client
     
     companion object
 }
@@ -3016,17 +3054,19 @@ open class Client: Disposable, AutoCloseable, ClientInterface
 
     
     /**
-     * A whole reply in one answer.
+     * A whole reply in one answer; its `response` has the status, headers and request id.
+     * `options`: timeout, retries, extra headers/query/body for this call.
      */
     @Throws(AgenticStarException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `chat`(`request`: ChatRequest) : ChatCompletion {
+    override suspend fun `chat`(`request`: ChatRequest, `options`: RequestOptions?) : ChatCompletion {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_agenticstar_ffi_fn_method_client_chat(
                 uniffiHandle,
                 
         FfiConverterTypeChatRequest.lower(`request`),
+        FfiConverterOptionalTypeRequestOptions.lower(`options`),
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_agenticstar_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
@@ -3043,14 +3083,15 @@ open class Client: Disposable, AutoCloseable, ClientInterface
     /**
      * Stream a reply; read it with `next()`. Errors (auth, HTTP) come from the first `next()`.
      */
-    @Throws(AgenticStarException::class)override fun `chatStream`(`request`: ChatRequest): ChatStream {
+    @Throws(AgenticStarException::class)override fun `chatStream`(`request`: ChatRequest, `options`: RequestOptions?): ChatStream {
             return FfiConverterTypeChatStream.lift(
     callWithHandle {
     uniffiRustCallWithError(AgenticStarException) { _status ->
     UniffiLib.uniffi_agenticstar_ffi_fn_method_client_chat_stream(
         it,
         
-        FfiConverterTypeChatRequest.lower(`request`),_status)
+        FfiConverterTypeChatRequest.lower(`request`),
+        FfiConverterOptionalTypeRequestOptions.lower(`options`),_status)
 }
     }
     )
@@ -3061,7 +3102,7 @@ open class Client: Disposable, AutoCloseable, ClientInterface
     /**
      * Stream a reply to `listener`; the handle cancels it.
      */
-    @Throws(AgenticStarException::class)override fun `chatStreamTo`(`request`: ChatRequest, `listener`: ChatListener): StreamHandle {
+    @Throws(AgenticStarException::class)override fun `chatStreamTo`(`request`: ChatRequest, `listener`: ChatListener, `options`: RequestOptions?): StreamHandle {
             return FfiConverterTypeStreamHandle.lift(
     callWithHandle {
     uniffiRustCallWithError(AgenticStarException) { _status ->
@@ -3069,7 +3110,8 @@ open class Client: Disposable, AutoCloseable, ClientInterface
         it,
         
         FfiConverterTypeChatRequest.lower(`request`),
-        FfiConverterTypeChatListener.lower(`listener`),_status)
+        FfiConverterTypeChatListener.lower(`listener`),
+        FfiConverterOptionalTypeRequestOptions.lower(`options`),_status)
 }
     }
     )
@@ -3158,7 +3200,7 @@ open class Client: Disposable, AutoCloseable, ClientInterface
      */
     @Throws(AgenticStarException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `request`(`method`: kotlin.String, `path`: kotlin.String, `jsonBody`: kotlin.String?) : RawResponse {
+    override suspend fun `request`(`method`: kotlin.String, `path`: kotlin.String, `jsonBody`: kotlin.String?, `options`: RequestOptions?) : RawResponse {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_agenticstar_ffi_fn_method_client_request(
@@ -3167,6 +3209,7 @@ open class Client: Disposable, AutoCloseable, ClientInterface
         FfiConverterString.lower(`method`),
         FfiConverterString.lower(`path`),
         FfiConverterOptionalString.lower(`jsonBody`),
+        FfiConverterOptionalTypeRequestOptions.lower(`options`),
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_agenticstar_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
@@ -3230,6 +3273,25 @@ open class Client: Disposable, AutoCloseable, ClientInterface
         AgenticStarException.ErrorHandler,
     )
     }
+
+    
+    /**
+     * A client sharing this one's tokens (one cache, one renewal) and connections, whose calls
+     * default to `options`; token requests keep this client's settings.
+     */
+    @Throws(AgenticStarException::class)override fun `withOptions`(`options`: RequestOptions): Client {
+            return FfiConverterTypeClient.lift(
+    callWithHandle {
+    uniffiRustCallWithError(AgenticStarException) { _status ->
+    UniffiLib.uniffi_agenticstar_ffi_fn_method_client_with_options(
+        it,
+        
+        FfiConverterTypeRequestOptions.lower(`options`),_status)
+}
+    }
+    )
+    }
+    
 
     
 
@@ -5782,6 +5844,12 @@ data class ChatCompletion (
     val `choices`: List<CompletionChoice>
     , 
     val `usage`: Usage?
+    , 
+    /**
+     * Status, headers and request id of the answer (null for a stream's accumulation before
+     * its answer arrived).
+     */
+    val `response`: ResponseMeta?
     
 ){
     
@@ -5805,6 +5873,7 @@ public object FfiConverterTypeChatCompletion: FfiConverterRustBuffer<ChatComplet
             FfiConverterOptionalLong.read(buf),
             FfiConverterSequenceTypeCompletionChoice.read(buf),
             FfiConverterOptionalTypeUsage.read(buf),
+            FfiConverterOptionalTypeResponseMeta.read(buf),
         )
     }
 
@@ -5815,7 +5884,8 @@ public object FfiConverterTypeChatCompletion: FfiConverterRustBuffer<ChatComplet
             FfiConverterOptionalString.allocationSize(value.`model`) +
             FfiConverterOptionalLong.allocationSize(value.`created`) +
             FfiConverterSequenceTypeCompletionChoice.allocationSize(value.`choices`) +
-            FfiConverterOptionalTypeUsage.allocationSize(value.`usage`)
+            FfiConverterOptionalTypeUsage.allocationSize(value.`usage`) +
+            FfiConverterOptionalTypeResponseMeta.allocationSize(value.`response`)
     )
 
     override fun write(value: ChatCompletion, buf: ByteBuffer) {
@@ -5826,6 +5896,7 @@ public object FfiConverterTypeChatCompletion: FfiConverterRustBuffer<ChatComplet
             FfiConverterOptionalLong.write(value.`created`, buf)
             FfiConverterSequenceTypeCompletionChoice.write(value.`choices`, buf)
             FfiConverterOptionalTypeUsage.write(value.`usage`, buf)
+            FfiConverterOptionalTypeResponseMeta.write(value.`response`, buf)
     }
 }
 
@@ -6063,6 +6134,11 @@ data class ClientOptions (
      * Allow plain http to non-loopback hosts (closed test networks only).
      */
     val `allowInsecureHttp`: kotlin.Boolean? = null 
+    , 
+    /**
+     * The header naming the server's request id, tried before `x-request-id` and `request-id`.
+     */
+    val `requestIdHeader`: kotlin.String? = null 
     
 ){
     
@@ -6104,6 +6180,7 @@ public object FfiConverterTypeClientOptions: FfiConverterRustBuffer<ClientOption
             FfiConverterOptionalString.read(buf),
             FfiConverterSequenceString.read(buf),
             FfiConverterOptionalBoolean.read(buf),
+            FfiConverterOptionalString.read(buf),
         )
     }
 
@@ -6132,7 +6209,8 @@ public object FfiConverterTypeClientOptions: FfiConverterRustBuffer<ClientOption
             FfiConverterOptionalString.allocationSize(value.`userAgent`) +
             FfiConverterOptionalString.allocationSize(value.`proxy`) +
             FfiConverterSequenceString.allocationSize(value.`caCerts`) +
-            FfiConverterOptionalBoolean.allocationSize(value.`allowInsecureHttp`)
+            FfiConverterOptionalBoolean.allocationSize(value.`allowInsecureHttp`) +
+            FfiConverterOptionalString.allocationSize(value.`requestIdHeader`)
     )
 
     override fun write(value: ClientOptions, buf: ByteBuffer) {
@@ -6161,6 +6239,7 @@ public object FfiConverterTypeClientOptions: FfiConverterRustBuffer<ClientOption
             FfiConverterOptionalString.write(value.`proxy`, buf)
             FfiConverterSequenceString.write(value.`caCerts`, buf)
             FfiConverterOptionalBoolean.write(value.`allowInsecureHttp`, buf)
+            FfiConverterOptionalString.write(value.`requestIdHeader`, buf)
     }
 }
 
@@ -6262,6 +6341,21 @@ data class ErrorDetails (
      * Protocol-specific details as JSON text (JSON-RPC `data`, `resourceMetadata`, ...).
      */
     val `detailsJson`: kotlin.String?
+    , 
+    /**
+     * The server's id of the failed request (`x-request-id`, ...), to quote to support.
+     */
+    val `requestId`: kotlin.String?
+    , 
+    /**
+     * The answer's headers (names lower-case, secret values `***`); empty without an answer.
+     */
+    val `headers`: Map<kotlin.String, kotlin.String>
+    , 
+    /**
+     * The answer's `WWW-Authenticate` challenge (401 / 403).
+     */
+    val `wwwAuthenticate`: kotlin.String?
     
 ){
     
@@ -6286,6 +6380,9 @@ public object FfiConverterTypeErrorDetails: FfiConverterRustBuffer<ErrorDetails>
             FfiConverterOptionalDouble.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterMapStringString.read(buf),
+            FfiConverterOptionalString.read(buf),
         )
     }
 
@@ -6297,7 +6394,10 @@ public object FfiConverterTypeErrorDetails: FfiConverterRustBuffer<ErrorDetails>
             FfiConverterOptionalString.allocationSize(value.`codeReason`) +
             FfiConverterOptionalDouble.allocationSize(value.`retryAfter`) +
             FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`) +
-            FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+            FfiConverterOptionalString.allocationSize(value.`detailsJson`) +
+            FfiConverterOptionalString.allocationSize(value.`requestId`) +
+            FfiConverterMapStringString.allocationSize(value.`headers`) +
+            FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
     )
 
     override fun write(value: ErrorDetails, buf: ByteBuffer) {
@@ -6309,6 +6409,9 @@ public object FfiConverterTypeErrorDetails: FfiConverterRustBuffer<ErrorDetails>
             FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
             FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
             FfiConverterOptionalString.write(value.`detailsJson`, buf)
+            FfiConverterOptionalString.write(value.`requestId`, buf)
+            FfiConverterMapStringString.write(value.`headers`, buf)
+            FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
     }
 }
 
@@ -6487,6 +6590,11 @@ data class RawResponse (
     val `contentType`: kotlin.String?
     , 
     val `body`: kotlin.ByteArray
+    , 
+    /**
+     * Status, headers and request id.
+     */
+    val `response`: ResponseMeta
     
 ){
     
@@ -6506,19 +6614,148 @@ public object FfiConverterTypeRawResponse: FfiConverterRustBuffer<RawResponse> {
             FfiConverterInt.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterByteArray.read(buf),
+            FfiConverterTypeResponseMeta.read(buf),
         )
     }
 
     override fun allocationSize(value: RawResponse) = (
             FfiConverterInt.allocationSize(value.`status`) +
             FfiConverterOptionalString.allocationSize(value.`contentType`) +
-            FfiConverterByteArray.allocationSize(value.`body`)
+            FfiConverterByteArray.allocationSize(value.`body`) +
+            FfiConverterTypeResponseMeta.allocationSize(value.`response`)
     )
 
     override fun write(value: RawResponse, buf: ByteBuffer) {
             FfiConverterInt.write(value.`status`, buf)
             FfiConverterOptionalString.write(value.`contentType`, buf)
             FfiConverterByteArray.write(value.`body`, buf)
+            FfiConverterTypeResponseMeta.write(value.`response`, buf)
+    }
+}
+
+
+
+/**
+ * Options of one call over the client's defaults (`Client.withOptions` makes them a client's
+ * defaults): the core's `RequestOptions`, same names, `timeout` in seconds. Null means the
+ * client's value; the core validates every value.
+ */
+data class RequestOptions (
+    /**
+     * Seconds for this call (non-streamed: the whole answer; a stream: its response headers).
+     */
+    val `timeout`: kotlin.Double? = null 
+    , 
+    /**
+     * Retries of this call on 5xx, 429 and connection failures (0: one attempt).
+     */
+    val `maxRetries`: kotlin.Int? = null 
+    , 
+    /**
+     * Extra headers (`Authorization` is the client's own).
+     */
+    val `extraHeaders`: Map<kotlin.String, kotlin.String>? = null 
+    , 
+    /**
+     * Extra query parameters.
+     */
+    val `extraQuery`: Map<kotlin.String, kotlin.String>? = null 
+    , 
+    /**
+     * Fields merged into the JSON body's top level, as a JSON object text.
+     */
+    val `extraBodyJson`: kotlin.String? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRequestOptions: FfiConverterRustBuffer<RequestOptions> {
+    override fun read(buf: ByteBuffer): RequestOptions {
+        return RequestOptions(
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalInt.read(buf),
+            FfiConverterOptionalMapStringString.read(buf),
+            FfiConverterOptionalMapStringString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RequestOptions) = (
+            FfiConverterOptionalDouble.allocationSize(value.`timeout`) +
+            FfiConverterOptionalInt.allocationSize(value.`maxRetries`) +
+            FfiConverterOptionalMapStringString.allocationSize(value.`extraHeaders`) +
+            FfiConverterOptionalMapStringString.allocationSize(value.`extraQuery`) +
+            FfiConverterOptionalString.allocationSize(value.`extraBodyJson`)
+    )
+
+    override fun write(value: RequestOptions, buf: ByteBuffer) {
+            FfiConverterOptionalDouble.write(value.`timeout`, buf)
+            FfiConverterOptionalInt.write(value.`maxRetries`, buf)
+            FfiConverterOptionalMapStringString.write(value.`extraHeaders`, buf)
+            FfiConverterOptionalMapStringString.write(value.`extraQuery`, buf)
+            FfiConverterOptionalString.write(value.`extraBodyJson`, buf)
+    }
+}
+
+
+
+/**
+ * Status, headers and request id of an answer (`ChatCompletion.response`, `ChatStream.response()`,
+ * `RawResponse.response`, and the same fields on errors).
+ */
+data class ResponseMeta (
+    val `status`: kotlin.Int
+    , 
+    /**
+     * Names lower-case (a repeated header's values joined with ", "); secret values are "***".
+     */
+    val `headers`: Map<kotlin.String, kotlin.String>
+    , 
+    /**
+     * The server's id for this request (quote it to support).
+     */
+    val `requestId`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeResponseMeta: FfiConverterRustBuffer<ResponseMeta> {
+    override fun read(buf: ByteBuffer): ResponseMeta {
+        return ResponseMeta(
+            FfiConverterInt.read(buf),
+            FfiConverterMapStringString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ResponseMeta) = (
+            FfiConverterInt.allocationSize(value.`status`) +
+            FfiConverterMapStringString.allocationSize(value.`headers`) +
+            FfiConverterOptionalString.allocationSize(value.`requestId`)
+    )
+
+    override fun write(value: ResponseMeta, buf: ByteBuffer) {
+            FfiConverterInt.write(value.`status`, buf)
+            FfiConverterMapStringString.write(value.`headers`, buf)
+            FfiConverterOptionalString.write(value.`requestId`, buf)
     }
 }
 
@@ -6743,10 +6980,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -6768,10 +7011,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -6793,10 +7042,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -6818,10 +7073,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -6843,10 +7104,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -6868,10 +7135,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -6893,10 +7166,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -6918,10 +7197,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -6944,10 +7229,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -6969,10 +7260,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -6994,10 +7291,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7019,10 +7322,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7044,10 +7353,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7069,10 +7384,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7094,10 +7415,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7120,10 +7447,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7145,10 +7478,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7170,10 +7509,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7195,10 +7540,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7220,10 +7571,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7245,10 +7602,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7270,10 +7633,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7295,10 +7664,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7320,10 +7695,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7345,10 +7726,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7370,10 +7757,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7395,10 +7788,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7420,10 +7819,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7445,10 +7850,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7470,10 +7881,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7495,10 +7912,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7520,10 +7943,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7545,10 +7974,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7571,10 +8006,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7596,10 +8037,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7621,10 +8068,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7646,10 +8099,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7671,10 +8130,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7696,10 +8161,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7721,10 +8192,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7746,10 +8223,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7771,10 +8254,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7796,10 +8285,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7821,10 +8316,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7846,10 +8347,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7871,10 +8378,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7896,10 +8409,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7921,10 +8440,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7946,10 +8471,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7971,10 +8502,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -7996,10 +8533,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
     /**
@@ -8021,10 +8564,16 @@ sealed class AgenticStarException: kotlin.Exception() {
         
         val `bodyExcerpt`: kotlin.String?, 
         
-        val `detailsJson`: kotlin.String?
+        val `detailsJson`: kotlin.String?, 
+        
+        val `requestId`: kotlin.String?, 
+        
+        val `headers`: Map<kotlin.String, kotlin.String>, 
+        
+        val `wwwAuthenticate`: kotlin.String?
         ) : AgenticStarException() {
         override val message
-            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }"
+            get() = "kind=${ `kind` }, detail=${ `detail` }, status=${ `status` }, code=${ `code` }, codeReason=${ `codeReason` }, retryAfter=${ `retryAfter` }, bodyExcerpt=${ `bodyExcerpt` }, detailsJson=${ `detailsJson` }, requestId=${ `requestId` }, headers=${ `headers` }, wwwAuthenticate=${ `wwwAuthenticate` }"
     }
     
 
@@ -8077,6 +8626,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
             2 -> AgenticStarException.InsecureTransport(
                 FfiConverterString.read(buf),
@@ -8086,6 +8638,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
             3 -> AgenticStarException.InvalidClient(
@@ -8097,6 +8652,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
             4 -> AgenticStarException.InvalidRequest(
                 FfiConverterString.read(buf),
@@ -8106,6 +8664,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
             5 -> AgenticStarException.InvalidGrant(
@@ -8117,6 +8678,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
             6 -> AgenticStarException.SignInRequired(
                 FfiConverterString.read(buf),
@@ -8126,6 +8690,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
             7 -> AgenticStarException.UnauthorizedClient(
@@ -8137,6 +8704,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
             8 -> AgenticStarException.Authentication(
                 FfiConverterString.read(buf),
@@ -8146,6 +8716,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
             9 -> AgenticStarException.Unauthorized(
@@ -8157,6 +8730,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
             10 -> AgenticStarException.Forbidden(
                 FfiConverterString.read(buf),
@@ -8166,6 +8742,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
             11 -> AgenticStarException.LicensesExhausted(
@@ -8177,6 +8756,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
             12 -> AgenticStarException.InsufficientScope(
                 FfiConverterString.read(buf),
@@ -8186,6 +8768,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
             13 -> AgenticStarException.RateLimited(
@@ -8197,6 +8782,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
             14 -> AgenticStarException.ServerException(
                 FfiConverterString.read(buf),
@@ -8206,6 +8794,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
             15 -> AgenticStarException.Api(
@@ -8217,6 +8808,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
             16 -> AgenticStarException.Redirect(
                 FfiConverterString.read(buf),
@@ -8226,6 +8820,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
             17 -> AgenticStarException.Timeout(
@@ -8237,6 +8834,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
             18 -> AgenticStarException.Network(
                 FfiConverterString.read(buf),
@@ -8246,6 +8846,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
             19 -> AgenticStarException.UnexpectedResponse(
@@ -8257,6 +8860,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
             20 -> AgenticStarException.AuthorizationDenied(
                 FfiConverterString.read(buf),
@@ -8266,6 +8872,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
             21 -> AgenticStarException.StateMismatch(
@@ -8277,6 +8886,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
             22 -> AgenticStarException.DeviceCodeExpired(
                 FfiConverterString.read(buf),
@@ -8286,6 +8898,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
             23 -> AgenticStarException.CallbackIssuerMismatch(
@@ -8297,6 +8912,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
             24 -> AgenticStarException.CallbackIssuerMissing(
                 FfiConverterString.read(buf),
@@ -8306,6 +8924,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
             25 -> AgenticStarException.CallbackInvalid(
@@ -8317,6 +8938,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
             26 -> AgenticStarException.DiscoveryIssuerMismatch(
                 FfiConverterString.read(buf),
@@ -8326,6 +8950,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
             27 -> AgenticStarException.IdTokenSignature(
@@ -8337,6 +8964,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
             28 -> AgenticStarException.IdTokenNonce(
                 FfiConverterString.read(buf),
@@ -8346,6 +8976,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
             29 -> AgenticStarException.IdTokenAudience(
@@ -8357,6 +8990,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
             30 -> AgenticStarException.IdTokenIssuer(
                 FfiConverterString.read(buf),
@@ -8366,6 +9002,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
             31 -> AgenticStarException.IdTokenExpired(
@@ -8377,6 +9016,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
             32 -> AgenticStarException.IdTokenNotYetValid(
                 FfiConverterString.read(buf),
@@ -8386,6 +9028,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
             33 -> AgenticStarException.IdTokenAzp(
@@ -8397,6 +9042,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
             34 -> AgenticStarException.IdTokenKey(
                 FfiConverterString.read(buf),
@@ -8406,6 +9054,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
             35 -> AgenticStarException.IdTokenInvalid(
@@ -8417,6 +9068,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
             36 -> AgenticStarException.StreamTruncated(
                 FfiConverterString.read(buf),
@@ -8426,6 +9080,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
             37 -> AgenticStarException.StreamDecode(
@@ -8437,6 +9094,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
             38 -> AgenticStarException.StreamException(
                 FfiConverterString.read(buf),
@@ -8446,6 +9106,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
             39 -> AgenticStarException.StreamTooLarge(
@@ -8457,6 +9120,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
             40 -> AgenticStarException.Store(
                 FfiConverterString.read(buf),
@@ -8466,6 +9132,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
             41 -> AgenticStarException.JsonRpc(
@@ -8477,6 +9146,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
             42 -> AgenticStarException.Internal(
                 FfiConverterString.read(buf),
@@ -8486,6 +9158,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
             43 -> AgenticStarException.TaskNotFound(
@@ -8497,6 +9172,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
             44 -> AgenticStarException.TaskNotCancelable(
                 FfiConverterString.read(buf),
@@ -8506,6 +9184,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
             45 -> AgenticStarException.PushNotificationNotSupported(
@@ -8517,6 +9198,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
             46 -> AgenticStarException.UnsupportedOperation(
                 FfiConverterString.read(buf),
@@ -8526,6 +9210,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
             47 -> AgenticStarException.ContentTypeNotSupported(
@@ -8537,6 +9224,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
             48 -> AgenticStarException.InvalidAgentResponse(
                 FfiConverterString.read(buf),
@@ -8546,6 +9236,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
             49 -> AgenticStarException.ExtendedCardNotConfigured(
@@ -8557,6 +9250,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
             50 -> AgenticStarException.ExtensionSupportRequired(
                 FfiConverterString.read(buf),
@@ -8566,6 +9262,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
             51 -> AgenticStarException.VersionNotSupported(
@@ -8577,6 +9276,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
+                FfiConverterOptionalString.read(buf),
                 )
             52 -> AgenticStarException.UnsupportedAgent(
                 FfiConverterString.read(buf),
@@ -8586,6 +9288,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalDouble.read(buf),
                 FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterMapStringString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
@@ -8605,6 +9310,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.InsecureTransport -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -8617,6 +9325,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.InvalidClient -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -8629,6 +9340,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.InvalidRequest -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -8641,6 +9355,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.InvalidGrant -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -8653,6 +9370,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.SignInRequired -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -8665,6 +9385,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.UnauthorizedClient -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -8677,6 +9400,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.Authentication -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -8689,6 +9415,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.Unauthorized -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -8701,6 +9430,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.Forbidden -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -8713,6 +9445,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.LicensesExhausted -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -8725,6 +9460,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.InsufficientScope -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -8737,6 +9475,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.RateLimited -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -8749,6 +9490,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.ServerException -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -8761,6 +9505,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.Api -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -8773,6 +9520,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.Redirect -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -8785,6 +9535,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.Timeout -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -8797,6 +9550,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.Network -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -8809,6 +9565,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.UnexpectedResponse -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -8821,6 +9580,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.AuthorizationDenied -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -8833,6 +9595,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.StateMismatch -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -8845,6 +9610,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.DeviceCodeExpired -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -8857,6 +9625,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.CallbackIssuerMismatch -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -8869,6 +9640,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.CallbackIssuerMissing -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -8881,6 +9655,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.CallbackInvalid -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -8893,6 +9670,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.DiscoveryIssuerMismatch -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -8905,6 +9685,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.IdTokenSignature -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -8917,6 +9700,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.IdTokenNonce -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -8929,6 +9715,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.IdTokenAudience -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -8941,6 +9730,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.IdTokenIssuer -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -8953,6 +9745,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.IdTokenExpired -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -8965,6 +9760,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.IdTokenNotYetValid -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -8977,6 +9775,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.IdTokenAzp -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -8989,6 +9790,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.IdTokenKey -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -9001,6 +9805,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.IdTokenInvalid -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -9013,6 +9820,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.StreamTruncated -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -9025,6 +9835,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.StreamDecode -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -9037,6 +9850,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.StreamException -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -9049,6 +9865,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.StreamTooLarge -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -9061,6 +9880,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.Store -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -9073,6 +9895,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.JsonRpc -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -9085,6 +9910,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.Internal -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -9097,6 +9925,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.TaskNotFound -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -9109,6 +9940,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.TaskNotCancelable -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -9121,6 +9955,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.PushNotificationNotSupported -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -9133,6 +9970,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.UnsupportedOperation -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -9145,6 +9985,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.ContentTypeNotSupported -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -9157,6 +10000,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.InvalidAgentResponse -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -9169,6 +10015,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.ExtendedCardNotConfigured -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -9181,6 +10030,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.ExtensionSupportRequired -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -9193,6 +10045,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.VersionNotSupported -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -9205,6 +10060,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
             is AgenticStarException.UnsupportedAgent -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -9217,6 +10075,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 + FfiConverterOptionalDouble.allocationSize(value.`retryAfter`)
                 + FfiConverterOptionalString.allocationSize(value.`bodyExcerpt`)
                 + FfiConverterOptionalString.allocationSize(value.`detailsJson`)
+                + FfiConverterOptionalString.allocationSize(value.`requestId`)
+                + FfiConverterMapStringString.allocationSize(value.`headers`)
+                + FfiConverterOptionalString.allocationSize(value.`wwwAuthenticate`)
             )
         }
     }
@@ -9233,6 +10094,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.InsecureTransport -> {
@@ -9245,6 +10109,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.InvalidClient -> {
@@ -9257,6 +10124,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.InvalidRequest -> {
@@ -9269,6 +10139,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.InvalidGrant -> {
@@ -9281,6 +10154,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.SignInRequired -> {
@@ -9293,6 +10169,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.UnauthorizedClient -> {
@@ -9305,6 +10184,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.Authentication -> {
@@ -9317,6 +10199,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.Unauthorized -> {
@@ -9329,6 +10214,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.Forbidden -> {
@@ -9341,6 +10229,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.LicensesExhausted -> {
@@ -9353,6 +10244,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.InsufficientScope -> {
@@ -9365,6 +10259,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.RateLimited -> {
@@ -9377,6 +10274,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.ServerException -> {
@@ -9389,6 +10289,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.Api -> {
@@ -9401,6 +10304,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.Redirect -> {
@@ -9413,6 +10319,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.Timeout -> {
@@ -9425,6 +10334,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.Network -> {
@@ -9437,6 +10349,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.UnexpectedResponse -> {
@@ -9449,6 +10364,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.AuthorizationDenied -> {
@@ -9461,6 +10379,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.StateMismatch -> {
@@ -9473,6 +10394,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.DeviceCodeExpired -> {
@@ -9485,6 +10409,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.CallbackIssuerMismatch -> {
@@ -9497,6 +10424,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.CallbackIssuerMissing -> {
@@ -9509,6 +10439,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.CallbackInvalid -> {
@@ -9521,6 +10454,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.DiscoveryIssuerMismatch -> {
@@ -9533,6 +10469,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.IdTokenSignature -> {
@@ -9545,6 +10484,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.IdTokenNonce -> {
@@ -9557,6 +10499,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.IdTokenAudience -> {
@@ -9569,6 +10514,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.IdTokenIssuer -> {
@@ -9581,6 +10529,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.IdTokenExpired -> {
@@ -9593,6 +10544,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.IdTokenNotYetValid -> {
@@ -9605,6 +10559,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.IdTokenAzp -> {
@@ -9617,6 +10574,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.IdTokenKey -> {
@@ -9629,6 +10589,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.IdTokenInvalid -> {
@@ -9641,6 +10604,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.StreamTruncated -> {
@@ -9653,6 +10619,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.StreamDecode -> {
@@ -9665,6 +10634,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.StreamException -> {
@@ -9677,6 +10649,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.StreamTooLarge -> {
@@ -9689,6 +10664,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.Store -> {
@@ -9701,6 +10679,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.JsonRpc -> {
@@ -9713,6 +10694,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.Internal -> {
@@ -9725,6 +10709,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.TaskNotFound -> {
@@ -9737,6 +10724,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.TaskNotCancelable -> {
@@ -9749,6 +10739,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.PushNotificationNotSupported -> {
@@ -9761,6 +10754,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.UnsupportedOperation -> {
@@ -9773,6 +10769,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.ContentTypeNotSupported -> {
@@ -9785,6 +10784,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.InvalidAgentResponse -> {
@@ -9797,6 +10799,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.ExtendedCardNotConfigured -> {
@@ -9809,6 +10814,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.ExtensionSupportRequired -> {
@@ -9821,6 +10829,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.VersionNotSupported -> {
@@ -9833,6 +10844,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
             is AgenticStarException.UnsupportedAgent -> {
@@ -9845,6 +10859,9 @@ public object FfiConverterTypeAgenticStarError : FfiConverterRustBuffer<AgenticS
                 FfiConverterOptionalDouble.write(value.`retryAfter`, buf)
                 FfiConverterOptionalString.write(value.`bodyExcerpt`, buf)
                 FfiConverterOptionalString.write(value.`detailsJson`, buf)
+                FfiConverterOptionalString.write(value.`requestId`, buf)
+                FfiConverterMapStringString.write(value.`headers`, buf)
+                FfiConverterOptionalString.write(value.`wwwAuthenticate`, buf)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
@@ -10572,6 +11589,70 @@ public object FfiConverterOptionalTypeIdClaims: FfiConverterRustBuffer<IdClaims?
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeRequestOptions: FfiConverterRustBuffer<RequestOptions?> {
+    override fun read(buf: ByteBuffer): RequestOptions? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeRequestOptions.read(buf)
+    }
+
+    override fun allocationSize(value: RequestOptions?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeRequestOptions.allocationSize(value)
+        }
+    }
+
+    override fun write(value: RequestOptions?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeRequestOptions.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeResponseMeta: FfiConverterRustBuffer<ResponseMeta?> {
+    override fun read(buf: ByteBuffer): ResponseMeta? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeResponseMeta.read(buf)
+    }
+
+    override fun allocationSize(value: ResponseMeta?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeResponseMeta.allocationSize(value)
+        }
+    }
+
+    override fun write(value: ResponseMeta?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeResponseMeta.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeUsage: FfiConverterRustBuffer<Usage?> {
     override fun read(buf: ByteBuffer): Usage? {
         if (buf.get().toInt() == 0) {
@@ -10828,6 +11909,38 @@ public object FfiConverterOptionalSequenceTypeToolCall: FfiConverterRustBuffer<L
 /**
  * @suppress
  */
+public object FfiConverterOptionalMapStringString: FfiConverterRustBuffer<Map<kotlin.String, kotlin.String>?> {
+    override fun read(buf: ByteBuffer): Map<kotlin.String, kotlin.String>? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterMapStringString.read(buf)
+    }
+
+    override fun allocationSize(value: Map<kotlin.String, kotlin.String>?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterMapStringString.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Map<kotlin.String, kotlin.String>?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterMapStringString.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.String>> {
     override fun read(buf: ByteBuffer): List<kotlin.String> {
         val len = buf.getInt()
@@ -11070,6 +12183,45 @@ public object FfiConverterSequenceTypeContentPart: FfiConverterRustBuffer<List<C
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeContentPart.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterMapStringString: FfiConverterRustBuffer<Map<kotlin.String, kotlin.String>> {
+    override fun read(buf: ByteBuffer): Map<kotlin.String, kotlin.String> {
+        val len = buf.getInt()
+        return buildMap<kotlin.String, kotlin.String>(len) {
+            repeat(len) {
+                val k = FfiConverterString.read(buf)
+                val v = FfiConverterString.read(buf)
+                this[k] = v
+            }
+        }
+    }
+
+    override fun allocationSize(value: Map<kotlin.String, kotlin.String>): ULong {
+        val spaceForMapSize = 4UL
+        val spaceForChildren = value.map { (k, v) ->
+            FfiConverterString.allocationSize(k) +
+            FfiConverterString.allocationSize(v)
+        }.sum()
+        return spaceForMapSize + spaceForChildren
+    }
+
+    override fun write(value: Map<kotlin.String, kotlin.String>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        // The parens on `(k, v)` here ensure we're calling the right method,
+        // which is important for compatibility with older android devices.
+        // Ref https://blog.danlew.net/2017/03/16/kotlin-puzzler-whose-line-is-it-anyways/
+        value.forEach { (k, v) ->
+            FfiConverterString.write(k, buf)
+            FfiConverterString.write(v, buf)
         }
     }
 }
