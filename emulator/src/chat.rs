@@ -18,7 +18,7 @@ type Reply = Result<Response, Response>;
 
 const DEFAULT_MODEL: &str = "AGENTIC STAR";
 /// Building block of the 16 MiB `huge_line` fault, sent 256 times.
-static XS: [u8; 1 << 16] = [b'x'; 1 << 16];
+pub(crate) static XS: [u8; 1 << 16] = [b'x'; 1 << 16];
 
 fn api_error(status: StatusCode, kind: &str, code: &str, message: &str) -> Response {
     json_reply(status, json!({ "error": { "message": message, "type": kind, "code": code } }))
