@@ -216,10 +216,11 @@ async fn fifty_concurrent_calls_on_an_expired_token_make_one_token_request() {
 async fn the_default_line_and_event_limits_and_the_idle_timeout_apply_to_mcp_streams() {
     let emu = Emu::start().await;
     let mcp = McpClient::connect(&agent(&emu), McpOptions::new(url(&emu))).await.unwrap();
-    for kind in ["huge_line", "huge_event"] {
+    for (n, kind) in [(1, "huge_line"), (2, "huge_event")] {
         emu.fault(json!({"endpoint": "mcp", "stream": kind})).await;
         let e = mcp.call_tool("add", json!({"a": 1, "b": 1}), None).await.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::StreamTooLarge, "{kind}: {e:?}");
+        assert_eq!(emu.wait_count("mcp.disconnects", n).await, n, "the client left the oversized stream");
     }
     emu.fault(json!({"endpoint": "mcp", "stream": "disconnect"})).await;
     let e = mcp.call_tool("add", json!({"a": 1, "b": 1}), None).await.unwrap_err();
@@ -236,6 +237,7 @@ async fn the_default_line_and_event_limits_and_the_idle_timeout_apply_to_mcp_str
     let e = mcp.call_tool("add", json!({"a": 1, "b": 1}), None).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e:?}");
     assert!(started.elapsed() >= Duration::from_millis(300), "not before the idle timeout");
+    assert_eq!(emu.wait_count("mcp.disconnects", 3).await, 3, "the timed-out stream was closed");
     // A JSON answer whose body stalls is bounded by the request timeout.
     let strict = emu
         .builder(emu.saas(), c::SAAS_AGENT_CLIENT_ID, c::SAAS_AGENT_CLIENT_SECRET)

@@ -188,22 +188,25 @@ fn play(steps: Vec<Step>, ctx: &Ctx) -> Response {
     sse_response(Body::from_stream(stream))
 }
 
-/// A queued `stream` fault: the POST's answer is an event stream that misbehaves at once.
+/// A queued `stream` fault: the POST's answer is an event stream that misbehaves at once. The
+/// oversized ones then stay open, so only the client leaving ends them (`mcp.disconnects`).
 fn faulted(kind: StreamFault, ctx: &Ctx) -> Response {
     let xs = || Step::Send(Bytes::from_static(&crate::chat::XS));
-    let steps = match kind {
+    let data = || Step::Send(Bytes::from_static(b"data: "));
+    let mut steps: Vec<Step> = match kind {
         // 16 MiB of `data: xxx…` without a newline.
-        StreamFault::HugeLine => {
-            std::iter::once(Step::Send(Bytes::from_static(b"data: "))).chain((0..256).map(|_| xs())).collect()
-        }
+        StreamFault::HugeLine => std::iter::once(data()).chain((0..256).map(|_| xs())).collect(),
         // One 10 MiB event over 16 KiB lines.
         StreamFault::HugeEvent => (0..640)
             .map(|_| Step::Send(Bytes::from([b"data: ".as_slice(), &crate::chat::XS[..16 * 1024], b"\n"].concat())))
             .collect(),
         // Let hyper flush the head before the body fails.
         StreamFault::Disconnect => vec![Step::Pause(Duration::from_millis(20)), Step::Abort],
-        _ => vec![Step::Hang],
+        _ => Vec::new(),
     };
+    if kind != StreamFault::Disconnect {
+        steps.push(Step::Hang);
+    }
     play(steps, ctx)
 }
 
