@@ -237,16 +237,8 @@ async fn cancelling_a_call_closes_its_connection() {
     let Some(peer) = start(&emu).await else { return };
     let mcp = McpClient::connect(&agent(&emu), McpOptions::new(&peer.url)).await.unwrap();
     let m2 = mcp.clone();
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let mut tx = Some(tx);
-    let call = tokio::spawn(async move {
-        let mut on_progress = move |_p: agenticstar::mcp::Progress| {
-            if let Some(tx) = tx.take() {
-                let _ = tx.send(());
-            }
-        };
-        m2.call_tool("slow", json!({"seconds": 30}), Some(&mut on_progress)).await
-    });
+    let (mut on_progress, rx) = common::on_first_progress();
+    let call = tokio::spawn(async move { m2.call_tool("slow", json!({"seconds": 30}), Some(&mut on_progress)).await });
     tokio::time::timeout(Duration::from_secs(20), rx).await.unwrap().unwrap();
     call.abort();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);

@@ -11,7 +11,11 @@ use common::{Emu, c};
 use serde_json::{Map, Value, json};
 
 fn agent(emu: &Emu) -> Client {
-    emu.builder(emu.saas(), c::SAAS_AGENT_CLIENT_ID, c::SAAS_AGENT_CLIENT_SECRET).build().unwrap()
+    agent_with(emu, agenticstar::HttpConfig::default())
+}
+
+fn agent_with(emu: &Emu, http: agenticstar::HttpConfig) -> Client {
+    emu.builder(emu.saas(), c::SAAS_AGENT_CLIENT_ID, c::SAAS_AGENT_CLIENT_SECRET).http_config(http).build().unwrap()
 }
 
 fn url(emu: &Emu) -> String {
@@ -141,11 +145,7 @@ async fn the_chat_streams_line_limit_and_idle_timeout_apply_to_mcp_streams() {
     assert_eq!(e.kind(), ErrorKind::StreamTooLarge, "{e:?}");
 
     emu.config(json!({"chunk_delay_ms": 2000})).await;
-    let slow = emu
-        .builder(emu.saas(), c::SAAS_AGENT_CLIENT_ID, c::SAAS_AGENT_CLIENT_SECRET)
-        .http_config(common::idle(300))
-        .build()
-        .unwrap();
+    let slow = agent_with(&emu, common::idle(300));
     let mcp = McpClient::connect(&slow, McpOptions::new(url(&emu))).await.unwrap();
     let e = mcp.call_tool("progress", json!({"steps": 2}), None).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e:?}");
@@ -226,11 +226,7 @@ async fn the_default_line_and_event_limits_and_the_idle_timeout_apply_to_mcp_str
     let e = mcp.call_tool("add", json!({"a": 1, "b": 1}), None).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::StreamTruncated, "{e:?}");
 
-    let slow = emu
-        .builder(emu.saas(), c::SAAS_AGENT_CLIENT_ID, c::SAAS_AGENT_CLIENT_SECRET)
-        .http_config(common::idle(300))
-        .build()
-        .unwrap();
+    let slow = agent_with(&emu, common::idle(300));
     let mcp = McpClient::connect(&slow, McpOptions::new(url(&emu))).await.unwrap();
     emu.fault(json!({"endpoint": "mcp", "stream": "never_end"})).await;
     let started = std::time::Instant::now();
@@ -239,11 +235,8 @@ async fn the_default_line_and_event_limits_and_the_idle_timeout_apply_to_mcp_str
     assert!(started.elapsed() >= Duration::from_millis(300), "not before the idle timeout");
     assert_eq!(emu.wait_count("mcp.disconnects", 3).await, 3, "the timed-out stream was closed");
     // A JSON answer whose body stalls is bounded by the request timeout.
-    let strict = emu
-        .builder(emu.saas(), c::SAAS_AGENT_CLIENT_ID, c::SAAS_AGENT_CLIENT_SECRET)
-        .http_config(agenticstar::HttpConfig { request_timeout: Duration::from_millis(500), ..Default::default() })
-        .build()
-        .unwrap();
+    let strict =
+        agent_with(&emu, agenticstar::HttpConfig { request_timeout: Duration::from_millis(500), ..Default::default() });
     let mcp = McpClient::connect(&strict, McpOptions::new(url(&emu))).await.unwrap();
     let body = json!({"jsonrpc": "2.0", "id": 2, "result": {"content": []}}).to_string();
     emu.fault(json!({"endpoint": "mcp", "status": 200, "body": body, "stall_after_bytes": 10})).await;
@@ -256,16 +249,9 @@ async fn cancelling_a_call_closes_its_connection_seen_by_the_emulator() {
     let emu = Emu::start().await;
     emu.config(json!({"chunk_delay_ms": 200})).await;
     let mcp = McpClient::connect(&agent(&emu), McpOptions::new(url(&emu))).await.unwrap();
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let mut tx = Some(tx);
-    let call = tokio::spawn(async move {
-        let mut on_progress = move |_p: agenticstar::mcp::Progress| {
-            if let Some(tx) = tx.take() {
-                let _ = tx.send(());
-            }
-        };
-        mcp.call_tool("progress", json!({"steps": 1000}), Some(&mut on_progress)).await
-    });
+    let (mut on_progress, rx) = common::on_first_progress();
+    let call =
+        tokio::spawn(async move { mcp.call_tool("progress", json!({"steps": 1000}), Some(&mut on_progress)).await });
     rx.await.unwrap();
     assert_eq!(emu.count("mcp.disconnects"), 0);
     call.abort();

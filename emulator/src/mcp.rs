@@ -24,7 +24,7 @@ use serde_json::{Value, json};
 
 use crate::faults::StreamFault;
 use crate::http::{BodyKind, Incoming, json_reply};
-use crate::state::{Ctx, random_hex};
+use crate::state::{Ctx, DisconnectGuard, random_hex};
 
 type Reply = Result<Response, Response>;
 
@@ -130,31 +130,10 @@ enum Step {
     Abort,
 }
 
-/// Counts `mcp.disconnects` when an answer stream is dropped before its end: hyper drops the
-/// body as soon as the client goes away, even while it pauses or hangs.
-struct Guard {
-    ctx: Ctx,
-    finished: bool,
-}
-
-impl Guard {
-    fn finish(&mut self) {
-        self.finished = true;
-    }
-}
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        if !self.finished {
-            self.ctx.with(|s| s.count("mcp.disconnects"));
-        }
-    }
-}
-
 /// An SSE answer played step by step.
 fn play(steps: Vec<Step>, ctx: &Ctx) -> Response {
     let shutdown = ctx.shutdown.clone();
-    let guard = Guard { ctx: ctx.clone(), finished: false };
+    let guard = DisconnectGuard::new(ctx.clone(), "mcp.disconnects");
     let stream = futures::stream::unfold((VecDeque::from(steps), guard), move |(mut q, mut guard)| {
         let shutdown = shutdown.clone();
         async move {

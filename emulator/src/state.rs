@@ -297,6 +297,42 @@ impl Ctx {
     }
 }
 
+/// Counts `counter` (`chat.disconnects`, `a2a.disconnects`, `mcp.disconnects`) when a streamed
+/// body is dropped before [`finish`](Self::finish): hyper drops the body as soon as the client
+/// goes away (it watches the socket for EOF even while the stream pauses or hangs).
+pub struct DisconnectGuard {
+    ctx: Ctx,
+    counter: &'static str,
+    finished: bool,
+}
+
+impl DisconnectGuard {
+    pub fn new(ctx: Ctx, counter: &'static str) -> Self {
+        Self { ctx, counter, finished: false }
+    }
+
+    /// The stream ended on the server's side: not a disconnect.
+    pub fn finish(&mut self) {
+        self.finished = true;
+    }
+
+    pub fn finished(&self) -> bool {
+        self.finished
+    }
+
+    pub fn ctx(&self) -> &Ctx {
+        &self.ctx
+    }
+}
+
+impl Drop for DisconnectGuard {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.ctx.with(|s| s.count(self.counter));
+        }
+    }
+}
+
 pub fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
