@@ -178,3 +178,17 @@ async fn with_options_shares_the_token_manager() {
     client.chat(ChatRequest::user("e")).await.unwrap();
     assert!(client.with_options(&RequestOptions::default().header("bad name", "x")).is_err());
 }
+
+#[tokio::test]
+async fn service_errors_from_an_answer_carry_it_too() {
+    use agenticstar::mcp::{McpClient, McpOptions};
+    let e = Emu::start().await;
+    let agent = e.builder(e.saas(), c::SAAS_AGENT_CLIENT_ID, c::SAAS_AGENT_CLIENT_SECRET).build().unwrap();
+    // A token for another resource: the MCP endpoint refuses it with a challenge.
+    let opts =
+        McpOptions { resource: Some("https://other.example/mcp".into()), ..McpOptions::new(format!("{}/mcp", e.url)) };
+    let err = McpClient::connect(&agent, opts).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unauthorized);
+    assert!(is_emulator_id(err.request_id()), "{err:?}");
+    assert!(err.www_authenticate().unwrap().contains("resource_metadata="), "{err:?}");
+}

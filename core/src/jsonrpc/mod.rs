@@ -347,11 +347,14 @@ impl RpcClient {
                 return self.answer(resp, status, headers, recorder.as_ref()).await;
             }
             let challenge = headers.get(header::WWW_AUTHENTICATE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+            // The error carries the answer's headers and request id, as the chat API's do.
+            let meta = crate::response::ResponseMeta::from_parts(status, &headers, c.request_id_header.as_deref());
             let body = self.read_body(resp, 64 * 1024).await.unwrap_or_default();
             if let Some(r) = &recorder {
                 r.answered(status, &String::from_utf8_lossy(&body));
             }
-            return Err(self.error_for(status, challenge.as_deref(), token.as_ref(), &headers, &body));
+            let e = self.error_for(status, challenge.as_deref(), token.as_ref(), &headers, &body);
+            return Err(e.with_response(&meta));
         }
     }
 
