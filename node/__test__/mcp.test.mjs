@@ -339,3 +339,14 @@ for (const era of ['current', 'legacy']) {
     await eventually(async () => (await emu.counter('mcp.disconnects')) === 2, 'the emulator to see the stream end');
   });
 }
+
+test('for await over change notifications (subscriptions/listen)', async () => {
+  await emu.reset();
+  const mcp = await McpClient.connect(agent(), emuMcp());
+  for await (const n of mcp.notifications(['emulator://readme'])) {
+    assert.deepEqual([n.type, n.method], ['notification', 'notifications/subscriptions/acknowledged']);
+    break;
+  }
+  const [listen] = await mcpPosts('subscriptions/listen');
+  assert.match(JSON.stringify(listen.params), /emulator:\/\/readme/);
+});

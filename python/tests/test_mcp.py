@@ -387,3 +387,13 @@ async def test_cancelling_a_call_task_closes_its_connection_seen_by_the_emulator
     # The legacy era also tells the server, naming the request.
     cancelled = [n["params"]["requestId"] for n in _mcp_posts(emu, "notifications/cancelled")]
     assert cancelled == ([_mcp_posts(emu, "tools/call")[-1]["id"]] if era == "legacy" else [])
+
+
+async def test_async_for_over_change_notifications(emu: Emulator) -> None:
+    mcp = await a.AsyncMcpClient.connect(emu.async_client(**AGENT), emu_mcp(emu))
+    async with mcp.notifications(["emulator://readme"]) as stream:
+        async for item in stream:
+            assert (item["type"], item["method"]) == ("notification", "notifications/subscriptions/acknowledged")
+            break
+    (listen,) = _mcp_posts(emu, "subscriptions/listen")
+    assert "emulator://readme" in json.dumps(listen["params"])
