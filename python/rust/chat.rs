@@ -255,7 +255,14 @@ impl From<c::ChatCompletion> for ChatCompletion {
     }
 }
 
-reply_class!(ChatCompletion, CompletionChoice, {});
+reply_class!(ChatCompletion, CompletionChoice, {
+    /// Status, headers and request id of the answer (None for a completion a stream accumulated
+    /// before its answer arrived).
+    #[getter]
+    fn response(&self) -> Option<crate::client::ResponseMeta> {
+        self.0.response.clone().map(crate::client::ResponseMeta)
+    }
+});
 
 /// The core stream, read a batch at a time. The Python wrappers `ChatStream` / `AsyncChatStream`
 /// iterate the batches, so the boundary is crossed once per batch, not once per chunk.
@@ -346,6 +353,11 @@ impl NativeChatStream {
     #[getter]
     fn is_finished(&self) -> PyResult<bool> {
         self.with(|s| s.is_finished())
+    }
+    /// Status, headers and request id, once the answer's head arrived (after the first chunk).
+    #[getter]
+    fn response(&self) -> PyResult<Option<crate::client::ResponseMeta>> {
+        self.with(|s| s.response().cloned().map(crate::client::ResponseMeta))
     }
     fn completion(&self) -> PyResult<ChatCompletion> {
         self.with(|s| ChatCompletion(s.completion()))
