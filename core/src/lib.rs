@@ -24,6 +24,7 @@ pub mod authcode;
 pub mod chat;
 mod client;
 pub mod device;
+pub mod env;
 mod error;
 pub mod fuzzing;
 mod http;
@@ -42,6 +43,7 @@ pub mod token;
 
 pub use client::{Client, ClientBuilder, RawResponse, SignIn};
 pub use device::DeviceAuthorization;
+pub use env::EnvOptions;
 pub use error::{Error, ErrorKind, Result};
 pub use http::{HttpConfig, RetryPolicy, install_crypto_provider};
 pub use options::{ClientOptions, DEFAULT_ID_TOKEN_LEEWAY, DEFAULT_REFRESH_WINDOW, DURATION_KEYS, ProviderOptions};
