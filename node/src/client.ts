@@ -76,9 +76,10 @@ export class Client {
   #lastNumber = 0;
   #lastToken: Token | null = null;
 
-  constructor(options: ClientOptions) {
+  constructor(options: ClientOptions = {}) {
     // Everything but the callbacks is the core's ClientOptions JSON (durations in ms): the core
-    // validates it, applies the defaults and rejects unknown keys.
+    // validates it, fills what is left out from AGENTICSTAR_*, applies the defaults and rejects
+    // unknown keys.
     const { tokenStore, onToken, caCerts, ...rest } = options;
     const jsStore = isStoreObject(tokenStore) ? tokenStore : undefined;
     const json = JSON.stringify({

@@ -20,9 +20,18 @@ export type ProviderConfig =
  * The options of `new Client()`: the core's ClientOptions, camelCase, durations in milliseconds.
  * The defaults below are the core's (a test compares them with `clientOptionDefaults()`).
  */
+/**
+ * Every option may be left out where an `AGENTICSTAR_*` environment variable gives it (the CLI's
+ * names): `AGENTICSTAR_PROVIDER` + `AGENTICSTAR_AUTH_URL` (+ `AGENTICSTAR_REALM`) for `provider`,
+ * `AGENTICSTAR_CLIENT_ID`, `AGENTICSTAR_CLIENT_SECRET` (only with its own client id),
+ * `AGENTICSTAR_SCOPE`, `AGENTICSTAR_API_URL`, `AGENTICSTAR_TOKEN_FILE` (`tokenStore`). Explicit
+ * options win.
+ */
 export interface ClientOptions {
-  provider: ProviderConfig;
-  clientId: string;
+  /** The token service (default: from `AGENTICSTAR_PROVIDER` / `AGENTICSTAR_AUTH_URL`). */
+  provider?: ProviderConfig;
+  /** The application's id (default: `AGENTICSTAR_CLIENT_ID`). */
+  clientId?: string;
   /** The application's secret; omit it for a public client (native apps: PKCE, `authMethod: 'none'`). */
   clientSecret?: string;
   /** How the secret is sent (default `client_secret_post` with a secret, `none` without). */
