@@ -31,3 +31,6 @@ unset AGENTICSTAR_PROVIDER AGENTICSTAR_AUTH_URL AGENTICSTAR_REALM AGENTICSTAR_AP
 node --test __test__/*.test.mjs
 npx --no-install tsc --noEmit --strict -p examples
 echo "node: typed example type-checks"
+# A misspelled request field must not compile: every @ts-expect-error line in it has to error.
+npx --no-install tsc --noEmit --strict -p __test__/types
+echo "node: tsc --strict rejects misspelled request fields"

@@ -253,10 +253,16 @@ impl Conn {
         };
         flags.or(EnvOptions::from_env()).apply(&mut o)?;
         if o.provider.is_none() {
-            return Err(agenticstar::Error::new(agenticstar::ErrorKind::Config, "no token service: pass --auth-url or set AGENTICSTAR_AUTH_URL"));
+            return Err(agenticstar::Error::new(
+                agenticstar::ErrorKind::Config,
+                "no token service: pass --auth-url or set AGENTICSTAR_AUTH_URL",
+            ));
         }
         if o.client_id.is_empty() {
-            return Err(agenticstar::Error::new(agenticstar::ErrorKind::Config, "no client id: pass --client-id or set AGENTICSTAR_CLIENT_ID"));
+            return Err(agenticstar::Error::new(
+                agenticstar::ErrorKind::Config,
+                "no client id: pass --client-id or set AGENTICSTAR_CLIENT_ID",
+            ));
         }
         o.builder("rust")?.token_store(self.store()).build()
     }

@@ -216,7 +216,10 @@ mod tests {
     fn provider_names_and_bad_values() {
         let mut o = ClientOptions::default();
         env(&[(PROVIDER, "keycloak"), (AUTH_URL, "https://kc.example"), (REALM, "r")]).apply(&mut o).unwrap();
-        assert_eq!(o.provider, Some(ProviderOptions::Keycloak { base_url: "https://kc.example/".into(), realm: "r".into() }));
+        assert_eq!(
+            o.provider,
+            Some(ProviderOptions::Keycloak { base_url: "https://kc.example/".into(), realm: "r".into() })
+        );
         let e = env(&[(PROVIDER, "saml"), (AUTH_URL, "https://x.example")]).apply(&mut ClientOptions::default());
         assert!(e.unwrap_err().message().contains(AUTH_URL));
         let e = env(&[(PROVIDER, "oidc")]).apply(&mut ClientOptions::default()).unwrap_err();

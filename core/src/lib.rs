@@ -29,6 +29,7 @@ mod error;
 pub mod fuzzing;
 mod http;
 pub mod jsonrpc;
+pub mod logging;
 pub mod mcp;
 pub mod oidc;
 mod options;

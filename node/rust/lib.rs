@@ -13,6 +13,7 @@
 #![cfg_attr(test, allow(dead_code))]
 
 mod convert;
+mod log;
 #[cfg(feature = "bench")]
 mod parity;
 mod service;

@@ -213,14 +213,42 @@ export interface Message {
   [field: string]: unknown;
 }
 
-/** An OpenAI-style chat request; fields other than `model` and `messages` are sent as given. */
+/** A tool the model may call (a function with a JSON Schema for its arguments). */
+export interface ChatCompletionTool {
+  type: 'function';
+  function: { name: string; description?: string; parameters?: Record<string, unknown>; strict?: boolean | null };
+}
+
+/**
+ * An OpenAI-style chat request, with the common parameters typed: a misspelled field
+ * (`temprature`) is a compile error. Fields other than `model` and `messages` are sent as given.
+ */
 export interface ChatRequest {
   messages: Message[];
   /** Default: `'AGENTIC STAR'`. */
   model?: string;
-  stream_options?: { include_usage?: boolean };
-  temperature?: number;
-  [field: string]: unknown;
+  stream_options?: { include_usage?: boolean } | null;
+  temperature?: number | null;
+  top_p?: number | null;
+  max_tokens?: number | null;
+  max_completion_tokens?: number | null;
+  stop?: string | string[] | null;
+  n?: number | null;
+  seed?: number | null;
+  presence_penalty?: number | null;
+  frequency_penalty?: number | null;
+  logit_bias?: Record<string, number> | null;
+  logprobs?: boolean | null;
+  top_logprobs?: number | null;
+  user?: string;
+  metadata?: Record<string, string> | null;
+  tools?: ChatCompletionTool[];
+  tool_choice?: 'none' | 'auto' | 'required' | { type: 'function'; function: { name: string } };
+  parallel_tool_calls?: boolean;
+  response_format?:
+    | { type: 'text' }
+    | { type: 'json_object' }
+    | { type: 'json_schema'; json_schema: { name: string; description?: string; schema?: Record<string, unknown>; strict?: boolean | null } };
 }
 
 export interface Usage {
@@ -283,3 +311,17 @@ export interface StreamOptions {
   /** Called for each chunk as it is read: the first choice's text (may be '') and the chunk. */
   onDelta?: (delta: string, chunk: ChatChunk) => void;
 }
+
+// openai-node's names for the same shapes, for code moving over from the `openai` package.
+/** openai-node's name for {@link ChatChunk}. */
+export type ChatCompletionChunk = ChatChunk;
+/** openai-node's name for {@link ChatRequest}. */
+export type ChatCompletionCreateParams = ChatRequest;
+/** openai-node's name for {@link Message}. */
+export type ChatCompletionMessageParam = Message;
+/** openai-node's name for {@link ContentPart}. */
+export type ChatCompletionContentPart = ContentPart;
+/** openai-node's name for {@link ToolCall}. */
+export type ChatCompletionMessageToolCall = ToolCall;
+/** openai-node's name for {@link Usage}. */
+export type CompletionUsage = Usage;

@@ -287,7 +287,8 @@ impl NativeClient {
     ) -> PyResult<Self> {
         let mut o = core(py, agenticstar::ClientOptions::from_json_str(options))?;
         o.provider = provider.map(|p| (&p.0).into());
-        let mut b = core(py, o.with_env().and_then(|o| o.builder("python")))?.runtime(crate::runtime::runtime().handle().clone());
+        let mut b = core(py, o.with_env().and_then(|o| o.builder("python")))?
+            .runtime(crate::runtime::runtime().handle().clone());
         if let Some(s) = token_store {
             b = b.token_store(Arc::new(PyTokenStore::new(s)));
         }
