@@ -167,7 +167,7 @@ pub struct ClientOptions {
     pub stream_timeout: Option<f64>,
     /// Retries of transient failures (5xx, 429, network) after the first attempt; 0 disables.
     pub max_retries: u32,
-    /// Seconds: the first back-off pause (full jitter, doubling).
+    /// Seconds: the first back-off pause (doubling, equal jitter: each pause is 50–100% of its step).
     pub initial_backoff: f64,
     /// Seconds: the longest back-off pause.
     pub max_backoff: f64,

@@ -72,7 +72,7 @@ export interface ClientOptions {
   streamTimeout?: number;
   /** Retries of transient failures (5xx, 429, network) after the first attempt (default 3). */
   maxRetries?: number;
-  /** The first back-off pause, in ms (default 200; full jitter, doubling). */
+  /** The first back-off pause, in ms (default 200; doubling, equal jitter: each pause is 50–100% of its step). */
   initialBackoff?: number;
   /** The longest back-off pause, in ms (default 10000). */
   maxBackoff?: number;

@@ -237,12 +237,16 @@ impl ChatStream {
     pub fn text(&self) -> &str {
         &self.acc.text
     }
+    /// The first choice's `finish_reason`, once a chunk has carried one.
     pub fn finish_reason(&self) -> Option<&str> {
         self.acc.finish_reason.as_deref()
     }
+    /// The token counts, once the server has sent them.
     pub fn usage(&self) -> Option<&Usage> {
         self.acc.usage.as_ref()
     }
+    /// True once nothing more will arrive (`[DONE]`, an error, the end of the body or a cancel);
+    /// chunks already received may still be waiting for `next`.
     pub fn is_finished(&self) -> bool {
         self.finished
     }
