@@ -471,6 +471,22 @@ private let UNIFFI_CALLBACK_UNEXPECTED_ERROR: Int32 = 2
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
+    typealias FfiType = UInt32
+    typealias SwiftType = UInt32
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt32 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterInt32: FfiConverterPrimitive {
     typealias FfiType = Int32
     typealias SwiftType = Int32
@@ -3490,9 +3506,42 @@ public struct ChatRequest: Equatable, Hashable {
      */
     public let model: String?
     /**
-     * Further request fields as a JSON object (`{"temperature": 0.2}`), sent as given.
+     * Further request fields as a JSON object (`{"tools": [...]}`), sent as given; a typed field
+     * below wins over the same key here.
      */
     public let extraJson: String?
+    /**
+     * Sampling temperature (wire `temperature`).
+     */
+    public let temperature: Double?
+    /**
+     * Nucleus sampling (wire `top_p`).
+     */
+    public let topP: Double?
+    /**
+     * The most tokens to generate (wire `max_tokens`).
+     */
+    public let maxTokens: UInt32?
+    /**
+     * Sequences where the reply stops (wire `stop`).
+     */
+    public let stop: [String]?
+    /**
+     * Deterministic sampling seed (wire `seed`).
+     */
+    public let seed: Int64?
+    /**
+     * Wire `presence_penalty`.
+     */
+    public let presencePenalty: Double?
+    /**
+     * Wire `frequency_penalty`.
+     */
+    public let frequencyPenalty: Double?
+    /**
+     * An end-user id for abuse monitoring (wire `user`).
+     */
+    public let user: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3501,11 +3550,44 @@ public struct ChatRequest: Equatable, Hashable {
          * Null: the service's default model ("AGENTIC STAR").
          */model: String? = nil, 
         /**
-         * Further request fields as a JSON object (`{"temperature": 0.2}`), sent as given.
-         */extraJson: String? = nil) {
+         * Further request fields as a JSON object (`{"tools": [...]}`), sent as given; a typed field
+         * below wins over the same key here.
+         */extraJson: String? = nil, 
+        /**
+         * Sampling temperature (wire `temperature`).
+         */temperature: Double? = nil, 
+        /**
+         * Nucleus sampling (wire `top_p`).
+         */topP: Double? = nil, 
+        /**
+         * The most tokens to generate (wire `max_tokens`).
+         */maxTokens: UInt32? = nil, 
+        /**
+         * Sequences where the reply stops (wire `stop`).
+         */stop: [String]? = nil, 
+        /**
+         * Deterministic sampling seed (wire `seed`).
+         */seed: Int64? = nil, 
+        /**
+         * Wire `presence_penalty`.
+         */presencePenalty: Double? = nil, 
+        /**
+         * Wire `frequency_penalty`.
+         */frequencyPenalty: Double? = nil, 
+        /**
+         * An end-user id for abuse monitoring (wire `user`).
+         */user: String? = nil) {
         self.messages = messages
         self.model = model
         self.extraJson = extraJson
+        self.temperature = temperature
+        self.topP = topP
+        self.maxTokens = maxTokens
+        self.stop = stop
+        self.seed = seed
+        self.presencePenalty = presencePenalty
+        self.frequencyPenalty = frequencyPenalty
+        self.user = user
     }
 
     
@@ -3526,7 +3608,15 @@ public struct FfiConverterTypeChatRequest: FfiConverterRustBuffer {
             try ChatRequest(
                 messages: FfiConverterSequenceTypeMessage.read(from: &buf), 
                 model: FfiConverterOptionString.read(from: &buf), 
-                extraJson: FfiConverterOptionString.read(from: &buf)
+                extraJson: FfiConverterOptionString.read(from: &buf), 
+                temperature: FfiConverterOptionDouble.read(from: &buf), 
+                topP: FfiConverterOptionDouble.read(from: &buf), 
+                maxTokens: FfiConverterOptionUInt32.read(from: &buf), 
+                stop: FfiConverterOptionSequenceString.read(from: &buf), 
+                seed: FfiConverterOptionInt64.read(from: &buf), 
+                presencePenalty: FfiConverterOptionDouble.read(from: &buf), 
+                frequencyPenalty: FfiConverterOptionDouble.read(from: &buf), 
+                user: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -3534,6 +3624,14 @@ public struct FfiConverterTypeChatRequest: FfiConverterRustBuffer {
         FfiConverterSequenceTypeMessage.write(value.messages, into: &buf)
         FfiConverterOptionString.write(value.model, into: &buf)
         FfiConverterOptionString.write(value.extraJson, into: &buf)
+        FfiConverterOptionDouble.write(value.temperature, into: &buf)
+        FfiConverterOptionDouble.write(value.topP, into: &buf)
+        FfiConverterOptionUInt32.write(value.maxTokens, into: &buf)
+        FfiConverterOptionSequenceString.write(value.stop, into: &buf)
+        FfiConverterOptionInt64.write(value.seed, into: &buf)
+        FfiConverterOptionDouble.write(value.presencePenalty, into: &buf)
+        FfiConverterOptionDouble.write(value.frequencyPenalty, into: &buf)
+        FfiConverterOptionString.write(value.user, into: &buf)
     }
 }
 
@@ -6723,6 +6821,30 @@ public func FfiConverterTypeRole_lower(_ value: Role) -> RustBuffer {
     return FfiConverterTypeRole.lower(value)
 }
 
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
+    typealias SwiftType = UInt32?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt32.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt32.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
 
 #if swift(>=5.8)
 @_documentation(visibility: private)

@@ -1447,6 +1447,29 @@ private class JavaLangRefCleanable(
 /**
  * @suppress
  */
+public object FfiConverterUInt: FfiConverter<UInt, Int> {
+    override fun lift(value: Int): UInt {
+        return value.toUInt()
+    }
+
+    override fun read(buf: ByteBuffer): UInt {
+        return lift(buf.getInt())
+    }
+
+    override fun lower(value: UInt): Int {
+        return value.toInt()
+    }
+
+    override fun allocationSize(value: UInt) = 4UL
+
+    override fun write(value: UInt, buf: ByteBuffer) {
+        buf.putInt(value.toInt())
+    }
+}
+
+/**
+ * @suppress
+ */
 public object FfiConverterInt: FfiConverter<Int, Int> {
     override fun lift(value: Int): Int {
         return value
@@ -6231,9 +6254,50 @@ data class ChatRequest (
     val `model`: kotlin.String? = null 
     , 
     /**
-     * Further request fields as a JSON object (`{"temperature": 0.2}`), sent as given.
+     * Further request fields as a JSON object (`{"tools": [...]}`), sent as given; a typed field
+     * below wins over the same key here.
      */
     val `extraJson`: kotlin.String? = null 
+    , 
+    /**
+     * Sampling temperature (wire `temperature`).
+     */
+    val `temperature`: kotlin.Double? = null 
+    , 
+    /**
+     * Nucleus sampling (wire `top_p`).
+     */
+    val `topP`: kotlin.Double? = null 
+    , 
+    /**
+     * The most tokens to generate (wire `max_tokens`).
+     */
+    val `maxTokens`: kotlin.UInt? = null 
+    , 
+    /**
+     * Sequences where the reply stops (wire `stop`).
+     */
+    val `stop`: List<kotlin.String>? = null 
+    , 
+    /**
+     * Deterministic sampling seed (wire `seed`).
+     */
+    val `seed`: kotlin.Long? = null 
+    , 
+    /**
+     * Wire `presence_penalty`.
+     */
+    val `presencePenalty`: kotlin.Double? = null 
+    , 
+    /**
+     * Wire `frequency_penalty`.
+     */
+    val `frequencyPenalty`: kotlin.Double? = null 
+    , 
+    /**
+     * An end-user id for abuse monitoring (wire `user`).
+     */
+    val `user`: kotlin.String? = null 
     
 ){
     
@@ -6253,19 +6317,43 @@ public object FfiConverterTypeChatRequest: FfiConverterRustBuffer<ChatRequest> {
             FfiConverterSequenceTypeMessage.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalUInt.read(buf),
+            FfiConverterOptionalSequenceString.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalString.read(buf),
         )
     }
 
     override fun allocationSize(value: ChatRequest) = (
             FfiConverterSequenceTypeMessage.allocationSize(value.`messages`) +
             FfiConverterOptionalString.allocationSize(value.`model`) +
-            FfiConverterOptionalString.allocationSize(value.`extraJson`)
+            FfiConverterOptionalString.allocationSize(value.`extraJson`) +
+            FfiConverterOptionalDouble.allocationSize(value.`temperature`) +
+            FfiConverterOptionalDouble.allocationSize(value.`topP`) +
+            FfiConverterOptionalUInt.allocationSize(value.`maxTokens`) +
+            FfiConverterOptionalSequenceString.allocationSize(value.`stop`) +
+            FfiConverterOptionalLong.allocationSize(value.`seed`) +
+            FfiConverterOptionalDouble.allocationSize(value.`presencePenalty`) +
+            FfiConverterOptionalDouble.allocationSize(value.`frequencyPenalty`) +
+            FfiConverterOptionalString.allocationSize(value.`user`)
     )
 
     override fun write(value: ChatRequest, buf: ByteBuffer) {
             FfiConverterSequenceTypeMessage.write(value.`messages`, buf)
             FfiConverterOptionalString.write(value.`model`, buf)
             FfiConverterOptionalString.write(value.`extraJson`, buf)
+            FfiConverterOptionalDouble.write(value.`temperature`, buf)
+            FfiConverterOptionalDouble.write(value.`topP`, buf)
+            FfiConverterOptionalUInt.write(value.`maxTokens`, buf)
+            FfiConverterOptionalSequenceString.write(value.`stop`, buf)
+            FfiConverterOptionalLong.write(value.`seed`, buf)
+            FfiConverterOptionalDouble.write(value.`presencePenalty`, buf)
+            FfiConverterOptionalDouble.write(value.`frequencyPenalty`, buf)
+            FfiConverterOptionalString.write(value.`user`, buf)
     }
 }
 
@@ -10691,6 +10779,38 @@ public object FfiConverterTypeRole: FfiConverterRustBuffer<Role> {
 }
 
 
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalUInt: FfiConverterRustBuffer<kotlin.UInt?> {
+    override fun read(buf: ByteBuffer): kotlin.UInt? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterUInt.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.UInt?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterUInt.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.UInt?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterUInt.write(value, buf)
+        }
+    }
+}
 
 
 
