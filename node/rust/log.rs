@@ -19,11 +19,13 @@ pub struct NativeLogRecord {
     pub message: String,
 }
 
-pub type LogFn = ThreadsafeFunction<NativeLogRecord, (), NativeLogRecord, Status, false, true>;
-
 /// Send the core's records up to `level` to `callback` (null: stop).
 #[napi]
-pub fn set_log_callback(callback: Option<LogFn>, level: String) -> Result<()> {
+// The type is spelled out: napi's .d.ts generator does not resolve aliases.
+pub fn set_log_callback(
+    callback: Option<ThreadsafeFunction<NativeLogRecord, (), NativeLogRecord, Status, false, true>>,
+    level: String,
+) -> Result<()> {
     let max = LogLevel::from_name(&level)
         .ok_or_else(|| crate::config_err(format!("level must be error, warn, info, debug or trace, not {level:?}")))?;
     let sink = callback.map(|f| -> LogSink {
