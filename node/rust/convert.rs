@@ -3,7 +3,7 @@ use std::collections::HashMap;
 
 use agenticstar::authcode::{AuthorizationRequest, AuthorizeOptions};
 use agenticstar::chat::ChatRequest;
-use agenticstar::{RawResponse, Secret, SignIn, StoredToken, Token};
+use agenticstar::{RawResponse, RequestOptions, ResponseMeta, Secret, SignIn, StoredToken, Token};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use serde_json::Value;
@@ -165,17 +165,52 @@ impl From<SignIn> for NativeSignIn {
     }
 }
 
+/// Status, headers (an object: names lower-case, repeated values joined) and request id.
+#[napi(object)]
+pub struct NativeResponseMeta {
+    pub status: u32,
+    pub headers: std::collections::HashMap<String, String>,
+    pub request_id: Option<String>,
+}
+
+impl From<&ResponseMeta> for NativeResponseMeta {
+    fn from(m: &ResponseMeta) -> Self {
+        let mut headers = std::collections::HashMap::<String, String>::new();
+        for (k, v) in &m.headers {
+            headers.entry(k.clone()).and_modify(|p| *p = format!("{p}, {v}")).or_insert_with(|| v.clone());
+        }
+        NativeResponseMeta { status: m.status.into(), headers, request_id: m.request_id.clone() }
+    }
+}
+
 #[napi(object)]
 pub struct NativeRawResponse {
     pub status: u32,
     pub content_type: Option<String>,
     pub body: Buffer,
+    pub response: NativeResponseMeta,
 }
 
 impl From<RawResponse> for NativeRawResponse {
     fn from(r: RawResponse) -> Self {
-        NativeRawResponse { status: r.status.into(), content_type: r.content_type, body: r.body.into() }
+        let response = NativeResponseMeta::from(&r.response);
+        NativeRawResponse { status: r.status.into(), content_type: r.content_type, body: r.body.into(), response }
     }
+}
+
+/// A whole completion as JSON text (parsed by `JSON.parse`) with its answer's metadata.
+#[napi(object)]
+pub struct NativeCompletion {
+    pub json: String,
+    pub response: Option<NativeResponseMeta>,
+}
+
+/// Per-call options: the core's `RequestOptions` as JSON text, `timeout` in milliseconds.
+pub(crate) fn request_options(json: Option<&str>) -> Result<RequestOptions> {
+    json.map_or_else(
+        || Ok(RequestOptions::default()),
+        |j| RequestOptions::from_json_millis_str(j).map_err(crate::to_napi),
+    )
 }
 
 /// A request body (JSON text) as the core reads it.

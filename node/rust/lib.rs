@@ -32,7 +32,8 @@ use napi_derive::napi;
 use tokio_util::sync::CancellationToken;
 
 use convert::{
-    NativeAuthRequest, NativeAuthorizeOptions, NativeRawResponse, NativeSignIn, NativeStoredToken, NativeToken,
+    NativeAuthRequest, NativeAuthorizeOptions, NativeCompletion, NativeRawResponse, NativeSignIn, NativeStoredToken,
+    NativeToken, request_options,
 };
 use napi::threadsafe_function::ThreadsafeFunction;
 use store::{StoreCall, StoreFn, TokenFn};
@@ -212,7 +213,15 @@ impl NativeClient {
         spawn(env, async move { Ok(NativeSignIn::from(c.exchange_code(&request.into(), Secret::from(code)).await?)) })
     }
 
-    /// `body` is JSON text (the TS layer stringifies).
+    /// A client sharing this one's tokens and connections with other call defaults (`options`:
+    /// the core's `RequestOptions` as JSON text, `timeout` in ms).
+    #[napi(catch_unwind)]
+    pub fn with_options(&self, options: String) -> Result<NativeClient> {
+        let o = request_options(Some(&options))?;
+        Ok(NativeClient { inner: self.inner.with_options(&o).map_err(to_napi)?, last: Default::default() })
+    }
+
+    /// `body` is JSON text (the TS layer stringifies); `options` as in [`Self::with_options`].
     #[napi(catch_unwind)]
     pub fn request<'e>(
         &self,
@@ -220,31 +229,37 @@ impl NativeClient {
         method: String,
         path: String,
         body: Option<String>,
+        options: Option<String>,
         cancel: Option<&NativeCancel>,
     ) -> Result<PromiseRaw<'e, NativeRawResponse>> {
         let json = body
             .map(|b| serde_json::from_str::<serde_json::Value>(&b))
             .transpose()
             .map_err(|e| config_err(format!("request body is not JSON: {e}")))?;
+        let o = request_options(options.as_deref())?;
         let c = self.inner.clone();
         spawn_cancellable(env, cancel, async move {
-            Ok(NativeRawResponse::from(c.request(&method, &path, json.as_ref()).await?))
+            Ok(NativeRawResponse::from(c.request_with(&method, &path, json.as_ref(), &o).await?))
         })
     }
 
-    /// A whole completion, as JSON text (parsed by `JSON.parse`, much faster than building objects here).
+    /// A whole completion, as JSON text (parsed by `JSON.parse`, much faster than building objects
+    /// here), with its answer's status, headers and request id.
     #[napi(catch_unwind)]
     pub fn chat_create<'e>(
         &self,
         env: &'e Env,
         request: String,
+        options: Option<String>,
         cancel: Option<&NativeCancel>,
-    ) -> Result<PromiseRaw<'e, String>> {
+    ) -> Result<PromiseRaw<'e, NativeCompletion>> {
         let req = convert::chat_request(&request)?;
+        let o = request_options(options.as_deref())?;
         let c = self.inner.clone();
         spawn_cancellable(env, cancel, async move {
-            let completion = c.chat(req).await?;
-            Ok(serde_json::to_string(&completion).unwrap_or_default())
+            let completion = c.chat_with(req, &o).await?;
+            let response = completion.response.as_ref().map(Into::into);
+            Ok(NativeCompletion { json: serde_json::to_string(&completion).unwrap_or_default(), response })
         })
     }
 
@@ -267,9 +282,10 @@ impl NativeClient {
 
     /// Start a stream. Sync: the request runs in the background; its errors surface on the first read.
     #[napi(catch_unwind)]
-    pub fn chat_stream(&self, request: String) -> Result<NativeChatStream> {
+    pub fn chat_stream(&self, request: String, options: Option<String>) -> Result<NativeChatStream> {
         let req = convert::chat_request(&request)?;
-        Ok(NativeChatStream::new(self.inner.chat_stream(req)))
+        let o = request_options(options.as_deref())?;
+        Ok(NativeChatStream::new(self.inner.chat_stream_with(req, &o)))
     }
 }
 

@@ -3,6 +3,7 @@ import { emitWarning } from 'node:process';
 import * as native from '../native/index.js';
 import { call, callSync } from './call.js';
 import { withCancel } from './cancel.js';
+import { callOptionsJson, withResponse } from './response.js';
 import { Service, type ServiceClass } from './service.js';
 import { ChatStream } from './stream.js';
 import { TokenEvents } from './token_events.js';
@@ -15,6 +16,7 @@ import type {
   ClientOptions,
   IdClaims,
   RequestOptions,
+  RequestOverrides,
   SignIn,
   StoredToken,
   StreamOptions,
@@ -53,16 +55,25 @@ export class Chat {
     this.#native = n;
   }
 
-  /** Stream a reply. Errors (token, HTTP, stream) are thrown by the iteration. */
+  /**
+   * Stream a reply. Errors (token, HTTP, stream) are thrown by the iteration. `options` may also set
+   * `timeout` (ms), `maxRetries`, `headers`, `query` and `extraBody` for this call.
+   */
   stream(request: ChatRequest, options: StreamOptions = {}): ChatStream {
     const body = JSON.stringify(request);
-    return new ChatStream(callSync(() => this.#native.chatStream(body)), options);
+    const opts = callOptionsJson(options);
+    return new ChatStream(callSync(() => this.#native.chatStream(body, opts)), options);
   }
 
-  /** A whole reply in one answer (`stream: false`). */
+  /**
+   * A whole reply in one answer (`stream: false`); its `response` has the status, headers and
+   * request id. `options`: `signal`, and `timeout` (ms), `maxRetries`, `headers`, `query`, `extraBody`.
+   */
   async create(request: ChatRequest, options: RequestOptions = {}): Promise<ChatCompletion> {
     const body = JSON.stringify(request);
-    return JSON.parse(await withCancel(options.signal, (c) => this.#native.chatCreate(body, c))) as ChatCompletion;
+    const opts = callOptionsJson(options);
+    const r = await withCancel(options.signal, (c) => this.#native.chatCreate(body, opts, c));
+    return withResponse(JSON.parse(r.json) as ChatCompletion, r.response);
   }
 }
 
@@ -76,7 +87,13 @@ export class Client {
   #lastNumber = 0;
   #lastToken: Token | null = null;
 
-  constructor(options: ClientOptions = {}) {
+  /** @param derived internal: the native client of `withOptions()`. */
+  constructor(options: ClientOptions = {}, derived?: native.NativeClient) {
+    if (derived) {
+      this.#native = derived;
+      this.chat = new Chat(derived);
+      return;
+    }
     // Everything but the callbacks is the core's ClientOptions JSON (durations in ms): the core
     // validates it, fills what is left out from AGENTICSTAR_*, applies the defaults and rejects
     // unknown keys.
@@ -99,6 +116,16 @@ export class Client {
       });
     this.#native = callSync(() => new native.NativeClient(json, jsStore && storeCallback(jsStore), listener));
     this.chat = new Chat(this.#native);
+  }
+
+  /**
+   * A client sharing this one's tokens (one cache, one renewal) and connections, whose calls
+   * default to `options` (`timeout` in ms, `maxRetries`, `headers`, `query`, `extraBody`); token
+   * requests keep this client's settings. Per-call options still win.
+   */
+  withOptions(options: RequestOverrides): Client {
+    const json = callOptionsJson(options) ?? '{}';
+    return new Client({} as ClientOptions, callSync(() => this.#native.withOptions(json)));
   }
 
   /** A valid access token: the cached one while fresh, else renewed (once for all concurrent callers). */
@@ -164,6 +191,7 @@ export class Client {
    */
   async request(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<RawResponse> {
     const json = body === undefined ? undefined : JSON.stringify(body);
-    return new RawResponse(await withCancel(options.signal, (c) => this.#native.request(method, path, json, c)));
+    const opts = callOptionsJson(options);
+    return new RawResponse(await withCancel(options.signal, (c) => this.#native.request(method, path, json, opts, c)));
   }
 }

@@ -34,6 +34,7 @@ import * as native from '../native/index.js';
 /** Every service kind `client.service()` opens. */
 export const serviceKinds: readonly string[] = native.serviceKinds();
 export { RawResponse, Token } from './token.js';
+export { ResponseMeta } from './response.js';
 export * from './errors.js';
 export type {
   AuthorizationRequest,
@@ -58,6 +59,7 @@ export type {
   ProviderConfig,
   RedisStoreOptions,
   RequestOptions,
+  RequestOverrides,
   SignIn,
   StoredToken,
   StreamOptions,

@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 
 import * as native from '../native/index.js';
+import { ResponseMeta } from './response.js';
 
 /** An access token and what the SDK knows about it. `console.log` shows no secret. */
 export class Token {
@@ -47,12 +48,25 @@ export class RawResponse {
   readonly status: number;
   readonly contentType: string | null;
   readonly body: Buffer;
+  /** Status, headers and request id, as on a completion. */
+  readonly response: ResponseMeta;
 
   /** @internal */
   constructor(r: native.NativeRawResponse) {
     this.status = r.status;
     this.contentType = r.contentType ?? null;
     this.body = r.body;
+    this.response = new ResponseMeta(r.response);
+  }
+
+  /** Names lower-case; the values of headers that may hold secrets are `***`. */
+  get headers(): Headers {
+    return this.response.headers;
+  }
+
+  /** The server's id for this request (quote it to support). */
+  get requestId(): string | null {
+    return this.response.requestId;
   }
 
   text(): string {

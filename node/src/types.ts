@@ -1,4 +1,5 @@
 /** Public option and data types. Chat payloads keep the OpenAI wire shape (snake_case), as openai-node does. */
+import type { ResponseMeta } from './response.js';
 import type { Token } from './token.js';
 
 /** Where tokens come from. */
@@ -96,6 +97,8 @@ export interface ClientOptions {
   caCerts?: string | string[];
   /** Allow plain http to non-loopback hosts (closed test networks only). */
   allowInsecureHttp?: boolean;
+  /** The header naming the server's request id, tried before `x-request-id` and `request-id`. */
+  requestIdHeader?: string;
 }
 
 type Awaitable<T> = T | PromiseLike<T>;
@@ -298,14 +301,36 @@ export interface ChatCompletion {
   created: number | null;
   choices: ChatCompletionChoice[];
   usage: Usage | null;
+  /**
+   * Status, headers and request id of the answer (not enumerable: `JSON.stringify` leaves it
+   * out). Absent on a stream's accumulation before its answer arrived.
+   */
+  readonly response?: ResponseMeta;
 }
 
-export interface RequestOptions {
+/**
+ * Options of one call, over the client's defaults (`client.withOptions()` makes them a client's
+ * defaults). Validated by the core: a bad value is a `ConfigError`.
+ */
+export interface RequestOverrides {
+  /** Milliseconds for this call (non-streamed: the whole answer; a stream: its response headers). */
+  timeout?: number;
+  /** Retries of this call on 5xx, 429 and connection failures (0: one attempt). */
+  maxRetries?: number;
+  /** Extra headers (`Authorization` is the client's own). */
+  headers?: Record<string, string>;
+  /** Extra query parameters. */
+  query?: Record<string, string | number | boolean>;
+  /** Fields merged into the JSON body's top level. */
+  extraBody?: Record<string, unknown>;
+}
+
+export interface RequestOptions extends RequestOverrides {
   /** Aborting rejects with `signal.reason` and closes the connection. */
   signal?: AbortSignal;
 }
 
-export interface StreamOptions {
+export interface StreamOptions extends RequestOverrides {
   /** Aborting ends the stream quietly and closes the connection at once. */
   signal?: AbortSignal;
   /** Called for each chunk as it is read: the first choice's text (may be '') and the chunk. */

@@ -275,6 +275,12 @@ impl ChatCompletion {
     fn created(&self) -> Option<i64> {
         self.0.created
     }
+    /// Status, headers and request id of the answer (None for a completion a stream accumulated
+    /// before its answer arrived).
+    #[getter]
+    fn response(&self) -> Option<crate::client::ResponseMeta> {
+        self.0.response.clone().map(crate::client::ResponseMeta)
+    }
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_dict(py, &self.0)
     }
@@ -377,6 +383,11 @@ impl NativeChatStream {
     #[getter]
     fn is_finished(&self) -> PyResult<bool> {
         self.with(|s| s.is_finished())
+    }
+    /// Status, headers and request id, once the answer's head arrived (after the first chunk).
+    #[getter]
+    fn response(&self) -> PyResult<Option<crate::client::ResponseMeta>> {
+        self.with(|s| s.response().cloned().map(crate::client::ResponseMeta))
     }
     fn completion(&self) -> PyResult<ChatCompletion> {
         self.with(|s| ChatCompletion(s.completion()))

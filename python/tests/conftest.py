@@ -172,7 +172,7 @@ def check_exception(e: BaseException, extra: Optional[List[str]] = None) -> None
     """An SDK exception's message, repr, excerpt and attributes must not hold a secret."""
     parts = [str(e), repr(e)]
     if isinstance(e, a.AgenticStarError):
-        parts += [str(e.body_excerpt), str(e.code), str(e.code_reason)]
+        parts += [str(e.body_excerpt), str(e.code), str(e.code_reason), str(e.headers)]
     assert_no_secret("\n".join(parts), extra)
 
 

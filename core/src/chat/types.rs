@@ -507,6 +507,9 @@ pub struct ChatCompletion {
     /// Token counts, when the server sends them.
     #[serde(default)]
     pub usage: Option<Usage>,
+    /// Status, headers and request id of the answer (not part of the JSON).
+    #[serde(skip)]
+    pub response: Option<crate::response::ResponseMeta>,
 }
 
 /// One answer of a [`ChatCompletion`].

@@ -154,6 +154,15 @@ pub struct ErrorDetails {
     /// Protocol-specific details (JSON-RPC `data`, `resourceMetadata`, `scope`, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<Value>,
+    /// The server's request id, when an answer caused the error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// The answer's headers as one object (names lower-case, secret values `***`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headers: Option<Value>,
+    /// The answer's `WWW-Authenticate` challenge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub www_authenticate: Option<String>,
 }
 
 impl From<&Error> for ErrorDetails {
@@ -167,6 +176,12 @@ impl From<&Error> for ErrorDetails {
             retry_after_ms: e.retry_after().map(|d| d.as_millis().min(u64::MAX as u128) as u64),
             body_excerpt: e.body_excerpt().map(str::to_owned),
             details: e.details().cloned(),
+            request_id: e.request_id().map(str::to_owned),
+            headers: e
+                .response()
+                .and_then(|r| serde_json::to_value(r).ok())
+                .and_then(|mut v| v.get_mut("headers").map(Value::take)),
+            www_authenticate: e.www_authenticate().map(str::to_owned),
         }
     }
 }
