@@ -224,7 +224,8 @@ export interface ChatCompletionTool {
 
 /**
  * An OpenAI-style chat request, with the common parameters typed: a misspelled field
- * (`temprature`) is a compile error. Fields other than `model` and `messages` are sent as given.
+ * (`temprature`) is a compile error. A field not listed here goes in the call's `extraBody`
+ * option (`client.chat.create(req, { extraBody: { … } })`).
  */
 export interface ChatRequest {
   messages: Message[];

@@ -23,6 +23,8 @@ export const badRole: ChatRequest = { messages: [{ role: 'robot', content: 'hi' 
 
 export async function calls(client: Client): Promise<void> {
   await client.chat.create({ messages, temperature: 0 });
+  // Fields the type does not list go in the per-call extraBody.
+  await client.chat.create({ messages }, { extraBody: { vendor_flag: true } });
   // @ts-expect-error a misspelled field in a call
   await client.chat.create({ messages, maxTokens: 5 });
   // @ts-expect-error messages are required
