@@ -244,16 +244,40 @@ async fn the_default_line_and_event_limits_and_the_idle_timeout_apply_to_mcp_str
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e:?}");
 }
 
+/// The request ids of the `notifications/cancelled` the emulator received.
+async fn cancelled_ids(emu: &Emu) -> Vec<Value> {
+    let reqs = emu.requests("mcp").await;
+    reqs.iter()
+        .filter(|r| r["json"]["method"] == "notifications/cancelled")
+        .map(|r| r["json"]["params"]["requestId"].clone())
+        .collect()
+}
+
 #[tokio::test]
 async fn cancelling_a_call_closes_its_connection_seen_by_the_emulator() {
     let emu = Emu::start().await;
     emu.config(json!({"chunk_delay_ms": 200})).await;
-    let mcp = McpClient::connect(&agent(&emu), McpOptions::new(url(&emu))).await.unwrap();
-    let (mut on_progress, rx) = common::on_first_progress();
-    let call =
-        tokio::spawn(async move { mcp.call_tool("progress", json!({"steps": 1000}), Some(&mut on_progress)).await });
-    rx.await.unwrap();
-    assert_eq!(emu.count("mcp.disconnects"), 0);
-    call.abort();
-    assert_eq!(emu.wait_count("mcp.disconnects", 1).await, 1, "the emulator saw the connection close");
+    for (n, era) in [(1, Era::Current), (2, Era::Legacy)] {
+        let opts = McpOptions { era: Some(era), ..McpOptions::new(url(&emu)) };
+        let mcp = McpClient::connect(&agent(&emu), opts).await.unwrap();
+        let (mut on_progress, rx) = common::on_first_progress();
+        let call =
+            tokio::spawn(
+                async move { mcp.call_tool("progress", json!({"steps": 1000}), Some(&mut on_progress)).await },
+            );
+        rx.await.unwrap();
+        assert_eq!(emu.count("mcp.disconnects"), n - 1);
+        call.abort();
+        assert_eq!(emu.wait_count("mcp.disconnects", n).await, n, "{era:?}: the emulator saw the connection close");
+    }
+    // The legacy era also tells the server, naming the request.
+    let id =
+        emu.requests("mcp").await.iter().rev().find(|r| r["json"]["method"] == "tools/call").unwrap()["json"]["id"]
+            .clone();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while cancelled_ids(&emu).await.is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "no notifications/cancelled");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(cancelled_ids(&emu).await, vec![id]);
 }

@@ -309,23 +309,44 @@ test("the chat stream's 1 MiB line limit, event limit and timeouts apply to MCP 
   await assert.rejects(strict.callTool('add', { a: 1, b: 1 }), APITimeoutError);
 });
 
-test('aborting callTool or leaving callToolStream closes the connection, seen by the emulator', async () => {
-  await emu.reset();
-  await emu.config({ chunk_delay_ms: 200 });
-  const mcp = await McpClient.connect(agent(), emuMcp());
-  const posts = await emu.counter('mcp');
-  const ac = new AbortController();
-  const call = mcp.callTool('progress', { steps: 1000 }, { signal: ac.signal });
-  await eventually(async () => (await emu.counter('mcp')) > posts, 'the call to reach the emulator');
-  await sleep(300); // the answer is streaming
-  assert.equal(await emu.counter('mcp.disconnects'), 0);
-  ac.abort();
-  await assert.rejects(call, (e) => e.name === 'AbortError');
-  await eventually(async () => (await emu.counter('mcp.disconnects')) === 1, 'the emulator to see the call end');
+const mcpPosts = async (method) => (await emu.requests('mcp')).map((r) => r.json).filter((m) => m?.method === method);
 
-  for await (const item of mcp.callToolStream('progress', { steps: 1000 })) {
-    assert.equal(item.type, 'progress');
+for (const era of ['current', 'legacy']) {
+  test(`${era} era: aborting callTool or leaving callToolStream closes the connection, seen by the emulator`, async () => {
+    await emu.reset();
+    await emu.config({ chunk_delay_ms: 200 });
+    const mcp = await McpClient.connect(agent(), emuMcp(), { era });
+    const posts = await emu.counter('mcp');
+    const ac = new AbortController();
+    const call = mcp.callTool('progress', { steps: 1000 }, { signal: ac.signal });
+    await eventually(async () => (await emu.counter('mcp')) > posts, 'the call to reach the emulator');
+    await sleep(300); // the answer is streaming
+    assert.equal(await emu.counter('mcp.disconnects'), 0);
+    ac.abort();
+    await assert.rejects(call, (e) => e.name === 'AbortError');
+    await eventually(async () => (await emu.counter('mcp.disconnects')) === 1, 'the emulator to see the call end');
+    if (era === 'legacy') {
+      // The legacy era also tells the server, naming the request.
+      await eventually(async () => (await mcpPosts('notifications/cancelled')).length === 1, 'notifications/cancelled');
+      const [cancelled] = await mcpPosts('notifications/cancelled');
+      assert.equal(cancelled.params.requestId, (await mcpPosts('tools/call')).at(-1).id);
+    }
+
+    for await (const item of mcp.callToolStream('progress', { steps: 1000 })) {
+      assert.equal(item.type, 'progress');
+      break;
+    }
+    await eventually(async () => (await emu.counter('mcp.disconnects')) === 2, 'the emulator to see the stream end');
+  });
+}
+
+test('for await over change notifications (subscriptions/listen)', async () => {
+  await emu.reset();
+  const mcp = await McpClient.connect(agent(), emuMcp());
+  for await (const n of mcp.notifications(['emulator://readme'])) {
+    assert.deepEqual([n.type, n.method], ['notification', 'notifications/subscriptions/acknowledged']);
     break;
   }
-  await eventually(async () => (await emu.counter('mcp.disconnects')) === 2, 'the emulator to see the stream end');
+  const [listen] = await mcpPosts('subscriptions/listen');
+  assert.match(JSON.stringify(listen.params), /emulator:\/\/readme/);
 });

@@ -24,18 +24,18 @@ use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
-use agenticstar::authcode::AuthorizeOptions;
+use agenticstar::surface::{
+    authorization_request_from_json, authorization_request_json, authorize_options_from_json, sign_in_json, token_json,
+};
 use agenticstar::{Client, Error, ErrorKind, Scopes, Secret};
 use futures::FutureExt;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use tokio_util::sync::CancellationToken;
 
-use convert::{
-    NativeAuthRequest, NativeAuthorizeOptions, NativeCompletion, NativeRawResponse, NativeSignIn, NativeStoredToken,
-    NativeToken, request_options,
-};
+use convert::{NativeCompletion, NativeRawResponse, request_options};
 use napi::threadsafe_function::ThreadsafeFunction;
+use serde_json::Value;
 use store::{StoreCall, StoreFn, TokenFn};
 pub use stream::NativeChatStream;
 
@@ -134,18 +134,16 @@ impl NativeClient {
     // Full types spelled out (not the aliases) so the generated .d.ts has the function signatures.
     pub fn new(
         options: String,
-        store: Option<
-            ThreadsafeFunction<StoreCall, Promise<Option<NativeStoredToken>>, StoreCall, Status, false, true>,
-        >,
-        on_token: Option<ThreadsafeFunction<NativeToken, (), NativeToken, Status, false, true>>,
+        store: Option<ThreadsafeFunction<StoreCall, Promise<Option<Value>>, StoreCall, Status, false, true>>,
+        on_token: Option<ThreadsafeFunction<Value, (), Value, Status, false, true>>,
     ) -> Result<Self> {
         Ok(NativeClient { inner: build_client(&options, store, on_token)?, last: Default::default() })
     }
 
     /// The cached token if it is fresh, else null: synchronous, no I/O, no promise.
     #[napi(catch_unwind)]
-    pub fn cached_token(&self) -> Option<NativeToken> {
-        self.inner.tokens().cached().map(|t| NativeToken::from(&t))
+    pub fn cached_token(&self) -> Option<Value> {
+        self.inner.tokens().cached().map(|t| token_json(&t))
     }
 
     /// A number naming the fresh cached token (the same while it stays the same token), or null
@@ -161,12 +159,12 @@ impl NativeClient {
     }
 
     #[napi(catch_unwind)]
-    pub fn get_token<'e>(&self, env: &'e Env, force_refresh: Option<bool>) -> Result<PromiseRaw<'e, NativeToken>> {
+    pub fn get_token<'e>(&self, env: &'e Env, force_refresh: Option<bool>) -> Result<PromiseRaw<'e, Value>> {
         let c = self.inner.clone();
         spawn(env, async move {
             let t =
                 if force_refresh.unwrap_or(false) { c.tokens().force_refresh().await? } else { c.get_token().await? };
-            Ok(NativeToken::from(&t))
+            Ok(token_json(&t))
         })
     }
 
@@ -178,39 +176,29 @@ impl NativeClient {
     }
 
     #[napi(catch_unwind)]
-    pub fn authorize_url<'e>(
-        &self,
-        env: &'e Env,
-        options: NativeAuthorizeOptions,
-    ) -> Result<PromiseRaw<'e, NativeAuthRequest>> {
+    pub fn authorize_url<'e>(&self, env: &'e Env, options: Value) -> Result<PromiseRaw<'e, Value>> {
         let c = self.inner.clone();
-        let opts = AuthorizeOptions::from(options);
-        spawn(env, async move { Ok(NativeAuthRequest::from(c.authorize_url(&opts).await?)) })
+        let opts = authorize_options_from_json(options).map_err(to_napi)?;
+        spawn(env, async move { Ok(authorization_request_json(&c.authorize_url(&opts).await?)) })
     }
 
     #[napi(catch_unwind)]
     pub fn complete_authorization<'e>(
         &self,
         env: &'e Env,
-        request: NativeAuthRequest,
+        request: Value,
         callback_url: String,
-    ) -> Result<PromiseRaw<'e, NativeSignIn>> {
+    ) -> Result<PromiseRaw<'e, Value>> {
         let c = self.inner.clone();
-        spawn(
-            env,
-            async move { Ok(NativeSignIn::from(c.complete_authorization(&request.into(), &callback_url).await?)) },
-        )
+        let request = authorization_request_from_json(request).map_err(to_napi)?;
+        spawn(env, async move { Ok(sign_in_json(&c.complete_authorization(&request, &callback_url).await?)) })
     }
 
     #[napi(catch_unwind)]
-    pub fn exchange_code<'e>(
-        &self,
-        env: &'e Env,
-        request: NativeAuthRequest,
-        code: String,
-    ) -> Result<PromiseRaw<'e, NativeSignIn>> {
+    pub fn exchange_code<'e>(&self, env: &'e Env, request: Value, code: String) -> Result<PromiseRaw<'e, Value>> {
         let c = self.inner.clone();
-        spawn(env, async move { Ok(NativeSignIn::from(c.exchange_code(&request.into(), Secret::from(code)).await?)) })
+        let request = authorization_request_from_json(request).map_err(to_napi)?;
+        spawn(env, async move { Ok(sign_in_json(&c.exchange_code(&request, Secret::from(code)).await?)) })
     }
 
     /// A client sharing this one's tokens and connections with other call defaults (`options`:

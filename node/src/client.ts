@@ -7,7 +7,7 @@ import { callOptionsJson, withResponse } from './response.js';
 import { Service, type ServiceClass } from './service.js';
 import { ChatStream } from './stream.js';
 import { TokenEvents } from './token_events.js';
-import { RawResponse, Token } from './token.js';
+import { type NativeToken, RawResponse, Token } from './token.js';
 import type {
   AuthorizationRequest,
   AuthorizeOptions,
@@ -29,7 +29,7 @@ function isStoreObject(s: ClientOptions['tokenStore']): s is TokenStore {
 }
 
 /** Adapts the user's store (sync or async methods) to the one callback the native side calls. */
-function storeCallback(store: TokenStore): (c: native.StoreCall) => Promise<native.NativeStoredToken | null> {
+function storeCallback(store: TokenStore): (c: native.StoreCall) => Promise<StoredToken | null> {
   return async (c) => {
     switch (c.op) {
       case 'load':
@@ -44,7 +44,12 @@ function storeCallback(store: TokenStore): (c: native.StoreCall) => Promise<nati
   };
 }
 
-const signIn = (s: native.NativeSignIn): SignIn => ({ token: new Token(s.token), idClaims: (s.idClaims as IdClaims | undefined) ?? null });
+// The core's sign-in JSON (`surface::sign_in_json`).
+type NativeSignIn = { token: NativeToken; idClaims?: IdClaims };
+const signIn = (s: unknown): SignIn => {
+  const n = s as NativeSignIn;
+  return { token: new Token(n.token), idClaims: n.idClaims ?? null };
+};
 
 /** The Chat API: `client.chat.stream()` and `client.chat.create()`. */
 export class Chat {
@@ -106,7 +111,7 @@ export class Client {
     });
     const listener =
       onToken &&
-      ((t: native.NativeToken): void => {
+      ((t: NativeToken): void => {
         // A throw here would be a fatal exception on the native side: report it instead.
         try {
           onToken(new Token(t));
@@ -137,13 +142,13 @@ export class Client {
       if (n !== null) {
         if (n !== this.#lastNumber || this.#lastToken === null) {
           const t = callSync(() => this.#native.cachedToken());
-          this.#lastToken = t ? new Token(t) : null;
+          this.#lastToken = t ? new Token(t as NativeToken) : null;
           this.#lastNumber = n;
         }
         if (this.#lastToken !== null) return Promise.resolve(this.#lastToken);
       }
     }
-    return call(() => this.#native.getToken(options.forceRefresh)).then((t) => new Token(t));
+    return call(() => this.#native.getToken(options.forceRefresh)).then((t) => new Token(t as NativeToken));
   }
 
   /** Forget the session here and in the token store. */
@@ -153,7 +158,7 @@ export class Client {
 
   /** Start the authorization code flow: the URL to send the user to, plus the state/nonce/PKCE verifier to keep. */
   authorizeUrl(options: AuthorizeOptions): Promise<AuthorizationRequest> {
-    return call(() => this.#native.authorizeUrl(options));
+    return call(() => this.#native.authorizeUrl(options)) as Promise<AuthorizationRequest>;
   }
 
   /**

@@ -3,6 +3,17 @@ import { inspect } from 'node:util';
 import * as native from '../native/index.js';
 import { ResponseMeta } from './response.js';
 
+/** @internal A token as the core hands it over (`surface::token_json`; Unix seconds, seconds left). */
+export interface NativeToken {
+  accessToken: string;
+  tokenType: string;
+  scope?: string;
+  expiresIn?: number;
+  expiresAt?: number;
+  refreshToken?: string;
+  idToken?: string;
+}
+
 /** An access token and what the SDK knows about it. `console.log` shows no secret. */
 export class Token {
   readonly accessToken: string;
@@ -21,7 +32,7 @@ export class Token {
   }
 
   /** @internal */
-  constructor(t: native.NativeToken) {
+  constructor(t: NativeToken) {
     this.accessToken = t.accessToken;
     this.tokenType = t.tokenType;
     this.#scope = t.scope ?? null;
@@ -34,8 +45,13 @@ export class Token {
   }
 
   /** Whether the granted scopes allow `scope`, directly or through an including one (`chat:all` covers `chat:exec`). */
-  allows(scope: string): boolean {
+  hasScope(scope: string): boolean {
     return this.#scope !== null && native.scopeAllows(this.#scope, scope);
+  }
+
+  /** @deprecated Use {@link Token.hasScope} (the same name as in the other languages). */
+  allows(scope: string): boolean {
+    return this.hasScope(scope);
   }
 
   [inspect.custom](): string {

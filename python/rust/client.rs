@@ -117,7 +117,7 @@ impl Token {
     }
     /// Whether the token allows `scope`, directly or through an including scope (`chat:all` covers `chat:exec`).
     fn has_scope(&self, scope: &str) -> bool {
-        self.0.scopes().is_some_and(|s| s.allows(scope))
+        self.0.has_scope(scope)
     }
     fn __repr__(&self) -> String {
         format!(

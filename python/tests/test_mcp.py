@@ -363,9 +363,14 @@ def test_closing_a_call_stream_closes_its_connection_seen_by_the_emulator(emu: E
     assert emu.wait_counter("mcp.disconnects", 1) == 1
 
 
-async def test_cancelling_a_call_task_closes_its_connection_seen_by_the_emulator(emu: Emulator) -> None:
+def _mcp_posts(emu: Emulator, method: str) -> List[Dict[str, Any]]:
+    return [r["json"] for r in emu.requests("mcp") if (r.get("json") or {}).get("method") == method]
+
+
+@pytest.mark.parametrize("era", ["current", "legacy"])
+async def test_cancelling_a_call_task_closes_its_connection_seen_by_the_emulator(emu: Emulator, era: str) -> None:
     emu.config(chunk_delay_ms=200)
-    mcp = await a.AsyncMcpClient.connect(emu.async_client(**AGENT), emu_mcp(emu))
+    mcp = await a.AsyncMcpClient.connect(emu.async_client(**AGENT), emu_mcp(emu), era=era)
     posts = emu.counter("mcp")
     task = asyncio.ensure_future(mcp.call_tool("progress", {"steps": 1000}))
     while emu.counter("mcp") == posts:
@@ -376,6 +381,19 @@ async def test_cancelling_a_call_task_closes_its_connection_seen_by_the_emulator
     with pytest.raises(asyncio.CancelledError):
         await task
     deadline = time.monotonic() + 10
-    while emu.counter("mcp.disconnects") == 0:
-        assert time.monotonic() < deadline, "the emulator never saw the connection close"
+    while emu.counter("mcp.disconnects") == 0 or (era == "legacy" and not _mcp_posts(emu, "notifications/cancelled")):
+        assert time.monotonic() < deadline, "the emulator never saw the call end"
         await asyncio.sleep(0.02)
+    # The legacy era also tells the server, naming the request.
+    cancelled = [n["params"]["requestId"] for n in _mcp_posts(emu, "notifications/cancelled")]
+    assert cancelled == ([_mcp_posts(emu, "tools/call")[-1]["id"]] if era == "legacy" else [])
+
+
+async def test_async_for_over_change_notifications(emu: Emulator) -> None:
+    mcp = await a.AsyncMcpClient.connect(emu.async_client(**AGENT), emu_mcp(emu))
+    async with mcp.notifications(["emulator://readme"]) as stream:
+        async for item in stream:
+            assert (item["type"], item["method"]) == ("notification", "notifications/subscriptions/acknowledged")
+            break
+    (listen,) = _mcp_posts(emu, "subscriptions/listen")
+    assert "emulator://readme" in json.dumps(listen["params"])

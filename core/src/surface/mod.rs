@@ -12,10 +12,15 @@
 
 pub mod echo;
 mod kinds;
+mod shapes;
 mod stream;
 mod token_events;
 
 pub use kinds::{ErrorClass, class_name, error_classes, parent};
+pub use shapes::{
+    authorization_request_from_json, authorization_request_json, authorize_options_from_json, sign_in_json,
+    stored_token_from_json, stored_token_json, token_json,
+};
 pub use stream::{JsonSink, JsonStream};
 
 use futures::future::BoxFuture;

@@ -3776,7 +3776,7 @@ public struct ClientOptions: Equatable, Hashable {
      */
     public let maxRetries: Int32?
     /**
-     * Seconds: the first back-off pause (full jitter, doubling).
+     * Seconds: the first back-off pause (doubling, equal jitter: each pause is 50–100% of its step).
      */
     public let initialBackoff: Double?
     /**
@@ -3868,7 +3868,7 @@ public struct ClientOptions: Equatable, Hashable {
          * Retries of transient failures (5xx, 429, network); 0 disables them.
          */maxRetries: Int32? = nil, 
         /**
-         * Seconds: the first back-off pause (full jitter, doubling).
+         * Seconds: the first back-off pause (doubling, equal jitter: each pause is 50–100% of its step).
          */initialBackoff: Double? = nil, 
         /**
          * Seconds: the longest back-off pause.
@@ -6731,7 +6731,7 @@ public func FfiConverterTypeMethodKind_lower(_ value: MethodKind) -> RustBuffer 
 
 
 /**
- * Who speaks a message.
+ * Who speaks a message (`tool`: the result of a tool call; it needs `toolCallId`).
  */
 
 public enum Role: Equatable, Hashable {
@@ -6740,9 +6740,6 @@ public enum Role: Equatable, Hashable {
     case developer
     case user
     case assistant
-    /**
-     * The result of a tool call; needs `tool_call_id`.
-     */
     case tool
 
 

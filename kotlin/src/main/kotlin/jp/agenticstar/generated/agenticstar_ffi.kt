@@ -6484,7 +6484,7 @@ data class ClientOptions (
     val `maxRetries`: kotlin.Int? = null 
     , 
     /**
-     * Seconds: the first back-off pause (full jitter, doubling).
+     * Seconds: the first back-off pause (doubling, equal jitter: each pause is 50–100% of its step).
      */
     val `initialBackoff`: kotlin.Double? = null 
     , 
@@ -10740,7 +10740,7 @@ public object FfiConverterTypeMethodKind: FfiConverterRustBuffer<MethodKind> {
 
 
 /**
- * Who speaks a message.
+ * Who speaks a message (`tool`: the result of a tool call; it needs `toolCallId`).
  */
 
 enum class Role {
@@ -10749,9 +10749,6 @@ enum class Role {
     DEVELOPER,
     USER,
     ASSISTANT,
-    /**
-     * The result of a tool call; needs `tool_call_id`.
-     */
     TOOL;
 
     
