@@ -17,9 +17,12 @@ section() { printf '\n=== %s (%ds)\n' "$1" $((SECONDS - t0)); }
 section "One version for every package"
 python3 scripts/version.py check
 
-section "Rust lints: rustfmt, clippy -D warnings (every crate and target)"
+section "Rust lints: rustfmt, clippy -D warnings (every crate and target; missing_docs on core), rustdoc"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
+# The core's docs: no broken intra-doc link with or without the optional `redis` feature (seconds).
+RUSTDOCFLAGS="-D warnings" cargo doc -p agenticstar --no-deps
+RUSTDOCFLAGS="-D warnings" cargo doc -p agenticstar --no-deps --features redis
 
 section "Rust: core, emulator, CLI, interop with oidc-provider, a2a-sdk and the MCP SDK servers"
 npm ci --prefix interop/oidc-provider --no-audit --no-fund --loglevel=error

@@ -11,6 +11,8 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::http::{HttpConfig, RetryPolicy, check_redirect, display_url, parse_retry_after, read_body, with_retries};
 use crate::oidc::{IdClaims, IdTokenCheck, validate_id_token};
 use crate::provider::{ClientAuthMethod, Credentials, Provider, TokenResponse, classify_error};
+use crate::request_options::{CallSettings, RequestOptions};
+use crate::response::ResponseMeta;
 use crate::secret::Secret;
 use crate::token::{
     AuthFlow, AuthServer, Grant, ManagerConfig, MemoryStore, StoreErrorListener, Token, TokenListener, TokenManager,
@@ -25,6 +27,7 @@ pub struct Client {
     pub(crate) inner: Arc<ClientInner>,
 }
 
+#[derive(Clone)]
 pub(crate) struct ClientInner {
     pub runtime: Option<tokio::runtime::Handle>,
     pub http: reqwest::Client,
@@ -38,6 +41,11 @@ pub(crate) struct ClientInner {
     pub id_token_leeway: Duration,
     pub accumulate: bool,
     pub max_reply_bytes: usize,
+    /// What a call without options gets: the client's timeout and retries, and the extra
+    /// headers, query and body fields of [`Client::with_options`].
+    pub call_defaults: CallSettings,
+    /// Tried before `x-request-id` / `request-id` for a response's request id.
+    pub request_id_header: Option<String>,
 }
 
 /// The outcome of a completed sign-in.
@@ -58,9 +66,19 @@ pub struct RawResponse {
     pub content_type: Option<String>,
     /// The body, read in full (at most 64 MiB).
     pub body: Vec<u8>,
+    /// Status, headers and request id.
+    pub response: ResponseMeta,
 }
 
 impl RawResponse {
+    /// The server's request id (quote it to support).
+    pub fn request_id(&self) -> Option<&str> {
+        self.response.request_id.as_deref()
+    }
+    /// The first value of header `name` (any case; secret values are `***`).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.response.header(name)
+    }
     /// The body parsed as JSON, or `unexpected_response`.
     pub fn json(&self) -> Result<Value> {
         serde_json::from_slice(&self.body).map_err(|e| {
@@ -97,6 +115,7 @@ pub struct ClientBuilder {
     id_token_leeway: Duration,
     accumulate: bool,
     max_reply_bytes: usize,
+    request_id_header: Option<String>,
 }
 
 impl Default for ClientBuilder {
@@ -122,6 +141,7 @@ impl Default for ClientBuilder {
             id_token_leeway: crate::options::DEFAULT_ID_TOKEN_LEEWAY,
             accumulate: true,
             max_reply_bytes: crate::chat::DEFAULT_MAX_REPLY_BYTES,
+            request_id_header: None,
         }
     }
 }
@@ -257,6 +277,15 @@ impl ClientBuilder {
         self
     }
 
+    /// The header naming the server's request id, tried before `x-request-id` and `request-id`.
+    pub fn request_id_header(mut self, name: impl Into<String>) -> Result<Self> {
+        let name = name.into().to_ascii_lowercase();
+        reqwest::header::HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| Error::config(format!("requestIdHeader: {name:?} is not a header name")))?;
+        self.request_id_header = Some(name);
+        Ok(self)
+    }
+
     /// Check the settings and build the client; a config error names what is wrong.
     pub fn build(self) -> Result<Client> {
         let provider = self.provider.ok_or_else(|| Error::config("a provider is required"))?;
@@ -323,8 +352,12 @@ impl ClientBuilder {
             strict_store: self.strict_store,
             runtime: self.runtime.clone(),
         });
+        let call_defaults =
+            CallSettings { timeout: self.http.request_timeout, retry: self.retry.clone(), ..Default::default() };
         Ok(Client {
             inner: Arc::new(ClientInner {
+                call_defaults,
+                request_id_header: self.request_id_header,
                 runtime: self.runtime,
                 http,
                 http_config: self.http,
@@ -485,43 +518,88 @@ impl Client {
         Ok(SignIn { token, id_claims })
     }
 
+    /// A client sharing this one's token manager (one cache, one renewal for both) and connection
+    /// pool, whose calls default to `options` over this client's defaults (timeout, retries, extra
+    /// headers, query and body fields). Token requests keep the original settings.
+    pub fn with_options(&self, options: &RequestOptions) -> Result<Client> {
+        let mut inner = (*self.inner).clone();
+        inner.call_defaults = options.apply(&self.inner.call_defaults)?;
+        // Services opened from the new client (MCP, A2A) see the same timeout and retries.
+        inner.http_config.request_timeout = inner.call_defaults.timeout;
+        inner.retry = inner.call_defaults.retry.clone();
+        Ok(Client { inner: Arc::new(inner) })
+    }
+
     /// Stream a chat reply. Not async: errors (auth, HTTP) arrive as the stream's first item.
     pub fn chat_stream(&self, request: ChatRequest) -> ChatStream {
-        match request.body(true) {
-            Ok(body) => spawn_stream(self.inner.clone(), body),
+        self.chat_stream_with(request, &RequestOptions::default())
+    }
+
+    /// [`Self::chat_stream`] with per-call options.
+    pub fn chat_stream_with(&self, request: ChatRequest, options: &RequestOptions) -> ChatStream {
+        match request.body(true).and_then(|b| Ok((b, options.apply(&self.inner.call_defaults)?))) {
+            Ok((body, call)) => spawn_stream(self.inner.clone(), body, call),
             Err(e) => ChatStream::failed(e),
         }
     }
 
-    /// A whole reply in one answer (`stream: false`).
+    /// A whole reply in one answer (`stream: false`); its `response` holds status, headers and
+    /// request id.
     pub async fn chat(&self, request: ChatRequest) -> Result<ChatCompletion> {
+        self.chat_with(request, &RequestOptions::default()).await
+    }
+
+    /// [`Self::chat`] with per-call options.
+    pub async fn chat_with(&self, request: ChatRequest, options: &RequestOptions) -> Result<ChatCompletion> {
         let body = request.body(false)?;
+        let call = options.apply(&self.inner.call_defaults)?;
         self.inner.check_scope(&["chat:exec"]).await?;
-        let resp =
-            self.inner.send_authorized(reqwest::Method::POST, "/v1/chat/completions", Some(&body), false).await?;
-        let status = resp.status().as_u16();
-        let bytes = read_body(resp, 64 << 20, self.inner.http_config.request_timeout).await?;
-        serde_json::from_slice(&bytes).map_err(|e| {
+        let resp = self
+            .inner
+            .send_authorized(reqwest::Method::POST, "/v1/chat/completions", Some(&body), false, &call)
+            .await?;
+        let meta = self.inner.meta(&resp);
+        let bytes = read_body(resp, 64 << 20, call.timeout).await.map_err(|e| e.with_response(&meta))?;
+        let mut completion: ChatCompletion = serde_json::from_slice(&bytes).map_err(|e| {
             Error::new(ErrorKind::UnexpectedResponse, format!("chat completion is not valid JSON: {e}"))
-                .with_status(status)
                 .with_excerpt(&bytes)
-        })
+                .with_response(&meta)
+        })?;
+        completion.response = Some(meta);
+        Ok(completion)
     }
 
     /// An authenticated call to any other endpoint of the API (history, files, management...),
     /// with the same token renewal and 401 handling. Error statuses become typed errors.
     pub async fn request(&self, method: &str, path: &str, json: Option<&Value>) -> Result<RawResponse> {
+        self.request_with(method, path, json, &RequestOptions::default()).await
+    }
+
+    /// [`Self::request`] with per-call options.
+    pub async fn request_with(
+        &self,
+        method: &str,
+        path: &str,
+        json: Option<&Value>,
+        options: &RequestOptions,
+    ) -> Result<RawResponse> {
         let method = reqwest::Method::from_bytes(method.to_ascii_uppercase().as_bytes())
             .map_err(|_| Error::config(format!("invalid HTTP method {method:?}")))?;
-        let resp = self.inner.send_authorized(method, path, json, false).await?;
-        let status = resp.status().as_u16();
+        let call = options.apply(&self.inner.call_defaults)?;
+        let resp = self.inner.send_authorized(method, path, json, false, &call).await?;
+        let meta = self.inner.meta(&resp);
         let content_type = resp.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let body = read_body(resp, 64 << 20, self.inner.http_config.request_timeout).await?;
-        Ok(RawResponse { status, content_type, body })
+        let body = read_body(resp, 64 << 20, call.timeout).await.map_err(|e| e.with_response(&meta))?;
+        Ok(RawResponse { status: meta.status, content_type, body, response: meta })
     }
 }
 
 impl ClientInner {
+    /// Status, headers and request id of an answer.
+    pub(crate) fn meta(&self, resp: &reqwest::Response) -> ResponseMeta {
+        ResponseMeta::from_response(resp, self.request_id_header.as_deref())
+    }
+
     /// Fail before sending when the token provably lacks every one of `needed`.
     pub(crate) async fn check_scope(&self, needed: &[&str]) -> Result<()> {
         if !self.enforce_scopes {
@@ -545,11 +623,15 @@ impl ClientInner {
         path: &str,
         json: Option<&Value>,
         stream: bool,
+        call: &CallSettings,
     ) -> Result<reqwest::Response> {
         let base = self.api_url.as_ref().ok_or_else(|| Error::config("api_url is not configured"))?;
-        let url = join_path(base, path)?;
+        let url = call.url(join_path(base, path)?);
         self.http_config.check_url(&url, "api_url")?;
-        with_retries(&self.retry, "API request", || async {
+        let body = call.body(json)?;
+        let json = body.as_ref();
+        let limit = call.timeout;
+        with_retries(&call.retry, "API request", || async {
             let mut renewed = false;
             loop {
                 let token = self.tokens.get_token().await?;
@@ -557,13 +639,16 @@ impl ClientInner {
                 req = if stream {
                     req.header(header::ACCEPT, "text/event-stream")
                 } else {
-                    req.timeout(self.http_config.request_timeout).header(header::ACCEPT, "application/json")
+                    req.timeout(limit).header(header::ACCEPT, "application/json")
                 };
                 if let Some(j) = json {
                     req = req.json(j);
                 }
+                if !call.headers.is_empty() {
+                    // Replaces same-named headers set above (e.g. Accept); Authorization was refused.
+                    req = req.headers(call.headers.clone());
+                }
                 // Streams have no whole-request timeout, but their headers must still come in time.
-                let limit = self.http_config.request_timeout;
                 let resp = tokio::time::timeout(limit, req.send())
                     .await
                     .map_err(|_| Error::new(ErrorKind::Timeout, format!("no response from the API within {limit:?}")))?
@@ -578,12 +663,13 @@ impl ClientInner {
                 if (200..300).contains(&status) {
                     return Ok(resp);
                 }
-                check_redirect(&resp, method.as_str(), &url)?;
+                let meta = self.meta(&resp);
+                check_redirect(&resp, method.as_str(), &url).map_err(|e| e.with_response(&meta))?;
                 let retry_after = parse_retry_after(resp.headers().get(header::RETRY_AFTER));
                 // An error body that stalls must not hold the caller: it is only an excerpt.
                 let body = read_body(resp, 64 * 1024, limit).await.unwrap_or_default();
                 let v: Option<Value> = serde_json::from_slice(&body).ok();
-                let e = api_error(status, v.as_ref(), &body, retry_after);
+                let e = api_error(status, v.as_ref(), &body, retry_after).with_response(&meta);
                 return Err(e.map_message(|m| format!("{method} {}: {m}", display_url(&url))));
             }
         })

@@ -180,6 +180,8 @@ struct Inner {
     body_excerpt: Option<String>,
     /// Protocol-specific details (JSON-RPC `data`, `resourceMetadata`, `scope`, ...).
     details: Option<serde_json::Value>,
+    /// The answer's status, headers (secret values masked) and request id.
+    response: Option<Box<crate::response::ResponseMeta>>,
 }
 
 /// A result with [`Error`] as the error.
@@ -197,6 +199,7 @@ impl Error {
             retry_after: None,
             body_excerpt: None,
             details: None,
+            response: None,
         }))
     }
     pub(crate) fn config(message: impl Into<String>) -> Self {
@@ -222,6 +225,12 @@ impl Error {
     /// Attach protocol-specific details (must not hold secrets).
     pub fn with_details(mut self, details: serde_json::Value) -> Self {
         self.0.details = Some(details);
+        self
+    }
+    /// Attach the answer that caused the error (its status too, when none is set yet).
+    pub(crate) fn with_response(mut self, meta: &crate::response::ResponseMeta) -> Self {
+        self.0.status.get_or_insert(meta.status);
+        self.0.response = Some(Box::new(meta.clone()));
         self
     }
     pub(crate) fn map_message(mut self, f: impl FnOnce(&str) -> String) -> Self {
@@ -261,6 +270,24 @@ impl Error {
     /// Protocol-specific details (JSON-RPC `data`, `resourceMetadata`, `scope`, ...).
     pub fn details(&self) -> Option<&serde_json::Value> {
         self.0.details.as_ref()
+    }
+
+    /// The HTTP answer behind the error (status, headers with secret values masked, request id),
+    /// when it came from one.
+    pub fn response(&self) -> Option<&crate::response::ResponseMeta> {
+        self.0.response.as_deref()
+    }
+    /// The server's request id for the failed call (quote it to support).
+    pub fn request_id(&self) -> Option<&str> {
+        self.0.response.as_ref()?.request_id.as_deref()
+    }
+    /// The answer's headers (names lower-case; secret values `***`); empty without an answer.
+    pub fn headers(&self) -> &[(String, String)] {
+        self.0.response.as_ref().map_or(&[], |r| r.headers.as_slice())
+    }
+    /// The answer's `WWW-Authenticate` challenge (401 / 403), when it had one.
+    pub fn www_authenticate(&self) -> Option<&str> {
+        self.0.response.as_ref()?.www_authenticate()
     }
 
     /// Classify a reqwest failure; never includes the URL's query (it may carry a code).
@@ -316,6 +343,9 @@ impl fmt::Debug for Error {
         }
         if let Some(x) = &self.0.details {
             d.field("details", x);
+        }
+        if let Some(r) = &self.0.response {
+            d.field("request_id", &r.request_id).field("headers", &r.headers);
         }
         d.finish()
     }

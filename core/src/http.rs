@@ -259,7 +259,8 @@ pub(crate) async fn read_limited(mut resp: reqwest::Response, limit: usize) -> R
     Ok(body)
 }
 
-/// Bounded exponential back-off with full jitter for token requests (5xx, 429, connection failures).
+/// Bounded exponential back-off with equal jitter for token requests (5xx, 429, connection failures):
+/// retry `n` waits a random time between half and all of `min(initial_backoff * 2^(n-1), max_backoff)`.
 #[derive(Clone, Debug)]
 pub struct RetryPolicy {
     /// Retries after the first attempt (0 disables retrying).
@@ -293,7 +294,8 @@ impl RetryPolicy {
             return (ra <= self.max_retry_after).then_some(ra);
         }
         let cap = self.initial_backoff.saturating_mul(1u32 << (attempt - 1).min(16)).min(self.max_backoff);
-        // Full jitter keeps many clients from retrying in lock-step.
+        // Equal jitter: random enough that many clients do not retry in lock-step, yet never a
+        // near-zero pause that would hammer a server that just failed.
         let ms = cap.as_millis() as u64;
         Some(Duration::from_millis(rand::rng().random_range(ms / 2..=ms.max(1))))
     }
@@ -396,6 +398,13 @@ mod tests {
         let e = Error::new(ErrorKind::ServerError, "x");
         for a in 1..=3 {
             assert!(p.delay(a, &e).unwrap() <= p.max_backoff);
+        }
+        // Equal jitter: retry n waits between half and all of its step (200 ms, 400 ms, 800 ms).
+        for _ in 0..200 {
+            for (a, step) in [(1, 200), (2, 400), (3, 800)] {
+                let d = p.delay(a, &e).unwrap().as_millis();
+                assert!((step / 2..=step).contains(&d), "retry {a} waited {d} ms");
+            }
         }
         assert!(p.delay(4, &e).is_none());
         assert!(p.delay(1, &Error::new(ErrorKind::InvalidClient, "x")).is_none());

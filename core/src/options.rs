@@ -167,7 +167,7 @@ pub struct ClientOptions {
     pub stream_timeout: Option<f64>,
     /// Retries of transient failures (5xx, 429, network) after the first attempt; 0 disables.
     pub max_retries: u32,
-    /// Seconds: the first back-off pause (full jitter, doubling).
+    /// Seconds: the first back-off pause (doubling, equal jitter: each pause is 50–100% of its step).
     pub initial_backoff: f64,
     /// Seconds: the longest back-off pause.
     pub max_backoff: f64,
@@ -205,6 +205,8 @@ pub struct ClientOptions {
     pub user_agent: Option<String>,
     /// Allow plain http to non-loopback hosts (closed test networks only).
     pub allow_insecure_http: bool,
+    /// The header naming the server's request id, tried before `x-request-id` and `request-id`.
+    pub request_id_header: Option<String>,
 }
 
 impl Default for ClientOptions {
@@ -242,16 +244,31 @@ impl Default for ClientOptions {
             ca_certs: Vec::new(),
             user_agent: None,
             allow_insecure_http: http.allow_insecure_http,
+            request_id_header: None,
         }
     }
 }
 
 /// A duration option: finite, non-negative seconds.
-fn secs(key: &str, v: f64) -> Result<Duration> {
+pub(crate) fn secs(key: &str, v: f64) -> Result<Duration> {
     if v.is_finite() && v >= 0.0 {
         Duration::try_from_secs_f64(v).map_err(|_| Error::config(format!("{key} is too large: {v} seconds")))
     } else {
         Err(Error::config(format!("{key} must be a non-negative number of seconds, not {v}")))
+    }
+}
+
+/// Rewrite the millisecond values of `keys` in a JSON object as seconds (Node's unit to the core's).
+pub(crate) fn millis_to_secs(v: &mut Value, keys: &[&str]) {
+    if let Value::Object(map) = v {
+        for key in keys {
+            if let Some(ms) = map.get_mut(*key)
+                && let Some(n) = ms.as_f64()
+            {
+                // Non-finite values cannot be JSON numbers; negatives fail validation later.
+                *ms = serde_json::Number::from_f64(n / 1000.0).map(Value::Number).unwrap_or(Value::Null);
+            }
+        }
     }
 }
 
@@ -268,16 +285,7 @@ impl ClientOptions {
 
     /// [`Self::from_json`] with every duration ([`DURATION_KEYS`]) in milliseconds (Node).
     pub fn from_json_millis(mut v: Value) -> Result<Self> {
-        if let Value::Object(map) = &mut v {
-            for key in DURATION_KEYS {
-                if let Some(ms) = map.get_mut(*key)
-                    && let Some(n) = ms.as_f64()
-                {
-                    // Non-finite values cannot be JSON numbers; negatives fail validation later.
-                    *ms = serde_json::Number::from_f64(n / 1000.0).map(Value::Number).unwrap_or(Value::Null);
-                }
-            }
-        }
+        millis_to_secs(&mut v, DURATION_KEYS);
         Self::from_json(v)
     }
 
@@ -351,6 +359,9 @@ impl ClientOptions {
         }
         if let Some(s) = &self.token_store {
             b = b.token_store_spec(s)?;
+        }
+        if let Some(h) = self.request_id_header {
+            b = b.request_id_header(h)?;
         }
         Ok(b)
     }

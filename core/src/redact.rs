@@ -22,6 +22,14 @@ const AUTH_SCHEMES: &[&str] = &["bearer", "basic"];
 
 const EXCERPT_CHARS: usize = 240;
 
+/// Whether a header's value may be a secret (credentials, cookies, tokens, keys): such values are
+/// never shown, only the header's name.
+pub fn is_secret_header(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    matches!(n.as_str(), "authorization" | "proxy-authorization" | "cookie" | "set-cookie" | "set-cookie2")
+        || ["token", "secret", "api-key", "apikey", "password", "session", "credential"].iter().any(|w| n.contains(w))
+}
+
 /// A short excerpt of a body for an error: lossy UTF-8, scrubbed, at most ~240 characters.
 pub fn excerpt(body: &[u8]) -> String {
     let head = &body[..body.len().min(EXCERPT_CHARS * 4)];
@@ -226,6 +234,8 @@ mod tests {
         }
         assert_eq!(scrub(r#"{"token_type":"Bearer","tokenType":"x"}"#), r#"{"token_type":"Bearer","tokenType":"x"}"#);
         assert_eq!(scrub("use HTTP Basic instead"), "use HTTP Basic instead");
+        assert!(is_secret_header("Set-Cookie") && is_secret_header("x-api-key") && is_secret_header("X-Auth-Token"));
+        assert!(!is_secret_header("www-authenticate") && !is_secret_header("x-request-id"));
         let long = "é".repeat(1000);
         assert!(excerpt(long.as_bytes()).chars().count() <= EXCERPT_CHARS + 1);
     }

@@ -14,10 +14,16 @@ const INCLUDES: &[(&str, &[&str])] = &[
 ];
 
 impl Scopes {
-    /// Split a space-separated `scope` value.
+    /// Split a space-separated `scope` value (RFC 6749 §3.3); a scope given twice is kept once, where
+    /// it first appears.
     pub fn parse(scope: &str) -> Self {
-        let mut v: Vec<String> = scope.split_ascii_whitespace().map(str::to_owned).collect();
-        v.dedup();
+        let mut v: Vec<String> = Vec::new();
+        for s in scope.split_ascii_whitespace() {
+            // Linear: a scope list is a handful of entries.
+            if !v.iter().any(|g| g == s) {
+                v.push(s.to_owned());
+            }
+        }
         Scopes(v)
     }
 
@@ -73,5 +79,13 @@ mod tests {
         assert!(s.allows("mcp:file") && s.allows("chat:exec") && !s.allows("chat:all"));
         assert_eq!(s.to_string(), "openid chat:exec chat:history chat:file mcp:all");
         assert!(Scopes::parse("").is_empty());
+    }
+
+    #[test]
+    fn parse_keeps_each_scope_once_in_first_seen_order() {
+        let s = Scopes::parse("b a b\tc a  b");
+        assert_eq!(s.as_slice(), ["b", "a", "c"]);
+        assert_eq!(s.to_string(), "b a c");
+        assert_eq!(Scopes::parse("a a a").as_slice(), ["a"]);
     }
 }

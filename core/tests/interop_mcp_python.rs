@@ -212,21 +212,33 @@ async fn a_revoked_token_is_renewed_once_and_fifty_calls_on_an_expired_token_mak
 }
 
 #[tokio::test]
+async fn a_server_that_accepts_only_the_newest_token_gets_one_refresh_and_one_retry() {
+    let emu = Emu::start().await;
+    let Some(peer) = start(&emu).await else { return };
+    // The peer asks the emulator about every token, so the emulator's rule is the server's.
+    emu.config(json!({"newest_token_only": true})).await;
+    let mcp = McpClient::connect(&agent(&emu), McpOptions::new(&peer.url)).await.unwrap();
+    let other = McpClient::connect(&agent(&emu), McpOptions::new(&peer.url)).await.unwrap();
+    // The two instances take turns invalidating each other's token: each call costs exactly one
+    // refresh and one retry, never a loop.
+    for i in 0..3 {
+        for m in [&mcp, &other] {
+            let (tokens, posts) = (emu.count("saas.token"), peer.log().await.len());
+            let r = m.call_tool("add", json!({"a": i, "b": 1}), None).await.unwrap().complete().unwrap();
+            assert_eq!(r.structured_content, Some(json!({"result": i + 1})));
+            assert_eq!((emu.count("saas.token") - tokens, peer.log().await.len() - posts), (1, 2));
+        }
+    }
+}
+
+#[tokio::test]
 async fn cancelling_a_call_closes_its_connection() {
     let emu = Emu::start().await;
     let Some(peer) = start(&emu).await else { return };
     let mcp = McpClient::connect(&agent(&emu), McpOptions::new(&peer.url)).await.unwrap();
     let m2 = mcp.clone();
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let mut tx = Some(tx);
-    let call = tokio::spawn(async move {
-        let mut on_progress = move |_p: agenticstar::mcp::Progress| {
-            if let Some(tx) = tx.take() {
-                let _ = tx.send(());
-            }
-        };
-        m2.call_tool("slow", json!({"seconds": 30}), Some(&mut on_progress)).await
-    });
+    let (mut on_progress, rx) = common::on_first_progress();
+    let call = tokio::spawn(async move { m2.call_tool("slow", json!({"seconds": 30}), Some(&mut on_progress)).await });
     tokio::time::timeout(Duration::from_secs(20), rx).await.unwrap().unwrap();
     call.abort();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);

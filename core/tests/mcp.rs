@@ -11,7 +11,11 @@ use common::{Emu, c};
 use serde_json::{Map, Value, json};
 
 fn agent(emu: &Emu) -> Client {
-    emu.builder(emu.saas(), c::SAAS_AGENT_CLIENT_ID, c::SAAS_AGENT_CLIENT_SECRET).build().unwrap()
+    agent_with(emu, agenticstar::HttpConfig::default())
+}
+
+fn agent_with(emu: &Emu, http: agenticstar::HttpConfig) -> Client {
+    emu.builder(emu.saas(), c::SAAS_AGENT_CLIENT_ID, c::SAAS_AGENT_CLIENT_SECRET).http_config(http).build().unwrap()
 }
 
 fn url(emu: &Emu) -> String {
@@ -141,12 +145,139 @@ async fn the_chat_streams_line_limit_and_idle_timeout_apply_to_mcp_streams() {
     assert_eq!(e.kind(), ErrorKind::StreamTooLarge, "{e:?}");
 
     emu.config(json!({"chunk_delay_ms": 2000})).await;
-    let slow = emu
-        .builder(emu.saas(), c::SAAS_AGENT_CLIENT_ID, c::SAAS_AGENT_CLIENT_SECRET)
-        .http_config(common::idle(300))
-        .build()
-        .unwrap();
+    let slow = agent_with(&emu, common::idle(300));
     let mcp = McpClient::connect(&slow, McpOptions::new(url(&emu))).await.unwrap();
     let e = mcp.call_tool("progress", json!({"steps": 2}), None).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e:?}");
+}
+
+/// An `mcp:all` token for the emulator's /mcp fetched out of band, as another instance of the
+/// same application would: with `newest_token_only` it makes every earlier token invalid.
+async fn token_elsewhere(emu: &Emu) -> String {
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", c::SAAS_AGENT_CLIENT_ID),
+        ("client_secret", c::SAAS_AGENT_CLIENT_SECRET),
+        ("scope", "mcp:all"),
+    ];
+    let r: Value = reqwest::Client::new()
+        .post(format!("{}/federation/auth/v1/token", emu.url))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    r["access_token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_server_that_accepts_only_the_newest_token_gets_one_refresh_and_one_retry() {
+    let emu = Emu::start().await;
+    emu.config(json!({"newest_token_only": true})).await;
+    let mcp = McpClient::connect(&agent(&emu), McpOptions::new(url(&emu))).await.unwrap();
+    token_elsewhere(&emu).await;
+    let (tokens, posts) = (emu.count("saas.token"), emu.count("mcp"));
+    let r = mcp.call_tool("add", json!({"a": 2, "b": 3}), None).await.unwrap().complete().unwrap();
+    assert_eq!(r.structured_content, Some(json!({"result": 5})));
+    assert_eq!((emu.count("saas.token") - tokens, emu.count("mcp") - posts), (1, 2), "one refresh, one retry");
+    // Two instances of the application now take turns invalidating each other's token: every
+    // call still costs exactly one refresh and one retry, never a loop.
+    let other = McpClient::connect(&agent(&emu), McpOptions::new(url(&emu))).await.unwrap();
+    for i in 0..3 {
+        for m in [&mcp, &other] {
+            let (tokens, posts) = (emu.count("saas.token"), emu.count("mcp"));
+            let r = m.call_tool("add", json!({"a": i, "b": 1}), None).await.unwrap().complete().unwrap();
+            assert_eq!(r.structured_content, Some(json!({"result": i + 1})));
+            assert_eq!((emu.count("saas.token") - tokens, emu.count("mcp") - posts), (1, 2));
+        }
+    }
+}
+
+#[tokio::test]
+async fn fifty_concurrent_calls_on_an_expired_token_make_one_token_request() {
+    let emu = Emu::start().await;
+    emu.config(json!({"token_lifetime_secs": 3})).await;
+    let mcp = McpClient::connect(&agent(&emu), McpOptions::new(url(&emu))).await.unwrap();
+    emu.config(json!({"token_lifetime_secs": 3600})).await;
+    tokio::time::sleep(Duration::from_millis(3100)).await; // the token has expired
+    let calls = (0..50).map(|i| {
+        let mcp = mcp.clone();
+        async move { mcp.call_tool("add", json!({"a": i, "b": 1}), None).await }
+    });
+    for (i, r) in futures::future::join_all(calls).await.into_iter().enumerate() {
+        assert_eq!(r.unwrap().complete().unwrap().structured_content, Some(json!({"result": i + 1})));
+    }
+    assert_eq!(emu.count("saas.token"), 2, "the first token and one renewal for all 50 calls");
+}
+
+#[tokio::test]
+async fn the_default_line_and_event_limits_and_the_idle_timeout_apply_to_mcp_streams() {
+    let emu = Emu::start().await;
+    let mcp = McpClient::connect(&agent(&emu), McpOptions::new(url(&emu))).await.unwrap();
+    for (n, kind) in [(1, "huge_line"), (2, "huge_event")] {
+        emu.fault(json!({"endpoint": "mcp", "stream": kind})).await;
+        let e = mcp.call_tool("add", json!({"a": 1, "b": 1}), None).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::StreamTooLarge, "{kind}: {e:?}");
+        assert_eq!(emu.wait_count("mcp.disconnects", n).await, n, "the client left the oversized stream");
+    }
+    emu.fault(json!({"endpoint": "mcp", "stream": "disconnect"})).await;
+    let e = mcp.call_tool("add", json!({"a": 1, "b": 1}), None).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::StreamTruncated, "{e:?}");
+
+    let slow = agent_with(&emu, common::idle(300));
+    let mcp = McpClient::connect(&slow, McpOptions::new(url(&emu))).await.unwrap();
+    emu.fault(json!({"endpoint": "mcp", "stream": "never_end"})).await;
+    let started = std::time::Instant::now();
+    let e = mcp.call_tool("add", json!({"a": 1, "b": 1}), None).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e:?}");
+    assert!(started.elapsed() >= Duration::from_millis(300), "not before the idle timeout");
+    assert_eq!(emu.wait_count("mcp.disconnects", 3).await, 3, "the timed-out stream was closed");
+    // A JSON answer whose body stalls is bounded by the request timeout.
+    let strict =
+        agent_with(&emu, agenticstar::HttpConfig { request_timeout: Duration::from_millis(500), ..Default::default() });
+    let mcp = McpClient::connect(&strict, McpOptions::new(url(&emu))).await.unwrap();
+    let body = json!({"jsonrpc": "2.0", "id": 2, "result": {"content": []}}).to_string();
+    emu.fault(json!({"endpoint": "mcp", "status": 200, "body": body, "stall_after_bytes": 10})).await;
+    let e = mcp.call_tool("add", json!({"a": 1, "b": 1}), None).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e:?}");
+}
+
+/// The request ids of the `notifications/cancelled` the emulator received.
+async fn cancelled_ids(emu: &Emu) -> Vec<Value> {
+    let reqs = emu.requests("mcp").await;
+    reqs.iter()
+        .filter(|r| r["json"]["method"] == "notifications/cancelled")
+        .map(|r| r["json"]["params"]["requestId"].clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn cancelling_a_call_closes_its_connection_seen_by_the_emulator() {
+    let emu = Emu::start().await;
+    emu.config(json!({"chunk_delay_ms": 200})).await;
+    for (n, era) in [(1, Era::Current), (2, Era::Legacy)] {
+        let opts = McpOptions { era: Some(era), ..McpOptions::new(url(&emu)) };
+        let mcp = McpClient::connect(&agent(&emu), opts).await.unwrap();
+        let (mut on_progress, rx) = common::on_first_progress();
+        let call =
+            tokio::spawn(
+                async move { mcp.call_tool("progress", json!({"steps": 1000}), Some(&mut on_progress)).await },
+            );
+        rx.await.unwrap();
+        assert_eq!(emu.count("mcp.disconnects"), n - 1);
+        call.abort();
+        assert_eq!(emu.wait_count("mcp.disconnects", n).await, n, "{era:?}: the emulator saw the connection close");
+    }
+    // The legacy era also tells the server, naming the request.
+    let id =
+        emu.requests("mcp").await.iter().rev().find(|r| r["json"]["method"] == "tools/call").unwrap()["json"]["id"]
+            .clone();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while cancelled_ids(&emu).await.is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "no notifications/cancelled");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(cancelled_ids(&emu).await, vec![id]);
 }

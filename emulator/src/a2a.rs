@@ -19,7 +19,7 @@ use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
 use crate::http::{BodyKind, Incoming, json_reply};
-use crate::state::{Ctx, Dialect, random_hex};
+use crate::state::{Ctx, Dialect, DisconnectGuard, random_hex};
 
 type Reply = Result<Response, Response>;
 
@@ -432,10 +432,15 @@ fn sse(ctx: Ctx, id: Value, first: Vec<Value>, rx: broadcast::Receiver<Value>) -
         rx: broadcast::Receiver<Value>,
         id: Value,
         done: bool,
-        guard: Guard,
+        guard: DisconnectGuard,
     }
-    let feed =
-        Feed { pending: first.into_iter(), rx, id, done: false, guard: Guard { ctx: ctx.clone(), finished: false } };
+    let feed = Feed {
+        pending: first.into_iter(),
+        rx,
+        id,
+        done: false,
+        guard: DisconnectGuard::new(ctx.clone(), "a2a.disconnects"),
+    };
     let shutdown = ctx.shutdown.clone();
     let stream = futures::stream::unfold(feed, move |mut f| {
         let shutdown = shutdown.clone();
@@ -467,24 +472,4 @@ fn sse(ctx: Ctx, id: Value, first: Vec<Value>, rx: broadcast::Receiver<Value>) -
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     response
-}
-
-struct Guard {
-    ctx: Ctx,
-    finished: bool,
-}
-
-impl Guard {
-    /// The stream ended on the server's side: not a disconnect.
-    fn finish(&mut self) {
-        self.finished = true;
-    }
-}
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        if !self.finished {
-            self.ctx.with(|s| s.count("a2a.disconnects"));
-        }
-    }
 }

@@ -12,13 +12,13 @@ use tokio_util::sync::CancellationToken;
 
 use crate::faults::StreamFault;
 use crate::http::{BodyKind, Incoming, json_reply};
-use crate::state::{Ctx, Dialect, Issued, now};
+use crate::state::{Ctx, Dialect, DisconnectGuard, Issued, now};
 
 type Reply = Result<Response, Response>;
 
 const DEFAULT_MODEL: &str = "AGENTIC STAR";
 /// Building block of the 16 MiB `huge_line` fault, sent 256 times.
-static XS: [u8; 1 << 16] = [b'x'; 1 << 16];
+pub(crate) static XS: [u8; 1 << 16] = [b'x'; 1 << 16];
 
 fn api_error(status: StatusCode, kind: &str, code: &str, message: &str) -> Response {
     json_reply(status, json!({ "error": { "message": message, "type": kind, "code": code } }))
@@ -277,7 +277,7 @@ impl Plan {
             steps: self.steps.into_iter(),
             complete: self.complete,
             shutdown: ctx.shutdown.clone(),
-            guard: Guard { ctx, finished: false },
+            guard: DisconnectGuard::new(ctx, "chat.disconnects"),
         };
         let stream = futures::stream::unfold(player, |mut p| async move { p.next().await.map(|item| (item, p)) });
         let mut response = Response::new(Body::from_stream(stream));
@@ -288,36 +288,21 @@ impl Plan {
     }
 }
 
-/// Counts `chat.disconnects` when the body is dropped before it ended: hyper drops the body as
-/// soon as the client goes away (it watches the socket for EOF even while we are pausing).
-struct Guard {
-    ctx: Ctx,
-    finished: bool,
-}
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        if !self.finished {
-            self.ctx.with(|s| s.count("chat.disconnects"));
-        }
-    }
-}
-
 struct Player {
     steps: std::vec::IntoIter<Step>,
     complete: bool,
     shutdown: CancellationToken,
-    guard: Guard,
+    guard: DisconnectGuard,
 }
 
 impl Player {
     async fn next(&mut self) -> Option<io::Result<Bytes>> {
         loop {
             let Some(step) = self.steps.next() else {
-                if !self.guard.finished && self.complete {
-                    self.guard.ctx.with(|s| s.count("chat.completed"));
+                if !self.guard.finished() && self.complete {
+                    self.guard.ctx().with(|s| s.count("chat.completed"));
                 }
-                self.guard.finished = true;
+                self.guard.finish();
                 return None;
             };
             match step {
@@ -339,7 +324,7 @@ impl Player {
 
     /// Server-side ends (faults, shutdown) are not client disconnects.
     fn abort(&mut self) -> Option<io::Result<Bytes>> {
-        self.guard.finished = true;
+        self.guard.finish();
         self.steps = Vec::new().into_iter();
         Some(Err(io::Error::other("stream aborted")))
     }
@@ -363,14 +348,14 @@ fn synthetic(ctx: Ctx, total: u64, model: &str, id: &str, created: u64) -> Respo
         json!({ "id": id, "object": "chat.completion.chunk", "created": created, "model": model,
             "choices": [{ "index": 0, "delta": {}, "finish_reason": "stop" }] })
     ));
-    let guard = Guard { ctx, finished: false };
+    let guard = DisconnectGuard::new(ctx, "chat.disconnects");
     let stream = futures::stream::unfold((0u64, guard, Some(tail)), move |(sent, mut guard, tail)| {
         let events = events.clone();
         async move {
             if sent >= total {
                 let t = tail?;
-                guard.ctx.with(|s| s.count("chat.completed"));
-                guard.finished = true;
+                guard.ctx().with(|s| s.count("chat.completed"));
+                guard.finish();
                 return Some((Ok::<_, io::Error>(t), (sent, guard, None)));
             }
             let mut frame = Vec::with_capacity(16 * 1024 + 256);

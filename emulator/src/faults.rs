@@ -141,7 +141,19 @@ impl Fault {
         }
         only_for(self.deny.is_some(), "saas.authorize", "deny")?;
         only_for(self.id_token.is_some(), "saas.token", "id_token")?;
-        only_for(self.stream.is_some(), "chat.completions", "stream")?;
+        match (self.stream, self.endpoint.as_str()) {
+            (None, _) | (Some(_), "chat.completions") => {}
+            (
+                Some(StreamFault::NeverEnd | StreamFault::HugeLine | StreamFault::HugeEvent | StreamFault::Disconnect),
+                "mcp",
+            ) if self.after_chunks.is_none() => {}
+            (Some(_), "mcp") => {
+                return Err(
+                    "mcp stream faults are never_end, huge_line, huge_event, disconnect (no after_chunks)".into()
+                );
+            }
+            (Some(_), _) => return Err("stream faults only apply to chat.completions and mcp".into()),
+        }
         only_for(self.replay.is_some(), "chat.completions", "replay")?;
         if let Some(r) = &self.replay {
             r.bytes()?;

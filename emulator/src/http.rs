@@ -103,6 +103,11 @@ impl Incoming {
             "path": self.path,
             "query": self.query,
             "ui_locales": self.query.get("ui_locales"),
+            // Custom `x-…` headers (names lower-case), so tests can see what a client added.
+            "headers": self.headers.iter()
+                .filter(|(k, _)| k.as_str().starts_with("x-"))
+                .map(|(k, v)| (k.as_str().to_owned(), json!(String::from_utf8_lossy(v.as_bytes()))))
+                .collect::<serde_json::Map<_, _>>(),
         });
         let body = match kind {
             BodyKind::None => None,

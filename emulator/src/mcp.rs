@@ -22,8 +22,9 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use serde_json::{Value, json};
 
+use crate::faults::StreamFault;
 use crate::http::{BodyKind, Incoming, json_reply};
-use crate::state::{Ctx, random_hex};
+use crate::state::{Ctx, DisconnectGuard, random_hex};
 
 type Reply = Result<Response, Response>;
 
@@ -110,19 +111,82 @@ fn decode_header(v: &str) -> Option<String> {
 
 /// An SSE body from frames sent `delay` apart (the first at once).
 fn sse(frames: Vec<String>, delay: Duration, ctx: &Ctx) -> Response {
+    let mut steps = Vec::new();
+    for (i, f) in frames.into_iter().enumerate() {
+        if i > 0 && !delay.is_zero() {
+            steps.push(Step::Pause(delay));
+        }
+        steps.push(Step::Send(Bytes::from(f)));
+    }
+    play(steps, ctx)
+}
+
+enum Step {
+    Send(Bytes),
+    Pause(Duration),
+    /// Stay open, silent, until shutdown.
+    Hang,
+    /// Break the connection off.
+    Abort,
+}
+
+/// An SSE answer played step by step.
+fn play(steps: Vec<Step>, ctx: &Ctx) -> Response {
     let shutdown = ctx.shutdown.clone();
-    let q: VecDeque<String> = frames.into();
-    let stream = futures::stream::unfold((q, true), move |(mut q, first)| {
+    let guard = DisconnectGuard::new(ctx.clone(), "mcp.disconnects");
+    let stream = futures::stream::unfold((VecDeque::from(steps), guard), move |(mut q, mut guard)| {
         let shutdown = shutdown.clone();
         async move {
-            let f = q.pop_front()?;
-            if !first && shutdown.run_until_cancelled(tokio::time::sleep(delay)).await.is_none() {
-                return None;
+            loop {
+                let Some(step) = q.pop_front() else {
+                    guard.finish();
+                    return None;
+                };
+                match step {
+                    Step::Send(b) => return Some((Ok::<_, io::Error>(b), (q, guard))),
+                    Step::Pause(d) => {
+                        if shutdown.run_until_cancelled(tokio::time::sleep(d)).await.is_none() {
+                            guard.finish();
+                            return None;
+                        }
+                    }
+                    Step::Hang => {
+                        shutdown.cancelled().await;
+                        guard.finish();
+                        return None;
+                    }
+                    Step::Abort => {
+                        guard.finish();
+                        q.clear();
+                        return Some((Err(io::Error::other("fault: disconnect")), (q, guard)));
+                    }
+                }
             }
-            Some((Ok::<_, io::Error>(Bytes::from(f)), (q, false)))
         }
     });
     sse_response(Body::from_stream(stream))
+}
+
+/// A queued `stream` fault: the POST's answer is an event stream that misbehaves at once. The
+/// oversized ones then stay open, so only the client leaving ends them (`mcp.disconnects`).
+fn faulted(kind: StreamFault, ctx: &Ctx) -> Response {
+    let xs = || Step::Send(Bytes::from_static(&crate::chat::XS));
+    let data = || Step::Send(Bytes::from_static(b"data: "));
+    let mut steps: Vec<Step> = match kind {
+        // 16 MiB of `data: xxx…` without a newline.
+        StreamFault::HugeLine => std::iter::once(data()).chain((0..256).map(|_| xs())).collect(),
+        // One 10 MiB event over 16 KiB lines.
+        StreamFault::HugeEvent => (0..640)
+            .map(|_| Step::Send(Bytes::from([b"data: ".as_slice(), &crate::chat::XS[..16 * 1024], b"\n"].concat())))
+            .collect(),
+        // Let hyper flush the head before the body fails.
+        StreamFault::Disconnect => vec![Step::Pause(Duration::from_millis(20)), Step::Abort],
+        _ => Vec::new(),
+    };
+    if kind != StreamFault::Disconnect {
+        steps.push(Step::Hang);
+    }
+    play(steps, ctx)
 }
 
 fn sse_response(body: Body) -> Response {
@@ -242,8 +306,11 @@ fn capabilities() -> Value {
 
 pub async fn rpc(State(ctx): State<Ctx>, req: Incoming) -> Reply {
     let kind = if req.method == axum::http::Method::POST { BodyKind::Json } else { BodyKind::None };
-    ctx.arrive("mcp", &req, kind).await?;
+    let fault = ctx.arrive("mcp", &req, kind).await?;
     authorize(&ctx, &req)?;
+    if let (Some(stream), "POST") = (fault.and_then(|f| f.stream), req.method.as_str()) {
+        return Ok(faulted(stream, &ctx));
+    }
     let version_header = header(&req, "mcp-protocol-version").map(str::to_owned);
     let current = version_header.as_deref().is_some_and(|v| !LEGACY.contains(&v));
     match req.method.as_str() {

@@ -146,6 +146,7 @@ fn remember_for(
         family: None,
     };
     s.tokens.insert(token.to_owned(), issued);
+    s.newest_tokens.insert(client.id.to_owned(), token.to_owned());
     let live = s.live_tokens(client.id);
     let peak = s.licence_peaks.entry(client.id.to_owned()).or_default();
     *peak = (*peak).max(live);

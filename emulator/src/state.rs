@@ -36,8 +36,14 @@ pub const ENDPOINTS: [&str; 20] = [
     "mcp.prm",
 ];
 /// Counters that record outcomes rather than requests.
-const STREAM_COUNTERS: [&str; 5] =
-    ["chat.completed", "chat.disconnects", "a2a.disconnects", "saas.refresh_reuse", "licences.refused"];
+const STREAM_COUNTERS: [&str; 6] = [
+    "chat.completed",
+    "chat.disconnects",
+    "a2a.disconnects",
+    "mcp.disconnects",
+    "saas.refresh_reuse",
+    "licences.refused",
+];
 /// Recorded requests kept per endpoint.
 const MAX_RECORDS: usize = 200;
 
@@ -77,6 +83,9 @@ pub struct Settings {
     pub device_code_lifetime_secs: u64,
     /// Pause between the A2A echo agent's artifact chunks.
     pub a2a_word_delay_ms: u64,
+    /// Bearer endpoints accept only the newest access token of a client: each token issued to
+    /// it makes its earlier ones invalid (an issuer that rotates tokens).
+    pub newest_token_only: bool,
 }
 
 impl Default for Settings {
@@ -99,6 +108,7 @@ impl Default for Settings {
             device_interval_secs: 5,
             device_code_lifetime_secs: 600,
             a2a_word_delay_ms: 20,
+            newest_token_only: false,
         }
     }
 }
@@ -174,6 +184,8 @@ pub struct State {
     pub faults: Vec<Fault>,
     pub requests: HashMap<&'static str, VecDeque<Value>>,
     pub tokens: HashMap<String, Issued>,
+    /// Per client: the access token issued to it last (`newest_token_only`).
+    pub newest_tokens: HashMap<String, String>,
     pub codes: HashMap<String, Code>,
     pub refresh_tokens: HashMap<String, Grant>,
     pub device_codes: HashMap<String, DeviceCode>,
@@ -200,6 +212,7 @@ impl Default for State {
             faults: Vec::new(),
             requests: HashMap::new(),
             tokens: HashMap::new(),
+            newest_tokens: HashMap::new(),
             codes: HashMap::new(),
             refresh_tokens: HashMap::new(),
             device_codes: HashMap::new(),
@@ -232,9 +245,13 @@ impl State {
         }
     }
 
-    /// The access token if it was issued here, is unexpired and not revoked.
+    /// The access token if it was issued here, is unexpired and not revoked (and, with
+    /// `newest_token_only`, is its client's newest).
     pub fn active_token(&self, token: &str) -> Option<&Issued> {
-        self.tokens.get(token).filter(|t| !t.revoked && now() < t.expires_at)
+        let newest = |t: &Issued| {
+            !self.settings.newest_token_only || self.newest_tokens.get(&t.client_id).is_some_and(|n| n == token)
+        };
+        self.tokens.get(token).filter(|t| !t.revoked && now() < t.expires_at && newest(t))
     }
 }
 
@@ -276,6 +293,42 @@ impl Ctx {
         match fault {
             Some(fault) => fault.apply_generic().await.map(Some),
             None => Ok(None),
+        }
+    }
+}
+
+/// Counts `counter` (`chat.disconnects`, `a2a.disconnects`, `mcp.disconnects`) when a streamed
+/// body is dropped before [`finish`](Self::finish): hyper drops the body as soon as the client
+/// goes away (it watches the socket for EOF even while the stream pauses or hangs).
+pub struct DisconnectGuard {
+    ctx: Ctx,
+    counter: &'static str,
+    finished: bool,
+}
+
+impl DisconnectGuard {
+    pub fn new(ctx: Ctx, counter: &'static str) -> Self {
+        Self { ctx, counter, finished: false }
+    }
+
+    /// The stream ended on the server's side: not a disconnect.
+    pub fn finish(&mut self) {
+        self.finished = true;
+    }
+
+    pub fn finished(&self) -> bool {
+        self.finished
+    }
+
+    pub fn ctx(&self) -> &Ctx {
+        &self.ctx
+    }
+}
+
+impl Drop for DisconnectGuard {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.ctx.with(|s| s.count(self.counter));
         }
     }
 }

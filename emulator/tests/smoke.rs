@@ -830,6 +830,9 @@ async fn generic_faults() {
         json!({ "endpoint": "models" }),
         json!({ "endpoint": "models", "deny": true }),
         json!({ "endpoint": "chat.completions", "stream": "sideways" }),
+        json!({ "endpoint": "mcp", "stream": "malformed" }),
+        json!({ "endpoint": "mcp", "stream": "never_end", "after_chunks": 1 }),
+        json!({ "endpoint": "models", "stream": "never_end" }),
         json!({ "endpoint": "models", "status": 500, "colour": "red" }),
     ] {
         let reply = h.post_json("/admin/faults", &bad).await;
@@ -846,7 +849,7 @@ async fn generic_faults() {
 async fn admin_api() {
     let h = start().await;
     let counters = h.admin(Method::GET, "/admin/counters", None).await;
-    assert_eq!(counters.as_object().unwrap().len(), 25, "20 endpoints + 5 other counters");
+    assert_eq!(counters.as_object().unwrap().len(), 26, "20 endpoints + 6 other counters");
     assert!(counters.as_object().unwrap().values().all(|v| v == 0));
 
     let config = h.admin(Method::GET, "/admin/config", None).await;

@@ -54,7 +54,7 @@ test('full flow: callback, exchange with the verifier, validated id_token, then 
   assert.equal(signIn.idClaims.email, 'alice@example.com');
   assert.equal(signIn.idClaims.nonce, req.nonce);
   assert.ok(signIn.token.refreshToken && signIn.token.idToken);
-  assert.ok(signIn.token.allows('chat:exec'));
+  assert.ok(signIn.token.hasScope('chat:exec'));
   const [exchange] = (await emu.requests('saas.token')).filter((r) => r.form?.grant_type === 'authorization_code');
   assert.equal(exchange.form.code_verifier, req.codeVerifier);
 

@@ -12,7 +12,9 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 
-import { Client, McpClient, UnauthorizedError } from 'agenticstar';
+import {
+  APITimeoutError, Client, McpClient, StreamTooLargeError, StreamTruncatedError, UnauthorizedError,
+} from 'agenticstar';
 
 import { eventually, saas, startEmulator } from './emulator.mjs';
 
@@ -76,7 +78,7 @@ after(() => {
   emu?.close();
 });
 
-const agent = () => new Client(saas(emu.url, { clientId: 'saas-agent-client', clientSecret: 'saas-agent-secret' }));
+const agent = (extra = {}) => new Client(saas(emu.url, { clientId: 'saas-agent-client', clientSecret: 'saas-agent-secret', ...extra }));
 const methodOf = (e) => e.body?.method;
 const collect = async (stream) => {
   const items = [];
@@ -223,4 +225,128 @@ test('the recorded session is the shared vector (testdata/mcp_session.json)', as
   await mcp.readResource('emulator://readme');
   await mcp.getPrompt('greet', { name: 'Alice' });
   assert.deepEqual(await mcp.recording(), vector);
+});
+
+// The token scenarios run against the emulator's /mcp (the same as core/tests/mcp.rs) and against
+// mcp 2.3.0, whose token check asks the emulator, so `newest_token_only` and expiry hold there too.
+// The stream scenarios need the emulator's faults.
+const emuMcp = () => `${emu.url}/mcp`;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const servers = [
+  { name: 'emulator', skip: false, url: emuMcp, requests: () => emu.counter('mcp') },
+  { name: 'mcp 2.3.0', skip: !pyInstalled, url: () => py.url, requests: async () => (await py.log()).length },
+];
+
+for (const server of servers) {
+  /** [token requests, MCP requests] that `call` made. */
+  const costs = async (call) => {
+    const [tokens, posts] = [await emu.counter('saas.token'), await server.requests()];
+    await call();
+    return [(await emu.counter('saas.token')) - tokens, (await server.requests()) - posts];
+  };
+
+  test(`${server.name}: accepting only the newest token costs one refresh and one retry per call, no loop`, { skip: server.skip }, async () => {
+    await emu.reset();
+    await emu.config({ newest_token_only: true });
+    const mcp = await McpClient.connect(agent(), server.url());
+    // Another instance of the application gets a token: ours is no longer the newest.
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials', client_id: 'saas-agent-client', client_secret: 'saas-agent-secret', scope: 'mcp:all', resource: server.url(),
+    });
+    assert.ok((await fetch(`${emu.url}/federation/auth/v1/token`, { method: 'POST', body: form })).ok);
+    let result;
+    assert.deepEqual(await costs(async () => { result = await mcp.callTool('add', { a: 2, b: 3 }); }), [1, 2], 'one refresh, one retry');
+    assert.deepEqual(result.structuredContent, { result: 5 });
+    // Two instances take turns invalidating each other's token.
+    const other = await McpClient.connect(agent(), server.url());
+    for (let i = 0; i < 3; i++) {
+      for (const m of [mcp, other]) assert.deepEqual(await costs(() => m.callTool('add', { a: i, b: 1 })), [1, 2]);
+    }
+  });
+
+  test(`${server.name}: 50 concurrent callTool on an expired token, then on a revoked one: one token request each`, { skip: server.skip }, async () => {
+    await emu.reset();
+    await emu.config({ token_lifetime_secs: 3 });
+    const mcp = await McpClient.connect(agent(), server.url());
+    await emu.config({ token_lifetime_secs: 3600 });
+    await sleep(3100); // the token has expired
+    const fifty = async () => {
+      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => mcp.callTool('add', { a: i, b: 1 })));
+      assert.deepEqual(results.map((r) => r.structuredContent.result), Array.from({ length: 50 }, (_, i) => i + 1));
+    };
+    await fifty();
+    assert.equal(await emu.counter('saas.token'), 2, 'the first token and one renewal for all 50 calls');
+    await emu.revokeAll();
+    await fifty();
+    assert.equal(await emu.counter('saas.token'), 3, 'one renewal for all 50 rejected calls');
+  });
+}
+
+test("the chat stream's 1 MiB line limit, event limit and timeouts apply to MCP streams", async () => {
+  await emu.reset();
+  const mcp = await McpClient.connect(agent(), emuMcp());
+  const disconnects = (n) => eventually(async () => (await emu.counter('mcp.disconnects')) === n, `${n} streams left early`);
+  for (const [n, stream] of [[1, 'huge_line'], [2, 'huge_event']]) {
+    await emu.fault({ endpoint: 'mcp', stream });
+    await assert.rejects(mcp.callTool('add', { a: 1, b: 1 }), StreamTooLargeError, stream);
+    await disconnects(n); // the client left the oversized stream
+  }
+  await emu.fault({ endpoint: 'mcp', stream: 'disconnect' });
+  await assert.rejects(mcp.callTool('add', { a: 1, b: 1 }), StreamTruncatedError);
+  const small = await McpClient.connect(agent({ maxLineBytes: 100 }), emuMcp());
+  await assert.rejects(collect(small.callToolStream('progress', { steps: 1000 })), StreamTooLargeError);
+  await disconnects(3);
+
+  const idle = await McpClient.connect(agent({ streamIdleTimeout: 300 }), emuMcp());
+  await emu.fault({ endpoint: 'mcp', stream: 'never_end' });
+  const started = Date.now();
+  await assert.rejects(idle.callTool('add', { a: 1, b: 1 }), APITimeoutError);
+  assert.ok(Date.now() - started >= 300, 'not before the idle timeout');
+  await disconnects(4); // the timed-out stream was closed
+  // A JSON answer whose body stalls is bounded by the request timeout.
+  const strict = await McpClient.connect(agent({ timeout: 500 }), emuMcp());
+  await emu.fault({ endpoint: 'mcp', status: 200, body: { jsonrpc: '2.0', id: 2, result: { content: [] } }, stall_after_bytes: 10 });
+  await assert.rejects(strict.callTool('add', { a: 1, b: 1 }), APITimeoutError);
+});
+
+const mcpPosts = async (method) => (await emu.requests('mcp')).map((r) => r.json).filter((m) => m?.method === method);
+
+for (const era of ['current', 'legacy']) {
+  test(`${era} era: aborting callTool or leaving callToolStream closes the connection, seen by the emulator`, async () => {
+    await emu.reset();
+    await emu.config({ chunk_delay_ms: 200 });
+    const mcp = await McpClient.connect(agent(), emuMcp(), { era });
+    const posts = await emu.counter('mcp');
+    const ac = new AbortController();
+    const call = mcp.callTool('progress', { steps: 1000 }, { signal: ac.signal });
+    await eventually(async () => (await emu.counter('mcp')) > posts, 'the call to reach the emulator');
+    await sleep(300); // the answer is streaming
+    assert.equal(await emu.counter('mcp.disconnects'), 0);
+    ac.abort();
+    await assert.rejects(call, (e) => e.name === 'AbortError');
+    await eventually(async () => (await emu.counter('mcp.disconnects')) === 1, 'the emulator to see the call end');
+    if (era === 'legacy') {
+      // The legacy era also tells the server, naming the request.
+      await eventually(async () => (await mcpPosts('notifications/cancelled')).length === 1, 'notifications/cancelled');
+      const [cancelled] = await mcpPosts('notifications/cancelled');
+      assert.equal(cancelled.params.requestId, (await mcpPosts('tools/call')).at(-1).id);
+    }
+
+    for await (const item of mcp.callToolStream('progress', { steps: 1000 })) {
+      assert.equal(item.type, 'progress');
+      break;
+    }
+    await eventually(async () => (await emu.counter('mcp.disconnects')) === 2, 'the emulator to see the stream end');
+  });
+}
+
+test('for await over change notifications (subscriptions/listen)', async () => {
+  await emu.reset();
+  const mcp = await McpClient.connect(agent(), emuMcp());
+  for await (const n of mcp.notifications(['emulator://readme'])) {
+    assert.deepEqual([n.type, n.method], ['notification', 'notifications/subscriptions/acknowledged']);
+    break;
+  }
+  const [listen] = await mcpPosts('subscriptions/listen');
+  assert.match(JSON.stringify(listen.params), /emulator:\/\/readme/);
 });

@@ -58,8 +58,9 @@ test('the cached token is reused; forceRefresh renews', async () => {
 
 test('scopes: inclusions are applied and console output hides the token', async () => {
   const token = await new Client(saas(emu.url)).getToken();
-  assert.ok(token.allows('chat:all') && token.allows('chat:exec') && token.allows('chat:history'));
-  assert.ok(!token.allows('mcp:exec'));
+  assert.ok(token.hasScope('chat:all') && token.hasScope('chat:exec') && token.hasScope('chat:history'));
+  assert.ok(!token.hasScope('mcp:exec'));
+  assert.ok(token.allows('chat:exec'), 'the deprecated alias still answers');
   const { inspect } = await import('node:util');
   assert.ok(!inspect(token).includes(token.accessToken));
 });

@@ -60,7 +60,7 @@ async function main(): Promise<void> {
 
   // 4. Tokens and any other API call.
   const token = await client.getToken();
-  console.log(`scopes: ${token.scopes?.join(' ')}; may chat: ${token.allows('chat:exec')}`);
+  console.log(`scopes: ${token.scopes?.join(' ')}; may chat: ${token.hasScope('chat:exec')}`);
   const models = (await client.request('GET', '/v1/models')).json<{ data: { id: string }[] }>();
   console.log(`models: ${models.data.map((m) => m.id).join(', ')}`);
 

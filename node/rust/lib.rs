@@ -13,6 +13,7 @@
 #![cfg_attr(test, allow(dead_code))]
 
 mod convert;
+mod log;
 #[cfg(feature = "bench")]
 mod parity;
 mod service;
@@ -23,17 +24,18 @@ use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
-use agenticstar::authcode::AuthorizeOptions;
+use agenticstar::surface::{
+    authorization_request_from_json, authorization_request_json, authorize_options_from_json, sign_in_json, token_json,
+};
 use agenticstar::{Client, Error, ErrorKind, Scopes, Secret};
 use futures::FutureExt;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use tokio_util::sync::CancellationToken;
 
-use convert::{
-    NativeAuthRequest, NativeAuthorizeOptions, NativeRawResponse, NativeSignIn, NativeStoredToken, NativeToken,
-};
+use convert::{NativeCompletion, NativeRawResponse, request_options};
 use napi::threadsafe_function::ThreadsafeFunction;
+use serde_json::Value;
 use store::{StoreCall, StoreFn, TokenFn};
 pub use stream::NativeChatStream;
 
@@ -89,6 +91,7 @@ fn build_client(options: &str, store: Option<StoreFn>, on_token: Option<TokenFn>
     // The core spawns renewals and stream readers on this runtime; a sync napi call has none current.
     let runtime = napi::bindgen_prelude::within_runtime_if_available(tokio::runtime::Handle::current);
     let mut b = agenticstar::ClientOptions::from_json_millis_str(options)
+        .and_then(|o| o.with_env())
         .and_then(|o| o.builder("node"))
         .map_err(to_napi)?
         .runtime(runtime);
@@ -131,18 +134,16 @@ impl NativeClient {
     // Full types spelled out (not the aliases) so the generated .d.ts has the function signatures.
     pub fn new(
         options: String,
-        store: Option<
-            ThreadsafeFunction<StoreCall, Promise<Option<NativeStoredToken>>, StoreCall, Status, false, true>,
-        >,
-        on_token: Option<ThreadsafeFunction<NativeToken, (), NativeToken, Status, false, true>>,
+        store: Option<ThreadsafeFunction<StoreCall, Promise<Option<Value>>, StoreCall, Status, false, true>>,
+        on_token: Option<ThreadsafeFunction<Value, (), Value, Status, false, true>>,
     ) -> Result<Self> {
         Ok(NativeClient { inner: build_client(&options, store, on_token)?, last: Default::default() })
     }
 
     /// The cached token if it is fresh, else null: synchronous, no I/O, no promise.
     #[napi(catch_unwind)]
-    pub fn cached_token(&self) -> Option<NativeToken> {
-        self.inner.tokens().cached().map(|t| NativeToken::from(&t))
+    pub fn cached_token(&self) -> Option<Value> {
+        self.inner.tokens().cached().map(|t| token_json(&t))
     }
 
     /// A number naming the fresh cached token (the same while it stays the same token), or null
@@ -158,12 +159,12 @@ impl NativeClient {
     }
 
     #[napi(catch_unwind)]
-    pub fn get_token<'e>(&self, env: &'e Env, force_refresh: Option<bool>) -> Result<PromiseRaw<'e, NativeToken>> {
+    pub fn get_token<'e>(&self, env: &'e Env, force_refresh: Option<bool>) -> Result<PromiseRaw<'e, Value>> {
         let c = self.inner.clone();
         spawn(env, async move {
             let t =
                 if force_refresh.unwrap_or(false) { c.tokens().force_refresh().await? } else { c.get_token().await? };
-            Ok(NativeToken::from(&t))
+            Ok(token_json(&t))
         })
     }
 
@@ -175,42 +176,40 @@ impl NativeClient {
     }
 
     #[napi(catch_unwind)]
-    pub fn authorize_url<'e>(
-        &self,
-        env: &'e Env,
-        options: NativeAuthorizeOptions,
-    ) -> Result<PromiseRaw<'e, NativeAuthRequest>> {
+    pub fn authorize_url<'e>(&self, env: &'e Env, options: Value) -> Result<PromiseRaw<'e, Value>> {
         let c = self.inner.clone();
-        let opts = AuthorizeOptions::from(options);
-        spawn(env, async move { Ok(NativeAuthRequest::from(c.authorize_url(&opts).await?)) })
+        let opts = authorize_options_from_json(options).map_err(to_napi)?;
+        spawn(env, async move { Ok(authorization_request_json(&c.authorize_url(&opts).await?)) })
     }
 
     #[napi(catch_unwind)]
     pub fn complete_authorization<'e>(
         &self,
         env: &'e Env,
-        request: NativeAuthRequest,
+        request: Value,
         callback_url: String,
-    ) -> Result<PromiseRaw<'e, NativeSignIn>> {
+    ) -> Result<PromiseRaw<'e, Value>> {
         let c = self.inner.clone();
-        spawn(
-            env,
-            async move { Ok(NativeSignIn::from(c.complete_authorization(&request.into(), &callback_url).await?)) },
-        )
+        let request = authorization_request_from_json(request).map_err(to_napi)?;
+        spawn(env, async move { Ok(sign_in_json(&c.complete_authorization(&request, &callback_url).await?)) })
     }
 
     #[napi(catch_unwind)]
-    pub fn exchange_code<'e>(
-        &self,
-        env: &'e Env,
-        request: NativeAuthRequest,
-        code: String,
-    ) -> Result<PromiseRaw<'e, NativeSignIn>> {
+    pub fn exchange_code<'e>(&self, env: &'e Env, request: Value, code: String) -> Result<PromiseRaw<'e, Value>> {
         let c = self.inner.clone();
-        spawn(env, async move { Ok(NativeSignIn::from(c.exchange_code(&request.into(), Secret::from(code)).await?)) })
+        let request = authorization_request_from_json(request).map_err(to_napi)?;
+        spawn(env, async move { Ok(sign_in_json(&c.exchange_code(&request, Secret::from(code)).await?)) })
     }
 
-    /// `body` is JSON text (the TS layer stringifies).
+    /// A client sharing this one's tokens and connections with other call defaults (`options`:
+    /// the core's `RequestOptions` as JSON text, `timeout` in ms).
+    #[napi(catch_unwind)]
+    pub fn with_options(&self, options: String) -> Result<NativeClient> {
+        let o = request_options(Some(&options))?;
+        Ok(NativeClient { inner: self.inner.with_options(&o).map_err(to_napi)?, last: Default::default() })
+    }
+
+    /// `body` is JSON text (the TS layer stringifies); `options` as in [`Self::with_options`].
     #[napi(catch_unwind)]
     pub fn request<'e>(
         &self,
@@ -218,31 +217,37 @@ impl NativeClient {
         method: String,
         path: String,
         body: Option<String>,
+        options: Option<String>,
         cancel: Option<&NativeCancel>,
     ) -> Result<PromiseRaw<'e, NativeRawResponse>> {
         let json = body
             .map(|b| serde_json::from_str::<serde_json::Value>(&b))
             .transpose()
             .map_err(|e| config_err(format!("request body is not JSON: {e}")))?;
+        let o = request_options(options.as_deref())?;
         let c = self.inner.clone();
         spawn_cancellable(env, cancel, async move {
-            Ok(NativeRawResponse::from(c.request(&method, &path, json.as_ref()).await?))
+            Ok(NativeRawResponse::from(c.request_with(&method, &path, json.as_ref(), &o).await?))
         })
     }
 
-    /// A whole completion, as JSON text (parsed by `JSON.parse`, much faster than building objects here).
+    /// A whole completion, as JSON text (parsed by `JSON.parse`, much faster than building objects
+    /// here), with its answer's status, headers and request id.
     #[napi(catch_unwind)]
     pub fn chat_create<'e>(
         &self,
         env: &'e Env,
         request: String,
+        options: Option<String>,
         cancel: Option<&NativeCancel>,
-    ) -> Result<PromiseRaw<'e, String>> {
+    ) -> Result<PromiseRaw<'e, NativeCompletion>> {
         let req = convert::chat_request(&request)?;
+        let o = request_options(options.as_deref())?;
         let c = self.inner.clone();
         spawn_cancellable(env, cancel, async move {
-            let completion = c.chat(req).await?;
-            Ok(serde_json::to_string(&completion).unwrap_or_default())
+            let completion = c.chat_with(req, &o).await?;
+            let response = completion.response.as_ref().map(Into::into);
+            Ok(NativeCompletion { json: serde_json::to_string(&completion).unwrap_or_default(), response })
         })
     }
 
@@ -265,9 +270,10 @@ impl NativeClient {
 
     /// Start a stream. Sync: the request runs in the background; its errors surface on the first read.
     #[napi(catch_unwind)]
-    pub fn chat_stream(&self, request: String) -> Result<NativeChatStream> {
+    pub fn chat_stream(&self, request: String, options: Option<String>) -> Result<NativeChatStream> {
         let req = convert::chat_request(&request)?;
-        Ok(NativeChatStream::new(self.inner.chat_stream(req)))
+        let o = request_options(options.as_deref())?;
+        Ok(NativeChatStream::new(self.inner.chat_stream_with(req, &o)))
     }
 }
 

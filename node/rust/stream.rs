@@ -80,6 +80,12 @@ impl NativeChatStream {
         Ok(self.locked()?.stream.text().to_owned())
     }
 
+    /// Status, headers and request id of the answer, once its head arrived (after the first batch).
+    #[napi(catch_unwind)]
+    pub fn response(&self) -> Result<Option<crate::convert::NativeResponseMeta>> {
+        Ok(self.locked()?.stream.response().map(Into::into))
+    }
+
     /// What was received so far as one completion (JSON text).
     #[napi(catch_unwind)]
     pub fn completion(&self) -> Result<String> {

@@ -3,10 +3,11 @@ import { emitWarning } from 'node:process';
 import * as native from '../native/index.js';
 import { call, callSync } from './call.js';
 import { withCancel } from './cancel.js';
+import { callOptionsJson, withResponse } from './response.js';
 import { Service, type ServiceClass } from './service.js';
 import { ChatStream } from './stream.js';
 import { TokenEvents } from './token_events.js';
-import { RawResponse, Token } from './token.js';
+import { type NativeToken, RawResponse, Token } from './token.js';
 import type {
   AuthorizationRequest,
   AuthorizeOptions,
@@ -15,6 +16,7 @@ import type {
   ClientOptions,
   IdClaims,
   RequestOptions,
+  RequestOverrides,
   SignIn,
   StoredToken,
   StreamOptions,
@@ -27,7 +29,7 @@ function isStoreObject(s: ClientOptions['tokenStore']): s is TokenStore {
 }
 
 /** Adapts the user's store (sync or async methods) to the one callback the native side calls. */
-function storeCallback(store: TokenStore): (c: native.StoreCall) => Promise<native.NativeStoredToken | null> {
+function storeCallback(store: TokenStore): (c: native.StoreCall) => Promise<StoredToken | null> {
   return async (c) => {
     switch (c.op) {
       case 'load':
@@ -42,7 +44,12 @@ function storeCallback(store: TokenStore): (c: native.StoreCall) => Promise<nati
   };
 }
 
-const signIn = (s: native.NativeSignIn): SignIn => ({ token: new Token(s.token), idClaims: (s.idClaims as IdClaims | undefined) ?? null });
+// The core's sign-in JSON (`surface::sign_in_json`).
+type NativeSignIn = { token: NativeToken; idClaims?: IdClaims };
+const signIn = (s: unknown): SignIn => {
+  const n = s as NativeSignIn;
+  return { token: new Token(n.token), idClaims: n.idClaims ?? null };
+};
 
 /** The Chat API: `client.chat.stream()` and `client.chat.create()`. */
 export class Chat {
@@ -53,16 +60,25 @@ export class Chat {
     this.#native = n;
   }
 
-  /** Stream a reply. Errors (token, HTTP, stream) are thrown by the iteration. */
+  /**
+   * Stream a reply. Errors (token, HTTP, stream) are thrown by the iteration. `options` may also set
+   * `timeout` (ms), `maxRetries`, `headers`, `query` and `extraBody` for this call.
+   */
   stream(request: ChatRequest, options: StreamOptions = {}): ChatStream {
     const body = JSON.stringify(request);
-    return new ChatStream(callSync(() => this.#native.chatStream(body)), options);
+    const opts = callOptionsJson(options);
+    return new ChatStream(callSync(() => this.#native.chatStream(body, opts)), options);
   }
 
-  /** A whole reply in one answer (`stream: false`). */
+  /**
+   * A whole reply in one answer (`stream: false`); its `response` has the status, headers and
+   * request id. `options`: `signal`, and `timeout` (ms), `maxRetries`, `headers`, `query`, `extraBody`.
+   */
   async create(request: ChatRequest, options: RequestOptions = {}): Promise<ChatCompletion> {
     const body = JSON.stringify(request);
-    return JSON.parse(await withCancel(options.signal, (c) => this.#native.chatCreate(body, c))) as ChatCompletion;
+    const opts = callOptionsJson(options);
+    const r = await withCancel(options.signal, (c) => this.#native.chatCreate(body, opts, c));
+    return withResponse(JSON.parse(r.json) as ChatCompletion, r.response);
   }
 }
 
@@ -76,9 +92,16 @@ export class Client {
   #lastNumber = 0;
   #lastToken: Token | null = null;
 
-  constructor(options: ClientOptions) {
+  /** @param derived internal: the native client of `withOptions()`. */
+  constructor(options: ClientOptions = {}, derived?: native.NativeClient) {
+    if (derived) {
+      this.#native = derived;
+      this.chat = new Chat(derived);
+      return;
+    }
     // Everything but the callbacks is the core's ClientOptions JSON (durations in ms): the core
-    // validates it, applies the defaults and rejects unknown keys.
+    // validates it, fills what is left out from AGENTICSTAR_*, applies the defaults and rejects
+    // unknown keys.
     const { tokenStore, onToken, caCerts, ...rest } = options;
     const jsStore = isStoreObject(tokenStore) ? tokenStore : undefined;
     const json = JSON.stringify({
@@ -88,7 +111,7 @@ export class Client {
     });
     const listener =
       onToken &&
-      ((t: native.NativeToken): void => {
+      ((t: NativeToken): void => {
         // A throw here would be a fatal exception on the native side: report it instead.
         try {
           onToken(new Token(t));
@@ -100,6 +123,16 @@ export class Client {
     this.chat = new Chat(this.#native);
   }
 
+  /**
+   * A client sharing this one's tokens (one cache, one renewal) and connections, whose calls
+   * default to `options` (`timeout` in ms, `maxRetries`, `headers`, `query`, `extraBody`); token
+   * requests keep this client's settings. Per-call options still win.
+   */
+  withOptions(options: RequestOverrides): Client {
+    const json = callOptionsJson(options) ?? '{}';
+    return new Client({} as ClientOptions, callSync(() => this.#native.withOptions(json)));
+  }
+
   /** A valid access token: the cached one while fresh, else renewed (once for all concurrent callers). */
   getToken(options: { forceRefresh?: boolean } = {}): Promise<Token> {
     if (!options.forceRefresh) {
@@ -109,13 +142,13 @@ export class Client {
       if (n !== null) {
         if (n !== this.#lastNumber || this.#lastToken === null) {
           const t = callSync(() => this.#native.cachedToken());
-          this.#lastToken = t ? new Token(t) : null;
+          this.#lastToken = t ? new Token(t as NativeToken) : null;
           this.#lastNumber = n;
         }
         if (this.#lastToken !== null) return Promise.resolve(this.#lastToken);
       }
     }
-    return call(() => this.#native.getToken(options.forceRefresh)).then((t) => new Token(t));
+    return call(() => this.#native.getToken(options.forceRefresh)).then((t) => new Token(t as NativeToken));
   }
 
   /** Forget the session here and in the token store. */
@@ -125,7 +158,7 @@ export class Client {
 
   /** Start the authorization code flow: the URL to send the user to, plus the state/nonce/PKCE verifier to keep. */
   authorizeUrl(options: AuthorizeOptions): Promise<AuthorizationRequest> {
-    return call(() => this.#native.authorizeUrl(options));
+    return call(() => this.#native.authorizeUrl(options)) as Promise<AuthorizationRequest>;
   }
 
   /**
@@ -163,6 +196,7 @@ export class Client {
    */
   async request(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<RawResponse> {
     const json = body === undefined ? undefined : JSON.stringify(body);
-    return new RawResponse(await withCancel(options.signal, (c) => this.#native.request(method, path, json, c)));
+    const opts = callOptionsJson(options);
+    return new RawResponse(await withCancel(options.signal, (c) => this.#native.request(method, path, json, opts, c)));
   }
 }

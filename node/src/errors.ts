@@ -3,6 +3,7 @@
  * error message (napi errors carry only a string); `call.ts` rebuilds the class from it.
  * Messages come from the core, which scrubs secrets before it makes them.
  */
+import { toHeaders } from './response.js';
 
 /**
  * The stable error codes, the same in every language of the SDK (core's `ErrorKind`; the suite
@@ -72,6 +73,9 @@ export interface ErrorFields {
   retryAfterMs?: number | null;
   bodyExcerpt?: string | null;
   details?: unknown;
+  requestId?: string | null;
+  headers?: Record<string, string> | null;
+  wwwAuthenticate?: string | null;
 }
 
 /** Base class of every error the SDK throws (user aborts excepted: those throw `signal.reason`). */
@@ -90,6 +94,12 @@ export class AgenticStarError extends Error {
   readonly bodyExcerpt: string | null;
   /** Protocol-specific details (JSON-RPC `data`, `resourceMetadata`, ...). */
   readonly details: unknown;
+  /** The server's id of the failed request (`x-request-id`, ...), to quote to support. */
+  readonly requestId: string | null;
+  /** The answer's headers (names lower-case; values that may be secrets are `***`); empty without an answer. */
+  readonly headers: Headers;
+  /** The answer's `WWW-Authenticate` challenge (401 / 403), if any. */
+  readonly wwwAuthenticate: string | null;
 
   constructor(fields: ErrorFields) {
     super(fields.message);
@@ -100,6 +110,9 @@ export class AgenticStarError extends Error {
     this.retryAfter = fields.retryAfterMs ?? null;
     this.bodyExcerpt = fields.bodyExcerpt ?? null;
     this.details = fields.details ?? null;
+    this.requestId = fields.requestId ?? null;
+    this.headers = toHeaders(fields.headers);
+    this.wwwAuthenticate = fields.wwwAuthenticate ?? null;
   }
 
   override get name(): string {

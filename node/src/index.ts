@@ -15,6 +15,7 @@ export { ChatStream } from './stream.js';
 export * from './a2a.js';
 export * from './mcp.js';
 export * from './token_events.js';
+export { consoleLogger, setLogger, type LogLevel, type LogRecord, type Logger } from './log.js';
 export {
   EchoService,
   JsonStream,
@@ -33,6 +34,7 @@ import * as native from '../native/index.js';
 /** Every service kind `client.service()` opens. */
 export const serviceKinds: readonly string[] = native.serviceKinds();
 export { RawResponse, Token } from './token.js';
+export { ResponseMeta } from './response.js';
 export * from './errors.js';
 export type {
   AuthorizationRequest,
@@ -41,7 +43,14 @@ export type {
   ChatChunkChoice,
   ChatCompletion,
   ChatCompletionChoice,
+  ChatCompletionChunk,
+  ChatCompletionContentPart,
+  ChatCompletionCreateParams,
+  ChatCompletionMessageParam,
+  ChatCompletionMessageToolCall,
+  ChatCompletionTool,
   ChatRequest,
+  CompletionUsage,
   ClientOptions,
   ContentPart,
   Delta,
@@ -50,6 +59,7 @@ export type {
   ProviderConfig,
   RedisStoreOptions,
   RequestOptions,
+  RequestOverrides,
   SignIn,
   StoredToken,
   StreamOptions,

@@ -1,5 +1,6 @@
 import type * as native from '../native/index.js';
 import { callSync, fromNative } from './call.js';
+import { ResponseMeta, withResponse } from './response.js';
 import type { ChatChunk, ChatCompletion, Delta, StreamOptions, Usage } from './types.js';
 
 /** What the native side hands over (see node/rust/stream.rs): common chunks as
@@ -98,9 +99,19 @@ export class ChatStream implements AsyncIterable<ChatChunk> {
     return callSync(() => this.#native.text());
   }
 
+  /**
+   * Status, headers and request id of the answer, once its head arrived (always after the first
+   * chunk was read; an error from the answer carries them too).
+   */
+  get response(): ResponseMeta | null {
+    const m = callSync(() => this.#native.response());
+    return m ? new ResponseMeta(m) : null;
+  }
+
   /** What was received so far, as one completion. */
   completion(): ChatCompletion {
-    return JSON.parse(callSync(() => this.#native.completion())) as ChatCompletion;
+    const c = JSON.parse(callSync(() => this.#native.completion())) as ChatCompletion;
+    return withResponse(c, callSync(() => this.#native.response()));
   }
 
   /** Why the reply ended (`stop`, `length`, ...), once known. */

@@ -1,6 +1,18 @@
 import { inspect } from 'node:util';
 
 import * as native from '../native/index.js';
+import { ResponseMeta } from './response.js';
+
+/** @internal A token as the core hands it over (`surface::token_json`; Unix seconds, seconds left). */
+export interface NativeToken {
+  accessToken: string;
+  tokenType: string;
+  scope?: string;
+  expiresIn?: number;
+  expiresAt?: number;
+  refreshToken?: string;
+  idToken?: string;
+}
 
 /** An access token and what the SDK knows about it. `console.log` shows no secret. */
 export class Token {
@@ -20,7 +32,7 @@ export class Token {
   }
 
   /** @internal */
-  constructor(t: native.NativeToken) {
+  constructor(t: NativeToken) {
     this.accessToken = t.accessToken;
     this.tokenType = t.tokenType;
     this.#scope = t.scope ?? null;
@@ -33,8 +45,13 @@ export class Token {
   }
 
   /** Whether the granted scopes allow `scope`, directly or through an including one (`chat:all` covers `chat:exec`). */
-  allows(scope: string): boolean {
+  hasScope(scope: string): boolean {
     return this.#scope !== null && native.scopeAllows(this.#scope, scope);
+  }
+
+  /** @deprecated Use {@link Token.hasScope} (the same name as in the other languages). */
+  allows(scope: string): boolean {
+    return this.hasScope(scope);
   }
 
   [inspect.custom](): string {
@@ -47,12 +64,25 @@ export class RawResponse {
   readonly status: number;
   readonly contentType: string | null;
   readonly body: Buffer;
+  /** Status, headers and request id, as on a completion. */
+  readonly response: ResponseMeta;
 
   /** @internal */
   constructor(r: native.NativeRawResponse) {
     this.status = r.status;
     this.contentType = r.contentType ?? null;
     this.body = r.body;
+    this.response = new ResponseMeta(r.response);
+  }
+
+  /** Names lower-case; the values of headers that may hold secrets are `***`. */
+  get headers(): Headers {
+    return this.response.headers;
+  }
+
+  /** The server's id for this request (quote it to support). */
+  get requestId(): string | null {
+    return this.response.requestId;
   }
 
   text(): string {

@@ -138,57 +138,68 @@ impl ChunkChoice {
     }
 }
 
+/// The members a chunk and a completion share (the core gives both the same accessors); `$extra`
+/// are the class's own.
+macro_rules! reply_class {
+    ($ty:ident, $choice:ident, { $($extra:tt)* }) => {
+        #[pymethods]
+        impl $ty {
+            /// The first choice's text ("" when none).
+            #[getter]
+            fn text(&self) -> &str {
+                self.0.text()
+            }
+            #[getter]
+            fn finish_reason(&self) -> Option<&str> {
+                self.0.finish_reason()
+            }
+            #[getter]
+            fn choices(&self) -> Vec<$choice> {
+                self.0.choices.iter().cloned().map($choice).collect()
+            }
+            #[getter]
+            fn usage(&self) -> Option<Usage> {
+                self.0.usage.clone().map(Usage)
+            }
+            #[getter]
+            fn id(&self) -> Option<&str> {
+                self.0.id.as_deref()
+            }
+            #[getter]
+            fn model(&self) -> Option<&str> {
+                self.0.model.as_deref()
+            }
+            #[getter]
+            fn created(&self) -> Option<i64> {
+                self.0.created
+            }
+            fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                to_dict(py, &self.0)
+            }
+            fn __repr__(&self) -> String {
+                format!(
+                    concat!(stringify!($ty), "(id={}, text={}, finish_reason={})"),
+                    q(self.0.id.as_ref()),
+                    q(Some(self.0.text())),
+                    q(self.0.finish_reason())
+                )
+            }
+            $($extra)*
+        }
+    };
+}
+
 /// One streamed piece of a reply. `text` is the first choice's new text ("" when none).
 #[pyclass(module = "agenticstar._native", frozen)]
 pub struct ChatChunk(c::ChatChunk);
 
-#[pymethods]
-impl ChatChunk {
-    #[getter]
-    fn text(&self) -> &str {
-        self.0.text()
-    }
+reply_class!(ChatChunk, ChunkChoice, {
     /// The first choice's delta (empty when the chunk has no choices, e.g. the usage chunk).
     #[getter]
     fn delta(&self) -> Delta {
         Delta(self.0.choices.first().map(|c| c.delta.clone()).unwrap_or_default())
     }
-    #[getter]
-    fn choices(&self) -> Vec<ChunkChoice> {
-        self.0.choices.iter().cloned().map(ChunkChoice).collect()
-    }
-    #[getter]
-    fn finish_reason(&self) -> Option<&str> {
-        self.0.finish_reason()
-    }
-    #[getter]
-    fn usage(&self) -> Option<Usage> {
-        self.0.usage.clone().map(Usage)
-    }
-    #[getter]
-    fn id(&self) -> Option<&str> {
-        self.0.id.as_deref()
-    }
-    #[getter]
-    fn model(&self) -> Option<&str> {
-        self.0.model.as_deref()
-    }
-    #[getter]
-    fn created(&self) -> Option<i64> {
-        self.0.created
-    }
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_dict(py, &self.0)
-    }
-    fn __repr__(&self) -> String {
-        format!(
-            "ChatChunk(id={}, text={}, finish_reason={})",
-            q(self.0.id.as_ref()),
-            q(Some(self.0.text())),
-            q(self.0.finish_reason())
-        )
-    }
-}
+});
 
 #[pyclass(module = "agenticstar._native", frozen)]
 pub struct CompletionMessage(c::CompletionMessage);
@@ -244,49 +255,14 @@ impl From<c::ChatCompletion> for ChatCompletion {
     }
 }
 
-#[pymethods]
-impl ChatCompletion {
-    /// The first choice's text.
+reply_class!(ChatCompletion, CompletionChoice, {
+    /// Status, headers and request id of the answer (None for a completion a stream accumulated
+    /// before its answer arrived).
     #[getter]
-    fn text(&self) -> &str {
-        self.0.text()
+    fn response(&self) -> Option<crate::client::ResponseMeta> {
+        self.0.response.clone().map(crate::client::ResponseMeta)
     }
-    #[getter]
-    fn finish_reason(&self) -> Option<&str> {
-        self.0.finish_reason()
-    }
-    #[getter]
-    fn choices(&self) -> Vec<CompletionChoice> {
-        self.0.choices.iter().cloned().map(CompletionChoice).collect()
-    }
-    #[getter]
-    fn usage(&self) -> Option<Usage> {
-        self.0.usage.clone().map(Usage)
-    }
-    #[getter]
-    fn id(&self) -> Option<&str> {
-        self.0.id.as_deref()
-    }
-    #[getter]
-    fn model(&self) -> Option<&str> {
-        self.0.model.as_deref()
-    }
-    #[getter]
-    fn created(&self) -> Option<i64> {
-        self.0.created
-    }
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_dict(py, &self.0)
-    }
-    fn __repr__(&self) -> String {
-        format!(
-            "ChatCompletion(id={}, text={}, finish_reason={})",
-            q(self.0.id.as_ref()),
-            q(Some(self.0.text())),
-            q(self.0.finish_reason())
-        )
-    }
-}
+});
 
 /// The core stream, read a batch at a time. The Python wrappers `ChatStream` / `AsyncChatStream`
 /// iterate the batches, so the boundary is crossed once per batch, not once per chunk.
@@ -377,6 +353,11 @@ impl NativeChatStream {
     #[getter]
     fn is_finished(&self) -> PyResult<bool> {
         self.with(|s| s.is_finished())
+    }
+    /// Status, headers and request id, once the answer's head arrived (after the first chunk).
+    #[getter]
+    fn response(&self) -> PyResult<Option<crate::client::ResponseMeta>> {
+        self.with(|s| s.response().cloned().map(crate::client::ResponseMeta))
     }
     fn completion(&self) -> PyResult<ChatCompletion> {
         self.with(|s| ChatCompletion(s.completion()))

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use agenticstar::authcode::{self, AuthorizeOptions};
 use agenticstar::chat::ChatRequest;
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyDict};
 
 use crate::chat::{ChatCompletion, NativeChatStream};
 use crate::store::{PyListener, PyTokenStore};
@@ -117,7 +117,7 @@ impl Token {
     }
     /// Whether the token allows `scope`, directly or through an including scope (`chat:all` covers `chat:exec`).
     fn has_scope(&self, scope: &str) -> bool {
-        self.0.scopes().is_some_and(|s| s.allows(scope))
+        self.0.has_scope(scope)
     }
     fn __repr__(&self) -> String {
         format!(
@@ -214,12 +214,68 @@ impl<'py> IntoPyObject<'py> for SignInOut {
     }
 }
 
+/// Status, headers and request id of an answer (`completion.response`, `stream.response`).
+#[pyclass(module = "agenticstar._native", frozen)]
+pub struct ResponseMeta(pub agenticstar::ResponseMeta);
+
+/// The headers as a dict: names lower-case, a repeated header's values joined with ", ".
+fn headers_dict<'py>(py: Python<'py>, m: &agenticstar::ResponseMeta) -> PyResult<Bound<'py, PyAny>> {
+    let v = serde_json::to_value(m).unwrap_or_default();
+    match v.get("headers") {
+        Some(h) => json_to_py(py, h),
+        None => Ok(PyDict::new(py).into_any()),
+    }
+}
+
+#[pymethods]
+impl ResponseMeta {
+    #[getter]
+    fn status(&self) -> u16 {
+        self.0.status
+    }
+    /// Names lower-case; values of headers that may hold secrets (cookies, credentials) are "***".
+    #[getter]
+    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        headers_dict(py, &self.0)
+    }
+    /// The server's id for this request (quote it to support).
+    #[getter]
+    fn request_id(&self) -> Option<&str> {
+        self.0.request_id.as_deref()
+    }
+    #[getter]
+    fn www_authenticate(&self) -> Option<&str> {
+        self.0.www_authenticate()
+    }
+    /// The first value of header `name` (any case).
+    fn header(&self, name: &str) -> Option<&str> {
+        self.0.header(name)
+    }
+    fn __repr__(&self) -> String {
+        format!("<ResponseMeta status={} request_id={}>", self.0.status, q(self.0.request_id.as_ref()))
+    }
+}
+
 /// An answer to `request()`.
 #[pyclass(module = "agenticstar._native", frozen)]
 pub struct Response(agenticstar::RawResponse);
 
 #[pymethods]
 impl Response {
+    /// Names lower-case; values of headers that may hold secrets are "***".
+    #[getter]
+    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        headers_dict(py, &self.0.response)
+    }
+    #[getter]
+    fn request_id(&self) -> Option<&str> {
+        self.0.request_id()
+    }
+    /// Status, headers and request id, as on a completion.
+    #[getter]
+    fn response(&self) -> ResponseMeta {
+        ResponseMeta(self.0.response.clone())
+    }
     #[getter]
     fn status(&self) -> u16 {
         self.0.status
@@ -242,9 +298,10 @@ impl Response {
     }
     fn __repr__(&self) -> String {
         format!(
-            "<Response status={} content_type={} ({} bytes)>",
+            "<Response status={} content_type={} request_id={} ({} bytes)>",
             self.0.status,
             q(self.0.content_type.as_ref()),
+            q(self.0.request_id()),
             self.0.body.len()
         )
     }
@@ -256,6 +313,11 @@ impl Response {
 pub struct NativeClient {
     inner: agenticstar::Client,
     pid: u32,
+}
+
+/// Per-call options: the core's `RequestOptions` as JSON text (None: the client's defaults).
+fn request_options(py: Python<'_>, options: Option<&str>) -> PyResult<agenticstar::RequestOptions> {
+    options.map_or_else(|| Ok(Default::default()), |o| core(py, agenticstar::RequestOptions::from_json_str(o)))
 }
 
 impl NativeClient {
@@ -274,19 +336,21 @@ impl NativeClient {
 #[pymethods]
 impl NativeClient {
     /// `options`: the core's `ClientOptions` as JSON text (the Python layer builds it from kwargs);
-    /// `token_store`: a Python store object (a path goes in `options.tokenStore`).
+    /// `token_store`: a Python store object (a path goes in `options.tokenStore`). What is left out
+    /// (provider included) comes from the `AGENTICSTAR_*` variables.
     #[new]
     #[pyo3(signature = (provider, options, token_store=None, on_token=None))]
     fn new(
         py: Python<'_>,
-        provider: &Provider,
+        provider: Option<&Provider>,
         options: &str,
         token_store: Option<Py<PyAny>>,
         on_token: Option<Py<PyAny>>,
     ) -> PyResult<Self> {
         let mut o = core(py, agenticstar::ClientOptions::from_json_str(options))?;
-        o.provider = Some((&provider.0).into());
-        let mut b = core(py, o.builder("python"))?.runtime(crate::runtime::runtime().handle().clone());
+        o.provider = provider.map(|p| (&p.0).into());
+        let mut b = core(py, o.with_env().and_then(|o| o.builder("python")))?
+            .runtime(crate::runtime::runtime().handle().clone());
         if let Some(s) = token_store {
             b = b.token_store(Arc::new(PyTokenStore::new(s)));
         }
@@ -377,7 +441,14 @@ impl NativeClient {
         dispatch(py, asynchronous, async move { c.exchange_code(&req, code.into()).await.map(SignInOut) })
     }
 
-    #[pyo3(signature = (asynchronous, method, path, json=None))]
+    /// A client sharing this one's tokens and connections with other call defaults
+    /// (`options`: the core's `RequestOptions` as JSON text).
+    fn with_options(&self, py: Python<'_>, options: &str) -> PyResult<Self> {
+        let o = request_options(py, Some(options))?;
+        Ok(NativeClient { inner: core(py, self.client(py)?.with_options(&o))?, pid: self.pid })
+    }
+
+    #[pyo3(signature = (asynchronous, method, path, json=None, options=None))]
     fn request<'py>(
         &self,
         py: Python<'py>,
@@ -385,22 +456,27 @@ impl NativeClient {
         method: String,
         path: String,
         json: Option<&Bound<'py, PyAny>>,
+        options: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let c = self.client(py)?;
         let body = json.filter(|j| !j.is_none()).map(py_to_json).transpose()?;
-        dispatch(py, asynchronous, async move { c.request(&method, &path, body.as_ref()).await.map(Response) })
+        let o = request_options(py, options)?;
+        dispatch(py, asynchronous, async move { c.request_with(&method, &path, body.as_ref(), &o).await.map(Response) })
     }
 
     /// A whole reply (`stream: false`); `request` is the OpenAI-style body as a dict.
+    #[pyo3(signature = (asynchronous, request, options=None))]
     fn chat<'py>(
         &self,
         py: Python<'py>,
         asynchronous: bool,
         request: &Bound<'py, PyAny>,
+        options: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let c = self.client(py)?;
         let req = chat_request(py, request)?;
-        dispatch(py, asynchronous, async move { c.chat(req).await.map(ChatCompletion::from) })
+        let o = request_options(py, options)?;
+        dispatch(py, asynchronous, async move { c.chat_with(req, &o).await.map(ChatCompletion::from) })
     }
 
     /// Open a service of the core surface (`kind` from `service_kinds()`); `options` is JSON text.
@@ -421,10 +497,17 @@ impl NativeClient {
     }
 
     /// Start a streamed reply; errors arrive from the first read.
-    fn chat_stream(&self, py: Python<'_>, request: &Bound<'_, PyAny>) -> PyResult<NativeChatStream> {
+    #[pyo3(signature = (request, options=None))]
+    fn chat_stream(
+        &self,
+        py: Python<'_>,
+        request: &Bound<'_, PyAny>,
+        options: Option<&str>,
+    ) -> PyResult<NativeChatStream> {
         let c = self.client(py)?;
         let req = chat_request(py, request)?;
-        Ok(NativeChatStream::new(c.chat_stream(req)))
+        let o = request_options(py, options)?;
+        Ok(NativeChatStream::new(c.chat_stream_with(req, &o)))
     }
 }
 

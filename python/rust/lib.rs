@@ -33,6 +33,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::AuthorizationRequest>()?;
     m.add_class::<client::SignIn>()?;
     m.add_class::<client::Response>()?;
+    m.add_class::<client::ResponseMeta>()?;
     m.add_class::<chat::NativeChatStream>()?;
     m.add_class::<chat::ChatChunk>()?;
     m.add_class::<chat::ChunkChoice>()?;

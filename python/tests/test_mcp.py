@@ -8,6 +8,7 @@ against the emulator's own /mcp."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import socket
@@ -255,3 +256,144 @@ def test_the_recorded_session_is_the_shared_vector(emu: Emulator) -> None:
     mcp.read_resource("emulator://readme")
     mcp.get_prompt("greet", {"name": "Alice"})
     assert mcp.recording() == json.loads(VECTOR.read_text())
+
+
+# The token scenarios run against the emulator's /mcp (the same as core/tests/mcp.rs) and against
+# mcp 2.3.0, whose token check asks the emulator, so `newest_token_only` and expiry hold there too.
+# The stream scenarios need the emulator's faults.
+
+
+def emu_mcp(emu: Emulator) -> str:
+    return emu.url + "/mcp"
+
+
+class Server:
+    def __init__(self, url: str, requests: Callable[[], int]) -> None:
+        self.url = url
+        self.requests = requests  # requests to its /mcp so far
+
+
+@pytest.fixture(params=["emulator", "mcp-2.3.0"])
+def server(request: pytest.FixtureRequest, emu: Emulator) -> Server:
+    if request.param == "emulator":
+        return Server(emu_mcp(emu), lambda: emu.counter("mcp"))
+    peer: Peer = request.getfixturevalue("py_peer")
+    return Server(peer.url, lambda: len(peer.log()))
+
+
+def _costs(emu: Emulator, server: Server, call: Callable[[], Any]) -> tuple[int, int]:
+    """(token requests, MCP requests) that `call` made."""
+    tokens, posts = emu.counter("saas.token"), server.requests()
+    call()
+    return emu.counter("saas.token") - tokens, server.requests() - posts
+
+
+def test_a_server_that_accepts_only_the_newest_token_gets_one_refresh_and_one_retry(emu: Emulator, server: Server) -> None:
+    emu.config(newest_token_only=True)
+    mcp = a.McpClient.connect(agent(emu), server.url)
+    resource_token(emu, server.url)  # another instance of the application: ours is no longer the newest
+    result: Dict[str, Any] = {}
+    assert _costs(emu, server, lambda: result.update(mcp.call_tool("add", {"a": 2, "b": 3}))) == (1, 2), "one refresh, one retry"
+    assert result["structuredContent"] == {"result": 5}
+    # Two instances take turns invalidating each other's token: one refresh and one retry per call, no loop.
+    other = a.McpClient.connect(agent(emu), server.url)
+    for i in range(3):
+        for m in (mcp, other):
+            assert _costs(emu, server, functools.partial(m.call_tool, "add", {"a": i, "b": 1})) == (1, 2)
+
+
+async def test_fifty_concurrent_calls_on_an_expired_token_make_one_token_request(emu: Emulator, server: Server) -> None:
+    emu.config(token_lifetime_secs=3)
+    mcp = await a.AsyncMcpClient.connect(emu.async_client(**AGENT), server.url)
+    emu.config(token_lifetime_secs=3600)
+    await asyncio.sleep(3.1)  # the token has expired
+    results = await asyncio.gather(*(mcp.call_tool("add", {"a": i, "b": 1}) for i in range(50)))
+    assert [r["structuredContent"]["result"] for r in results] == [i + 1 for i in range(50)]
+    assert emu.counter("saas.token") == 2, "the first token and one renewal for all 50 calls"
+
+
+def test_fifty_concurrent_calls_on_a_revoked_token_make_one_token_request(emu: Emulator, server: Server) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    mcp = a.McpClient.connect(agent(emu), server.url)
+    emu.admin("POST", "/admin/revoke", {"all": True})
+    with ThreadPoolExecutor(50) as pool:
+        results = list(pool.map(lambda i: mcp.call_tool("add", {"a": i, "b": 1}), range(50)))
+    assert [r["structuredContent"]["result"] for r in results] == [i + 1 for i in range(50)]
+    assert emu.counter("saas.token") == 2, "the first token and one renewal for all 50 calls"
+
+
+def test_the_chat_streams_limits_and_timeouts_apply_to_mcp_streams(emu: Emulator) -> None:
+    mcp = a.McpClient.connect(agent(emu), emu_mcp(emu))
+    for n, kind in enumerate(("huge_line", "huge_event"), 1):  # over the default 1 MiB line / 8 MiB event limits
+        emu.fault(endpoint="mcp", stream=kind)
+        with pytest.raises(a.StreamTooLargeError):
+            mcp.call_tool("add", {"a": 1, "b": 1})
+        assert emu.wait_counter("mcp.disconnects", n) == n, "the client left the oversized stream"
+    emu.fault(endpoint="mcp", stream="disconnect")
+    with pytest.raises(a.StreamTruncatedError):
+        mcp.call_tool("add", {"a": 1, "b": 1})
+    small = a.McpClient.connect(emu.client(**AGENT, max_line_bytes=100), emu_mcp(emu))
+    with pytest.raises(a.StreamTooLargeError):
+        list(small.call_tool_stream("progress", {"steps": 1000}))
+    assert emu.wait_counter("mcp.disconnects", 3) == 3
+
+    idle = a.McpClient.connect(emu.client(**AGENT, stream_idle_timeout=0.3), emu_mcp(emu))
+    emu.fault(endpoint="mcp", stream="never_end")
+    started = time.monotonic()
+    with pytest.raises(a.APITimeoutError):
+        idle.call_tool("add", {"a": 1, "b": 1})
+    assert time.monotonic() - started >= 0.3, "not before the idle timeout"
+    assert emu.wait_counter("mcp.disconnects", 4) == 4, "the timed-out stream was closed"
+    # A JSON answer whose body stalls is bounded by the request timeout.
+    strict = a.McpClient.connect(emu.client(**AGENT, timeout=0.5), emu_mcp(emu))
+    emu.fault(endpoint="mcp", status=200, body={"jsonrpc": "2.0", "id": 2, "result": {"content": []}}, stall_after_bytes=10)
+    with pytest.raises(a.APITimeoutError):
+        strict.call_tool("add", {"a": 1, "b": 1})
+
+
+def test_closing_a_call_stream_closes_its_connection_seen_by_the_emulator(emu: Emulator) -> None:
+    emu.config(chunk_delay_ms=200)
+    mcp = a.McpClient.connect(agent(emu), emu_mcp(emu))
+    stream = mcp.call_tool_stream("progress", {"steps": 1000})
+    items = iter(stream)  # kept: a dropped iterator closes the stream too
+    assert next(items)["type"] == "progress"
+    assert emu.counter("mcp.disconnects") == 0
+    stream.close()
+    assert emu.wait_counter("mcp.disconnects", 1) == 1
+
+
+def _mcp_posts(emu: Emulator, method: str) -> List[Dict[str, Any]]:
+    return [r["json"] for r in emu.requests("mcp") if (r.get("json") or {}).get("method") == method]
+
+
+@pytest.mark.parametrize("era", ["current", "legacy"])
+async def test_cancelling_a_call_task_closes_its_connection_seen_by_the_emulator(emu: Emulator, era: str) -> None:
+    emu.config(chunk_delay_ms=200)
+    mcp = await a.AsyncMcpClient.connect(emu.async_client(**AGENT), emu_mcp(emu), era=era)
+    posts = emu.counter("mcp")
+    task = asyncio.ensure_future(mcp.call_tool("progress", {"steps": 1000}))
+    while emu.counter("mcp") == posts:
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(0.3)  # the answer is streaming
+    assert emu.counter("mcp.disconnects") == 0
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    deadline = time.monotonic() + 10
+    while emu.counter("mcp.disconnects") == 0 or (era == "legacy" and not _mcp_posts(emu, "notifications/cancelled")):
+        assert time.monotonic() < deadline, "the emulator never saw the call end"
+        await asyncio.sleep(0.02)
+    # The legacy era also tells the server, naming the request.
+    cancelled = [n["params"]["requestId"] for n in _mcp_posts(emu, "notifications/cancelled")]
+    assert cancelled == ([_mcp_posts(emu, "tools/call")[-1]["id"]] if era == "legacy" else [])
+
+
+async def test_async_for_over_change_notifications(emu: Emulator) -> None:
+    mcp = await a.AsyncMcpClient.connect(emu.async_client(**AGENT), emu_mcp(emu))
+    async with mcp.notifications(["emulator://readme"]) as stream:
+        async for item in stream:
+            assert (item["type"], item["method"]) == ("notification", "notifications/subscriptions/acknowledged")
+            break
+    (listen,) = _mcp_posts(emu, "subscriptions/listen")
+    assert "emulator://readme" in json.dumps(listen["params"])

@@ -149,7 +149,7 @@ pub struct ClientOptions {
     /// Retries of transient failures (5xx, 429, network); 0 disables them.
     #[uniffi(default = None)]
     pub max_retries: Option<i32>,
-    /// Seconds: the first back-off pause (full jitter, doubling).
+    /// Seconds: the first back-off pause (doubling, equal jitter: each pause is 50–100% of its step).
     #[uniffi(default = None)]
     pub initial_backoff: Option<f64>,
     /// Seconds: the longest back-off pause.
@@ -236,7 +236,7 @@ impl Token {
     /// Whether the granted scopes allow `scope`, directly or through an including one
     /// (`chat:all` covers `chat:exec`).
     pub fn has_scope(&self, scope: String) -> bool {
-        self.0.scopes().is_some_and(|s| s.allows(&scope))
+        self.0.has_scope(&scope)
     }
     pub fn has_refresh_token(&self) -> bool {
         self.0.refresh_token().is_some()
@@ -323,14 +323,17 @@ impl From<agenticstar::SignIn> for SignIn {
 // The request model mirrors core's `chat::Message` field for field; the `From`s below are
 // mechanical, every rule (e.g. a tool message needs `tool_call_id`) is the core's.
 
-/// Who speaks a message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+// The core's `chat::Role` itself, as a uniffi remote type: uniffi needs its variants spelled out,
+// and the compiler checks them against the core's enum, so no conversion exists to drift.
+pub type Role = chat::Role;
+
+/// Who speaks a message (`tool`: the result of a tool call; it needs `toolCallId`).
+#[uniffi::remote(Enum)]
 pub enum Role {
     System,
     Developer,
     User,
     Assistant,
-    /// The result of a tool call; needs `tool_call_id`.
     Tool,
 }
 
@@ -383,18 +386,6 @@ pub struct Message {
     pub tool_call_id: Option<String>,
 }
 
-impl From<Role> for chat::Role {
-    fn from(r: Role) -> Self {
-        match r {
-            Role::System => chat::Role::System,
-            Role::Developer => chat::Role::Developer,
-            Role::User => chat::Role::User,
-            Role::Assistant => chat::Role::Assistant,
-            Role::Tool => chat::Role::Tool,
-        }
-    }
-}
-
 impl From<ContentPart> for chat::ContentPart {
     fn from(p: ContentPart) -> Self {
         match p {
@@ -413,7 +404,7 @@ impl From<ContentPart> for chat::ContentPart {
 impl From<Message> for chat::Message {
     fn from(m: Message) -> Self {
         chat::Message {
-            role: m.role.into(),
+            role: m.role,
             content: m.content.map(|c| match c {
                 Content::Text { text } => chat::Content::Text(text),
                 Content::Parts { parts } => chat::Content::Parts(parts.into_iter().map(Into::into).collect()),
@@ -434,9 +425,34 @@ pub struct ChatRequest {
     /// Null: the service's default model ("AGENTIC STAR").
     #[uniffi(default = None)]
     pub model: Option<String>,
-    /// Further request fields as a JSON object (`{"temperature": 0.2}`), sent as given.
+    /// Further request fields as a JSON object (`{"tools": [...]}`), sent as given; a typed field
+    /// below wins over the same key here.
     #[uniffi(default = None)]
     pub extra_json: Option<String>,
+    /// Sampling temperature (wire `temperature`).
+    #[uniffi(default = None)]
+    pub temperature: Option<f64>,
+    /// Nucleus sampling (wire `top_p`).
+    #[uniffi(default = None)]
+    pub top_p: Option<f64>,
+    /// The most tokens to generate (wire `max_tokens`).
+    #[uniffi(default = None)]
+    pub max_tokens: Option<u32>,
+    /// Sequences where the reply stops (wire `stop`).
+    #[uniffi(default = None)]
+    pub stop: Option<Vec<String>>,
+    /// Deterministic sampling seed (wire `seed`).
+    #[uniffi(default = None)]
+    pub seed: Option<i64>,
+    /// Wire `presence_penalty`.
+    #[uniffi(default = None)]
+    pub presence_penalty: Option<f64>,
+    /// Wire `frequency_penalty`.
+    #[uniffi(default = None)]
+    pub frequency_penalty: Option<f64>,
+    /// An end-user id for abuse monitoring (wire `user`).
+    #[uniffi(default = None)]
+    pub user: Option<String>,
 }
 
 impl ChatRequest {
@@ -447,6 +463,22 @@ impl ChatRequest {
             match serde_json::from_str::<serde_json::Value>(extra) {
                 Ok(serde_json::Value::Object(m)) => r.extra = m,
                 _ => return Err(AgenticStarError::new(ErrorKind::Config, "extra_json must be a JSON object")),
+            }
+        }
+        // The record's typed fields under their wire names (the core sends extra fields as given).
+        let typed = [
+            ("temperature", self.temperature.map(serde_json::Value::from)),
+            ("top_p", self.top_p.map(serde_json::Value::from)),
+            ("max_tokens", self.max_tokens.map(serde_json::Value::from)),
+            ("stop", self.stop.clone().map(serde_json::Value::from)),
+            ("seed", self.seed.map(serde_json::Value::from)),
+            ("presence_penalty", self.presence_penalty.map(serde_json::Value::from)),
+            ("frequency_penalty", self.frequency_penalty.map(serde_json::Value::from)),
+            ("user", self.user.clone().map(serde_json::Value::from)),
+        ];
+        for (k, v) in typed {
+            if let Some(v) = v {
+                r.extra.insert(k.into(), v);
             }
         }
         Ok(r)

@@ -4,7 +4,7 @@
 //! the first interface whose binding is `JSONRPC` at protocol version 1.x (its `tenant` is sent
 //! back in every call), works out which bearer scopes the card's `securityRequirements` ask for,
 //! and refuses to go on when the token provably lacks them or when the agent offers nothing this
-//! client speaks ([`ErrorKind::UnsupportedAgent`](crate::ErrorKind::UnsupportedAgent)). Every call
+//! client speaks ([`ErrorKind::UnsupportedAgent`]). Every call
 //! is a POST through [`crate::jsonrpc::RpcClient`] (one layer for MCP and A2A: tokens, one
 //! refresh + retry on 401, bounded reads) with `A2A-Version: 1.0`.
 //!

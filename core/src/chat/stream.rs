@@ -1,6 +1,6 @@
 use std::collections::VecDeque;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 
 use tokio::sync::mpsc;
@@ -9,6 +9,8 @@ use tokio_util::sync::{CancellationToken, DropGuard};
 use super::types::{ChatChunk, ChatCompletion, CompletionChoice, CompletionMessage, StreamItem, Usage, decode_event};
 use crate::client::ClientInner;
 use crate::error::{Error, ErrorKind, Result};
+use crate::request_options::CallSettings;
+use crate::response::ResponseMeta;
 use crate::sse::SseDecoder;
 
 /// Batches in flight between the network task and the consumer; bounded so a slow consumer
@@ -35,6 +37,8 @@ pub struct ChatStream {
     accumulate: bool,
     /// The most text kept while accumulating; more is `stream_too_large`.
     max_reply_bytes: usize,
+    /// Set by the network task when the answer's head arrives (before the first batch is sent).
+    response: Arc<OnceLock<ResponseMeta>>,
 }
 
 /// The default limit on a kept reply (64 MiB): far above any real reply, far below trouble.
@@ -87,6 +91,7 @@ impl ChatStream {
             acc: Accumulator::default(),
             accumulate: true,
             max_reply_bytes: DEFAULT_MAX_REPLY_BYTES,
+            response: Arc::default(),
         }
     }
 
@@ -233,16 +238,26 @@ impl ChatStream {
         self.cancel.clone()
     }
 
+    /// Status, headers and request id of the answer, once its head has arrived: always after
+    /// the first chunk (or the first error from an answer, which carries it too) was read.
+    pub fn response(&self) -> Option<&ResponseMeta> {
+        self.response.get()
+    }
+
     /// The text received so far (first choice).
     pub fn text(&self) -> &str {
         &self.acc.text
     }
+    /// The first choice's `finish_reason`, once a chunk has carried one.
     pub fn finish_reason(&self) -> Option<&str> {
         self.acc.finish_reason.as_deref()
     }
+    /// The token counts, once the server has sent them.
     pub fn usage(&self) -> Option<&Usage> {
         self.acc.usage.as_ref()
     }
+    /// True once nothing more will arrive (`[DONE]`, an error, the end of the body or a cancel);
+    /// chunks already received may still be waiting for `next`.
     pub fn is_finished(&self) -> bool {
         self.finished
     }
@@ -264,6 +279,7 @@ impl ChatStream {
                 finish_reason: a.finish_reason.clone(),
             }],
             usage: a.usage.clone(),
+            response: self.response.get().cloned(),
         }
     }
 
@@ -289,19 +305,23 @@ impl futures::Stream for ChatStream {
 use std::future::Future;
 
 /// Start the network task for one streamed request.
-pub(crate) fn spawn_stream(client: Arc<ClientInner>, body: serde_json::Value) -> ChatStream {
+pub(crate) fn spawn_stream(client: Arc<ClientInner>, body: serde_json::Value, call: CallSettings) -> ChatStream {
     let (accumulate, max_reply_bytes) = (client.accumulate, client.max_reply_bytes);
     let (tx, rx) = mpsc::channel(CHANNEL_BATCHES);
     let cancel = CancellationToken::new();
     let task_cancel = cancel.clone();
     let runtime = client.runtime.clone().or_else(|| tokio::runtime::Handle::try_current().ok());
+    let response: Arc<OnceLock<ResponseMeta>> = Arc::default();
+    let meta = response.clone();
     let run = async move {
         let work = async {
             match client.http_config.stream_timeout {
-                Some(limit) => tokio::time::timeout(limit, produce(&client, body, &tx)).await.unwrap_or_else(|_| {
-                    Err(Error::new(ErrorKind::Timeout, format!("the stream did not finish within {limit:?}")))
-                }),
-                None => produce(&client, body, &tx).await,
+                Some(limit) => {
+                    tokio::time::timeout(limit, produce(&client, body, &call, &meta, &tx)).await.unwrap_or_else(|_| {
+                        Err(Error::new(ErrorKind::Timeout, format!("the stream did not finish within {limit:?}")))
+                    })
+                }
+                None => produce(&client, body, &call, &meta, &tx).await,
             }
         };
         // A panic must not look like a clean end of stream to the consumer.
@@ -327,17 +347,25 @@ pub(crate) fn spawn_stream(client: Arc<ClientInner>, body: serde_json::Value) ->
     let mut s = ChatStream::new(rx, cancel);
     s.accumulate = accumulate;
     s.max_reply_bytes = max_reply_bytes;
+    s.response = response;
     s
 }
 
 async fn produce(
     client: &ClientInner,
     body: serde_json::Value,
+    call: &CallSettings,
+    response: &OnceLock<ResponseMeta>,
     tx: &mpsc::Sender<Result<Vec<ChatChunk>>>,
 ) -> Result<()> {
     client.check_scope(&["chat:exec"]).await?;
-    let mut resp = client.send_authorized(reqwest::Method::POST, "/v1/chat/completions", Some(&body), true).await?;
-    let status = resp.status().as_u16();
+    let mut resp =
+        client.send_authorized(reqwest::Method::POST, "/v1/chat/completions", Some(&body), true, call).await?;
+    let meta = client.meta(&resp);
+    let _ = response.set(meta.clone());
+    let status = meta.status;
+    // Errors from this answer carry its headers and request id.
+    let failed = |e: Error| e.with_response(&meta);
     let ctype = resp
         .headers()
         .get(reqwest::header::CONTENT_TYPE)
@@ -345,21 +373,22 @@ async fn produce(
         .unwrap_or("")
         .to_ascii_lowercase();
     if !ctype.starts_with("text/event-stream") {
-        let body = match crate::http::read_body(resp, 64 * 1024, client.http_config.request_timeout).await {
+        let body = match crate::http::read_body(resp, 64 * 1024, call.timeout).await {
             Ok(b) => b,
-            Err(e) if e.kind() == ErrorKind::Timeout => return Err(e),
+            Err(e) if e.kind() == ErrorKind::Timeout => return Err(failed(e)),
             Err(_) => Vec::new(),
         };
         if let Some(v) = serde_json::from_slice::<serde_json::Value>(&body).ok().filter(|v| v.get("error").is_some()) {
-            return Err(crate::client::api_error(status, Some(&v), &body, None));
+            return Err(failed(crate::client::api_error(status, Some(&v), &body, None)));
         }
         let what = if ctype.is_empty() { "no content type".to_owned() } else { ctype };
-        return Err(Error::new(
-            ErrorKind::UnexpectedResponse,
-            format!("expected an event stream (text/event-stream), got {what}"),
-        )
-        .with_status(status)
-        .with_excerpt(&body));
+        return Err(failed(
+            Error::new(
+                ErrorKind::UnexpectedResponse,
+                format!("expected an event stream (text/event-stream), got {what}"),
+            )
+            .with_excerpt(&body),
+        ));
     }
     let idle = client.http_config.stream_idle_timeout;
     let mut decoder = SseDecoder::with_limits(client.max_line_bytes, client.max_event_bytes);
@@ -369,17 +398,17 @@ async fn produce(
     loop {
         let chunk = match tokio::time::timeout(idle, resp.chunk()).await {
             Err(_) => {
-                return Err(Error::new(
+                return Err(failed(Error::new(
                     ErrorKind::Timeout,
                     format!("no data from the stream for {idle:?} (idle timeout)"),
-                ));
+                )));
             }
             Ok(Err(e)) => {
                 let cause = Error::from_reqwest(&e, "stream interrupted");
-                return Err(Error::new(
+                return Err(failed(Error::new(
                     ErrorKind::StreamTruncated,
                     format!("the stream ended before [DONE]: {}", cause.message()),
-                ));
+                )));
             }
             Ok(Ok(None)) => break,
             Ok(Ok(Some(c))) => c,
@@ -391,11 +420,11 @@ async fn produce(
             match decode_event(ev.event, ev.data) {
                 Ok(StreamItem::Chunk(c)) => batch.push(c),
                 Ok(StreamItem::Done) => done = true,
-                Err(e) => failure = Some(e.with_status(status)),
+                Err(e) => failure = Some(failed(e)),
             }
         });
         if let Err(e) = fed {
-            failure.get_or_insert_with(|| Error::new(ErrorKind::StreamTooLarge, e.to_string()).with_status(status));
+            failure.get_or_insert_with(|| failed(Error::new(ErrorKind::StreamTooLarge, e.to_string())));
         }
         if !batch.is_empty() && tx.send(Ok(std::mem::take(&mut batch))).await.is_err() {
             return Ok(()); // consumer gone
@@ -408,7 +437,7 @@ async fn produce(
         }
     }
     decoder.finish();
-    Err(Error::new(ErrorKind::StreamTruncated, "the stream ended before [DONE]"))
+    Err(failed(Error::new(ErrorKind::StreamTruncated, "the stream ended before [DONE]")))
 }
 
 #[cfg(test)]

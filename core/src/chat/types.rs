@@ -3,16 +3,20 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, ErrorKind, Result};
 
+/// The `model` sent when a request names none (the AGENTIC STAR agent).
 pub const DEFAULT_MODEL: &str = "AGENTIC STAR";
 
 /// Who speaks a [`Message`]; serialized as the wire's lowercase names.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
+    /// Instructions that frame the conversation.
     System,
     /// OpenAI's newer name for system instructions; sent as given.
     Developer,
+    /// The end user.
     User,
+    /// The model; may carry `tool_calls` instead of content.
     Assistant,
     /// The result of a tool call; needs `tool_call_id`.
     Tool,
@@ -44,7 +48,9 @@ impl std::str::FromStr for Role {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(untagged)]
 pub enum Content {
+    /// `"content": "..."`.
     Text(String),
+    /// `"content": [{"type": ...}, ...]`.
     Parts(Vec<ContentPart>),
 }
 
@@ -83,25 +89,34 @@ impl Content {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ContentPart {
+    /// `{"type": "text", "text": ...}`.
     Text {
+        /// The text.
         text: String,
     },
+    /// `{"type": "image_url", "image_url": {...}}`.
     ImageUrl {
+        /// Where the image is.
         image_url: ImageUrl,
     },
+    /// `{"type": "input_audio", "input_audio": {...}}`.
     InputAudio {
+        /// The audio.
         input_audio: InputAudio,
     },
     /// An assistant's refusal, as returned by the API.
     Refusal {
+        /// Why the assistant refused.
         refusal: String,
     },
 }
 
 impl ContentPart {
+    /// A text part.
     pub fn text(text: impl Into<String>) -> Self {
         ContentPart::Text { text: text.into() }
     }
+    /// An image part by URL, with the server's default `detail`.
     pub fn image_url(url: impl Into<String>) -> Self {
         ContentPart::ImageUrl { image_url: ImageUrl { url: url.into(), detail: None } }
     }
@@ -111,6 +126,7 @@ impl ContentPart {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ImageUrl {
+    /// `https://…` or `data:image/…;base64,…`.
     pub url: String,
     /// `auto`, `low` or `high`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -121,7 +137,9 @@ pub struct ImageUrl {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct InputAudio {
+    /// The audio bytes, base64-encoded.
     pub data: String,
+    /// The encoding: `wav` or `mp3`.
     pub format: String,
 }
 
@@ -129,10 +147,12 @@ pub struct InputAudio {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ToolCall {
+    /// The call's id; the `tool` message that answers it repeats it as `tool_call_id`.
     pub id: String,
     /// Always `function` today.
     #[serde(rename = "type", default = "function_type")]
     pub kind: String,
+    /// The function called and its arguments.
     pub function: FunctionCall,
 }
 
@@ -141,6 +161,7 @@ fn function_type() -> String {
 }
 
 impl ToolCall {
+    /// A `function` call; `arguments` is JSON text.
     pub fn function(id: impl Into<String>, name: impl Into<String>, arguments: impl Into<String>) -> Self {
         ToolCall {
             id: id.into(),
@@ -154,7 +175,9 @@ impl ToolCall {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct FunctionCall {
+    /// The function's name.
     pub name: String,
+    /// Its arguments as JSON text (not parsed: models may produce invalid JSON).
     pub arguments: String,
 }
 
@@ -162,6 +185,7 @@ pub struct FunctionCall {
 /// "tool_call_id"}`. Every binding hands messages to the core in this shape.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Message {
+    /// Who speaks.
     pub role: Role,
     /// Required except on an assistant message that carries `tool_calls`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -181,6 +205,7 @@ pub struct Message {
 }
 
 impl Message {
+    /// A message of `role` with `content` and nothing else.
     pub fn new(role: Role, content: impl Into<Content>) -> Self {
         Message {
             role,
@@ -196,12 +221,15 @@ impl Message {
         self.extra.insert(key.into(), value);
         self
     }
+    /// A user message.
     pub fn user(content: impl Into<Content>) -> Self {
         Self::new(Role::User, content)
     }
+    /// A system message.
     pub fn system(content: impl Into<Content>) -> Self {
         Self::new(Role::System, content)
     }
+    /// An assistant message (an earlier reply, for context).
     pub fn assistant(content: impl Into<Content>) -> Self {
         Self::new(Role::Assistant, content)
     }
@@ -213,6 +241,7 @@ impl Message {
     pub fn tool(tool_call_id: impl Into<String>, content: impl Into<Content>) -> Self {
         Message { tool_call_id: Some(tool_call_id.into()), ..Self::new(Role::Tool, content) }
     }
+    /// Set the participant's `name`.
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
@@ -241,12 +270,16 @@ impl Message {
 /// A chat completion request. `extra` fields are sent as given (temperature, tools, ...).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ChatRequest {
+    /// The model or agent; `None` sends [`DEFAULT_MODEL`].
     pub model: Option<String>,
+    /// The conversation, oldest first; at least one.
     pub messages: Vec<Message>,
+    /// Further top-level fields of the body, sent as given.
     pub extra: Map<String, Value>,
 }
 
 impl ChatRequest {
+    /// A request for `messages` with the default model.
     pub fn new(messages: Vec<Message>) -> Self {
         ChatRequest { messages, ..Default::default() }
     }
@@ -254,10 +287,12 @@ impl ChatRequest {
     pub fn user(text: impl Into<String>) -> Self {
         Self::new(vec![Message::user(text.into())])
     }
+    /// Set the model.
     pub fn model(mut self, model: impl Into<String>) -> Self {
         self.model = Some(model.into());
         self
     }
+    /// Add a top-level body field (`temperature`, `tools`, ...).
     pub fn extra(mut self, key: impl Into<String>, value: Value) -> Self {
         self.extra.insert(key.into(), value);
         self
@@ -307,52 +342,72 @@ impl ChatRequest {
     }
 }
 
+/// Token counts the server reports (on the last chunk of a stream, or on a completion).
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Usage {
+    /// Tokens of the request's messages.
     #[serde(default)]
     pub prompt_tokens: u64,
+    /// Tokens generated.
     #[serde(default)]
     pub completion_tokens: u64,
+    /// Both together.
     #[serde(default)]
     pub total_tokens: u64,
 }
 
+/// A piece of a streamed function call: `name` comes once, `arguments` in fragments to concatenate.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct FunctionDelta {
+    /// The function's name (on the call's first delta).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The next fragment of the arguments' JSON text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arguments: Option<String>,
 }
 
+/// A piece of a streamed tool call; deltas with the same `index` belong to one call.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct ToolCallDelta {
+    /// Which call of the reply this piece belongs to (0-based).
     #[serde(default)]
     pub index: u32,
+    /// The call's id (on its first delta).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// `function` (on its first delta).
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
+    /// The function's name and an arguments fragment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub function: Option<FunctionDelta>,
 }
 
+/// What one chunk adds to a choice's message.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Delta {
+    /// `assistant`, usually on the first chunk only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
+    /// The next piece of text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
+    /// Pieces of tool calls.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_calls: Option<Vec<ToolCallDelta>>,
 }
 
+/// One choice of a streamed chunk.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct ChunkChoice {
+    /// Which choice (0 unless the request asked for `n` > 1).
     #[serde(default)]
     pub index: u32,
+    /// What this chunk adds.
     #[serde(default)]
     pub delta: Delta,
+    /// Why the choice ended (`stop`, `length`, `tool_calls`, ...), on its last chunk.
     #[serde(default)]
     pub finish_reason: Option<String>,
 }
@@ -360,14 +415,19 @@ pub struct ChunkChoice {
 /// One `data:` payload of the stream. Unknown fields are ignored.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct ChatChunk {
+    /// The completion's id (the same on every chunk of a reply).
     #[serde(default)]
     pub id: Option<String>,
+    /// The model that answered.
     #[serde(default)]
     pub model: Option<String>,
+    /// When the completion was created, in seconds since the Unix epoch.
     #[serde(default)]
     pub created: Option<i64>,
+    /// The choices this chunk adds to (empty on a usage-only chunk).
     #[serde(default)]
     pub choices: Vec<ChunkChoice>,
+    /// Token counts, on the last chunk when the server sends them.
     #[serde(default)]
     pub usage: Option<Usage>,
 }
@@ -377,6 +437,7 @@ impl ChatChunk {
     pub fn text(&self) -> &str {
         self.choices.first().and_then(|c| c.delta.content.as_deref()).unwrap_or("")
     }
+    /// The first `finish_reason` of any choice, if this chunk ends one.
     pub fn finish_reason(&self) -> Option<&str> {
         self.choices.iter().find_map(|c| c.finish_reason.as_deref())
     }
@@ -385,7 +446,9 @@ impl ChatChunk {
 /// What one SSE event of the chat stream means.
 #[derive(Clone, Debug, PartialEq)]
 pub enum StreamItem {
+    /// A chunk of the reply.
     Chunk(ChatChunk),
+    /// `data: [DONE]`: the reply is complete.
     Done,
 }
 
@@ -429,42 +492,60 @@ fn stream_error(data: &str) -> Error {
 /// A whole (non-streamed, or accumulated) completion.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct ChatCompletion {
+    /// The completion's id.
     #[serde(default)]
     pub id: Option<String>,
+    /// The model that answered.
     #[serde(default)]
     pub model: Option<String>,
+    /// When it was created, in seconds since the Unix epoch.
     #[serde(default)]
     pub created: Option<i64>,
+    /// The answers (one unless the request asked for `n` > 1).
     #[serde(default)]
     pub choices: Vec<CompletionChoice>,
+    /// Token counts, when the server sends them.
     #[serde(default)]
     pub usage: Option<Usage>,
+    /// Status, headers and request id of the answer (not part of the JSON).
+    #[serde(skip)]
+    pub response: Option<crate::response::ResponseMeta>,
 }
 
+/// One answer of a [`ChatCompletion`].
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct CompletionChoice {
+    /// Which choice (0-based).
     #[serde(default)]
     pub index: u32,
+    /// The assistant's message.
     #[serde(default)]
     pub message: CompletionMessage,
+    /// Why it ended (`stop`, `length`, `tool_calls`, ...).
     #[serde(default)]
     pub finish_reason: Option<String>,
 }
 
+/// The message of a [`CompletionChoice`].
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct CompletionMessage {
+    /// `assistant`.
     #[serde(default)]
     pub role: String,
+    /// The whole text (`None` when the reply is only tool calls).
     #[serde(default)]
     pub content: Option<String>,
+    /// The tool calls, as the server sent them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_calls: Option<Value>,
 }
 
 impl ChatCompletion {
+    /// The first choice's content ("" when none).
     pub fn text(&self) -> &str {
         self.choices.first().and_then(|c| c.message.content.as_deref()).unwrap_or("")
     }
+    /// The first choice's `finish_reason`.
     pub fn finish_reason(&self) -> Option<&str> {
         self.choices.first().and_then(|c| c.finish_reason.as_deref())
     }

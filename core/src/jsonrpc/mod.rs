@@ -6,7 +6,7 @@
 //! Accepted` (a notification or response was taken). It adds:
 //!
 //! - **Tokens**: every request carries a bearer token from the client's
-//!   [`TokenManager`](crate::TokenManager), for the [`RpcOptions::resource`] (RFC 8707; a token
+//!   [`TokenManager`], for the [`RpcOptions::resource`] (RFC 8707; a token
 //!   per resource, cached and stored under its own key, the resource sent again on refresh) and
 //!   [`RpcOptions::token_scope`]. Before the first request a token that provably lacks every
 //!   [`RpcOptions::scopes`] fails with `insufficient_scope` (when the client enforces scopes).

@@ -20,7 +20,7 @@
 //! errors and 5xx are not a verdict and are returned. [`McpOptions::era`] forces one.
 //!
 //! Tokens come from the client's token manager for the RFC 8707 resource (the MCP URL by
-//! default) with `mcp:all` needed; the 401/403 handling is the [`jsonrpc`](crate::jsonrpc) layer's.
+//! default) with `mcp:all` needed; the 401/403 handling is the [`jsonrpc`] layer's.
 
 pub mod service;
 mod types;
@@ -90,8 +90,9 @@ pub struct McpOptions {
     pub token_scope: Option<String>,
     /// Extra headers on every request.
     pub headers: BTreeMap<String, String>,
-    /// `clientInfo.name` / `version`.
+    /// `clientInfo.name` (default `agenticstar`).
     pub client_name: String,
+    /// `clientInfo.version` (default: this SDK's version).
     pub client_version: String,
     /// The handshake version offered in the legacy era (default `2025-11-25`).
     pub legacy_version: String,
@@ -116,6 +117,7 @@ impl Default for McpOptions {
 }
 
 impl McpOptions {
+    /// The defaults for the endpoint `url`.
     pub fn new(url: impl Into<String>) -> Self {
         McpOptions { url: url.into(), ..Default::default() }
     }
@@ -125,11 +127,15 @@ impl McpOptions {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServerInfo {
+    /// The era the connection speaks.
     pub era: Era,
+    /// The revision agreed (`protocolVersion`), e.g. `2026-07-28`.
     pub protocol_version: String,
     /// `serverInfo` (legacy `initialize`; current: `_meta` serverInfo of `server/discover`, if given).
     pub server_info: Value,
+    /// The server's `capabilities` object (`tools`, `resources`, `prompts`, ...).
     pub capabilities: Value,
+    /// Hints for the model on how to use this server, if it gives any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<String>,
     /// Current era: the versions `server/discover` listed.
@@ -637,22 +643,27 @@ impl McpClient {
         self.call_with_progress(&input.method, params, on_progress).await
     }
 
+    /// `resources/list`, every page.
     pub async fn list_resources(&self) -> Result<Vec<Resource>> {
         self.paged("resources/list", "resources").await
     }
 
+    /// `resources/templates/list`, every page.
     pub async fn list_resource_templates(&self) -> Result<Vec<ResourceTemplate>> {
         self.paged("resources/templates/list", "resourceTemplates").await
     }
 
+    /// `resources/read` of `uri`.
     pub async fn read_resource(&self, uri: &str) -> Result<Outcome<ReadResourceResult>> {
         self.request_outcome("resources/read", json!({"uri": uri}), &mut |_| {}).await.and_then(typed_outcome)
     }
 
+    /// `prompts/list`, every page.
     pub async fn list_prompts(&self) -> Result<Vec<Prompt>> {
         self.paged("prompts/list", "prompts").await
     }
 
+    /// `prompts/get`: the prompt `name` filled in with `arguments`.
     pub async fn get_prompt(&self, name: &str, arguments: Map<String, Value>) -> Result<Outcome<GetPromptResult>> {
         let params = json!({"name": name, "arguments": arguments});
         self.request_outcome("prompts/get", params, &mut |_| {}).await.and_then(typed_outcome)

@@ -39,9 +39,11 @@ pub struct McpService {
 }
 
 impl McpService {
+    /// The service over a connected client.
     pub fn new(client: McpClient) -> Self {
         McpService { client }
     }
+    /// The client it calls.
     pub fn client(&self) -> &McpClient {
         &self.client
     }

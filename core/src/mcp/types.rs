@@ -7,17 +7,24 @@ use serde_json::{Map, Value};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Tool {
+    /// The name `tools/call` takes.
     pub name: String,
+    /// A name for people.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// What the tool does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// JSON Schema of the arguments (`inputSchema`).
     #[serde(default)]
     pub input_schema: Value,
+    /// JSON Schema of `structuredContent` (`outputSchema`), if the tool declares one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_schema: Option<Value>,
+    /// Hints such as `readOnlyHint`, `destructiveHint` (untrusted: the server says so).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annotations: Option<Value>,
+    /// Fields this client does not model (`_meta`, `icons`, ...).
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -26,34 +33,52 @@ pub struct Tool {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Content {
+    /// `{"type": "text"}`.
     Text {
+        /// The text.
         text: String,
+        /// Other fields (`annotations`, `_meta`).
         #[serde(flatten)]
         extra: Map<String, Value>,
     },
+    /// `{"type": "image"}`.
     Image {
+        /// The image bytes, base64-encoded.
         data: String,
+        /// e.g. `image/png`.
         #[serde(rename = "mimeType")]
         mime_type: String,
+        /// Other fields (`annotations`, `_meta`).
         #[serde(flatten)]
         extra: Map<String, Value>,
     },
+    /// `{"type": "audio"}`.
     Audio {
+        /// The audio bytes, base64-encoded.
         data: String,
+        /// e.g. `audio/wav`.
         #[serde(rename = "mimeType")]
         mime_type: String,
+        /// Other fields (`annotations`, `_meta`).
         #[serde(flatten)]
         extra: Map<String, Value>,
     },
+    /// `{"type": "resource_link"}`: a resource named by URI, to read separately.
     ResourceLink {
+        /// The resource's URI.
         uri: String,
+        /// Its name ("" when the server gives none).
         #[serde(default)]
         name: String,
+        /// Other fields (`title`, `description`, `mimeType`, ...).
         #[serde(flatten)]
         extra: Map<String, Value>,
     },
+    /// `{"type": "resource"}`: an embedded resource.
     Resource {
+        /// The resource's contents.
         resource: ResourceContents,
+        /// Other fields (`annotations`, `_meta`).
         #[serde(flatten)]
         extra: Map<String, Value>,
     },
@@ -73,12 +98,16 @@ impl Content {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallToolResult {
+    /// What the tool returned, as content blocks.
     #[serde(default)]
     pub content: Vec<Content>,
+    /// The result as JSON matching the tool's `outputSchema` (`structuredContent`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub structured_content: Option<Value>,
+    /// `Some(true)` when the tool failed; the failure is described in `content` (not a JSON-RPC error).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_error: Option<bool>,
+    /// Fields this client does not model (`_meta`, ...).
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -94,15 +123,21 @@ impl CallToolResult {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Resource {
+    /// The URI `resources/read` takes.
     pub uri: String,
+    /// Its name ("" when the server gives none).
     #[serde(default)]
     pub name: String,
+    /// A name for people.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// What it holds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Its media type, if known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mime_type: Option<String>,
+    /// Fields this client does not model (`size`, `annotations`, `_meta`, ...).
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -111,13 +146,18 @@ pub struct Resource {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResourceTemplate {
+    /// An RFC 6570 URI template (`uriTemplate`).
     pub uri_template: String,
+    /// Its name ("" when the server gives none).
     #[serde(default)]
     pub name: String,
+    /// What its resources hold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The media type of every matching resource, if they share one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mime_type: Option<String>,
+    /// Fields this client does not model (`title`, `annotations`, `_meta`, ...).
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -126,13 +166,18 @@ pub struct ResourceTemplate {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResourceContents {
+    /// The resource's URI.
     pub uri: String,
+    /// Its media type, if known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mime_type: Option<String>,
+    /// Text contents.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    /// Binary contents, base64-encoded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blob: Option<String>,
+    /// Fields this client does not model (`_meta`, ...).
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -141,8 +186,10 @@ pub struct ResourceContents {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReadResourceResult {
+    /// The contents (several for a resource that has parts).
     #[serde(default)]
     pub contents: Vec<ResourceContents>,
+    /// Fields this client does not model (`_meta`, ...).
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -151,25 +198,35 @@ pub struct ReadResourceResult {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Prompt {
+    /// The name `prompts/get` takes.
     pub name: String,
+    /// A name for people.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// What the prompt is for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The arguments it takes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub arguments: Vec<PromptArgument>,
+    /// Fields this client does not model (`icons`, `_meta`, ...).
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
+/// One argument of a [`Prompt`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PromptArgument {
+    /// The argument's key in `prompts/get`'s `arguments`.
     pub name: String,
+    /// What it means.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Whether it must be given (absent means optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
+    /// Fields this client does not model (`title`, ...).
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -177,7 +234,9 @@ pub struct PromptArgument {
 /// One message of a prompt.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PromptMessage {
+    /// `user` or `assistant`.
     pub role: String,
+    /// The message's one content block.
     pub content: Content,
 }
 
@@ -185,10 +244,13 @@ pub struct PromptMessage {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GetPromptResult {
+    /// What the prompt is for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The prompt, filled in with the arguments.
     #[serde(default)]
     pub messages: Vec<PromptMessage>,
+    /// Fields this client does not model (`_meta`, ...).
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -196,9 +258,12 @@ pub struct GetPromptResult {
 /// A `notifications/progress` for a call.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Progress {
+    /// Work done so far; increases with every notification (units are the server's).
     pub progress: f64,
+    /// The whole amount of work, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<f64>,
+    /// What is being done now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
@@ -209,19 +274,24 @@ pub struct Progress {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InputRequired {
+    /// What the server asks (`inputRequests`), keyed by its ids; answers use the same keys.
     #[serde(default)]
     pub input_requests: Map<String, Value>,
+    /// Opaque server state (`requestState`), echoed back with the answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_state: Option<String>,
-    /// The request to retry (method and params, without `_meta`).
+    /// The method of the request to retry.
     pub method: String,
+    /// Its params, without `_meta` and earlier answers.
     pub params: Value,
 }
 
 /// What a call that may need input gives back.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outcome<T> {
+    /// The server finished.
     Complete(T),
+    /// The server needs answers first.
     InputRequired(InputRequired),
 }
 

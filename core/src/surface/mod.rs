@@ -12,10 +12,15 @@
 
 pub mod echo;
 mod kinds;
+mod shapes;
 mod stream;
 mod token_events;
 
 pub use kinds::{ErrorClass, class_name, error_classes, parent};
+pub use shapes::{
+    authorization_request_from_json, authorization_request_json, authorize_options_from_json, sign_in_json,
+    stored_token_from_json, stored_token_json, token_json,
+};
 pub use stream::{JsonSink, JsonStream};
 
 use futures::future::BoxFuture;
@@ -154,6 +159,15 @@ pub struct ErrorDetails {
     /// Protocol-specific details (JSON-RPC `data`, `resourceMetadata`, `scope`, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<Value>,
+    /// The server's request id, when an answer caused the error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// The answer's headers as one object (names lower-case, secret values `***`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headers: Option<Value>,
+    /// The answer's `WWW-Authenticate` challenge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub www_authenticate: Option<String>,
 }
 
 impl From<&Error> for ErrorDetails {
@@ -167,6 +181,12 @@ impl From<&Error> for ErrorDetails {
             retry_after_ms: e.retry_after().map(|d| d.as_millis().min(u64::MAX as u128) as u64),
             body_excerpt: e.body_excerpt().map(str::to_owned),
             details: e.details().cloned(),
+            request_id: e.request_id().map(str::to_owned),
+            headers: e
+                .response()
+                .and_then(|r| serde_json::to_value(r).ok())
+                .and_then(|mut v| v.get_mut("headers").map(Value::take)),
+            www_authenticate: e.www_authenticate().map(str::to_owned),
         }
     }
 }

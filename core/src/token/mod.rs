@@ -123,6 +123,11 @@ impl Token {
     pub fn expires_in(&self) -> Option<Duration> {
         self.0.expires_at.map(|e| e.saturating_duration_since(Instant::now()))
     }
+    /// Whether the granted scopes allow `scope`, directly or through an including one (`chat:all`
+    /// covers `chat:exec`); false when the server did not say what it granted.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes().is_some_and(|s| s.allows(scope))
+    }
     /// Expiry as Unix seconds (wall clock), for display and storage.
     pub fn expires_at_unix(&self) -> Option<u64> {
         self.0.expires_at_unix

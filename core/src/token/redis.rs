@@ -41,8 +41,10 @@ pub struct RedisOptions {
     /// Force TLS on a `redis://` URL.
     #[serde(default)]
     pub tls: bool,
+    /// The ACL user; overrides the URL's.
     #[serde(default)]
     pub username: Option<String>,
+    /// The password; overrides the URL's (keeps it out of a URL that may be logged).
     #[serde(default)]
     pub password: Option<Secret>,
     /// 32 bytes, base64: tokens are encrypted at rest (XChaCha20-Poly1305).
@@ -174,6 +176,7 @@ impl RedisStore {
         Self::with_options(RedisOptions::new(url))
     }
 
+    /// A store with every option; the URL and the key are checked now, the connection made later.
     pub fn with_options(o: RedisOptions) -> Result<Self> {
         let mut url = url::Url::parse(&o.url).map_err(|e| Error::config(format!("token store URL: {e}")))?;
         match url.scheme() {

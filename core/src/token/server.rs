@@ -184,10 +184,14 @@ impl AuthServer {
         tracing::debug!(target: "agenticstar", grant = grant.name(), dialect = dialect.as_str(), url = %crate::http::display_url(url), "token request");
         let resp = req.send().await.map_err(|e| Error::from_reqwest(&e, "token request"))?;
         let status = resp.status().as_u16();
+        // Token errors carry the answer's headers and request id too (secret values masked).
+        let meta = crate::response::ResponseMeta::from_response(&resp, None);
         let retry_after = parse_retry_after(resp.headers().get(header::RETRY_AFTER));
-        crate::http::check_redirect(&resp, "POST", url)?;
-        let body = crate::http::read_body(resp, MAX_TOKEN_BODY, self.cfg.request_timeout).await?;
-        parse_token_response(dialect, status, retry_after, &body).inspect_err(|e| {
+        crate::http::check_redirect(&resp, "POST", url).map_err(|e| e.with_response(&meta))?;
+        let body = crate::http::read_body(resp, MAX_TOKEN_BODY, self.cfg.request_timeout)
+            .await
+            .map_err(|e| e.with_response(&meta))?;
+        parse_token_response(dialect, status, retry_after, &body).map_err(|e| e.with_response(&meta)).inspect_err(|e| {
             tracing::debug!(target: "agenticstar", kind = e.kind().as_str(), status, "token request failed");
         })
     }

@@ -17,7 +17,7 @@ pub struct OpenedStore {
 
 /// Open the store `spec` names:
 /// - `"memory"`: in-process only (the default);
-/// - `"redis://host:6379/0"`, `"rediss://..."`: [`RedisStore`](super::RedisStore) (feature `redis`);
+/// - `"redis://host:6379/0"`, `"rediss://..."`: `RedisStore` (feature `redis`);
 /// - `"file:/path/tokens.json"` or a plain path: [`FileStore`];
 /// - an object `{"url": ..., "keyPrefix", "tls", "username", "password", "encryptionKey",
 ///   "leaseMs", "timeoutMs", "maxTtlSecs", "strict"}` (the Redis keys only with a Redis URL).

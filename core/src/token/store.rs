@@ -13,20 +13,29 @@ use crate::secret::Secret;
 /// A token as persisted: wall-clock expiry, since a monotonic instant means nothing after a restart.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct StoredToken {
+    /// The access token.
     pub access_token: Secret,
+    /// The token type the server gave (default `Bearer`).
     #[serde(default = "bearer")]
     pub token_type: String,
+    /// The granted scopes, space-separated (RFC 6749 §3.3), if the server said.
     #[serde(default)]
     pub scope: Option<String>,
-    /// Unix seconds.
+    /// When the access token expires, in Unix seconds (`None`: the server gave no `expires_in`).
     #[serde(default)]
     pub expires_at: Option<u64>,
+    /// The access token's whole lifetime (`expires_in` when issued), in seconds; the refresh window
+    /// is a share of it.
     #[serde(default)]
     pub lifetime_secs: Option<u64>,
+    /// The refresh token, if one was issued.
     #[serde(default)]
     pub refresh_token: Option<Secret>,
+    /// When the refresh token expires, in Unix seconds, if the server said
+    /// (`refresh_expires_in`, Keycloak).
     #[serde(default)]
     pub refresh_expires_at: Option<u64>,
+    /// The OIDC ID token of a sign-in, if one was issued.
     #[serde(default)]
     pub id_token: Option<Secret>,
 }
@@ -38,6 +47,7 @@ fn bearer() -> String {
 /// A stored token and the version a compare-and-set write ([`TokenStore::save_if`]) must match.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Versioned {
+    /// The token.
     pub token: StoredToken,
     /// Grows with every write; 0 for stores that do not version.
     pub version: u64,
@@ -62,8 +72,11 @@ pub enum Lease {
 /// with `SET NX PX` and a compare-and-set script.
 #[async_trait]
 pub trait TokenStore: Send + Sync {
+    /// The token stored under `key`, or `None`.
     async fn load(&self, key: &str) -> Result<Option<StoredToken>>;
+    /// Store `token` under `key`, replacing what was there.
     async fn save(&self, key: &str, token: &StoredToken) -> Result<()>;
+    /// Forget `key` (no error if nothing is stored).
     async fn clear(&self, key: &str) -> Result<()>;
     /// A guard that excludes other processes until dropped. Default: no cross-process lock.
     async fn lock(&self, _key: &str) -> Result<Option<Box<dyn Send>>> {
@@ -142,6 +155,8 @@ fn expand_home(path: PathBuf) -> PathBuf {
 }
 
 impl FileStore {
+    /// A store in the JSON file at `path` (a leading `~/` is the home directory). Nothing is read
+    /// or created until the first operation.
     pub fn new(path: impl Into<PathBuf>) -> Self {
         FileStore { path: expand_home(path.into()) }
     }
@@ -181,6 +196,7 @@ impl FileStore {
         base.join("agenticstar").join("tokens.json")
     }
 
+    /// The file, with `~` expanded.
     pub fn path(&self) -> &std::path::Path {
         &self.path
     }

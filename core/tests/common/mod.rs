@@ -90,6 +90,18 @@ pub fn idle(ms: u64) -> HttpConfig {
     HttpConfig { stream_idle_timeout: Duration::from_millis(ms), ..Default::default() }
 }
 
+/// A progress callback that signals its first call, to cancel an MCP call once it runs.
+pub fn on_first_progress() -> (impl FnMut(agenticstar::mcp::Progress) + Send, tokio::sync::oneshot::Receiver<()>) {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let mut tx = Some(tx);
+    let on_progress = move |_p: agenticstar::mcp::Progress| {
+        if let Some(tx) = tx.take() {
+            let _ = tx.send(());
+        }
+    };
+    (on_progress, rx)
+}
+
 pub fn j(v: Value) -> Value {
     v
 }

@@ -40,12 +40,33 @@ from ._token_events import AsyncTokenEvents, TokenEvents
 from ._types import MessageParam, TokenStore
 
 _Svc = TypeVar("_Svc", bound=Service)
+_C = TypeVar("_C", bound="_BaseClient")
 _ASvc = TypeVar("_ASvc", bound=AsyncService)
 
 __all__ = ["AsyncClient", "Client"]
 
 Flow = Literal["client_credentials", "authorization_code"]
 AuthMethod = Literal["client_secret_post", "client_secret_basic", "none"]
+
+
+def _options(
+    timeout: Optional[float] = None,
+    max_retries: Optional[int] = None,
+    extra_headers: Optional[Mapping[str, str]] = None,
+    extra_query: Optional[Mapping[str, Union[str, int, float, bool]]] = None,
+    extra_body: Optional[Mapping[str, Any]] = None,
+) -> Optional[str]:
+    """Per-call options as the core's ``RequestOptions`` JSON (None: the client's defaults).
+    Validation and defaults are the core's."""
+    o = {
+        "timeout": timeout,
+        "maxRetries": max_retries,
+        "extraHeaders": dict(extra_headers) if extra_headers is not None else None,
+        "extraQuery": dict(extra_query) if extra_query is not None else None,
+        "extraBody": dict(extra_body) if extra_body is not None else None,
+    }
+    given = {k: v for k, v in o.items() if v is not None}
+    return json.dumps(given) if given else None
 
 
 def _body(
@@ -73,8 +94,8 @@ class _BaseClient:
     def __init__(
         self,
         *,
-        provider: Provider,
-        client_id: str,
+        provider: Optional[Provider] = None,
+        client_id: Optional[str] = None,
         client_secret: Optional[str] = None,
         api_url: Optional[str] = None,
         scope: Optional[str] = None,
@@ -104,6 +125,7 @@ class _BaseClient:
         proxy: Optional[str] = None,
         user_agent: Optional[str] = None,
         ca_certs: Optional[Sequence[Union[str, bytes]]] = None,
+        request_id_header: Optional[str] = None,
     ) -> None:
         # A path, URL or options mapping is the core's to interpret; anything else is a store object.
         store_spec: Any = None
@@ -142,6 +164,7 @@ class _BaseClient:
             "proxy": proxy,
             "userAgent": user_agent,
             "caCerts": [c.decode() if isinstance(c, bytes) else c for c in ca_certs] if ca_certs is not None else None,
+            "requestIdHeader": request_id_header,
         }
         # None means "not given": the core applies its default. Validation is the core's.
         given = json.dumps({k: v for k, v in options.items() if v is not None})
@@ -167,6 +190,25 @@ class _BaseClient:
     def is_closed(self) -> bool:
         return self._client is None
 
+    def with_options(
+        self: _C,
+        *,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Union[str, int, float, bool]]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+    ) -> _C:
+        """A client of the same class sharing this one's tokens (one cache, one renewal) and
+        connections, whose calls default to these options (seconds for ``timeout``); token
+        requests keep this client's settings. Per-call options still win."""
+        native = self._native.with_options(
+            _options(timeout, max_retries, extra_headers, extra_query, extra_body) or "{}"
+        )
+        other = object.__new__(type(self))
+        other._client = native
+        return other
+
     def close(self) -> None:
         """Release the client (streams already open keep working until they end)."""
         self._client = None
@@ -177,6 +219,10 @@ class Client(_BaseClient):
 
     Args:
         provider: the token service, e.g. ``Provider.agenticstar("https://auth.agenticstar.jp")``.
+            What is left out (None) comes from the environment, as in the CLI: ``AGENTICSTAR_PROVIDER``,
+            ``AGENTICSTAR_AUTH_URL``, ``AGENTICSTAR_REALM``, ``AGENTICSTAR_CLIENT_ID``,
+            ``AGENTICSTAR_CLIENT_SECRET`` (only with its own client id), ``AGENTICSTAR_SCOPE``,
+            ``AGENTICSTAR_API_URL``, ``AGENTICSTAR_TOKEN_FILE``; explicit arguments win.
         client_id, client_secret: the application's registration; leave ``client_secret`` out (None)
             for a public client (a native app using PKCE), which sends only its id.
         api_url: base URL of the agent API (Marketplace and the wrapped API default to their own host).
@@ -207,6 +253,11 @@ class Client(_BaseClient):
         allow_insecure_http: allow plain http off loopback (closed test networks only).
         accumulate: keep each stream's reply text for ``text``/``completion`` (False: constant memory).
         max_reply_bytes: the most reply text a stream keeps while accumulating (then StreamTooLargeError).
+        request_id_header: the header naming the server's request id, tried before ``x-request-id``
+            and ``request-id`` (``completion.response.request_id``, ``error.request_id``).
+
+    Every call also takes ``timeout`` (seconds), ``max_retries``, ``extra_headers``, ``extra_query``
+    (and ``extra_body``) for itself; :meth:`with_options` makes them a new client's defaults.
     """
 
     @cached_property
@@ -261,10 +312,23 @@ class Client(_BaseClient):
         """Exchange a code received by other means (its state must already have been checked)."""
         return self._native.exchange_code(False, request, code)  # type: ignore[no-any-return]
 
-    def request(self, method: str, path: str, *, json: Any = None) -> Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Union[str, int, float, bool]]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+    ) -> Response:
         """An authenticated call to any endpoint of the API (``path`` relative to ``api_url``).
-        Error statuses raise the matching exception."""
-        return self._native.request(False, method, path, json)  # type: ignore[no-any-return]
+        Error statuses raise the matching exception. ``timeout`` (seconds), ``max_retries`` and the
+        ``extra_*`` options apply to this call only (see :meth:`with_options`)."""
+        o = _options(timeout, max_retries, extra_headers, extra_query, extra_body)
+        return self._native.request(False, method, path, json, o)  # type: ignore[no-any-return]
 
     @overload
     def service(self, kind: str, *, cls: Type[_Svc], **options: Any) -> _Svc: ...
@@ -342,9 +406,21 @@ class AsyncClient(_BaseClient):
         """Exchange a code received by other means (its state must already have been checked)."""
         return await self._native.exchange_code(True, request, code)  # type: ignore[no-any-return]
 
-    async def request(self, method: str, path: str, *, json: Any = None) -> Response:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Union[str, int, float, bool]]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+    ) -> Response:
         """An authenticated call to any endpoint of the API (see :meth:`Client.request`)."""
-        return await self._native.request(True, method, path, json)  # type: ignore[no-any-return]
+        o = _options(timeout, max_retries, extra_headers, extra_query, extra_body)
+        return await self._native.request(True, method, path, json, o)  # type: ignore[no-any-return]
 
     @overload
     async def service(self, kind: str, *, cls: Type[_ASvc], **options: Any) -> _ASvc: ...
@@ -373,10 +449,17 @@ class Chat:
         temperature: Optional[float] = None,
         max_tokens: Optional[int] = None,
         extra_body: Optional[Mapping[str, Any]] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Union[str, int, float, bool]]] = None,
     ) -> ChatCompletion:
-        """The whole reply in one answer (``stream: false``)."""
+        """The whole reply in one answer (``stream: false``); ``.response`` has its status,
+        headers and request id. ``extra_body`` fields join the request; ``timeout`` (seconds),
+        ``max_retries``, ``extra_headers`` and ``extra_query`` apply to this call only."""
         body = _body(messages, model, temperature, max_tokens, None, extra_body)
-        return self._client._native.chat(False, body)  # type: ignore[no-any-return]
+        o = _options(timeout, max_retries, extra_headers, extra_query)
+        return self._client._native.chat(False, body, o)  # type: ignore[no-any-return]
 
     @overload
     def stream(
@@ -388,6 +471,10 @@ class Chat:
         max_tokens: Optional[int] = ...,
         stream_options: Optional[Mapping[str, Any]] = ...,
         extra_body: Optional[Mapping[str, Any]] = ...,
+        timeout: Optional[float] = ...,
+        max_retries: Optional[int] = ...,
+        extra_headers: Optional[Mapping[str, str]] = ...,
+        extra_query: Optional[Mapping[str, Union[str, int, float, bool]]] = ...,
         on_delta: None = ...,
     ) -> ChatStream: ...
 
@@ -401,6 +488,10 @@ class Chat:
         max_tokens: Optional[int] = ...,
         stream_options: Optional[Mapping[str, Any]] = ...,
         extra_body: Optional[Mapping[str, Any]] = ...,
+        timeout: Optional[float] = ...,
+        max_retries: Optional[int] = ...,
+        extra_headers: Optional[Mapping[str, str]] = ...,
+        extra_query: Optional[Mapping[str, Union[str, int, float, bool]]] = ...,
         on_delta: Callable[[ChatChunk], Any],
     ) -> ChatCompletion: ...
 
@@ -413,13 +504,18 @@ class Chat:
         max_tokens: Optional[int] = None,
         stream_options: Optional[Mapping[str, Any]] = None,
         extra_body: Optional[Mapping[str, Any]] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Union[str, int, float, bool]]] = None,
         on_delta: Optional[Callable[[ChatChunk], Any]] = None,
     ) -> Union[ChatStream, ChatCompletion]:
         """Stream a reply. Without ``on_delta``: a :class:`ChatStream` to iterate. With ``on_delta``:
         reads the whole stream, calls ``on_delta(chunk)`` for each chunk, and returns the
         :class:`ChatCompletion`. Errors (authentication, HTTP) are raised by the first read."""
         body = _body(messages, model, temperature, max_tokens, stream_options, extra_body)
-        s = ChatStream(self._client._native.chat_stream(body))
+        o = _options(timeout, max_retries, extra_headers, extra_query)
+        s = ChatStream(self._client._native.chat_stream(body, o))
         return s if on_delta is None else s.collect(on_delta)
 
 
@@ -437,10 +533,17 @@ class AsyncChat:
         temperature: Optional[float] = None,
         max_tokens: Optional[int] = None,
         extra_body: Optional[Mapping[str, Any]] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Union[str, int, float, bool]]] = None,
     ) -> ChatCompletion:
-        """The whole reply in one answer (``stream: false``)."""
+        """The whole reply in one answer (``stream: false``); ``.response`` has its status,
+        headers and request id. ``extra_body`` fields join the request; ``timeout`` (seconds),
+        ``max_retries``, ``extra_headers`` and ``extra_query`` apply to this call only."""
         body = _body(messages, model, temperature, max_tokens, None, extra_body)
-        return await self._client._native.chat(True, body)  # type: ignore[no-any-return]
+        o = _options(timeout, max_retries, extra_headers, extra_query)
+        return await self._client._native.chat(True, body, o)  # type: ignore[no-any-return]
 
     @overload
     def stream(
@@ -452,6 +555,10 @@ class AsyncChat:
         max_tokens: Optional[int] = ...,
         stream_options: Optional[Mapping[str, Any]] = ...,
         extra_body: Optional[Mapping[str, Any]] = ...,
+        timeout: Optional[float] = ...,
+        max_retries: Optional[int] = ...,
+        extra_headers: Optional[Mapping[str, str]] = ...,
+        extra_query: Optional[Mapping[str, Union[str, int, float, bool]]] = ...,
         on_delta: None = ...,
     ) -> AsyncChatStream: ...
 
@@ -465,6 +572,10 @@ class AsyncChat:
         max_tokens: Optional[int] = ...,
         stream_options: Optional[Mapping[str, Any]] = ...,
         extra_body: Optional[Mapping[str, Any]] = ...,
+        timeout: Optional[float] = ...,
+        max_retries: Optional[int] = ...,
+        extra_headers: Optional[Mapping[str, str]] = ...,
+        extra_query: Optional[Mapping[str, Union[str, int, float, bool]]] = ...,
         on_delta: Callable[[ChatChunk], Any],
     ) -> Awaitable[ChatCompletion]: ...
 
@@ -477,12 +588,17 @@ class AsyncChat:
         max_tokens: Optional[int] = None,
         stream_options: Optional[Mapping[str, Any]] = None,
         extra_body: Optional[Mapping[str, Any]] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Union[str, int, float, bool]]] = None,
         on_delta: Optional[Callable[[ChatChunk], Any]] = None,
     ) -> Union[AsyncChatStream, Awaitable[ChatCompletion]]:
         """Stream a reply. Without ``on_delta``: an :class:`AsyncChatStream` for ``async for``.
         With ``on_delta`` (sync or async, called on the event loop): an awaitable that reads the
         whole stream and returns the :class:`ChatCompletion`. Errors are raised by the first read."""
         body = _body(messages, model, temperature, max_tokens, stream_options, extra_body)
-        s = AsyncChatStream(self._client._native.chat_stream(body))
+        o = _options(timeout, max_retries, extra_headers, extra_query)
+        s = AsyncChatStream(self._client._native.chat_stream(body, o))
         return s if on_delta is None else s.collect(on_delta)
 

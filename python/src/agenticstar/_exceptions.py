@@ -1,8 +1,9 @@
 """Exceptions raised by agenticstar: one base class, one subclass per error kind of the core.
 
 Every exception carries ``kind`` (the stable snake_case code shared by every language of the SDK),
-``status``, ``code``, ``code_reason``, ``retry_after`` (seconds) and ``body_excerpt``. Messages and
-excerpts are scrubbed of secrets by the core before they get here.
+``status``, ``code``, ``code_reason``, ``retry_after`` (seconds) and ``body_excerpt``; errors caused by
+an HTTP answer also carry its ``request_id``, ``headers`` and ``www_authenticate``. Messages,
+excerpts and headers are scrubbed of secrets by the core before they get here.
 """
 
 from __future__ import annotations
@@ -80,6 +81,10 @@ class AgenticStarError(Exception):
         retry_after: seconds the server asked to wait (Retry-After), or the back-off still running.
         body_excerpt: a short, secret-scrubbed excerpt of the body that caused the error.
         details: protocol-specific details as JSON data (JSON-RPC ``data``, ``resourceMetadata``, ...).
+        request_id: the server's id of the failed request (``x-request-id``, ...), to quote to support.
+        headers: the answer's headers (names lower-case; values that may be secrets are ``"***"``);
+            empty when no answer caused the error.
+        www_authenticate: the answer's ``WWW-Authenticate`` challenge (401 / 403), if any.
     """
 
     kind: str = "internal"
@@ -95,6 +100,9 @@ class AgenticStarError(Exception):
         retry_after: Optional[float] = None,
         body_excerpt: Optional[str] = None,
         details: Any = None,
+        request_id: Optional[str] = None,
+        headers: Optional[Dict[str, str]] = None,
+        www_authenticate: Optional[str] = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -106,13 +114,16 @@ class AgenticStarError(Exception):
         self.retry_after = retry_after
         self.body_excerpt = body_excerpt
         self.details = details
+        self.request_id = request_id
+        self.headers: Dict[str, str] = dict(headers or {})
+        self.www_authenticate = www_authenticate
 
     def __str__(self) -> str:
         return self.message
 
     def __repr__(self) -> str:
         fields = [f"kind={self.kind!r}", f"message={self.message!r}"]
-        for name in ("status", "code", "code_reason", "retry_after"):
+        for name in ("status", "code", "code_reason", "retry_after", "request_id"):
             value = getattr(self, name)
             if value is not None:
                 fields.append(f"{name}={value!r}")
@@ -131,6 +142,9 @@ class AgenticStarError(Exception):
             "retry_after": self.retry_after,
             "body_excerpt": self.body_excerpt,
             "details": self.details,
+            "request_id": self.request_id,
+            "headers": self.headers,
+            "www_authenticate": self.www_authenticate,
         }
 
 
@@ -467,4 +481,7 @@ def _from_details(d: Dict[str, Any]) -> AgenticStarError:
         retry_after=retry_ms / 1000.0 if retry_ms is not None else None,
         body_excerpt=d.get("bodyExcerpt"),
         details=d.get("details"),
+        request_id=d.get("requestId"),
+        headers=d.get("headers"),
+        www_authenticate=d.get("wwwAuthenticate"),
     )

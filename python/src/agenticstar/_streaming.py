@@ -10,7 +10,7 @@ import inspect
 from types import TracebackType
 from typing import Any, Awaitable, Callable, Iterator, List, Optional, Type, Union
 
-from ._native import ChatChunk, ChatCompletion, NativeChatStream, Usage
+from ._native import ChatChunk, ChatCompletion, NativeChatStream, ResponseMeta, Usage
 
 __all__ = ["AsyncChatStream", "ChatStream"]
 
@@ -38,6 +38,12 @@ class _StreamBase:
     def usage(self) -> Optional[Usage]:
         """Token counts, if the server sent them (ask with ``stream_options={"include_usage": True}``)."""
         return self._native.usage
+
+    @property
+    def response(self) -> Optional[ResponseMeta]:
+        """Status, headers and request id of the answer, once its head arrived (always after the
+        first chunk was read; an error from the answer carries them too)."""
+        return self._native.response
 
     def completion(self) -> ChatCompletion:
         """What was received so far, as one ChatCompletion."""
