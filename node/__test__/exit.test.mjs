@@ -118,3 +118,16 @@ test('with a logger set (and AGENTICSTAR_LOG): the process exits, records on std
   assert.match(viaEnv.stderr, /agenticstar warn: .*retry 1/);
   assert.doesNotMatch(viaEnv.stderr, /saas-cc-secret/);
 });
+
+test("the README's sign-in snippet runs as written and exits", async () => {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const [code] = readme.split('```ts').slice(1).map((b) => b.split('```')[0]).filter((b) => b.includes('completeAuthorization(request, callbackUrl)'));
+  assert.ok(code, 'the snippet is in the README');
+  const r = await new Promise((resolve) => {
+    execFile(process.execPath, ['--input-type=module', '-e', code],
+      { cwd: NODE_DIR, timeout: 30_000, env: { ...process.env, AGENTICSTAR_URL: emu.url } },
+      (err, stdout, stderr) => resolve({ code: err ? err.code ?? 'killed' : 0, stdout, stderr }));
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^signed in as \S+@\S+/);
+});
