@@ -24,6 +24,13 @@ fi
 # redis-server for the store-error tests (Debian's package; the tests start their own).
 bash "$repo/scripts/redis-server.sh" --install-only >/dev/null
 
+# Client constructors read these (core agenticstar::env::VARS) for what a test leaves out: the
+# caller's own settings must not change what the tests see (env.test.mjs sets its own).
+unset AGENTICSTAR_PROVIDER AGENTICSTAR_AUTH_URL AGENTICSTAR_REALM AGENTICSTAR_API_URL \
+  AGENTICSTAR_CLIENT_ID AGENTICSTAR_CLIENT_SECRET AGENTICSTAR_SCOPE AGENTICSTAR_TOKEN_FILE
 node --test __test__/*.test.mjs
 npx --no-install tsc --noEmit --strict -p examples
 echo "node: typed example type-checks"
+# A misspelled request field must not compile: every @ts-expect-error line in it has to error.
+npx --no-install tsc --noEmit --strict -p __test__/types
+echo "node: tsc --strict rejects misspelled request fields"

@@ -11,6 +11,10 @@ export CARGO_PROFILE_DEV_DEBUG="${CARGO_PROFILE_DEV_DEBUG:-line-tables-only}"
 export AGENTICSTAR_CLI="$PWD/target/debug/agenticstar"
 # Every suite (Rust, Python, Node, Kotlin) fails instead of skipping when a pinned peer is missing.
 export AGENTICSTAR_REQUIRE_INTEROP=1
+# Client constructors read these (core agenticstar::env::VARS) for what they are not given: the
+# machine's own settings must not change any suite (the env tests set their own).
+unset AGENTICSTAR_PROVIDER AGENTICSTAR_AUTH_URL AGENTICSTAR_REALM AGENTICSTAR_API_URL \
+  AGENTICSTAR_CLIENT_ID AGENTICSTAR_CLIENT_SECRET AGENTICSTAR_SCOPE AGENTICSTAR_TOKEN_FILE AGENTICSTAR_LOG
 t0=$SECONDS
 section() { printf '\n=== %s (%ds)\n' "$1" $((SECONDS - t0)); }
 

@@ -39,6 +39,10 @@ if ! command -v mvn >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get 
   apt-get install -y -q maven >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q maven >/dev/null; }
 fi
 echo "==> Kotlin: mvn test (JUnit against the emulator)"
+# Client constructors read these (core agenticstar::env::VARS) for what a test leaves out: the
+# caller's own settings must not change what the tests see (EnvTest sets its own).
+unset AGENTICSTAR_PROVIDER AGENTICSTAR_AUTH_URL AGENTICSTAR_REALM AGENTICSTAR_API_URL \
+  AGENTICSTAR_CLIENT_ID AGENTICSTAR_CLIENT_SECRET AGENTICSTAR_SCOPE AGENTICSTAR_TOKEN_FILE
 rm -rf kotlin/target/surefire-reports
 # Kotlin's incremental cache misses changes of the generated bindings (stale classes, NoSuchMethodError).
 rm -rf kotlin/target/kotlin-ic

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use agenticstar::authcode::AuthorizeOptions;
 use agenticstar::chat::{ChatRequest, Message};
-use agenticstar::{AuthFlow, Client, Credentials, FileStore, Provider, TokenStore};
+use agenticstar::{AuthFlow, Client, ClientOptions, EnvOptions, FileStore, TokenStore};
 use clap::{Args, Parser, Subcommand};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -194,25 +194,29 @@ enum A2aAction {
     },
 }
 
-/// Where and who: flags or AGENTICSTAR_* environment variables.
+/// Where and who: flags, or the AGENTICSTAR_* environment variables the SDK constructors read too
+/// (`agenticstar::env`; a flag wins over its variable).
 #[derive(Args, Clone)]
 struct Conn {
-    /// agenticstar (SaaS), marketplace, keycloak, wrapped, oidc or oauth.
-    #[arg(long, env = "AGENTICSTAR_PROVIDER", default_value = "agenticstar")]
-    provider: String,
-    /// The token service: SaaS auth host, Marketplace domain, Keycloak base, wrapped API URL, OIDC issuer or token URL.
-    #[arg(long, env = "AGENTICSTAR_AUTH_URL")]
-    auth_url: String,
-    /// Keycloak realm.
-    #[arg(long, env = "AGENTICSTAR_REALM")]
+    /// agenticstar (SaaS, the default), marketplace, keycloak, wrapped, oidc or oauth [env: AGENTICSTAR_PROVIDER].
+    #[arg(long)]
+    provider: Option<String>,
+    /// The token service: SaaS auth host, Marketplace domain, Keycloak base, wrapped API URL, OIDC issuer or token URL
+    /// [env: AGENTICSTAR_AUTH_URL].
+    #[arg(long)]
+    auth_url: Option<String>,
+    /// Keycloak realm [env: AGENTICSTAR_REALM].
+    #[arg(long)]
     realm: Option<String>,
-    /// Base URL of the agent API (chat).
-    #[arg(long, env = "AGENTICSTAR_API_URL")]
+    /// Base URL of the agent API (chat) [env: AGENTICSTAR_API_URL].
+    #[arg(long)]
     api_url: Option<String>,
-    #[arg(long, env = "AGENTICSTAR_CLIENT_ID")]
-    client_id: String,
-    /// The client secret; leave it out for a public client (a native app using PKCE).
-    #[arg(long, env = "AGENTICSTAR_CLIENT_SECRET", hide_env_values = true)]
+    /// The application's id [env: AGENTICSTAR_CLIENT_ID].
+    #[arg(long)]
+    client_id: Option<String>,
+    /// The client secret; leave it out for a public client (a native app using PKCE)
+    /// [env: AGENTICSTAR_CLIENT_SECRET].
+    #[arg(long)]
     client_secret: Option<String>,
     /// Send the secret with HTTP Basic instead of in the form.
     #[arg(long)]
@@ -220,8 +224,8 @@ struct Conn {
     /// client_secret_post, client_secret_basic or none (default: post with a secret, none without).
     #[arg(long)]
     auth_method: Option<String>,
-    /// Scope to request with client credentials.
-    #[arg(long, env = "AGENTICSTAR_SCOPE")]
+    /// Scope to request with client credentials [env: AGENTICSTAR_SCOPE].
+    #[arg(long)]
     client_scope: Option<String>,
     /// Token file (default: $AGENTICSTAR_TOKEN_FILE or ~/.config/agenticstar/tokens.json).
     #[arg(long)]
@@ -234,21 +238,33 @@ impl Conn {
     }
 
     fn client(&self, flow: AuthFlow) -> agenticstar::Result<Client> {
-        let provider = Provider::from_name(&self.provider, &self.auth_url, self.realm.as_deref())?;
         let method = if self.basic_auth { Some("client_secret_basic") } else { self.auth_method.as_deref() };
-        let mut creds = Credentials::from_parts(
-            &self.client_id,
-            self.client_secret.as_deref().map(agenticstar::Secret::from),
-            method,
-        )?;
-        if let Some(s) = &self.client_scope {
-            creds = creds.scope(s);
+        let mut o = ClientOptions { flow, auth_method: method.map(str::parse).transpose()?, ..Default::default() };
+        // The flags, then the environment: the same merge every SDK constructor does.
+        let flags = EnvOptions {
+            provider: self.provider.clone(),
+            auth_url: self.auth_url.clone(),
+            realm: self.realm.clone(),
+            api_url: self.api_url.clone(),
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone().map(agenticstar::Secret::from),
+            scope: self.client_scope.clone(),
+            token_file: None,
+        };
+        flags.or(EnvOptions::from_env()).apply(&mut o)?;
+        if o.provider.is_none() {
+            return Err(agenticstar::Error::new(
+                agenticstar::ErrorKind::Config,
+                "no token service: pass --auth-url or set AGENTICSTAR_AUTH_URL",
+            ));
         }
-        let mut b = Client::builder().provider(provider).credentials(creds).flow(flow).token_store(self.store());
-        if let Some(u) = &self.api_url {
-            b = b.api_url(u)?;
+        if o.client_id.is_empty() {
+            return Err(agenticstar::Error::new(
+                agenticstar::ErrorKind::Config,
+                "no client id: pass --client-id or set AGENTICSTAR_CLIENT_ID",
+            ));
         }
-        b.build()
+        o.builder("rust")?.token_store(self.store()).build()
     }
 
     /// The stored user session if `login` left one, else client credentials.

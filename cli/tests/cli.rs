@@ -7,12 +7,16 @@ use agenticstar_emulator::{Emulator, EmulatorConfig, clients as c};
 const BIN: &str = env!("CARGO_BIN_EXE_agenticstar");
 
 fn run(args: &[&str], token_file: &std::path::Path) -> (bool, String, String) {
-    let out = Command::new(BIN)
-        .args(args)
-        .env("AGENTICSTAR_TOKEN_FILE", token_file)
-        .env_remove("AGENTICSTAR_CLIENT_SECRET")
-        .output()
-        .unwrap();
+    run_env(args, token_file, &[])
+}
+
+/// The binary with only `vars` of the client-option variables set (none leak in from the caller).
+fn run_env(args: &[&str], token_file: &std::path::Path, vars: &[(&str, &str)]) -> (bool, String, String) {
+    let mut cmd = Command::new(BIN);
+    for v in agenticstar::env::VARS {
+        cmd.env_remove(v);
+    }
+    let out = cmd.args(args).env("AGENTICSTAR_TOKEN_FILE", token_file).envs(vars.iter().copied()).output().unwrap();
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -108,6 +112,30 @@ fn token_and_chat_with_client_credentials() {
         );
         assert!(!ok);
         assert!(err.contains("invalid_client") && !err.contains("wrong"), "{err}");
+    });
+}
+
+#[test]
+fn connection_from_the_environment_flags_win() {
+    with_emulator(|url| {
+        let file = tmpfile("env");
+        let vars = [
+            ("AGENTICSTAR_AUTH_URL", url),
+            ("AGENTICSTAR_CLIENT_ID", c::SAAS_CC_CLIENT_ID),
+            ("AGENTICSTAR_CLIENT_SECRET", c::SAAS_CC_CLIENT_SECRET),
+            ("AGENTICSTAR_API_URL", url),
+        ];
+        let (ok, out, err) = run_env(&["chat", "hi"], &file, &vars);
+        assert!(ok, "{err}");
+        assert_eq!(out.trim_end(), "こんにちは！🌸 You said: hi");
+        // A flag wins over its variable (the wrong secret fails; the variable's would not).
+        let (ok, _, err) = run_env(&["token", "--client-secret", "wrong"], &tmpfile("env-bad"), &vars);
+        assert!(!ok && err.contains("invalid_client"), "{err}");
+        // Another client id does not take the variable's secret along.
+        let (ok, _, err) = run_env(&["token", "--client-id", c::SAAS_APP_CLIENT_ID], &tmpfile("env-id"), &vars);
+        assert!(!ok && !err.contains(c::SAAS_CC_CLIENT_SECRET), "{err}");
+        let (ok, _, err) = run_env(&["token"], &tmpfile("env-none"), &[]);
+        assert!(!ok && err.contains("AGENTICSTAR_AUTH_URL"), "{err}");
     });
 }
 

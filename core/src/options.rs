@@ -309,7 +309,11 @@ impl ClientOptions {
     /// user agent. Bindings add what JSON cannot carry (a foreign token store, a listener, their
     /// runtime) before `build()`.
     pub fn builder(self, sdk: &str) -> Result<ClientBuilder> {
-        let provider = self.provider.as_ref().ok_or_else(|| Error::config("a provider is required"))?.to_provider()?;
+        let provider = self
+            .provider
+            .as_ref()
+            .ok_or_else(|| Error::config("a provider is required (or set AGENTICSTAR_AUTH_URL)"))?
+            .to_provider()?;
         let mut creds = Credentials::from_parts(
             self.client_id.clone(),
             self.client_secret.clone(),

@@ -95,3 +95,39 @@ test('the typed example (README quick start) runs against the emulator and exits
   assert.match(r.stdout, /signed in as alice@example.com/);
   assert.match(r.stdout, /InvalidClientError/);
 });
+
+test('with a logger set (and AGENTICSTAR_LOG): the process exits, records on stderr', async () => {
+  await emu.fault({ endpoint: 'saas.token', status: 503, body: { error: 'temporarily_unavailable' }, times: 1 });
+  const code = `${setup}
+    import { setLogger } from 'agenticstar';
+    const seen = [];
+    setLogger((r) => seen.push(r.level), { level: 'debug' });
+    await client.getToken();
+    await new Promise((r) => setImmediate(r));
+    console.log(seen.includes('warn') ? 'logged' : 'nothing');`;
+  const r = await run(code);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /logged/);
+  await emu.fault({ endpoint: 'saas.token', status: 503, body: { error: 'temporarily_unavailable' }, times: 1 });
+  const viaEnv = await new Promise((resolve) => {
+    execFile(process.execPath, ['--input-type=module', '-e', `${setup} await client.getToken();`],
+      { cwd: NODE_DIR, timeout: 30_000, env: { ...process.env, EMU: emu.url, AGENTICSTAR_LOG: 'info' } },
+      (err, stdout, stderr) => resolve({ code: err ? err.code ?? 'killed' : 0, stderr }));
+  });
+  assert.equal(viaEnv.code, 0, viaEnv.stderr);
+  assert.match(viaEnv.stderr, /agenticstar warn: .*retry 1/);
+  assert.doesNotMatch(viaEnv.stderr, /saas-cc-secret/);
+});
+
+test("the README's sign-in snippet runs as written and exits", async () => {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const [code] = readme.split('```ts').slice(1).map((b) => b.split('```')[0]).filter((b) => b.includes('completeAuthorization(request, callbackUrl)'));
+  assert.ok(code, 'the snippet is in the README');
+  const r = await new Promise((resolve) => {
+    execFile(process.execPath, ['--input-type=module', '-e', code],
+      { cwd: NODE_DIR, timeout: 30_000, env: { ...process.env, AGENTICSTAR_URL: emu.url } },
+      (err, stdout, stderr) => resolve({ code: err ? err.code ?? 'killed' : 0, stdout, stderr }));
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^signed in as \S+@\S+/);
+});

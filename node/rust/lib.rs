@@ -13,6 +13,7 @@
 #![cfg_attr(test, allow(dead_code))]
 
 mod convert;
+mod log;
 #[cfg(feature = "bench")]
 mod parity;
 mod service;
@@ -90,6 +91,7 @@ fn build_client(options: &str, store: Option<StoreFn>, on_token: Option<TokenFn>
     // The core spawns renewals and stream readers on this runtime; a sync napi call has none current.
     let runtime = napi::bindgen_prelude::within_runtime_if_available(tokio::runtime::Handle::current);
     let mut b = agenticstar::ClientOptions::from_json_millis_str(options)
+        .and_then(|o| o.with_env())
         .and_then(|o| o.builder("node"))
         .map_err(to_napi)?
         .runtime(runtime);

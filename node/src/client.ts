@@ -93,14 +93,15 @@ export class Client {
   #lastToken: Token | null = null;
 
   /** @param derived internal: the native client of `withOptions()`. */
-  constructor(options: ClientOptions, derived?: native.NativeClient) {
+  constructor(options: ClientOptions = {}, derived?: native.NativeClient) {
     if (derived) {
       this.#native = derived;
       this.chat = new Chat(derived);
       return;
     }
     // Everything but the callbacks is the core's ClientOptions JSON (durations in ms): the core
-    // validates it, applies the defaults and rejects unknown keys.
+    // validates it, fills what is left out from AGENTICSTAR_*, applies the defaults and rejects
+    // unknown keys.
     const { tokenStore, onToken, caCerts, ...rest } = options;
     const jsStore = isStoreObject(tokenStore) ? tokenStore : undefined;
     const json = JSON.stringify({

@@ -15,6 +15,7 @@ export { ChatStream } from './stream.js';
 export * from './a2a.js';
 export * from './mcp.js';
 export * from './token_events.js';
+export { consoleLogger, setLogger, type LogLevel, type LogRecord, type Logger } from './log.js';
 export {
   EchoService,
   JsonStream,
@@ -42,7 +43,14 @@ export type {
   ChatChunkChoice,
   ChatCompletion,
   ChatCompletionChoice,
+  ChatCompletionChunk,
+  ChatCompletionContentPart,
+  ChatCompletionCreateParams,
+  ChatCompletionMessageParam,
+  ChatCompletionMessageToolCall,
+  ChatCompletionTool,
   ChatRequest,
+  CompletionUsage,
   ClientOptions,
   ContentPart,
   Delta,

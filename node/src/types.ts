@@ -21,9 +21,18 @@ export type ProviderConfig =
  * The options of `new Client()`: the core's ClientOptions, camelCase, durations in milliseconds.
  * The defaults below are the core's (a test compares them with `clientOptionDefaults()`).
  */
+/**
+ * Every option may be left out where an `AGENTICSTAR_*` environment variable gives it (the CLI's
+ * names): `AGENTICSTAR_PROVIDER` + `AGENTICSTAR_AUTH_URL` (+ `AGENTICSTAR_REALM`) for `provider`,
+ * `AGENTICSTAR_CLIENT_ID`, `AGENTICSTAR_CLIENT_SECRET` (only with its own client id),
+ * `AGENTICSTAR_SCOPE`, `AGENTICSTAR_API_URL`, `AGENTICSTAR_TOKEN_FILE` (`tokenStore`). Explicit
+ * options win.
+ */
 export interface ClientOptions {
-  provider: ProviderConfig;
-  clientId: string;
+  /** The token service (default: from `AGENTICSTAR_PROVIDER` / `AGENTICSTAR_AUTH_URL`). */
+  provider?: ProviderConfig;
+  /** The application's id (default: `AGENTICSTAR_CLIENT_ID`). */
+  clientId?: string;
   /** The application's secret; omit it for a public client (native apps: PKCE, `authMethod: 'none'`). */
   clientSecret?: string;
   /** How the secret is sent (default `client_secret_post` with a secret, `none` without). */
@@ -207,14 +216,43 @@ export interface Message {
   [field: string]: unknown;
 }
 
-/** An OpenAI-style chat request; fields other than `model` and `messages` are sent as given. */
+/** A tool the model may call (a function with a JSON Schema for its arguments). */
+export interface ChatCompletionTool {
+  type: 'function';
+  function: { name: string; description?: string; parameters?: Record<string, unknown>; strict?: boolean | null };
+}
+
+/**
+ * An OpenAI-style chat request, with the common parameters typed: a misspelled field
+ * (`temprature`) is a compile error. A field not listed here goes in the call's `extraBody`
+ * option (`client.chat.create(req, { extraBody: { … } })`).
+ */
 export interface ChatRequest {
   messages: Message[];
   /** Default: `'AGENTIC STAR'`. */
   model?: string;
-  stream_options?: { include_usage?: boolean };
-  temperature?: number;
-  [field: string]: unknown;
+  stream_options?: { include_usage?: boolean } | null;
+  temperature?: number | null;
+  top_p?: number | null;
+  max_tokens?: number | null;
+  max_completion_tokens?: number | null;
+  stop?: string | string[] | null;
+  n?: number | null;
+  seed?: number | null;
+  presence_penalty?: number | null;
+  frequency_penalty?: number | null;
+  logit_bias?: Record<string, number> | null;
+  logprobs?: boolean | null;
+  top_logprobs?: number | null;
+  user?: string;
+  metadata?: Record<string, string> | null;
+  tools?: ChatCompletionTool[];
+  tool_choice?: 'none' | 'auto' | 'required' | { type: 'function'; function: { name: string } };
+  parallel_tool_calls?: boolean;
+  response_format?:
+    | { type: 'text' }
+    | { type: 'json_object' }
+    | { type: 'json_schema'; json_schema: { name: string; description?: string; schema?: Record<string, unknown>; strict?: boolean | null } };
 }
 
 export interface Usage {
@@ -299,3 +337,17 @@ export interface StreamOptions extends RequestOverrides {
   /** Called for each chunk as it is read: the first choice's text (may be '') and the chunk. */
   onDelta?: (delta: string, chunk: ChatChunk) => void;
 }
+
+// openai-node's names for the same shapes, for code moving over from the `openai` package.
+/** openai-node's name for {@link ChatChunk}. */
+export type ChatCompletionChunk = ChatChunk;
+/** openai-node's name for {@link ChatRequest}. */
+export type ChatCompletionCreateParams = ChatRequest;
+/** openai-node's name for {@link Message}. */
+export type ChatCompletionMessageParam = Message;
+/** openai-node's name for {@link ContentPart}. */
+export type ChatCompletionContentPart = ContentPart;
+/** openai-node's name for {@link ToolCall}. */
+export type ChatCompletionMessageToolCall = ToolCall;
+/** openai-node's name for {@link Usage}. */
+export type CompletionUsage = Usage;

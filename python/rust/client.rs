@@ -336,19 +336,21 @@ impl NativeClient {
 #[pymethods]
 impl NativeClient {
     /// `options`: the core's `ClientOptions` as JSON text (the Python layer builds it from kwargs);
-    /// `token_store`: a Python store object (a path goes in `options.tokenStore`).
+    /// `token_store`: a Python store object (a path goes in `options.tokenStore`). What is left out
+    /// (provider included) comes from the `AGENTICSTAR_*` variables.
     #[new]
     #[pyo3(signature = (provider, options, token_store=None, on_token=None))]
     fn new(
         py: Python<'_>,
-        provider: &Provider,
+        provider: Option<&Provider>,
         options: &str,
         token_store: Option<Py<PyAny>>,
         on_token: Option<Py<PyAny>>,
     ) -> PyResult<Self> {
         let mut o = core(py, agenticstar::ClientOptions::from_json_str(options))?;
-        o.provider = Some((&provider.0).into());
-        let mut b = core(py, o.builder("python"))?.runtime(crate::runtime::runtime().handle().clone());
+        o.provider = provider.map(|p| (&p.0).into());
+        let mut b = core(py, o.with_env().and_then(|o| o.builder("python")))?
+            .runtime(crate::runtime::runtime().handle().clone());
         if let Some(s) = token_store {
             b = b.token_store(Arc::new(PyTokenStore::new(s)));
         }

@@ -18,6 +18,21 @@ import pytest
 import agenticstar as a
 
 REPO = Path(__file__).resolve().parents[2]
+
+# Client constructors read these (core `agenticstar::env::VARS`) for what a test leaves out: a
+# developer's or CI's own settings must not change what the tests see. test_env.py sets its own.
+ENV_VARS = [
+    "AGENTICSTAR_PROVIDER",
+    "AGENTICSTAR_AUTH_URL",
+    "AGENTICSTAR_REALM",
+    "AGENTICSTAR_API_URL",
+    "AGENTICSTAR_CLIENT_ID",
+    "AGENTICSTAR_CLIENT_SECRET",
+    "AGENTICSTAR_SCOPE",
+    "AGENTICSTAR_TOKEN_FILE",
+]
+for _var in ENV_VARS:
+    os.environ.pop(_var, None)
 CLI = Path(os.environ.get("AGENTICSTAR_CLI", REPO / "target" / "debug" / "agenticstar"))
 
 # Everything an exception message, repr or log line must never contain.

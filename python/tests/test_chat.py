@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import List
+from typing import Any, Dict, List
 
 import pytest
 from conftest import Emulator
@@ -229,3 +229,19 @@ def test_readme_quick_start_and_typed_example_run(emu: Emulator, tmp_path: Path)
     )
     assert out.returncode == 0, out.stderr
     assert "signed in as Alice" in out.stdout
+
+
+def test_readme_sign_in_snippet_runs(emu: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
+    """The README's Authorization Code snippet as written; the test plays the web framework and the browser."""
+    root = Path(__file__).resolve().parents[1]
+    blocks = (root / "README.md").read_text().split("```python")[1:]
+    [code] = [b.split("```")[0] for b in blocks if "def callback(" in b]
+    ns: Dict[str, Any] = {"__name__": "readme_sign_in"}
+    exec(compile(code.replace("http://127.0.0.1:8787", emu.url), "README.md", "exec"), ns)
+    url = ns["login"]()
+    assert ns["session"]["auth"], "the request was kept in the session"
+    ns["callback"](emu.follow_authorize(url))
+    out = capsys.readouterr().out
+    assert out.startswith("signed in: ") and out.strip().endswith("True"), out
+    assert ns["client"].get_token().refresh_token is not None
+    assert "auth" not in ns["session"]

@@ -153,6 +153,22 @@ def test_retries_and_refreshes_are_logged_without_secrets(emu: Emulator, caplog:
     assert_no_secret("\n".join(messages), [t.access_token])
 
 
+def test_a_renewal_and_a_retry_are_logged_without_secrets(emu: Emulator, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="agenticstar")
+    emu.fault(endpoint="saas.token", status=503, body={"error": "temporarily_unavailable"}, times=1)
+    c = emu.client("saas", initial_backoff=0.01)
+    first = c.get_token()
+    emu.admin("POST", "/admin/revoke", {"all": True})
+    assert c.request("GET", "/v1/me").json()["client_id"] == "saas-cc-client"
+    second = c.get_token()
+    records = [r for r in caplog.records if r.name == "agenticstar"]
+    text = "\n".join(f"{r.levelname} {r.getMessage()}" for r in records)
+    assert any(r.levelno == logging.WARNING and "retry 1" in r.getMessage() for r in records), text
+    assert any(r.levelno == logging.INFO and "renewing the token" in r.getMessage() for r in records), text
+    assert first.access_token != second.access_token
+    assert_no_secret(text, [first.access_token, second.access_token])
+
+
 async def test_50_concurrent_streams_share_one_token_request(emu: Emulator) -> None:
     c = emu.async_client("saas")
 

@@ -64,7 +64,8 @@ pub struct Client(agenticstar::Client);
 
 #[uniffi::export]
 impl Client {
-    /// `tokenStore`: where tokens persist (null: in memory only, lost when the app exits).
+    /// `tokenStore`: where tokens persist (null: in memory only, lost when the app exits). What the
+    /// options leave out (scope, API URL, token store) comes from the `AGENTICSTAR_*` variables.
     #[uniffi::constructor(default(token_store = None, options))]
     pub fn new(
         provider: Arc<Provider>,
@@ -72,12 +73,28 @@ impl Client {
         options: ClientOptions,
         token_store: Option<Arc<dyn TokenStore>>,
     ) -> Result<Arc<Self>> {
+        Self::from_env(Some(provider), Some(credentials), options, token_store)
+    }
+
+    /// A client configured by the `AGENTICSTAR_*` environment variables (the CLI's names) for
+    /// whatever is not given here: `AGENTICSTAR_PROVIDER` / `AGENTICSTAR_AUTH_URL` /
+    /// `AGENTICSTAR_REALM` for the provider, `AGENTICSTAR_CLIENT_ID` / `AGENTICSTAR_CLIENT_SECRET`
+    /// for the credentials, `AGENTICSTAR_SCOPE`, `AGENTICSTAR_API_URL`, `AGENTICSTAR_TOKEN_FILE`.
+    #[uniffi::constructor(default(provider = None, credentials = None, token_store = None, options))]
+    pub fn from_env(
+        provider: Option<Arc<Provider>>,
+        credentials: Option<Arc<Credentials>>,
+        options: ClientOptions,
+        token_store: Option<Arc<dyn TokenStore>>,
+    ) -> Result<Arc<Self>> {
         let mut o = options.to_core()?;
-        o.provider = Some((&provider.0).into());
-        let c = &credentials.0;
-        (o.client_id, o.client_secret, o.auth_method, o.scope) =
-            (c.client_id.clone(), c.client_secret.clone(), Some(c.auth_method), c.scope.clone());
-        let mut b = o.builder("mobile")?.runtime(rt().handle().clone());
+        o.provider = provider.map(|p| (&p.0).into());
+        if let Some(c) = credentials {
+            let c = &c.0;
+            (o.client_id, o.client_secret, o.auth_method, o.scope) =
+                (c.client_id.clone(), c.client_secret.clone(), Some(c.auth_method), c.scope.clone());
+        }
+        let mut b = o.with_env()?.builder("mobile")?.runtime(rt().handle().clone());
         if let Some(s) = token_store {
             b = b.token_store(Arc::new(ForeignStore(s)));
         }

@@ -9,6 +9,7 @@
 
 mod client;
 mod error;
+mod logging;
 mod service;
 mod stream;
 mod types;
@@ -18,6 +19,7 @@ use std::sync::OnceLock;
 
 pub use client::*;
 pub use error::*;
+pub use logging::*;
 pub use service::*;
 pub use stream::*;
 pub use types::*;

@@ -489,9 +489,34 @@ pub struct ChatRequest {
     /// Null: the service's default model ("AGENTIC STAR").
     #[uniffi(default = None)]
     pub model: Option<String>,
-    /// Further request fields as a JSON object (`{"temperature": 0.2}`), sent as given.
+    /// Further request fields as a JSON object (`{"tools": [...]}`), sent as given; a typed field
+    /// below wins over the same key here.
     #[uniffi(default = None)]
     pub extra_json: Option<String>,
+    /// Sampling temperature (wire `temperature`).
+    #[uniffi(default = None)]
+    pub temperature: Option<f64>,
+    /// Nucleus sampling (wire `top_p`).
+    #[uniffi(default = None)]
+    pub top_p: Option<f64>,
+    /// The most tokens to generate (wire `max_tokens`).
+    #[uniffi(default = None)]
+    pub max_tokens: Option<u32>,
+    /// Sequences where the reply stops (wire `stop`).
+    #[uniffi(default = None)]
+    pub stop: Option<Vec<String>>,
+    /// Deterministic sampling seed (wire `seed`).
+    #[uniffi(default = None)]
+    pub seed: Option<i64>,
+    /// Wire `presence_penalty`.
+    #[uniffi(default = None)]
+    pub presence_penalty: Option<f64>,
+    /// Wire `frequency_penalty`.
+    #[uniffi(default = None)]
+    pub frequency_penalty: Option<f64>,
+    /// An end-user id for abuse monitoring (wire `user`).
+    #[uniffi(default = None)]
+    pub user: Option<String>,
 }
 
 impl ChatRequest {
@@ -502,6 +527,22 @@ impl ChatRequest {
             match serde_json::from_str::<serde_json::Value>(extra) {
                 Ok(serde_json::Value::Object(m)) => r.extra = m,
                 _ => return Err(AgenticStarError::new(ErrorKind::Config, "extra_json must be a JSON object")),
+            }
+        }
+        // The record's typed fields under their wire names (the core sends extra fields as given).
+        let typed = [
+            ("temperature", self.temperature.map(serde_json::Value::from)),
+            ("top_p", self.top_p.map(serde_json::Value::from)),
+            ("max_tokens", self.max_tokens.map(serde_json::Value::from)),
+            ("stop", self.stop.clone().map(serde_json::Value::from)),
+            ("seed", self.seed.map(serde_json::Value::from)),
+            ("presence_penalty", self.presence_penalty.map(serde_json::Value::from)),
+            ("frequency_penalty", self.frequency_penalty.map(serde_json::Value::from)),
+            ("user", self.user.clone().map(serde_json::Value::from)),
+        ];
+        for (k, v) in typed {
+            if let Some(v) = v {
+                r.extra.insert(k.into(), v);
             }
         }
         Ok(r)

@@ -94,8 +94,8 @@ class _BaseClient:
     def __init__(
         self,
         *,
-        provider: Provider,
-        client_id: str,
+        provider: Optional[Provider] = None,
+        client_id: Optional[str] = None,
         client_secret: Optional[str] = None,
         api_url: Optional[str] = None,
         scope: Optional[str] = None,
@@ -219,6 +219,10 @@ class Client(_BaseClient):
 
     Args:
         provider: the token service, e.g. ``Provider.agenticstar("https://auth.agenticstar.jp")``.
+            What is left out (None) comes from the environment, as in the CLI: ``AGENTICSTAR_PROVIDER``,
+            ``AGENTICSTAR_AUTH_URL``, ``AGENTICSTAR_REALM``, ``AGENTICSTAR_CLIENT_ID``,
+            ``AGENTICSTAR_CLIENT_SECRET`` (only with its own client id), ``AGENTICSTAR_SCOPE``,
+            ``AGENTICSTAR_API_URL``, ``AGENTICSTAR_TOKEN_FILE``; explicit arguments win.
         client_id, client_secret: the application's registration; leave ``client_secret`` out (None)
             for a public client (a native app using PKCE), which sends only its id.
         api_url: base URL of the agent API (Marketplace and the wrapped API default to their own host).

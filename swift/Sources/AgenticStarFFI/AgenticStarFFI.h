@@ -264,6 +264,13 @@ typedef void (*UniffiCallbackInterfaceTokenStoreMethod2)(uint64_t, RustBuffer, v
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_LOG_HANDLER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_LOG_HANDLER_METHOD0
+typedef void (*UniffiCallbackInterfaceLogHandlerMethod0)(uint64_t, RustBuffer, RustBuffer, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_CHAT_LISTENER_METHOD0
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_CHAT_LISTENER_METHOD0
 typedef void (*UniffiCallbackInterfaceChatListenerMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
@@ -296,6 +303,15 @@ typedef struct UniffiVTableCallbackInterfaceTokenStore {
 } UniffiVTableCallbackInterfaceTokenStore;
 
 #endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_LOG_HANDLER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_LOG_HANDLER
+typedef struct UniffiVTableCallbackInterfaceLogHandler {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceLogHandlerMethod0 _Nonnull log;
+} UniffiVTableCallbackInterfaceLogHandler;
+
+#endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CHAT_LISTENER
 #define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CHAT_LISTENER
 typedef struct UniffiVTableCallbackInterfaceChatListener {
@@ -315,6 +331,11 @@ uint64_t uniffi_agenticstar_ffi_fn_clone_client(uint64_t handle, RustCallStatus 
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FREE_CLIENT
 #define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FREE_CLIENT
 void uniffi_agenticstar_ffi_fn_free_client(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_CONSTRUCTOR_CLIENT_FROM_ENV
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_CONSTRUCTOR_CLIENT_FROM_ENV
+uint64_t uniffi_agenticstar_ffi_fn_constructor_client_from_env(RustBuffer provider, RustBuffer credentials, RustBuffer options, RustBuffer token_store, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_CONSTRUCTOR_CLIENT_NEW
@@ -410,6 +431,26 @@ void uniffi_agenticstar_ffi_fn_method_tokenstore_save(uint64_t ptr, RustBuffer k
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_TOKENSTORE_CLEAR
 #define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_TOKENSTORE_CLEAR
 void uniffi_agenticstar_ffi_fn_method_tokenstore_clear(uint64_t ptr, RustBuffer key, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_CLONE_LOGHANDLER
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_CLONE_LOGHANDLER
+uint64_t uniffi_agenticstar_ffi_fn_clone_loghandler(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FREE_LOGHANDLER
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FREE_LOGHANDLER
+void uniffi_agenticstar_ffi_fn_free_loghandler(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_INIT_CALLBACK_VTABLE_LOGHANDLER
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_INIT_CALLBACK_VTABLE_LOGHANDLER
+void uniffi_agenticstar_ffi_fn_init_callback_vtable_loghandler(const UniffiVTableCallbackInterfaceLogHandler* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_LOGHANDLER_LOG
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_LOGHANDLER_LOG
+void uniffi_agenticstar_ffi_fn_method_loghandler_log(uint64_t ptr, RustBuffer level, RustBuffer module, RustBuffer message, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_CLONE_JSONSTREAM
@@ -732,6 +773,11 @@ RustBuffer uniffi_agenticstar_ffi_fn_method_agenticstarerror_details(RustBuffer 
 RustBuffer uniffi_agenticstar_ffi_fn_method_agenticstarerror_uniffi_trait_display(RustBuffer ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_SET_LOG_HANDLER
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_SET_LOG_HANDLER
+void uniffi_agenticstar_ffi_fn_func_set_log_handler(RustBuffer handler, RustBuffer max_level, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_CLIENT_OPTION_DEFAULTS_JSON
 #define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_FUNC_CLIENT_OPTION_DEFAULTS_JSON
 RustBuffer uniffi_agenticstar_ffi_fn_func_client_option_defaults_json(RustCallStatus *_Nonnull out_status
@@ -1015,6 +1061,12 @@ void ffi_agenticstar_ffi_rust_future_free_void(uint64_t handle
 void ffi_agenticstar_ffi_rust_future_complete_void(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_SET_LOG_HANDLER
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_SET_LOG_HANDLER
+uint16_t uniffi_agenticstar_ffi_checksum_func_set_log_handler(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_CLIENT_OPTION_DEFAULTS_JSON
 #define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_FUNC_CLIENT_OPTION_DEFAULTS_JSON
 uint16_t uniffi_agenticstar_ffi_checksum_func_client_option_defaults_json(void
@@ -1126,6 +1178,12 @@ uint16_t uniffi_agenticstar_ffi_checksum_method_tokenstore_save(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_TOKENSTORE_CLEAR
 #define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_TOKENSTORE_CLEAR
 uint16_t uniffi_agenticstar_ffi_checksum_method_tokenstore_clear(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_LOGHANDLER_LOG
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_LOGHANDLER_LOG
+uint16_t uniffi_agenticstar_ffi_checksum_method_loghandler_log(void
     
 );
 #endif
@@ -1306,6 +1364,12 @@ uint16_t uniffi_agenticstar_ffi_checksum_method_token_scopes(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_TOKEN_TOKEN_TYPE
 #define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_METHOD_TOKEN_TOKEN_TYPE
 uint16_t uniffi_agenticstar_ffi_checksum_method_token_token_type(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_CONSTRUCTOR_CLIENT_FROM_ENV
+#define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_CHECKSUM_CONSTRUCTOR_CLIENT_FROM_ENV
+uint16_t uniffi_agenticstar_ffi_checksum_constructor_client_from_env(void
     
 );
 #endif

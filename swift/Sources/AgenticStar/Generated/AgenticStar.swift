@@ -471,6 +471,22 @@ private let UNIFFI_CALLBACK_UNEXPECTED_ERROR: Int32 = 2
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
+    typealias FfiType = UInt32
+    typealias SwiftType = UInt32
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt32 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterInt32: FfiConverterPrimitive {
     typealias FfiType = Int32
     typealias SwiftType = Int32
@@ -1440,7 +1456,8 @@ open class Client: ClientProtocol, @unchecked Sendable {
         return try! rustCall { uniffi_agenticstar_ffi_fn_clone_client(self.handle, $0) }
     }
     /**
-     * `tokenStore`: where tokens persist (null: in memory only, lost when the app exits).
+     * `tokenStore`: where tokens persist (null: in memory only, lost when the app exits). What the
+     * options leave out (scope, API URL, token store) comes from the `AGENTICSTAR_*` variables.
      */
 public convenience init(provider: Provider, credentials: Credentials, options: ClientOptions = ClientOptions(), tokenStore: TokenStore? = nil)throws  {
     let handle =
@@ -1465,6 +1482,24 @@ public convenience init(provider: Provider, credentials: Credentials, options: C
         try! rustCall { uniffi_agenticstar_ffi_fn_free_client(handle, $0) }
     }
 
+    
+    /**
+     * A client configured by the `AGENTICSTAR_*` environment variables (the CLI's names) for
+     * whatever is not given here: `AGENTICSTAR_PROVIDER` / `AGENTICSTAR_AUTH_URL` /
+     * `AGENTICSTAR_REALM` for the provider, `AGENTICSTAR_CLIENT_ID` / `AGENTICSTAR_CLIENT_SECRET`
+     * for the credentials, `AGENTICSTAR_SCOPE`, `AGENTICSTAR_API_URL`, `AGENTICSTAR_TOKEN_FILE`.
+     */
+public static func fromEnv(provider: Provider? = nil, credentials: Credentials? = nil, options: ClientOptions = ClientOptions(), tokenStore: TokenStore? = nil)throws  -> Client  {
+    return try  FfiConverterTypeClient_lift(try rustCallWithError(FfiConverterTypeAgenticStarError_lift) {
+        uniffiCallStatus in
+    uniffi_agenticstar_ffi_fn_constructor_client_from_env(
+        FfiConverterOptionTypeProvider.lower(provider),
+        FfiConverterOptionTypeCredentials.lower(credentials),
+        FfiConverterTypeClientOptions_lower(options),
+        FfiConverterOptionTypeTokenStore.lower(tokenStore),uniffiCallStatus
+    )
+})
+}
     
 
     
@@ -2026,6 +2061,224 @@ public func FfiConverterTypeJsonStream_lift(_ handle: UInt64) throws -> JsonStre
 #endif
 public func FfiConverterTypeJsonStream_lower(_ value: JsonStream) -> UInt64 {
     return FfiConverterTypeJsonStream.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Receives the SDK's log records (secrets already scrubbed). Called on SDK threads: return
+ * quickly, and never wait for a thread that is calling into the SDK.
+ */
+public protocol LogHandler: AnyObject, Sendable {
+    
+    /**
+     * `module`: where it came from, e.g. `agenticstar::token::manager`.
+     */
+    func log(level: LogLevel, module: String, message: String) 
+    
+}
+/**
+ * Receives the SDK's log records (secrets already scrubbed). Called on SDK threads: return
+ * quickly, and never wait for a thread that is calling into the SDK.
+ */
+open class LogHandlerImpl: LogHandler, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_agenticstar_ffi_fn_clone_loghandler(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_agenticstar_ffi_fn_free_loghandler(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * `module`: where it came from, e.g. `agenticstar::token::manager`.
+     */
+open func log(level: LogLevel, module: String, message: String)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_agenticstar_ffi_fn_method_loghandler_log(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeLogLevel_lower(level),
+        FfiConverterString.lower(module),
+        FfiConverterString.lower(message),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceLogHandler {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceLogHandler = UniffiVTableCallbackInterfaceLogHandler(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeLogHandler.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface LogHandler: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeLogHandler.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface LogHandler: handle missing in uniffiClone")
+            }
+        },
+        log: { (
+            uniffiHandle: UInt64,
+            level: RustBuffer,
+            module: RustBuffer,
+            message: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeLogHandler.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return uniffiObj.log(
+                     level: try FfiConverterTypeLogLevel_lift(level),
+                     module: try FfiConverterString.lift(module),
+                     message: try FfiConverterString.lift(message)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCall(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceLogHandler> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceLogHandler>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitLogHandler() {
+    uniffi_agenticstar_ffi_fn_init_callback_vtable_loghandler(UniffiCallbackInterfaceLogHandler.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLogHandler: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<LogHandler>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = LogHandler
+
+    public static func lift(_ handle: UInt64) throws -> LogHandler {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return LogHandlerImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: LogHandler) -> UInt64 {
+         if let rustImpl = value as? LogHandlerImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LogHandler {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: LogHandler, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLogHandler_lift(_ handle: UInt64) throws -> LogHandler {
+    return try FfiConverterTypeLogHandler.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLogHandler_lower(_ value: LogHandler) -> UInt64 {
+    return FfiConverterTypeLogHandler.lower(value)
 }
 
 
@@ -3308,9 +3561,42 @@ public struct ChatRequest: Equatable, Hashable {
      */
     public let model: String?
     /**
-     * Further request fields as a JSON object (`{"temperature": 0.2}`), sent as given.
+     * Further request fields as a JSON object (`{"tools": [...]}`), sent as given; a typed field
+     * below wins over the same key here.
      */
     public let extraJson: String?
+    /**
+     * Sampling temperature (wire `temperature`).
+     */
+    public let temperature: Double?
+    /**
+     * Nucleus sampling (wire `top_p`).
+     */
+    public let topP: Double?
+    /**
+     * The most tokens to generate (wire `max_tokens`).
+     */
+    public let maxTokens: UInt32?
+    /**
+     * Sequences where the reply stops (wire `stop`).
+     */
+    public let stop: [String]?
+    /**
+     * Deterministic sampling seed (wire `seed`).
+     */
+    public let seed: Int64?
+    /**
+     * Wire `presence_penalty`.
+     */
+    public let presencePenalty: Double?
+    /**
+     * Wire `frequency_penalty`.
+     */
+    public let frequencyPenalty: Double?
+    /**
+     * An end-user id for abuse monitoring (wire `user`).
+     */
+    public let user: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3319,11 +3605,44 @@ public struct ChatRequest: Equatable, Hashable {
          * Null: the service's default model ("AGENTIC STAR").
          */model: String? = nil, 
         /**
-         * Further request fields as a JSON object (`{"temperature": 0.2}`), sent as given.
-         */extraJson: String? = nil) {
+         * Further request fields as a JSON object (`{"tools": [...]}`), sent as given; a typed field
+         * below wins over the same key here.
+         */extraJson: String? = nil, 
+        /**
+         * Sampling temperature (wire `temperature`).
+         */temperature: Double? = nil, 
+        /**
+         * Nucleus sampling (wire `top_p`).
+         */topP: Double? = nil, 
+        /**
+         * The most tokens to generate (wire `max_tokens`).
+         */maxTokens: UInt32? = nil, 
+        /**
+         * Sequences where the reply stops (wire `stop`).
+         */stop: [String]? = nil, 
+        /**
+         * Deterministic sampling seed (wire `seed`).
+         */seed: Int64? = nil, 
+        /**
+         * Wire `presence_penalty`.
+         */presencePenalty: Double? = nil, 
+        /**
+         * Wire `frequency_penalty`.
+         */frequencyPenalty: Double? = nil, 
+        /**
+         * An end-user id for abuse monitoring (wire `user`).
+         */user: String? = nil) {
         self.messages = messages
         self.model = model
         self.extraJson = extraJson
+        self.temperature = temperature
+        self.topP = topP
+        self.maxTokens = maxTokens
+        self.stop = stop
+        self.seed = seed
+        self.presencePenalty = presencePenalty
+        self.frequencyPenalty = frequencyPenalty
+        self.user = user
     }
 
     
@@ -3344,7 +3663,15 @@ public struct FfiConverterTypeChatRequest: FfiConverterRustBuffer {
             try ChatRequest(
                 messages: FfiConverterSequenceTypeMessage.read(from: &buf), 
                 model: FfiConverterOptionString.read(from: &buf), 
-                extraJson: FfiConverterOptionString.read(from: &buf)
+                extraJson: FfiConverterOptionString.read(from: &buf), 
+                temperature: FfiConverterOptionDouble.read(from: &buf), 
+                topP: FfiConverterOptionDouble.read(from: &buf), 
+                maxTokens: FfiConverterOptionUInt32.read(from: &buf), 
+                stop: FfiConverterOptionSequenceString.read(from: &buf), 
+                seed: FfiConverterOptionInt64.read(from: &buf), 
+                presencePenalty: FfiConverterOptionDouble.read(from: &buf), 
+                frequencyPenalty: FfiConverterOptionDouble.read(from: &buf), 
+                user: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -3352,6 +3679,14 @@ public struct FfiConverterTypeChatRequest: FfiConverterRustBuffer {
         FfiConverterSequenceTypeMessage.write(value.messages, into: &buf)
         FfiConverterOptionString.write(value.model, into: &buf)
         FfiConverterOptionString.write(value.extraJson, into: &buf)
+        FfiConverterOptionDouble.write(value.temperature, into: &buf)
+        FfiConverterOptionDouble.write(value.topP, into: &buf)
+        FfiConverterOptionUInt32.write(value.maxTokens, into: &buf)
+        FfiConverterOptionSequenceString.write(value.stop, into: &buf)
+        FfiConverterOptionInt64.write(value.seed, into: &buf)
+        FfiConverterOptionDouble.write(value.presencePenalty, into: &buf)
+        FfiConverterOptionDouble.write(value.frequencyPenalty, into: &buf)
+        FfiConverterOptionString.write(value.user, into: &buf)
     }
 }
 
@@ -6814,6 +7149,111 @@ public func FfiConverterTypeContentPart_lower(_ value: ContentPart) -> RustBuffe
 
 
 /**
+ * How much a log record matters, most severe first.
+ */
+
+public enum LogLevel: Equatable, Hashable {
+    
+    /**
+     * Something failed that no caller sees as an error (a listener threw).
+     */
+    case error
+    /**
+     * Degraded but working: a retry, a failed background renewal, an unreachable store.
+     */
+    case warn
+    /**
+     * The token lifecycle: a token requested or renewed, a 401 answered by renewing.
+     */
+    case info
+    /**
+     * Details: each token request, discovery fallbacks.
+     */
+    case debug
+    /**
+     * Everything.
+     */
+    case trace
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension LogLevel: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLogLevel: FfiConverterRustBuffer {
+    typealias SwiftType = LogLevel
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LogLevel {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .error
+        
+        case 2: return .warn
+        
+        case 3: return .info
+        
+        case 4: return .debug
+        
+        case 5: return .trace
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: LogLevel, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .error:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .warn:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .info:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .debug:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .trace:
+            writeInt(&buf, Int32(5))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLogLevel_lift(_ buf: RustBuffer) throws -> LogLevel {
+    return try FfiConverterTypeLogLevel.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLogLevel_lower(_ value: LogLevel) -> RustBuffer {
+    return FfiConverterTypeLogLevel.lower(value)
+}
+
+
+
+/**
  * Whether a method answers once or streams.
  */
 
@@ -6974,6 +7414,30 @@ public func FfiConverterTypeRole_lower(_ value: Role) -> RustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
+    typealias SwiftType = UInt32?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt32.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt32.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionInt32: FfiConverterRustBuffer {
     typealias SwiftType = Int32?
 
@@ -7110,6 +7574,78 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterString.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeCredentials: FfiConverterRustBuffer {
+    typealias SwiftType = Credentials?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeCredentials.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeCredentials.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeLogHandler: FfiConverterRustBuffer {
+    typealias SwiftType = LogHandler?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeLogHandler.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeLogHandler.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeProvider: FfiConverterRustBuffer {
+    typealias SwiftType = Provider?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeProvider.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeProvider.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -7774,6 +8310,17 @@ fileprivate func uniffiFutureContinuationCallback(handle: UInt64, pollResult: In
     }
 }
 /**
+ * Send the SDK's records up to `maxLevel` to `handler` (null: stop logging).
+ */
+public func setLogHandler(handler: LogHandler?, maxLevel: LogLevel)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_agenticstar_ffi_fn_func_set_log_handler(
+        FfiConverterOptionTypeLogHandler.lower(handler),
+        FfiConverterTypeLogLevel_lower(maxLevel),uniffiCallStatus
+    )
+}
+}
+/**
  * The core's client option defaults as JSON text (camelCase keys, durations in seconds).
  */
 public func clientOptionDefaultsJson() -> String  {
@@ -7830,6 +8377,9 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
+    if (uniffi_agenticstar_ffi_checksum_func_set_log_handler() != 16025) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_agenticstar_ffi_checksum_func_client_option_defaults_json() != 12354) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -7885,6 +8435,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_agenticstar_ffi_checksum_method_tokenstore_clear() != 27320) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_agenticstar_ffi_checksum_method_loghandler_log() != 32131) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_agenticstar_ffi_checksum_method_jsonstream_cancel() != 33358) {
@@ -7977,7 +8530,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_agenticstar_ffi_checksum_method_token_token_type() != 2679) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_agenticstar_ffi_checksum_constructor_client_new() != 59412) {
+    if (uniffi_agenticstar_ffi_checksum_constructor_client_from_env() != 42133) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_agenticstar_ffi_checksum_constructor_client_new() != 6197) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_agenticstar_ffi_checksum_constructor_authorizationrequest_from_json() != 2330) {
@@ -8009,6 +8565,7 @@ private let initializationResult: InitializationResult = {
     }
 
     uniffiCallbackInitChatListener()
+    uniffiCallbackInitLogHandler()
     uniffiCallbackInitTokenStore()
     return InitializationResult.ok
 }()

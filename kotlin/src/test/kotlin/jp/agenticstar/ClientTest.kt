@@ -42,6 +42,26 @@ class ClientTest {
     private fun saas(id: String = "saas-cc-client", secret: String = "saas-cc-secret", options: ClientOptions = ClientOptions(), store: TokenStore? = null) =
         Client(Provider.agenticstar(emu.url), Credentials(id, secret), options.copy(apiUrl = emu.url), store)
 
+    @Test fun `typed request parameters go on the wire under their names`() = test {
+        saas().use { c ->
+            val req = ChatRequest(
+                listOf(Message(Role.USER, Content.Text("hi"))),
+                extraJson = """{"temperature": 2, "tools": []}""",
+                temperature = 0.5, topP = 0.9, maxTokens = 7u, stop = listOf("\n"), seed = 3L, user = "u-1",
+            )
+            c.chat(req)
+            val body = org.json.JSONObject(emu.requests("chat.completions").getJSONObject(0).getString("body"))
+            assertEquals(0.5, body.getDouble("temperature"), "a typed field wins over extraJson")
+            assertEquals(0.9, body.getDouble("top_p"))
+            assertEquals(7, body.getInt("max_tokens"))
+            assertEquals("\n", body.getJSONArray("stop").getString(0))
+            assertEquals(3, body.getInt("seed"))
+            assertEquals("u-1", body.getString("user"))
+            assertEquals(0, body.getJSONArray("tools").length(), "extraJson still carries the rest")
+            assertFalse(body.has("frequency_penalty"), "unset fields are not sent")
+        }
+    }
+
     /** A long, slow reply, so a stream is still running when the test cancels it. */
     private fun slowReply() = emu.config("""{"reply": "${"あ".repeat(400)}", "chunk_chars": 4, "chunk_delay_ms": 50}""")
 

@@ -75,4 +75,26 @@ class McpTest {
             assertTrue(JSONObject(e.detailsJson!!).getString("resourceMetadata").endsWith("/.well-known/oauth-protected-resource/mcp"))
         }
     }
+
+    @Test fun `a server that accepts only the newest token - one refresh and one retry per call, no loop`() = test {
+        emu.reset()
+        emu.config("""{"newest_token_only":true}""")
+        // Two instances of the application take turns invalidating each other's token.
+        client().use { a ->
+            client().use { b ->
+                McpClient.connect(a, "${emu.url}/mcp").use { ma ->
+                    McpClient.connect(b, "${emu.url}/mcp").use { mb ->
+                        repeat(3) { i ->
+                            for (m in listOf(ma, mb)) {
+                                val (tokens, posts) = emu.counter("saas.token") to emu.counter("mcp")
+                                val r = JSONObject(m.callTool("add", """{"a":$i,"b":1}"""))
+                                assertEquals(i + 1, r.getJSONObject("structuredContent").getInt("result"))
+                                assertEquals(1L to 2L, (emu.counter("saas.token") - tokens) to (emu.counter("mcp") - posts))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

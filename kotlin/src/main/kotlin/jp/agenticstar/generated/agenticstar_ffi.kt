@@ -666,6 +666,9 @@ internal interface UniffiCallbackInterfaceTokenStoreMethod1 : com.sun.jna.Callba
 internal interface UniffiCallbackInterfaceTokenStoreMethod2 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`key`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
 }
+internal interface UniffiCallbackInterfaceLogHandlerMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`level`: RustBuffer.ByValue,`module`: RustBuffer.ByValue,`message`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
 internal interface UniffiCallbackInterfaceChatListenerMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`delta`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
 }
@@ -697,6 +700,25 @@ internal open class UniffiVTableCallbackInterfaceTokenStore(
         `load` = other.`load`
         `save` = other.`save`
         `clear` = other.`clear`
+    }
+
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "log")
+internal open class UniffiVTableCallbackInterfaceLogHandler(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `log`: UniffiCallbackInterfaceLogHandlerMethod0? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `log`: UniffiCallbackInterfaceLogHandlerMethod0? = null,
+    ): UniffiVTableCallbackInterfaceLogHandler(`uniffiFree`,`uniffiClone`,`log`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceLogHandler) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `log` = other.`log`
     }
 
 }
@@ -749,6 +771,8 @@ internal object IntegrityCheckingUniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_agenticstar_ffi_checksum_func_set_log_handler(
+    ): Int
     external fun uniffi_agenticstar_ffi_checksum_func_client_option_defaults_json(
     ): Int
     external fun uniffi_agenticstar_ffi_checksum_func_error_kinds(
@@ -786,6 +810,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_agenticstar_ffi_checksum_method_tokenstore_save(
     ): Int
     external fun uniffi_agenticstar_ffi_checksum_method_tokenstore_clear(
+    ): Int
+    external fun uniffi_agenticstar_ffi_checksum_method_loghandler_log(
     ): Int
     external fun uniffi_agenticstar_ffi_checksum_method_jsonstream_cancel(
     ): Int
@@ -847,6 +873,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_agenticstar_ffi_checksum_method_token_token_type(
     ): Int
+    external fun uniffi_agenticstar_ffi_checksum_constructor_client_from_env(
+    ): Int
     external fun uniffi_agenticstar_ffi_checksum_constructor_client_new(
     ): Int
     external fun uniffi_agenticstar_ffi_checksum_constructor_authorizationrequest_from_json(
@@ -884,6 +912,7 @@ internal object UniffiLib {
     init {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "agenticstar_ffi"))
         uniffiCallbackInterfaceChatListener.register(this)
+        uniffiCallbackInterfaceLogHandler.register(this)
         uniffiCallbackInterfaceTokenStore.register(this)
         
     }
@@ -893,6 +922,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_agenticstar_ffi_fn_free_client(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_agenticstar_ffi_fn_constructor_client_from_env(`provider`: RustBuffer.ByValue,`credentials`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,`tokenStore`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_agenticstar_ffi_fn_constructor_client_new(`provider`: Long,`credentials`: Long,`options`: RustBuffer.ByValue,`tokenStore`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_agenticstar_ffi_fn_method_client_authorize_url(`ptr`: Long,`redirectUri`: RustBuffer.ByValue,`scope`: RustBuffer.ByValue,`uiLocales`: RustBuffer.ByValue,
@@ -930,6 +961,14 @@ internal object UniffiLib {
     external fun uniffi_agenticstar_ffi_fn_method_tokenstore_save(`ptr`: Long,`key`: RustBuffer.ByValue,`value`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_agenticstar_ffi_fn_method_tokenstore_clear(`ptr`: Long,`key`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_agenticstar_ffi_fn_clone_loghandler(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_agenticstar_ffi_fn_free_loghandler(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_agenticstar_ffi_fn_init_callback_vtable_loghandler(`vtable`: UniffiVTableCallbackInterfaceLogHandler,
+    ): Unit
+    external fun uniffi_agenticstar_ffi_fn_method_loghandler_log(`ptr`: Long,`level`: RustBuffer.ByValue,`module`: RustBuffer.ByValue,`message`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_agenticstar_ffi_fn_clone_jsonstream(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1059,6 +1098,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_agenticstar_ffi_fn_method_agenticstarerror_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_agenticstar_ffi_fn_func_set_log_handler(`handler`: RustBuffer.ByValue,`maxLevel`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_agenticstar_ffi_fn_func_client_option_defaults_json(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_agenticstar_ffi_fn_func_error_kinds(uniffi_out_err: UniffiRustCallStatus, 
@@ -1409,6 +1450,29 @@ private class JavaLangRefCleanable(
     val cleanable: java.lang.ref.Cleaner.Cleanable
 ) : UniffiCleaner.Cleanable {
     override fun clean() = cleanable.clean()
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterUInt: FfiConverter<UInt, Int> {
+    override fun lift(value: Int): UInt {
+        return value.toUInt()
+    }
+
+    override fun read(buf: ByteBuffer): UInt {
+        return lift(buf.getInt())
+    }
+
+    override fun lower(value: UInt): Int {
+        return value.toInt()
+    }
+
+    override fun allocationSize(value: UInt) = 4UL
+
+    override fun write(value: UInt, buf: ByteBuffer) {
+        buf.putInt(value.toInt())
+    }
 }
 
 /**
@@ -2917,7 +2981,8 @@ open class Client: Disposable, AutoCloseable, ClientInterface
         this.cleanable = null
     }
     /**
-     * `tokenStore`: where tokens persist (null: in memory only, lost when the app exits).
+     * `tokenStore`: where tokens persist (null: in memory only, lost when the app exits). What the
+     * options leave out (scope, API URL, token store) comes from the `AGENTICSTAR_*` variables.
      */
     constructor(`provider`: Provider, `credentials`: Credentials, `options`: ClientOptions = ClientOptions(), `tokenStore`: TokenStore? = null) :
         this(UniffiWithHandle, 
@@ -3299,11 +3364,31 @@ open class Client: Disposable, AutoCloseable, ClientInterface
 
 
     
-    
+    companion object {
+        
     /**
-     * @suppress
+     * A client configured by the `AGENTICSTAR_*` environment variables (the CLI's names) for
+     * whatever is not given here: `AGENTICSTAR_PROVIDER` / `AGENTICSTAR_AUTH_URL` /
+     * `AGENTICSTAR_REALM` for the provider, `AGENTICSTAR_CLIENT_ID` / `AGENTICSTAR_CLIENT_SECRET`
+     * for the credentials, `AGENTICSTAR_SCOPE`, `AGENTICSTAR_API_URL`, `AGENTICSTAR_TOKEN_FILE`.
      */
-    companion object
+    @Throws(AgenticStarException::class) fun `fromEnv`(`provider`: Provider? = null, `credentials`: Credentials? = null, `options`: ClientOptions = ClientOptions(), `tokenStore`: TokenStore? = null): Client {
+            return FfiConverterTypeClient.lift(
+    uniffiRustCallWithError(AgenticStarException) { _status ->
+    UniffiLib.uniffi_agenticstar_ffi_fn_constructor_client_from_env(
+    
+        
+        FfiConverterOptionalTypeProvider.lower(`provider`),
+        FfiConverterOptionalTypeCredentials.lower(`credentials`),
+        FfiConverterTypeClientOptions.lower(`options`),
+        FfiConverterOptionalTypeTokenStore.lower(`tokenStore`),_status)
+}
+    )
+    }
+    
+
+        
+    }
     
 }
 
@@ -3912,6 +3997,335 @@ public object FfiConverterTypeJsonStream: FfiConverter<JsonStream, Long> {
     override fun allocationSize(value: JsonStream) = 8UL
 
     override fun write(value: JsonStream, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Receives the SDK's log records (secrets already scrubbed). Called on SDK threads: return
+ * quickly, and never wait for a thread that is calling into the SDK.
+ */
+public interface LogHandler {
+    
+    /**
+     * `module`: where it came from, e.g. `agenticstar::token::manager`.
+     */
+    fun `log`(`level`: LogLevel, `module`: kotlin.String, `message`: kotlin.String)
+    
+    companion object
+}
+
+/**
+ * Receives the SDK's log records (secrets already scrubbed). Called on SDK threads: return
+ * quickly, and never wait for a thread that is calling into the SDK.
+ */
+open class LogHandlerImpl: Disposable, AutoCloseable, LogHandler
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_agenticstar_ffi_fn_free_loghandler(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_agenticstar_ffi_fn_clone_loghandler(handle, status)
+        }
+    }
+
+    
+    /**
+     * `module`: where it came from, e.g. `agenticstar::token::manager`.
+     */override fun `log`(`level`: LogLevel, `module`: kotlin.String, `message`: kotlin.String)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_agenticstar_ffi_fn_method_loghandler_log(
+        it,
+        
+        FfiConverterTypeLogLevel.lower(`level`),
+        FfiConverterString.lower(`module`),
+        FfiConverterString.lower(`message`),_status)
+}
+    }
+    
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfaceLogHandler {
+    internal object `log`: UniffiCallbackInterfaceLogHandlerMethod0 {
+        override fun callback(`uniffiHandle`: Long,`level`: RustBuffer.ByValue,`module`: RustBuffer.ByValue,`message`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeLogHandler.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`log`(
+                    FfiConverterTypeLogLevel.lift(`level`),
+                    FfiConverterString.lift(`module`),
+                    FfiConverterString.lift(`message`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCall(uniffiCallStatus, makeCall, writeReturn)
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypeLogHandler.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypeLogHandler.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfaceLogHandler.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `log`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_agenticstar_ffi_fn_init_callback_vtable_loghandler(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeLogHandler: FfiConverter<LogHandler, Long> {
+    internal val handleMap = UniffiHandleMap<LogHandler>()
+
+    override fun lower(value: LogHandler): Long {
+        if (value is LogHandlerImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): LogHandler {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return LogHandlerImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): LogHandler {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: LogHandler) = 8UL
+
+    override fun write(value: LogHandler, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }
@@ -5911,9 +6325,50 @@ data class ChatRequest (
     val `model`: kotlin.String? = null 
     , 
     /**
-     * Further request fields as a JSON object (`{"temperature": 0.2}`), sent as given.
+     * Further request fields as a JSON object (`{"tools": [...]}`), sent as given; a typed field
+     * below wins over the same key here.
      */
     val `extraJson`: kotlin.String? = null 
+    , 
+    /**
+     * Sampling temperature (wire `temperature`).
+     */
+    val `temperature`: kotlin.Double? = null 
+    , 
+    /**
+     * Nucleus sampling (wire `top_p`).
+     */
+    val `topP`: kotlin.Double? = null 
+    , 
+    /**
+     * The most tokens to generate (wire `max_tokens`).
+     */
+    val `maxTokens`: kotlin.UInt? = null 
+    , 
+    /**
+     * Sequences where the reply stops (wire `stop`).
+     */
+    val `stop`: List<kotlin.String>? = null 
+    , 
+    /**
+     * Deterministic sampling seed (wire `seed`).
+     */
+    val `seed`: kotlin.Long? = null 
+    , 
+    /**
+     * Wire `presence_penalty`.
+     */
+    val `presencePenalty`: kotlin.Double? = null 
+    , 
+    /**
+     * Wire `frequency_penalty`.
+     */
+    val `frequencyPenalty`: kotlin.Double? = null 
+    , 
+    /**
+     * An end-user id for abuse monitoring (wire `user`).
+     */
+    val `user`: kotlin.String? = null 
     
 ){
     
@@ -5933,19 +6388,43 @@ public object FfiConverterTypeChatRequest: FfiConverterRustBuffer<ChatRequest> {
             FfiConverterSequenceTypeMessage.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalUInt.read(buf),
+            FfiConverterOptionalSequenceString.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalString.read(buf),
         )
     }
 
     override fun allocationSize(value: ChatRequest) = (
             FfiConverterSequenceTypeMessage.allocationSize(value.`messages`) +
             FfiConverterOptionalString.allocationSize(value.`model`) +
-            FfiConverterOptionalString.allocationSize(value.`extraJson`)
+            FfiConverterOptionalString.allocationSize(value.`extraJson`) +
+            FfiConverterOptionalDouble.allocationSize(value.`temperature`) +
+            FfiConverterOptionalDouble.allocationSize(value.`topP`) +
+            FfiConverterOptionalUInt.allocationSize(value.`maxTokens`) +
+            FfiConverterOptionalSequenceString.allocationSize(value.`stop`) +
+            FfiConverterOptionalLong.allocationSize(value.`seed`) +
+            FfiConverterOptionalDouble.allocationSize(value.`presencePenalty`) +
+            FfiConverterOptionalDouble.allocationSize(value.`frequencyPenalty`) +
+            FfiConverterOptionalString.allocationSize(value.`user`)
     )
 
     override fun write(value: ChatRequest, buf: ByteBuffer) {
             FfiConverterSequenceTypeMessage.write(value.`messages`, buf)
             FfiConverterOptionalString.write(value.`model`, buf)
             FfiConverterOptionalString.write(value.`extraJson`, buf)
+            FfiConverterOptionalDouble.write(value.`temperature`, buf)
+            FfiConverterOptionalDouble.write(value.`topP`, buf)
+            FfiConverterOptionalUInt.write(value.`maxTokens`, buf)
+            FfiConverterOptionalSequenceString.write(value.`stop`, buf)
+            FfiConverterOptionalLong.write(value.`seed`, buf)
+            FfiConverterOptionalDouble.write(value.`presencePenalty`, buf)
+            FfiConverterOptionalDouble.write(value.`frequencyPenalty`, buf)
+            FfiConverterOptionalString.write(value.`user`, buf)
     }
 }
 
@@ -11186,6 +11665,61 @@ public object FfiConverterTypeContentPart : FfiConverterRustBuffer<ContentPart>{
 
 
 /**
+ * How much a log record matters, most severe first.
+ */
+
+enum class LogLevel {
+    
+    /**
+     * Something failed that no caller sees as an error (a listener threw).
+     */
+    ERROR,
+    /**
+     * Degraded but working: a retry, a failed background renewal, an unreachable store.
+     */
+    WARN,
+    /**
+     * The token lifecycle: a token requested or renewed, a 401 answered by renewing.
+     */
+    INFO,
+    /**
+     * Details: each token request, discovery fallbacks.
+     */
+    DEBUG,
+    /**
+     * Everything.
+     */
+    TRACE;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeLogLevel: FfiConverterRustBuffer<LogLevel> {
+    override fun read(buf: ByteBuffer) = try {
+        LogLevel.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: LogLevel) = 4UL
+
+    override fun write(value: LogLevel, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * Whether a method answers once or streams.
  */
 
@@ -11259,6 +11793,38 @@ public object FfiConverterTypeRole: FfiConverterRustBuffer<Role> {
 }
 
 
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalUInt: FfiConverterRustBuffer<kotlin.UInt?> {
+    override fun read(buf: ByteBuffer): kotlin.UInt? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterUInt.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.UInt?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterUInt.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.UInt?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterUInt.write(value, buf)
+        }
+    }
+}
 
 
 
@@ -11448,6 +12014,102 @@ public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?>
         } else {
             buf.put(1)
             FfiConverterString.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeCredentials: FfiConverterRustBuffer<Credentials?> {
+    override fun read(buf: ByteBuffer): Credentials? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeCredentials.read(buf)
+    }
+
+    override fun allocationSize(value: Credentials?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeCredentials.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Credentials?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeCredentials.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeLogHandler: FfiConverterRustBuffer<LogHandler?> {
+    override fun read(buf: ByteBuffer): LogHandler? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeLogHandler.read(buf)
+    }
+
+    override fun allocationSize(value: LogHandler?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeLogHandler.allocationSize(value)
+        }
+    }
+
+    override fun write(value: LogHandler?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeLogHandler.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeProvider: FfiConverterRustBuffer<Provider?> {
+    override fun read(buf: ByteBuffer): Provider? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeProvider.read(buf)
+    }
+
+    override fun allocationSize(value: Provider?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeProvider.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Provider?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeProvider.write(value, buf)
         }
     }
 }
@@ -12229,6 +12891,20 @@ public object FfiConverterMapStringString: FfiConverterRustBuffer<Map<kotlin.Str
 
 
 
+
+        /**
+         * Send the SDK's records up to `maxLevel` to `handler` (null: stop logging).
+         */ fun `setLogHandler`(`handler`: LogHandler?, `maxLevel`: LogLevel)
+        = 
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_agenticstar_ffi_fn_func_set_log_handler(
+    
+        
+        FfiConverterOptionalTypeLogHandler.lower(`handler`),
+        FfiConverterTypeLogLevel.lower(`maxLevel`),_status)
+}
+    
+    
 
         /**
          * The core's client option defaults as JSON text (camelCase keys, durations in seconds).
