@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::http::RetryPolicy;
+use crate::response::ResponseMeta;
 
 /// Options of one call (chat, chat stream, raw request), over the client's defaults. Every field
 /// is optional: absent means the client's value.
@@ -119,6 +120,11 @@ impl RequestOptions {
         self
     }
 
+    /// A `config` error if a value is bad (a negative timeout, an invalid header...).
+    pub fn validate(&self) -> Result<()> {
+        self.apply(&CallSettings::default()).map(|_| ())
+    }
+
     /// These options over `base`: validated, a call's settings.
     pub(crate) fn apply(&self, base: &CallSettings) -> Result<CallSettings> {
         let mut s = base.clone();
@@ -189,6 +195,82 @@ impl CallSettings {
             m.insert(k.clone(), v.clone());
         }
         Ok(Some(Value::Object(m)))
+    }
+
+    /// A JSON-RPC message with the extra body fields merged into a request's `params` (the
+    /// envelope's own keys are the protocol's); notifications and responses go as they are.
+    pub(crate) fn rpc_message(&self, message: &Value) -> Result<Value> {
+        let is_request = message.get("method").is_some() && message.get("id").is_some();
+        if self.body.is_empty() || !is_request {
+            return Ok(message.clone());
+        }
+        let mut m = message.clone();
+        let params = m.as_object_mut().map(|o| o.entry("params").or_insert_with(|| Value::Object(Map::new())));
+        match params {
+            Some(Value::Object(p)) => {
+                for (k, v) in &self.body {
+                    p.insert(k.clone(), v.clone());
+                }
+                Ok(m)
+            }
+            _ => Err(Error::config("extraBody needs a request whose params are a JSON object")),
+        }
+    }
+}
+
+/// The options and the answer of one service call (MCP, A2A), for the JSON-RPC layer beneath it:
+/// [`crate::surface::call_with`] runs the call inside a scope, and every request the call sends
+/// reads the options from it and leaves its answer's [`ResponseMeta`] there. A task-local, so the
+/// protocol clients in between need not thread them through every method.
+#[derive(Clone, Default)]
+pub(crate) struct CallScope {
+    options: std::sync::Arc<RequestOptions>,
+    response: std::sync::Arc<std::sync::Mutex<Option<ResponseMeta>>>,
+}
+
+tokio::task_local! {
+    static CALL: CallScope;
+}
+
+impl CallScope {
+    /// A scope for a call with these options.
+    pub(crate) fn new(options: RequestOptions) -> Self {
+        CallScope { options: std::sync::Arc::new(options), ..Default::default() }
+    }
+
+    /// The scope the current task runs in, if any.
+    pub(crate) fn current() -> Option<CallScope> {
+        CALL.try_with(Clone::clone).ok()
+    }
+
+    /// Run `f` inside this scope.
+    pub(crate) async fn run<F: std::future::Future>(self, f: F) -> F::Output {
+        CALL.scope(self, f).await
+    }
+
+    /// Call `f` (which may start a stream) inside this scope.
+    pub(crate) fn run_sync<R>(self, f: impl FnOnce() -> R) -> R {
+        CALL.sync_scope(self, f)
+    }
+
+    /// Whether the call gives its own timeout.
+    pub(crate) fn sets_timeout(&self) -> bool {
+        self.options.timeout.is_some()
+    }
+
+    /// The call's settings: its options over `base` (validated).
+    pub(crate) fn settings(&self, base: &CallSettings) -> Result<CallSettings> {
+        self.options.apply(base)
+    }
+
+    /// Remember the answer of the call's latest request.
+    pub(crate) fn answered(&self, meta: ResponseMeta) {
+        *self.response.lock().unwrap_or_else(|p| p.into_inner()) = Some(meta);
+    }
+
+    /// The answer of the call's last request, if one was sent.
+    pub(crate) fn response(&self) -> Option<ResponseMeta> {
+        self.response.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 }
 

@@ -192,3 +192,72 @@ async fn service_errors_from_an_answer_carry_it_too() {
     assert!(is_emulator_id(err.request_id()), "{err:?}");
     assert!(err.www_authenticate().unwrap().contains("resource_metadata="), "{err:?}");
 }
+
+/// MCP and A2A calls through the core surface (what every binding calls): a result's answer, an
+/// error's answer, per-call retries, timeout, headers, query and params, streams included.
+#[tokio::test]
+async fn service_calls_take_per_call_options_and_give_their_answer() {
+    use agenticstar::surface::{self, call_with, open_with};
+    let e = Emu::start().await;
+    let agent = e.builder(e.saas(), c::SAAS_AGENT_CLIENT_ID, c::SAAS_AGENT_CLIENT_SECRET).build().unwrap();
+    let mcp = surface::open_service(&agent, "mcp", json!({"url": format!("{}/mcp", e.url)})).await.unwrap();
+    let none = RequestOptions::default;
+
+    let r = call_with(&*mcp, "list_tools", json!({}), none()).await.unwrap();
+    assert!(r.data.as_array().is_some_and(|t| !t.is_empty()), "{:?}", r.data);
+    let meta = r.response.expect("a call that sent a request has its answer");
+    assert_eq!(meta.status, 200);
+    assert!(is_emulator_id(meta.request_id.as_deref()), "{meta:?}");
+    // A method that sends nothing has no answer.
+    assert!(call_with(&*mcp, "recording", json!({}), none()).await.unwrap().response.is_none());
+
+    // A 503 is retried by default (the server did not act on it) and not with max_retries=0; the
+    // error carries its answer.
+    let busy = json!({"endpoint": "mcp", "status": 503, "times": 1, "headers": {"Retry-After": "0"}, "body": {"error": "busy"}});
+    e.fault(busy.clone()).await;
+    let before = e.count("mcp");
+    let err = call_with(&*mcp, "ping", json!({}), none().max_retries(0)).await.unwrap_err();
+    assert_eq!(err.status(), Some(503), "{err:?}");
+    assert!(is_emulator_id(err.request_id()), "{err:?}");
+    assert_eq!(e.count("mcp") - before, 1);
+    e.fault(busy).await;
+    call_with(&*mcp, "ping", json!({}), none()).await.unwrap();
+    assert_eq!(e.count("mcp") - before, 3);
+
+    // A per-call timeout wins over the client's 30 s; a timeout is not retried (a tool may have run).
+    e.fault(json!({"endpoint": "mcp", "delay_ms": 3000})).await;
+    let before = e.count("mcp");
+    let err = call_with(&*mcp, "ping", json!({}), none().timeout(Duration::from_millis(200))).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err:?}");
+    assert_eq!(e.count("mcp") - before, 1);
+
+    // Extra headers and query reach the server; extra body fields go into the params.
+    let o = none().header("X-Custom", "yes").query("trace", 1).body_field("traceTag", "t1");
+    call_with(&*mcp, "call_tool", json!({"name": "add", "arguments": {"a": 2, "b": 3}}), o.clone()).await.unwrap();
+    let last = e.requests("mcp").await.pop().unwrap();
+    assert_eq!(last["headers"]["x-custom"], json!("yes"), "{last}");
+    assert_eq!(last["query"], json!({"trace": "1"}), "{last}");
+    let body = &last["json"];
+    assert_eq!(body["params"]["traceTag"], json!("t1"), "{body}");
+    assert_eq!(body["params"]["name"], json!("add"), "{body}");
+    // ... in a stream too.
+    let mut s = open_with(&*mcp, "call_tool_stream", json!({"name": "add", "arguments": {"a": 1, "b": 1}}), o);
+    while s.next_batch().await.transpose().unwrap().is_some() {}
+    let last = e.requests("mcp").await.pop().unwrap();
+    assert_eq!(last["headers"]["x-custom"], json!("yes"), "{last}");
+
+    // Bad options fail the call before anything is sent.
+    let bad = RequestOptions::from_json(json!({"timeout": -1})).unwrap();
+    assert_eq!(call_with(&*mcp, "recording", json!({}), bad).await.unwrap_err().kind(), ErrorKind::Config);
+
+    // A2A: the same layer.
+    let a2a = surface::open_service(&agent, "a2a", json!({"url": e.url})).await.unwrap();
+    let r = call_with(&*a2a, "send_message", json!({"text": "hi"}), none().header("X-Custom", "a2a")).await.unwrap();
+    assert!(is_emulator_id(r.response.unwrap().request_id.as_deref()));
+    assert_eq!(e.requests("a2a.rpc").await.pop().unwrap()["headers"]["x-custom"], json!("a2a"));
+    e.fault(json!({"endpoint": "a2a.rpc", "status": 429, "times": 1, "headers": {"Retry-After": "0"}, "body": {}}))
+        .await;
+    let err = call_with(&*a2a, "list_tasks", json!({}), none().max_retries(0)).await.unwrap_err();
+    assert_eq!(err.status(), Some(429), "{err:?}");
+    assert!(is_emulator_id(err.request_id()));
+}

@@ -301,38 +301,97 @@ impl RpcClient {
     ) -> Result<Answer> {
         let inner = &self.inner;
         let c = &inner.client;
-        let extra = header_map(headers)?;
+        // A service call's options (timeout, retries, extra headers, query and params) over the
+        // client's defaults; outside a call, the defaults alone.
+        let scope = crate::request_options::CallScope::current();
+        let call = match &scope {
+            Some(s) => s.settings(&c.call_defaults)?,
+            None => c.call_defaults.clone(),
+        };
+        let limit = match inner.opts.request_timeout {
+            Some(t) if !scope.as_ref().is_some_and(|s| s.sets_timeout()) => t,
+            _ => call.timeout,
+        };
+        let url = call.url(inner.url.clone());
+        let mut extra = header_map(headers)?;
+        extra.extend(call.headers.clone());
+        let body = body.map(|b| call.rpc_message(b)).transpose()?;
         let recorder = self.recorder();
         if let Some(r) = &recorder {
             let mut all = inner.headers.clone();
             all.extend(extra.clone());
-            r.sent(method.as_str(), &all, body);
+            r.sent(method.as_str(), &all, body.as_ref());
         }
-        let bytes = body.map(serde_json::to_vec).transpose().map_err(|e| Error::config(format!("message: {e}")))?;
+        let bytes =
+            body.as_ref().map(serde_json::to_vec).transpose().map_err(|e| Error::config(format!("message: {e}")))?;
+        let mut attempt = 0;
+        let resp = loop {
+            match self.attempt(&method, &url, &extra, bytes.as_deref(), limit, recorder.as_ref()).await {
+                Ok(resp) => break resp,
+                Err((e, may_retry)) => {
+                    attempt += 1;
+                    match call.retry.delay(attempt, &e).filter(|_| may_retry) {
+                        Some(d) => {
+                            tracing::warn!(target: "agenticstar", "JSON-RPC request failed ({}: {}); retry {attempt} in {d:?}", e.kind(), e.message());
+                            tokio::time::sleep(d).await;
+                        }
+                        None => return Err(e),
+                    }
+                }
+            }
+        };
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        if let Some(s) = &scope {
+            s.answered(crate::response::ResponseMeta::from_parts(status, &headers, c.request_id_header.as_deref()));
+        }
+        self.answer(resp, status, headers, limit, recorder.as_ref()).await
+    }
+
+    /// One try (with its one token renewal on 401): a 2xx answer (or a 405 to GET/DELETE), or the
+    /// error and whether retrying is safe. Only failures where the server cannot have acted on the
+    /// message are retried (no connection; 408, 429, 503): a tool call must not run twice.
+    async fn attempt(
+        &self,
+        method: &reqwest::Method,
+        url: &Url,
+        extra: &HeaderMap,
+        bytes: Option<&[u8]>,
+        limit: Duration,
+        recorder: Option<&Recorder>,
+    ) -> std::result::Result<reqwest::Response, (Error, bool)> {
+        let inner = &self.inner;
+        let c = &inner.client;
         let mut renewed = false;
         loop {
-            let token = if inner.opts.bearer { Some(inner.tokens.get_token().await?) } else { None };
+            let token =
+                if inner.opts.bearer { Some(inner.tokens.get_token().await.map_err(|e| (e, false))?) } else { None };
             if let Some(t) = &token {
-                self.check_scope(t)?;
+                self.check_scope(t).map_err(|e| (e, false))?;
             }
-            let mut req = c.http.request(method.clone(), inner.url.clone()).headers(inner.headers.clone());
-            req = match method {
+            let mut req = c.http.request(method.clone(), url.clone()).headers(inner.headers.clone());
+            req = match *method {
                 reqwest::Method::POST => req.header(header::ACCEPT, "application/json, text/event-stream"),
                 reqwest::Method::GET => req.header(header::ACCEPT, "text/event-stream"),
                 _ => req,
             };
             req = req.headers(extra.clone());
-            if let Some(b) = &bytes {
-                req = req.header(header::CONTENT_TYPE, "application/json").body(b.clone());
+            if let Some(b) = bytes {
+                req = req.header(header::CONTENT_TYPE, "application/json").body(b.to_vec());
             }
             if let Some(t) = &token {
                 req = req.bearer_auth(t.access_token().expose());
             }
-            let limit = c.http_config.request_timeout;
-            let resp = tokio::time::timeout(limit, req.send())
-                .await
-                .map_err(|_| Error::new(ErrorKind::Timeout, format!("no answer from the endpoint within {limit:?}")))?
-                .map_err(|e| Error::from_reqwest(&e, "JSON-RPC request"))?;
+            let resp = match tokio::time::timeout(limit, req.send()).await {
+                Err(_) => {
+                    return Err((
+                        Error::new(ErrorKind::Timeout, format!("no answer from the endpoint within {limit:?}")),
+                        false,
+                    ));
+                }
+                Ok(Err(e)) => return Err((Error::from_reqwest(&e, "JSON-RPC request"), e.is_connect())),
+                Ok(Ok(r)) => r,
+            };
             let status = resp.status().as_u16();
             if status == 401
                 && let Some(t) = token.as_ref().filter(|_| !renewed)
@@ -342,19 +401,19 @@ impl RpcClient {
                 renewed = true;
                 continue;
             }
-            let headers = resp.headers().clone();
             if (200..300).contains(&status) || (status == 405 && method != reqwest::Method::POST) {
-                return self.answer(resp, status, headers, recorder.as_ref()).await;
+                return Ok(resp);
             }
+            let headers = resp.headers().clone();
             let challenge = headers.get(header::WWW_AUTHENTICATE).and_then(|v| v.to_str().ok()).map(str::to_owned);
             // The error carries the answer's headers and request id, as the chat API's do.
             let meta = crate::response::ResponseMeta::from_parts(status, &headers, c.request_id_header.as_deref());
-            let body = self.read_body(resp, 64 * 1024).await.unwrap_or_default();
-            if let Some(r) = &recorder {
+            let body = crate::http::read_body(resp, 64 * 1024, limit).await.unwrap_or_default();
+            if let Some(r) = recorder {
                 r.answered(status, &String::from_utf8_lossy(&body));
             }
             let e = self.error_for(status, challenge.as_deref(), token.as_ref(), &headers, &body);
-            return Err(e.with_response(&meta));
+            return Err((e.with_response(&meta), matches!(status, 408 | 429 | 503)));
         }
     }
 
@@ -375,16 +434,12 @@ impl RpcClient {
         }
     }
 
-    async fn read_body(&self, resp: reqwest::Response, limit: usize) -> Result<Vec<u8>> {
-        let t = self.inner.opts.request_timeout.unwrap_or(self.inner.client.http_config.request_timeout);
-        crate::http::read_body(resp, limit, t).await
-    }
-
     async fn answer(
         &self,
         resp: reqwest::Response,
         status: u16,
         headers: HeaderMap,
+        limit: Duration,
         recorder: Option<&Recorder>,
     ) -> Result<Answer> {
         let ctype = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
@@ -402,7 +457,7 @@ impl RpcClient {
             );
             return Ok(Answer { status, headers, body: AnswerBody::Stream(Box::new(stream)) });
         }
-        let body = self.read_body(resp, self.inner.opts.max_body_bytes).await?;
+        let body = crate::http::read_body(resp, self.inner.opts.max_body_bytes, limit).await?;
         if body.iter().all(u8::is_ascii_whitespace) {
             if let Some(r) = recorder {
                 r.answered(status, "");

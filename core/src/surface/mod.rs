@@ -77,6 +77,56 @@ pub trait Service: Send + Sync + 'static {
     }
 }
 
+/// A call's result with the answer that carried it ([`call_with`]).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Answered {
+    /// The method's JSON result.
+    pub data: Value,
+    /// Status, headers and request id of the HTTP answer that carried the result (the last one
+    /// when the call took several requests, e.g. pages); `None` for methods that send nothing.
+    pub response: Option<crate::ResponseMeta>,
+}
+
+/// Run a [`MethodKind::Call`] method with per-call `options` (timeout, retries, extra headers and
+/// query; extra body fields go into the JSON-RPC `params`) over the client's defaults, and return
+/// its result with its answer's [`ResponseMeta`](crate::ResponseMeta). What every binding's
+/// service glue calls; `Service::call` is this without options and answer.
+pub fn call_with(
+    service: &dyn Service,
+    method: &str,
+    args: Value,
+    options: crate::RequestOptions,
+) -> BoxFuture<'static, Result<Answered>> {
+    // Bad options fail the call even when it sends nothing.
+    if let Err(e) = options.validate() {
+        return Box::pin(async move { Err(e) });
+    }
+    let scope = crate::request_options::CallScope::new(options);
+    let call = service.call(method, args);
+    Box::pin(async move {
+        let data = scope.clone().run(call).await?;
+        Ok(Answered { data, response: scope.response() })
+    })
+}
+
+/// Start a [`MethodKind::Stream`] method with per-call `options` (as [`call_with`]).
+pub fn open_with(service: &dyn Service, method: &str, args: Value, options: crate::RequestOptions) -> JsonStream {
+    match options.validate() {
+        Ok(()) => crate::request_options::CallScope::new(options).run_sync(|| service.open(method, args)),
+        Err(e) => JsonStream::failed(e),
+    }
+}
+
+/// The per-call options of a binding's JSON (`null` or absent: none; `millis`: Node's unit).
+pub fn call_options(json: Option<&str>, millis: bool) -> Result<crate::RequestOptions> {
+    match json.map(str::trim) {
+        None | Some("") | Some("null") => Ok(crate::RequestOptions::default()),
+        Some(j) if millis => crate::RequestOptions::from_json_millis_str(j),
+        Some(j) => crate::RequestOptions::from_json_str(j),
+    }
+}
+
 /// The error for a method name a service does not have (a binding/core mismatch: a bug).
 pub fn unknown_method(service: &str, method: &str) -> Error {
     Error::config(format!("{service} has no method {method:?}"))

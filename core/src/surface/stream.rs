@@ -61,9 +61,15 @@ impl JsonStream {
         let (tx, rx) = mpsc::channel(CHANNEL_ITEMS);
         let cancel = CancellationToken::new();
         let sink = JsonSink { tx: tx.clone(), cancel: cancel.clone() };
+        // A stream opened inside a call's scope (`open_with`) keeps its options in the task.
+        let scope = crate::request_options::CallScope::current();
         let work = producer(sink);
         let task_cancel = cancel.clone();
         let run = async move {
+            let work: futures::future::BoxFuture<'static, Result<()>> = match scope {
+                Some(s) => Box::pin(s.run(work)),
+                None => Box::pin(work),
+            };
             let work = futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(work));
             tokio::select! {
                 _ = task_cancel.cancelled() => {}
