@@ -3,10 +3,11 @@
 //! `agenticstar._service` parses. No per-capability Rust lives here.
 use std::sync::Arc;
 
-use agenticstar::surface::{JsonStream, Service};
+use agenticstar::surface::{self, JsonStream, Service};
 use pyo3::prelude::*;
 use tokio_util::sync::CancellationToken;
 
+use crate::client::ResponseMeta;
 use crate::dispatch;
 
 fn parse(method: &str, args: &str) -> agenticstar::Result<serde_json::Value> {
@@ -30,22 +31,29 @@ impl NativeService {
         text(&self.0.methods())
     }
 
-    /// Run a call method; the result is JSON text.
+    /// Run a call method with per-call options (JSON, seconds); `(result JSON text, ResponseMeta | None)`.
+    #[pyo3(signature = (asynchronous, method, args, options=None))]
     fn call<'py>(
         &self,
         py: Python<'py>,
         asynchronous: bool,
         method: String,
         args: &str,
+        options: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let r = parse(&method, args).map(|a| self.0.call(&method, a));
-        dispatch(py, asynchronous, async move { Ok(text(&r?.await?)) })
+        let r = parse(&method, args)
+            .and_then(|a| Ok(surface::call_with(&*self.0, &method, a, surface::call_options(options, false)?)));
+        dispatch(py, asynchronous, async move {
+            let a = r?.await?;
+            Ok((text(&a.data), a.response.map(ResponseMeta)))
+        })
     }
 
-    /// Start a stream method (errors arrive from the first read).
-    fn open(&self, method: &str, args: &str) -> NativeJsonStream {
-        let s = match parse(method, args) {
-            Ok(a) => self.0.open(method, a),
+    /// Start a stream method with per-call options (errors arrive from the first read).
+    #[pyo3(signature = (method, args, options=None))]
+    fn open(&self, method: &str, args: &str, options: Option<&str>) -> NativeJsonStream {
+        let s = match parse(method, args).and_then(|a| Ok((a, surface::call_options(options, false)?))) {
+            Ok((a, o)) => surface::open_with(&*self.0, method, a, o),
             Err(e) => JsonStream::failed(e),
         };
         NativeJsonStream::new(s)

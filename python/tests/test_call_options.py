@@ -159,3 +159,59 @@ def test_async_client_has_the_same(emu: Emulator) -> None:
             assert emu.counter("saas.token") == 1
 
     asyncio.run(main())
+
+
+AGENT = dict(client_id="saas-agent-client", client_secret="saas-agent-secret")
+
+
+def test_service_calls_give_their_answer_and_take_per_call_options(emu: Emulator) -> None:
+    mcp = a.McpClient.connect(emu.client(**AGENT), emu.url + "/mcp")
+    raw = mcp.with_raw_response.list_tools()
+    assert isinstance(raw, a.RawResult)
+    assert any(t["name"] == "add" for t in raw.data)
+    assert raw.response is not None and raw.response.status == 200
+    assert is_emulator_id(raw.request_id)
+    assert mcp.with_raw_response.recording().response is None, "a method that sends nothing"
+    with pytest.raises(AttributeError):
+        getattr(mcp.with_raw_response, "call_tool_stream")  # noqa: B009 - streams have no single answer
+
+    # A 503 is retried by default, not with max_retries=0, and the error carries its answer.
+    busy: Any = dict(endpoint="mcp", status=503, times=1, headers={"Retry-After": "0"}, body={"error": "busy"})
+    emu.fault(**busy)
+    before = emu.counter("mcp")
+    with pytest.raises(a.ServerError) as info:
+        mcp.with_options(max_retries=0).ping()
+    assert is_emulator_id(info.value.request_id)
+    assert emu.counter("mcp") - before == 1
+    emu.fault(**busy)
+    mcp.ping()
+    assert emu.counter("mcp") - before == 3
+
+    # A per-call timeout wins over the client's.
+    emu.fault(endpoint="mcp", delay_ms=3000)
+    with pytest.raises(a.APITimeoutError):
+        mcp.with_options(timeout=0.2).ping()
+
+    # Extra headers, query and params reach the server, in calls and streams.
+    tagged = mcp.with_options(extra_headers={"X-Custom": "py"}, extra_query={"trace": 1}, extra_body={"traceTag": "t1"})
+    tagged.call_tool("add", {"a": 2, "b": 3})
+    last = emu.requests("mcp")[-1]
+    assert last["headers"]["x-custom"] == "py" and last["query"] == {"trace": "1"}
+    assert last["json"]["params"]["traceTag"] == "t1"
+    list(tagged.call_tool_stream("add", {"a": 1, "b": 1}))
+    assert emu.requests("mcp")[-1]["headers"]["x-custom"] == "py"
+    assert "x-custom" not in (mcp.ping() or {}) and "x-custom" not in emu.requests("mcp")[-1]["headers"]
+    with pytest.raises(a.ConfigError):
+        mcp.with_options(timeout=-1).recording()
+
+
+async def test_async_service_calls_give_their_answer_and_take_per_call_options(emu: Emulator) -> None:
+    a2a = await a.AsyncA2aClient.from_card(emu.async_client(**AGENT), emu.url)
+    raw = await a2a.with_raw_response.send_message(text="hi")
+    assert is_emulator_id(raw.request_id)
+    assert raw.data is not None
+    emu.fault(endpoint="a2a.rpc", status=429, times=1, headers={"Retry-After": "0"}, body={})
+    with pytest.raises(a.RateLimitError) as info:
+        await a2a.with_options(max_retries=0, extra_headers={"X-Custom": "a2a"}).list_tasks()
+    assert is_emulator_id(info.value.request_id)
+    assert emu.requests("a2a.rpc")[-1]["headers"]["x-custom"] == "a2a"

@@ -44,6 +44,7 @@ from ._service import (
     AsyncServiceBase,
     EchoService,
     JsonStream,
+    RawResult,
     Service,
     ServiceBase,
 )
@@ -83,6 +84,7 @@ __all__ = [
     "McpClient",
     "MessageParam",
     "Provider",
+    "RawResult",
     "Response",
     "ResponseMeta",
     "Service",

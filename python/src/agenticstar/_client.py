@@ -34,7 +34,7 @@ from ._native import (
     SignIn,
     Token,
 )
-from ._service import AsyncService, Service, _args
+from ._service import AsyncService, Service, _args, request_options_json
 from ._streaming import AsyncChatStream, ChatStream
 from ._token_events import AsyncTokenEvents, TokenEvents
 from ._types import MessageParam, TokenStore
@@ -49,24 +49,7 @@ Flow = Literal["client_credentials", "authorization_code"]
 AuthMethod = Literal["client_secret_post", "client_secret_basic", "none"]
 
 
-def _options(
-    timeout: Optional[float] = None,
-    max_retries: Optional[int] = None,
-    extra_headers: Optional[Mapping[str, str]] = None,
-    extra_query: Optional[Mapping[str, Union[str, int, float, bool]]] = None,
-    extra_body: Optional[Mapping[str, Any]] = None,
-) -> Optional[str]:
-    """Per-call options as the core's ``RequestOptions`` JSON (None: the client's defaults).
-    Validation and defaults are the core's."""
-    o = {
-        "timeout": timeout,
-        "maxRetries": max_retries,
-        "extraHeaders": dict(extra_headers) if extra_headers is not None else None,
-        "extraQuery": dict(extra_query) if extra_query is not None else None,
-        "extraBody": dict(extra_body) if extra_body is not None else None,
-    }
-    given = {k: v for k, v in o.items() if v is not None}
-    return json.dumps(given) if given else None
+_options = request_options_json
 
 
 def _body(

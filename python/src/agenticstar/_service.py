@@ -9,11 +9,29 @@ the only translation this layer makes.
 
 from __future__ import annotations
 
+import copy
+import inspect
 import json
+from contextvars import ContextVar
+from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, AsyncIterator, Dict, Iterator, List, Optional, Tuple, Type, TypeVar
+from typing import (
+    Any,
+    AsyncIterator,
+    Callable,
+    Dict,
+    Generic,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Tuple,
+    Type,
+    TypeVar,
+    Union,
+)
 
-from ._native import NativeJsonStream, NativeService
+from ._native import NativeJsonStream, NativeService, ResponseMeta
 
 __all__ = [
     "AsyncEchoService",
@@ -23,6 +41,7 @@ __all__ = [
     "EchoService",
     "JsonStream",
     "MethodSpec",
+    "RawResult",
     "Service",
     "ServiceBase",
 ]
@@ -31,6 +50,89 @@ MethodSpec = Dict[str, str]
 """``{"name": "tools_call", "kind": "call" | "stream"}``, as the core lists them."""
 
 _S = TypeVar("_S")
+_T = TypeVar("_T")
+_B = TypeVar("_B", bound="_Base")
+
+
+def request_options_json(
+    timeout: Optional[float] = None,
+    max_retries: Optional[int] = None,
+    extra_headers: Optional[Mapping[str, str]] = None,
+    extra_query: Optional[Mapping[str, Union[str, int, float, bool]]] = None,
+    extra_body: Optional[Mapping[str, Any]] = None,
+) -> Optional[str]:
+    """Per-call options as the core's ``RequestOptions`` JSON (None: the client's defaults).
+    Validation and defaults are the core's."""
+    o = {
+        "timeout": timeout,
+        "maxRetries": max_retries,
+        "extraHeaders": dict(extra_headers) if extra_headers is not None else None,
+        "extraQuery": dict(extra_query) if extra_query is not None else None,
+        "extraBody": dict(extra_body) if extra_body is not None else None,
+    }
+    given = {k: v for k, v in o.items() if v is not None}
+    return json.dumps(given) if given else None
+
+
+@dataclass(frozen=True)
+class RawResult(Generic[_T]):
+    """A call's result with the answer that carried it (``service.with_raw_response.method()``)."""
+
+    data: _T
+    """What the method returns."""
+    response: Optional[ResponseMeta]
+    """Status, headers and request id of the HTTP answer (the last, if the call took several);
+    None for a method that sends nothing."""
+
+    @property
+    def request_id(self) -> Optional[str]:
+        return self.response.request_id if self.response is not None else None
+
+
+# Where `with_raw_response` collects the answers of the call it wraps (per thread / asyncio task).
+_CAPTURE: ContextVar[Optional[List[Optional[ResponseMeta]]]] = ContextVar("agenticstar_capture", default=None)
+
+
+def _answered(meta: Optional[ResponseMeta]) -> None:
+    cell = _CAPTURE.get()
+    if cell is not None:
+        cell.append(meta)
+
+
+class _RawProxy:
+    """``service.with_raw_response``: the same call methods, each returning a :class:`RawResult`."""
+
+    def __init__(self, service: _Base) -> None:
+        self._s = service
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        kinds = {m["name"]: m["kind"] for m in self._s.methods()}
+        if name not in getattr(self._s, "METHODS", ()) or kinds.get(name) != "call":
+            raise AttributeError(f"with_raw_response has no call method {name!r}")
+        method = getattr(self._s, name)
+        if inspect.iscoroutinefunction(method):
+
+            async def acall(*args: Any, **kwargs: Any) -> RawResult[Any]:
+                cell: List[Optional[ResponseMeta]] = []
+                token = _CAPTURE.set(cell)
+                try:
+                    data = await method(*args, **kwargs)
+                finally:
+                    _CAPTURE.reset(token)
+                return RawResult(data, cell[-1] if cell else None)
+
+            return acall
+
+        def call(*args: Any, **kwargs: Any) -> RawResult[Any]:
+            cell: List[Optional[ResponseMeta]] = []
+            token = _CAPTURE.set(cell)
+            try:
+                data = method(*args, **kwargs)
+            finally:
+                _CAPTURE.reset(token)
+            return RawResult(data, cell[-1] if cell else None)
+
+        return call
 
 
 def _camel(name: str) -> str:
@@ -118,20 +220,53 @@ class AsyncJsonStream:
 class _Base:
     def __init__(self, native: NativeService) -> None:
         self._service = native
+        self._options: Dict[str, Any] = {}
 
     def methods(self) -> List[MethodSpec]:
         """Every method the core service answers."""
         return json.loads(self._service.methods())  # type: ignore[no-any-return]
+
+    def with_options(
+        self: _B,
+        *,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Union[str, int, float, bool]]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+    ) -> _B:
+        """The same service (one session, one connection pool) whose calls and streams use these
+        options over the client's: ``timeout`` in seconds, ``max_retries`` (only failures the
+        server cannot have acted on are retried), extra headers and query parameters, and
+        ``extra_body`` fields merged into each JSON-RPC request's ``params``."""
+        given = request_options_json(timeout, max_retries, extra_headers, extra_query, extra_body)
+        other = copy.copy(self)
+        other._options = {**self._options, **(json.loads(given) if given else {})}
+        return other
+
+    @property
+    def with_raw_response(self) -> Any:
+        """The call methods again, each returning a :class:`RawResult` (``.data``, ``.response``)::
+
+            raw = mcp.with_raw_response.list_tools()
+            print(raw.response.request_id, len(raw.data))
+        """
+        return _RawProxy(self)
+
+    def _options_json(self) -> Optional[str]:
+        return json.dumps(self._options) if self._options else None
 
 
 class Service(_Base):
     """A core service, synchronous: ``call(method, **args)`` and ``open(method, **args)``."""
 
     def call(self, method: str, /, **kwargs: Any) -> Any:
-        return json.loads(self._service.call(False, method, _args(kwargs)))
+        data, meta = self._service.call(False, method, _args(kwargs), self._options_json())
+        _answered(meta)
+        return json.loads(data)
 
     def open(self, method: str, /, **kwargs: Any) -> JsonStream:
-        return JsonStream(self._service.open(method, _args(kwargs)))
+        return JsonStream(self._service.open(method, _args(kwargs), self._options_json()))
 
     def close(self) -> None:
         self._service.close(False)
@@ -147,10 +282,12 @@ class AsyncService(_Base):
     """A core service, asyncio: ``await call(method, **args)`` and ``open(method, **args)``."""
 
     async def call(self, method: str, /, **kwargs: Any) -> Any:
-        return json.loads(await self._service.call(True, method, _args(kwargs)))
+        data, meta = await self._service.call(True, method, _args(kwargs), self._options_json())
+        _answered(meta)
+        return json.loads(data)
 
     def open(self, method: str, /, **kwargs: Any) -> AsyncJsonStream:
-        return AsyncJsonStream(self._service.open(method, _args(kwargs)))
+        return AsyncJsonStream(self._service.open(method, _args(kwargs), self._options_json()))
 
     async def close(self) -> None:
         await self._service.close(True)
