@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 import { inspect } from 'node:util';
 
-import { AuthenticationError, Client, ConfigError, RateLimitError, ResponseMeta, ServerError, APITimeoutError } from 'agenticstar';
+import { A2aClient, AuthenticationError, Client, ConfigError, McpClient, RateLimitError, ResponseMeta, ServerError, APITimeoutError } from 'agenticstar';
 
 import { saas, startEmulator, user } from './emulator.mjs';
 
@@ -123,4 +123,53 @@ test('withOptions shares the token manager', async () => {
   await emu.fault(busy);
   await c.chat.create(user('d'));
   assert.throws(() => c.withOptions({ timeout: -1 }), ConfigError);
+});
+
+test('service calls give their answer and take per-call options', async () => {
+  const agent = new Client(saas(emu.url, { clientId: 'saas-agent-client', clientSecret: 'saas-agent-secret' }));
+  const mcp = await McpClient.connect(agent, `${emu.url}/mcp`);
+  const raw = await mcp.withRawResponse.listTools();
+  assert.ok(raw.data.some((t) => t.name === 'add'));
+  assert.ok(raw.response instanceof ResponseMeta);
+  assert.equal(raw.response.status, 200);
+  assert.ok(isEmulatorId(raw.response.requestId), inspect(raw.response));
+  assert.equal((await mcp.withRawResponse.recording()).response, null, 'a method that sends nothing');
+  assert.throws(() => mcp.withRawResponse.callToolStream, TypeError, 'streams have no single answer');
+
+  // A 503 is retried by default, not with maxRetries: 0; the error carries its answer.
+  const mcpBusy = { endpoint: 'mcp', status: 503, times: 1, headers: { 'Retry-After': '0' }, body: { error: 'busy' } };
+  await emu.fault(mcpBusy);
+  const before = await emu.counter('mcp');
+  await assert.rejects(mcp.ping({ maxRetries: 0 }), (e) => e instanceof ServerError && isEmulatorId(e.requestId));
+  assert.equal((await emu.counter('mcp')) - before, 1);
+  await emu.fault(mcpBusy);
+  await mcp.withOptions({ maxRetries: 0 }).ping({ maxRetries: 2 }); // per call wins over withOptions
+  assert.equal((await emu.counter('mcp')) - before, 3);
+  await emu.fault(mcpBusy);
+  await assert.rejects(mcp.withOptions({ maxRetries: 0 }).ping(), ServerError);
+
+  // A per-call timeout (ms) wins over the client's.
+  await emu.fault({ endpoint: 'mcp', delay_ms: 3000 });
+  await assert.rejects(mcp.ping({ timeout: 200 }), APITimeoutError);
+
+  // Extra headers, query and params reach the server, in calls and streams.
+  const tagged = mcp.withOptions({ headers: { 'X-Custom': 'node' }, query: { trace: 1 }, extraBody: { traceTag: 't1' } });
+  await tagged.callTool('add', { a: 2, b: 3 });
+  let last = (await emu.requests('mcp')).at(-1);
+  assert.equal(last.headers['x-custom'], 'node');
+  assert.deepEqual(last.query, { trace: '1' });
+  assert.equal(last.json.params.traceTag, 't1');
+  await readAll(tagged.callToolStream('add', { a: 1, b: 1 }));
+  assert.equal((await emu.requests('mcp')).at(-1).headers['x-custom'], 'node');
+  await mcp.ping();
+  assert.equal((await emu.requests('mcp')).at(-1).headers['x-custom'], undefined, 'withOptions made a new view');
+  await assert.rejects(mcp.recording({ timeout: -1 }), ConfigError);
+
+  const a2a = await A2aClient.fromCard(agent, emu.url);
+  const sent = await a2a.withRawResponse.sendMessage({ text: 'hi' });
+  assert.ok(isEmulatorId(sent.response.requestId));
+  await emu.fault({ endpoint: 'a2a.rpc', status: 429, times: 1, headers: { 'Retry-After': '0' }, body: {} });
+  await assert.rejects(a2a.listTasks({}, { maxRetries: 0, headers: { 'X-Custom': 'a2a' } }), RateLimitError);
+  last = (await emu.requests('a2a.rpc')).at(-1);
+  assert.equal(last.headers['x-custom'], 'a2a');
 });

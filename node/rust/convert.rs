@@ -37,7 +37,8 @@ impl From<RawResponse> for NativeRawResponse {
     }
 }
 
-/// A whole completion as JSON text (parsed by `JSON.parse`) with its answer's metadata.
+/// A JSON result (a completion, a service call's result) as text for `JSON.parse`, with its
+/// answer's metadata.
 #[napi(object)]
 pub struct NativeCompletion {
     pub json: String,
@@ -46,10 +47,7 @@ pub struct NativeCompletion {
 
 /// Per-call options: the core's `RequestOptions` as JSON text, `timeout` in milliseconds.
 pub(crate) fn request_options(json: Option<&str>) -> Result<RequestOptions> {
-    json.map_or_else(
-        || Ok(RequestOptions::default()),
-        |j| RequestOptions::from_json_millis_str(j).map_err(crate::to_napi),
-    )
+    agenticstar::surface::call_options(json, true).map_err(crate::to_napi)
 }
 
 /// A request body (JSON text) as the core reads it.

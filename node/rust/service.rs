@@ -3,12 +3,13 @@
 //! `node/src/service.ts` parses. No per-capability Rust lives here.
 use std::sync::Arc;
 
-use agenticstar::surface::{JsonStream, Service};
+use agenticstar::surface::{self, JsonStream, Service};
 use agenticstar::{Error, ErrorKind};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use tokio_util::sync::CancellationToken;
 
+use crate::convert::{NativeCompletion, NativeResponseMeta};
 use crate::{NativeCancel, spawn, spawn_cancellable};
 
 fn parse(method: &str, args: &str) -> agenticstar::Result<serde_json::Value> {
@@ -32,24 +33,30 @@ impl NativeService {
         text(&self.0.methods())
     }
 
-    /// Run a call method; resolves with the result as JSON text.
+    /// Run a call method with per-call options (JSON, `timeout` in ms); resolves with the result
+    /// as JSON text and its answer's metadata.
     #[napi(catch_unwind)]
     pub fn call<'e>(
         &self,
         env: &'e Env,
         method: String,
         args: String,
+        options: Option<String>,
         cancel: Option<&NativeCancel>,
-    ) -> Result<PromiseRaw<'e, String>> {
-        let r = parse(&method, &args).map(|a| self.0.call(&method, a));
-        spawn_cancellable(env, cancel, async move { Ok(text(&r?.await?)) })
+    ) -> Result<PromiseRaw<'e, NativeCompletion>> {
+        let r = parse(&method, &args)
+            .and_then(|a| Ok(surface::call_with(&*self.0, &method, a, surface::call_options(options.as_deref(), true)?)));
+        spawn_cancellable(env, cancel, async move {
+            let a = r?.await?;
+            Ok(NativeCompletion { json: text(&a.data), response: a.response.as_ref().map(NativeResponseMeta::from) })
+        })
     }
 
-    /// Start a stream method (errors arrive from the first read).
+    /// Start a stream method with per-call options (errors arrive from the first read).
     #[napi(catch_unwind)]
-    pub fn open(&self, method: String, args: String) -> NativeJsonStream {
-        let s = match parse(&method, &args) {
-            Ok(a) => self.0.open(&method, a),
+    pub fn open(&self, method: String, args: String, options: Option<String>) -> NativeJsonStream {
+        let s = match parse(&method, &args).and_then(|a| Ok((a, surface::call_options(options.as_deref(), true)?))) {
+            Ok((a, o)) => surface::open_with(&*self.0, &method, a, o),
             Err(e) => JsonStream::failed(e),
         };
         NativeJsonStream { cancel: s.cancellation_token(), inner: Arc::new(tokio::sync::Mutex::new(s)) }

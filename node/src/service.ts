@@ -9,6 +9,8 @@
 import type * as native from '../native/index.js';
 import { call, callSync, fromNative } from './call.js';
 import { withCancel } from './cancel.js';
+import { callOptionsJson, ResponseMeta } from './response.js';
+import type { RequestOverrides } from './types.js';
 
 /** One method of a core service. */
 export interface MethodSpec {
@@ -17,10 +19,29 @@ export interface MethodSpec {
   kind: 'call' | 'stream';
 }
 
-export interface CallOptions {
+/**
+ * Options of one service call or stream, over the client's (and `withOptions()`'s): `timeout` in
+ * ms, `maxRetries` (only failures the server cannot have acted on are retried: no connection,
+ * 408, 429, 503), extra `headers` and `query`, and `extraBody` fields merged into the JSON-RPC
+ * request's `params`.
+ */
+export interface CallOptions extends RequestOverrides {
   /** Aborting settles the call with `signal.reason` and closes its connection. */
   signal?: AbortSignal;
 }
+
+/** A call's result with the answer that carried it (`service.withRawResponse.method()`). */
+export interface RawResult<T> {
+  readonly data: T;
+  /** Status, headers and request id of the HTTP answer (the last, if the call took several);
+   * null for a method that sends nothing. */
+  readonly response: ResponseMeta | null;
+}
+
+/** `S`'s call methods, each resolving with a {@link RawResult} instead. */
+export type WithRawResponse<S> = {
+  [K in keyof S]: S[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => Promise<RawResult<R>> : never;
+};
 
 /**
  * Items of a stream method, read with `for await`. `break` (or a throw in the loop body) closes
@@ -69,10 +90,53 @@ export class JsonStream<T = unknown> implements AsyncIterable<T> {
 export class Service {
   /** @internal */
   protected readonly native: native.NativeService;
+  #defaults: RequestOverrides = {};
 
   /** @internal */
   constructor(n: native.NativeService) {
     this.native = n;
+  }
+
+  /**
+   * The same service (one session, one connection pool) whose calls and streams default to
+   * `options` over the client's; per-call options still win.
+   */
+  withOptions(options: RequestOverrides): this {
+    const other = new (this.constructor as new (n: native.NativeService) => this)(this.native);
+    Object.assign(other, this); // a subclass's own fields
+    (other as Service).#defaults = { ...this.#defaults, ...options };
+    return other;
+  }
+
+  /**
+   * The call methods again, each resolving with `{ data, response }`:
+   * `const { data, response } = await mcp.withRawResponse.listTools()`.
+   */
+  get withRawResponse(): WithRawResponse<this> {
+    const kinds = new Map(this.methods().map((m) => [camelCase(m.name), m.kind]));
+    return new Proxy(this, {
+      get: (target, key) => {
+        const m = (target as unknown as Record<PropertyKey, unknown>)[key];
+        if (typeof key !== 'string' || kinds.get(key) !== 'call' || typeof m !== 'function') {
+          throw new TypeError(`withRawResponse has no call method ${String(key)}`);
+        }
+        return async (...args: unknown[]): Promise<RawResult<unknown>> => {
+          let response: ResponseMeta | null = null;
+          const capture = (r: ResponseMeta | null): void => {
+            response = r;
+          };
+          const data: unknown = await (m as (...a: unknown[]) => Promise<unknown>).apply(
+            withCapture(target, capture),
+            args,
+          );
+          return { data, response };
+        };
+      },
+    }) as unknown as WithRawResponse<this>;
+  }
+
+  #options(options: CallOptions): string | undefined {
+    return callOptionsJson({ ...this.#defaults, ...stripSignal(options) });
   }
 
   /** Every method the core service answers. */
@@ -83,19 +147,42 @@ export class Service {
   /** Run a call method (`method`: the core's snake_case name). */
   async call<R = unknown>(method: string, args: object = {}, options: CallOptions = {}): Promise<R> {
     const body = JSON.stringify(args);
-    return JSON.parse(await withCancel(options.signal, (c) => this.native.call(method, body, c))) as R;
+    const opts = this.#options(options);
+    const r = await withCancel(options.signal, (c) => this.native.call(method, body, opts, c));
+    capturing.get(this)?.(r.response ? new ResponseMeta(r.response) : null);
+    return JSON.parse(r.json) as R;
   }
 
   /** Start a stream method. */
   open<T = unknown>(method: string, args: object = {}, options: CallOptions = {}): JsonStream<T> {
     const body = JSON.stringify(args);
-    return new JsonStream<T>(callSync(() => this.native.open(method, body)), options.signal);
+    const opts = this.#options(options);
+    return new JsonStream<T>(callSync(() => this.native.open(method, body, opts)), options.signal);
   }
 
   /** End the service (and its sessions at the server, where the protocol has them). */
   async close(): Promise<void> {
     await call(() => this.native.close());
   }
+}
+
+function stripSignal(o: CallOptions): RequestOverrides {
+  const { timeout, maxRetries, headers, query, extraBody } = o;
+  const out: RequestOverrides = {};
+  if (timeout !== undefined) out.timeout = timeout;
+  if (maxRetries !== undefined) out.maxRetries = maxRetries;
+  if (headers !== undefined) out.headers = headers;
+  if (query !== undefined) out.query = query;
+  if (extraBody !== undefined) out.extraBody = extraBody;
+  return out;
+}
+
+// A service view whose next call hands its answer to `capture` (what `withRawResponse` returns).
+const capturing = new WeakMap<Service, (m: ResponseMeta | null) => void>();
+function withCapture<S extends Service>(s: S, capture: (m: ResponseMeta | null) => void): S {
+  const view = s.withOptions({});
+  capturing.set(view, capture);
+  return view;
 }
 
 /** What an idiomatic wrapper class declares: its kind and the core methods it exposes. */

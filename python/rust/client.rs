@@ -317,7 +317,7 @@ pub struct NativeClient {
 
 /// Per-call options: the core's `RequestOptions` as JSON text (None: the client's defaults).
 fn request_options(py: Python<'_>, options: Option<&str>) -> PyResult<agenticstar::RequestOptions> {
-    options.map_or_else(|| Ok(Default::default()), |o| core(py, agenticstar::RequestOptions::from_json_str(o)))
+    core(py, agenticstar::surface::call_options(options, false))
 }
 
 impl NativeClient {
