@@ -9,6 +9,7 @@ use agenticstar::surface;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{AgenticStarError, Result};
+use crate::types::{RequestOptions, ResponseMeta};
 use crate::on_rt;
 
 fn parse(method: &str, args: &str) -> agenticstar::Result<serde_json::Value> {
@@ -18,6 +19,16 @@ fn parse(method: &str, args: &str) -> agenticstar::Result<serde_json::Value> {
 
 fn text(v: &serde_json::Value) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
+/// A call's JSON result with the answer that carried it (what `withRawResponse` hands over).
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct ServiceAnswer {
+    /// The method's result as JSON text.
+    pub data_json: String,
+    /// Status, headers and request id of the HTTP answer (the last, if the call took several);
+    /// null for a method that sends nothing.
+    pub response: Option<ResponseMeta>,
 }
 
 /// Whether a method answers once or streams.
@@ -57,16 +68,25 @@ impl Service {
         specs(self.0.methods())
     }
 
-    /// Run a call method; the result is JSON text. Cancelling the caller cancels the call.
-    pub async fn call(&self, method: String, args_json: String) -> Result<String> {
-        let f = parse(&method, &args_json).map(|a| self.0.call(&method, a));
-        on_rt(async move { Ok(text(&f?.await?)) }).await
+    /// Run a call method with per-call `options`; its JSON result and the answer that carried it.
+    /// Cancelling the caller cancels the call.
+    #[uniffi::method(default(options = None))]
+    pub async fn call(&self, method: String, args_json: String, options: Option<RequestOptions>) -> Result<ServiceAnswer> {
+        let f = RequestOptions::to_core(options)
+            .and_then(|o| Ok(surface::call_with(&*self.0, &method, parse(&method, &args_json)?, o)));
+        on_rt(async move {
+            let a = f?.await?;
+            Ok(ServiceAnswer { data_json: text(&a.data), response: a.response.as_ref().map(Into::into) })
+        })
+        .await
     }
 
-    /// Start a stream method; read it with `nextBatch()`. Errors arrive from the first read.
-    pub fn open(&self, method: String, args_json: String) -> Arc<JsonStream> {
-        let s = match parse(&method, &args_json) {
-            Ok(a) => self.0.open(&method, a),
+    /// Start a stream method with per-call `options`; read it with `nextBatch()`. Errors arrive
+    /// from the first read.
+    #[uniffi::method(default(options = None))]
+    pub fn open(&self, method: String, args_json: String, options: Option<RequestOptions>) -> Arc<JsonStream> {
+        let s = match RequestOptions::to_core(options).and_then(|o| Ok((parse(&method, &args_json)?, o))) {
+            Ok((a, o)) => surface::open_with(&*self.0, &method, a, o),
             Err(e) => surface::JsonStream::failed(e),
         };
         Arc::new(JsonStream { cancel: s.cancellation_token(), inner: tokio::sync::Mutex::new(s) })

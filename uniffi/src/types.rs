@@ -219,14 +219,15 @@ pub struct RequestOptions {
 
 impl RequestOptions {
     /// The core's options. A NaN timeout serializes as null, which the core refuses.
-    pub(crate) fn to_core(o: Option<Self>) -> Result<agenticstar::RequestOptions> {
+    pub(crate) fn to_core(o: Option<Self>) -> agenticstar::Result<agenticstar::RequestOptions> {
         let Some(o) = o else { return Ok(Default::default()) };
-        let mut v = serde_json::to_value(&o).map_err(|e| AgenticStarError::new(ErrorKind::Internal, e.to_string()))?;
+        let mut v =
+            serde_json::to_value(&o).map_err(|e| agenticstar::Error::new(ErrorKind::Internal, e.to_string()))?;
         if let Some(b) = &o.extra_body_json {
             v["extraBody"] = serde_json::from_str(b)
-                .map_err(|e| AgenticStarError::new(ErrorKind::Config, format!("extraBodyJson is not JSON: {e}")))?;
+                .map_err(|e| agenticstar::Error::new(ErrorKind::Config, format!("extraBodyJson is not JSON: {e}")))?;
         }
-        Ok(agenticstar::RequestOptions::from_json(v)?)
+        agenticstar::RequestOptions::from_json(v)
     }
 }
 

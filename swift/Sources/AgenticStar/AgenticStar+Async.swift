@@ -129,9 +129,28 @@ extension JsonStream {
 
 extension Service {
     /// Start a stream method as an `AsyncThrowingStream` of JSON texts.
-    public func stream(_ method: String, _ argsJson: String = "{}") -> AsyncThrowingStream<String, Error> {
-        open(method: method, argsJson: argsJson).items()
+    public func stream(_ method: String, _ argsJson: String = "{}", options: RequestOptions? = nil)
+        -> AsyncThrowingStream<String, Error>
+    {
+        open(method: method, argsJson: argsJson, options: options).items()
     }
+}
+
+/// A call's result with the answer that carried it (`withRawResponse`).
+public struct RawResult<T> {
+    public let data: T
+    /// Status, headers and request id of the HTTP answer (the last, if the call took several);
+    /// nil for a method that sends nothing.
+    public let response: ResponseMeta?
+}
+
+/// Where `withRawResponse` puts the answer of the call in its block.
+enum ServiceCallScope {
+    @TaskLocal static var capture: ResponseBox?
+}
+
+final class ResponseBox: @unchecked Sendable {
+    var response: ResponseMeta?
 }
 
 /// What an idiomatic wrapper declares: the core kind and the (snake_case) core method names.
@@ -144,16 +163,47 @@ public protocol ServiceWrapper {
 /// Base of an idiomatic wrapper over a core `Service`: forwards `call` / `open` by name.
 open class ServiceBase {
     public let service: Service
+    /// Per-call options of a `withOptions` view; nil on the service itself.
+    public private(set) var callOptions: RequestOptions?
     public required init(_ service: Service) { self.service = service }
     public func call(_ name: String, _ argsJson: String = "{}") async throws -> String {
-        try await service.call(method: name, argsJson: argsJson)
+        let answer = try await service.call(method: name, argsJson: argsJson, options: callOptions)
+        ServiceCallScope.capture?.response = answer.response
+        return answer.dataJson
     }
     public func open(_ name: String, _ argsJson: String = "{}") -> AsyncThrowingStream<String, Error> {
-        service.stream(name, argsJson)
+        service.stream(name, argsJson, options: callOptions)
     }
     public func methods() -> [MethodSpec] { service.methods() }
     /// End the service's sessions at the server (where the protocol has them).
     public func shutdown() async throws { try await service.shutdown() }
+
+    /// The same service (one session, one connection pool) whose calls and streams use
+    /// `options` over the client's (over this view's, field by field): `timeout` in seconds,
+    /// `maxRetries` (only failures the server cannot have acted on are retried), extra headers and
+    /// query, and `extraBodyJson` fields merged into each JSON-RPC request's `params`.
+    public func withOptions(_ options: RequestOptions) -> Self {
+        let view = Self(service)
+        if let outer = callOptions {
+            view.callOptions = RequestOptions(
+                timeout: options.timeout ?? outer.timeout,
+                maxRetries: options.maxRetries ?? outer.maxRetries,
+                extraHeaders: (outer.extraHeaders ?? [:]).merging(options.extraHeaders ?? [:]) { $1 },
+                extraQuery: (outer.extraQuery ?? [:]).merging(options.extraQuery ?? [:]) { $1 },
+                extraBodyJson: options.extraBodyJson ?? outer.extraBodyJson)
+        } else {
+            view.callOptions = options
+        }
+        return view
+    }
+
+    /// The result of `body` (one call of this service) with the answer that carried it:
+    /// `let raw = try await mcp.withRawResponse { try await mcp.listTools() }`.
+    public func withRawResponse<T>(_ body: () async throws -> T) async rethrows -> RawResult<T> {
+        let box = ResponseBox()
+        let data = try await ServiceCallScope.$capture.withValue(box) { try await body() }
+        return RawResult(data: data, response: box.response)
+    }
 }
 
 /// `client.service(kind: "echo")` wrapped: a diagnostic service with no I/O.

@@ -485,7 +485,7 @@ void uniffi_agenticstar_ffi_fn_free_service(uint64_t handle, RustCallStatus *_No
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_SERVICE_CALL
 #define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_SERVICE_CALL
-uint64_t uniffi_agenticstar_ffi_fn_method_service_call(uint64_t ptr, RustBuffer method, RustBuffer args_json
+uint64_t uniffi_agenticstar_ffi_fn_method_service_call(uint64_t ptr, RustBuffer method, RustBuffer args_json, RustBuffer options
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_SERVICE_METHODS
@@ -495,7 +495,7 @@ RustBuffer uniffi_agenticstar_ffi_fn_method_service_methods(uint64_t ptr, RustCa
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_SERVICE_OPEN
 #define UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_SERVICE_OPEN
-uint64_t uniffi_agenticstar_ffi_fn_method_service_open(uint64_t ptr, RustBuffer method, RustBuffer args_json, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_agenticstar_ffi_fn_method_service_open(uint64_t ptr, RustBuffer method, RustBuffer args_json, RustBuffer options, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AGENTICSTAR_FFI_FN_METHOD_SERVICE_SHUTDOWN

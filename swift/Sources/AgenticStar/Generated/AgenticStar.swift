@@ -2503,9 +2503,10 @@ public func FfiConverterTypeProvider_lower(_ value: Provider) -> UInt64 {
 public protocol ServiceProtocol: AnyObject, Sendable {
     
     /**
-     * Run a call method; the result is JSON text. Cancelling the caller cancels the call.
+     * Run a call method with per-call `options`; its JSON result and the answer that carried it.
+     * Cancelling the caller cancels the call.
      */
-    func call(method: String, argsJson: String) async throws  -> String
+    func call(method: String, argsJson: String, options: RequestOptions?) async throws  -> ServiceAnswer
     
     /**
      * Every method this service answers.
@@ -2513,9 +2514,10 @@ public protocol ServiceProtocol: AnyObject, Sendable {
     func methods()  -> [MethodSpec]
     
     /**
-     * Start a stream method; read it with `nextBatch()`. Errors arrive from the first read.
+     * Start a stream method with per-call `options`; read it with `nextBatch()`. Errors arrive
+     * from the first read.
      */
-    func `open`(method: String, argsJson: String)  -> JsonStream
+    func `open`(method: String, argsJson: String, options: RequestOptions?)  -> JsonStream
     
     /**
      * End the service (and its sessions at the server, where the protocol has them). Named
@@ -2581,20 +2583,21 @@ open class Service: ServiceProtocol, @unchecked Sendable {
 
     
     /**
-     * Run a call method; the result is JSON text. Cancelling the caller cancels the call.
+     * Run a call method with per-call `options`; its JSON result and the answer that carried it.
+     * Cancelling the caller cancels the call.
      */
-open func call(method: String, argsJson: String)async throws  -> String  {
+open func call(method: String, argsJson: String, options: RequestOptions? = nil)async throws  -> ServiceAnswer  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_agenticstar_ffi_fn_method_service_call(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(method),FfiConverterString.lower(argsJson)
+                        self.uniffiCloneHandle(),FfiConverterString.lower(method),FfiConverterString.lower(argsJson),FfiConverterOptionTypeRequestOptions.lower(options)
                 )
             },
             pollFunc: ffi_agenticstar_ffi_rust_future_poll_rust_buffer,
             completeFunc: ffi_agenticstar_ffi_rust_future_complete_rust_buffer,
             freeFunc: ffi_agenticstar_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterString.lift,
+            liftFunc: FfiConverterTypeServiceAnswer_lift,
             errorHandler: FfiConverterTypeAgenticStarError_lift
         )
 }
@@ -2612,15 +2615,17 @@ open func methods() -> [MethodSpec]  {
 }
     
     /**
-     * Start a stream method; read it with `nextBatch()`. Errors arrive from the first read.
+     * Start a stream method with per-call `options`; read it with `nextBatch()`. Errors arrive
+     * from the first read.
      */
-open func `open`(method: String, argsJson: String) -> JsonStream  {
+open func `open`(method: String, argsJson: String, options: RequestOptions? = nil) -> JsonStream  {
     return try!  FfiConverterTypeJsonStream_lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_agenticstar_ffi_fn_method_service_open(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(method),
-        FfiConverterString.lower(argsJson),uniffiCallStatus
+        FfiConverterString.lower(argsJson),
+        FfiConverterOptionTypeRequestOptions.lower(options),uniffiCallStatus
     )
 })
 }
@@ -4763,6 +4768,77 @@ public func FfiConverterTypeResponseMeta_lift(_ buf: RustBuffer) throws -> Respo
 #endif
 public func FfiConverterTypeResponseMeta_lower(_ value: ResponseMeta) -> RustBuffer {
     return FfiConverterTypeResponseMeta.lower(value)
+}
+
+
+/**
+ * A call's JSON result with the answer that carried it (what `withRawResponse` hands over).
+ */
+public struct ServiceAnswer: Equatable, Hashable {
+    /**
+     * The method's result as JSON text.
+     */
+    public let dataJson: String
+    /**
+     * Status, headers and request id of the HTTP answer (the last, if the call took several);
+     * null for a method that sends nothing.
+     */
+    public let response: ResponseMeta?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The method's result as JSON text.
+         */dataJson: String, 
+        /**
+         * Status, headers and request id of the HTTP answer (the last, if the call took several);
+         * null for a method that sends nothing.
+         */response: ResponseMeta?) {
+        self.dataJson = dataJson
+        self.response = response
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ServiceAnswer: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeServiceAnswer: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ServiceAnswer {
+        return
+            try ServiceAnswer(
+                dataJson: FfiConverterString.read(from: &buf), 
+                response: FfiConverterOptionTypeResponseMeta.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ServiceAnswer, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.dataJson, into: &buf)
+        FfiConverterOptionTypeResponseMeta.write(value.response, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeServiceAnswer_lift(_ buf: RustBuffer) throws -> ServiceAnswer {
+    return try FfiConverterTypeServiceAnswer.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeServiceAnswer_lower(_ value: ServiceAnswer) -> RustBuffer {
+    return FfiConverterTypeServiceAnswer.lower(value)
 }
 
 
@@ -8446,13 +8522,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_agenticstar_ffi_checksum_method_jsonstream_next_batch() != 27219) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_agenticstar_ffi_checksum_method_service_call() != 29377) {
+    if (uniffi_agenticstar_ffi_checksum_method_service_call() != 4336) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_agenticstar_ffi_checksum_method_service_methods() != 51740) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_agenticstar_ffi_checksum_method_service_open() != 54161) {
+    if (uniffi_agenticstar_ffi_checksum_method_service_open() != 25056) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_agenticstar_ffi_checksum_method_service_shutdown() != 46736) {

@@ -2,8 +2,12 @@
 // uniffi/generate.sh: never edit that file by hand).
 package jp.agenticstar
 
+import kotlin.coroutines.AbstractCoroutineContextElement
+import kotlin.coroutines.CoroutineContext
+import kotlinx.coroutines.currentCoroutineContext
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.flow
+import kotlinx.coroutines.withContext
 
 /**
  * Stream a reply as a cold [Flow]: each collection sends one request. When the collector stops
@@ -92,16 +96,26 @@ fun JsonStream.asFlow(): Flow<String> = flow {
 }
 
 /** Start a stream method of this service as a [Flow] of JSON texts. */
-fun Service.stream(method: String, argsJson: String = "{}"): Flow<String> = open(method, argsJson).asFlow()
+fun Service.stream(method: String, argsJson: String = "{}", options: RequestOptions? = null): Flow<String> =
+    open(method, argsJson, options).asFlow()
 
 /**
  * Base of an idiomatic wrapper over a core [Service]: a subclass names its kind and the core
  * methods it exposes (its companion implements [ServiceKind]), and forwards each as
  * `call(name, json)` / `open(name, json)`. The suite checks every wrapper's table against core.
  */
-abstract class ServiceBase(protected val service: Service) : AutoCloseable {
-    protected suspend fun call(name: String, argsJson: String = "{}"): String = service.call(name, argsJson)
-    protected fun open(name: String, argsJson: String = "{}"): Flow<String> = service.stream(name, argsJson)
+abstract class ServiceBase(val service: Service) : AutoCloseable {
+    /** Per-call options of a [withOptions] view; null on the service itself. */
+    internal var callOptions: RequestOptions? = null
+    internal var isView = false
+
+    protected suspend fun call(name: String, argsJson: String = "{}"): String {
+        val answer = service.call(name, argsJson, callOptions)
+        currentCoroutineContext()[RawCapture]?.response = answer.response
+        return answer.dataJson
+    }
+
+    protected fun open(name: String, argsJson: String = "{}"): Flow<String> = service.stream(name, argsJson, callOptions)
 
     /** Every method of the core service. */
     fun methods(): List<MethodSpec> = service.methods()
@@ -109,8 +123,55 @@ abstract class ServiceBase(protected val service: Service) : AutoCloseable {
     /** End the service's sessions at the server (where the protocol has them). */
     suspend fun shutdown() = service.shutdown()
 
-    /** Frees the native object (call [shutdown] first to end sessions). */
-    override fun close() = service.close()
+    /** Frees the native object (call [shutdown] first to end sessions); a [withOptions] view frees nothing. */
+    override fun close() {
+        if (!isView) service.close()
+    }
+}
+
+/** A call's result with the answer that carried it ([withRawResponse]). */
+data class RawResult<T>(
+    val data: T,
+    /** Status, headers and request id of the HTTP answer (the last, if the call took several);
+     * null for a method that sends nothing. */
+    val response: ResponseMeta?,
+)
+
+private class RawCapture : AbstractCoroutineContextElement(Key) {
+    @Volatile var response: ResponseMeta? = null
+    companion object Key : CoroutineContext.Key<RawCapture>
+}
+
+/**
+ * The same service (one session, one connection pool) whose calls and streams use [options]
+ * over the client's (over this view's, field by field): `timeout` in seconds, `maxRetries` (only
+ * failures the server cannot have acted on are retried), extra headers and query, and
+ * `extraBodyJson` fields merged into each JSON-RPC request's `params`.
+ * `mcp.withOptions(RequestOptions(maxRetries = 0)).ping()`.
+ */
+fun <S : ServiceBase> S.withOptions(options: RequestOptions): S {
+    val outer = callOptions
+    @Suppress("UNCHECKED_CAST")
+    val view = javaClass.getConstructor(Service::class.java).newInstance(service) as S
+    view.isView = true
+    view.callOptions = if (outer == null) options else RequestOptions(
+        timeout = options.timeout ?: outer.timeout,
+        maxRetries = options.maxRetries ?: outer.maxRetries,
+        extraHeaders = (outer.extraHeaders.orEmpty() + options.extraHeaders.orEmpty()).ifEmpty { null },
+        extraQuery = (outer.extraQuery.orEmpty() + options.extraQuery.orEmpty()).ifEmpty { null },
+        extraBodyJson = options.extraBodyJson ?: outer.extraBodyJson,
+    )
+    return view
+}
+
+/**
+ * The result of [block] (one call of this service) with the answer that carried it:
+ * `val raw = mcp.withRawResponse { listTools() }; raw.response?.requestId`.
+ */
+suspend fun <S : ServiceBase, T> S.withRawResponse(block: suspend S.() -> T): RawResult<T> {
+    val capture = RawCapture()
+    val data = withContext(capture) { block() }
+    return RawResult(data, capture.response)
 }
 
 /** What a wrapper's companion declares: the core kind and the (snake_case) core method names. */

@@ -81,4 +81,49 @@ class CallOptionsTest {
             }
         }
     }
+
+    @Test fun `service calls give their answer and take per-call options`() = test {
+        Client(Provider.agenticstar(emu.url), Credentials("saas-agent-client", "saas-agent-secret"), ClientOptions(apiUrl = emu.url)).use { c ->
+            val mcp = McpClient.connect(c, "${emu.url}/mcp")
+            val raw = mcp.withRawResponse { listTools() }
+            assertTrue("\"add\"" in raw.data)
+            assertEquals(200, raw.response?.status)
+            assertTrue(isEmulatorId(raw.response?.requestId), raw.toString())
+            assertEquals(null, mcp.withRawResponse { recording() }.response, "a method that sends nothing")
+
+            // A 503 is retried by default, not with maxRetries = 0; the error carries its answer.
+            val mcpBusy = """{"endpoint": "mcp", "status": 503, "times": 1, "headers": {"Retry-After": "0"}, "body": {"error": "busy"}}"""
+            emu.fault(mcpBusy)
+            val before = emu.counter("mcp")
+            val e = assertFailsWith<AgenticStarException.ServerException> { mcp.withOptions(RequestOptions(maxRetries = 0)).ping() }
+            assertTrue(isEmulatorId(e.requestId), e.toString())
+            assertEquals(1, emu.counter("mcp") - before)
+            emu.fault(mcpBusy)
+            mcp.ping()
+            assertEquals(3, emu.counter("mcp") - before)
+
+            emu.fault("""{"endpoint": "mcp", "delay_ms": 3000}""")
+            assertFailsWith<AgenticStarException.Timeout> { mcp.withOptions(RequestOptions(timeout = 0.2)).ping() }
+
+            // Headers, query and params reach the server, in calls and streams; nested blocks merge.
+            mcp.withOptions(RequestOptions(extraHeaders = mapOf("X-Custom" to "kt"), extraQuery = mapOf("trace" to "1"))).run {
+                withOptions(RequestOptions(extraBodyJson = """{"traceTag":"t1"}""")).callTool("add", """{"a":2,"b":3}""")
+                val last = emu.requests("mcp").let { it.getJSONObject(it.length() - 1) }
+                assertEquals("kt", last.getJSONObject("headers").getString("x-custom"))
+                assertEquals("1", last.getJSONObject("query").getString("trace"))
+                assertEquals("t1", last.getJSONObject("json").getJSONObject("params").getString("traceTag"))
+                callToolStream("add", """{"a":1,"b":1}""").collect {}
+                assertEquals("kt", emu.requests("mcp").let { it.getJSONObject(it.length() - 1) }.getJSONObject("headers").getString("x-custom"))
+            }
+            mcp.ping()
+            assertFalse(emu.requests("mcp").let { it.getJSONObject(it.length() - 1) }.getJSONObject("headers").has("x-custom"))
+            assertFailsWith<AgenticStarException.Config> { mcp.withOptions(RequestOptions(timeout = -1.0)).recording() }
+            mcp.withOptions(RequestOptions(maxRetries = 1)).close() // a view frees nothing
+            mcp.ping()
+
+            val a2a = A2aClient.fromCard(c, emu.url)
+            assertTrue(isEmulatorId(a2a.withRawResponse { sendMessage("hi") }.response?.requestId))
+            mcp.shutdown()
+        }
+    }
 }

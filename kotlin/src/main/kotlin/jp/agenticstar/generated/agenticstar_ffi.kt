@@ -982,11 +982,11 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_agenticstar_ffi_fn_free_service(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_agenticstar_ffi_fn_method_service_call(`ptr`: Long,`method`: RustBuffer.ByValue,`argsJson`: RustBuffer.ByValue,
+    external fun uniffi_agenticstar_ffi_fn_method_service_call(`ptr`: Long,`method`: RustBuffer.ByValue,`argsJson`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_agenticstar_ffi_fn_method_service_methods(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_agenticstar_ffi_fn_method_service_open(`ptr`: Long,`method`: RustBuffer.ByValue,`argsJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_agenticstar_ffi_fn_method_service_open(`ptr`: Long,`method`: RustBuffer.ByValue,`argsJson`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_agenticstar_ffi_fn_method_service_shutdown(`ptr`: Long,
     ): Long
@@ -4804,9 +4804,10 @@ public object FfiConverterTypeProvider: FfiConverter<Provider, Long> {
 public interface ServiceInterface {
     
     /**
-     * Run a call method; the result is JSON text. Cancelling the caller cancels the call.
+     * Run a call method with per-call `options`; its JSON result and the answer that carried it.
+     * Cancelling the caller cancels the call.
      */
-    suspend fun `call`(`method`: kotlin.String, `argsJson`: kotlin.String): kotlin.String
+    suspend fun `call`(`method`: kotlin.String, `argsJson`: kotlin.String, `options`: RequestOptions? = null): ServiceAnswer
     
     /**
      * Every method this service answers.
@@ -4814,9 +4815,10 @@ public interface ServiceInterface {
     fun `methods`(): List<MethodSpec>
     
     /**
-     * Start a stream method; read it with `nextBatch()`. Errors arrive from the first read.
+     * Start a stream method with per-call `options`; read it with `nextBatch()`. Errors arrive
+     * from the first read.
      */
-    fun `open`(`method`: kotlin.String, `argsJson`: kotlin.String): JsonStream
+    fun `open`(`method`: kotlin.String, `argsJson`: kotlin.String, `options`: RequestOptions? = null): JsonStream
     
     /**
      * End the service (and its sessions at the server, where the protocol has them). Named
@@ -4933,11 +4935,12 @@ open class Service: Disposable, AutoCloseable, ServiceInterface
 
     
     /**
-     * Run a call method; the result is JSON text. Cancelling the caller cancels the call.
+     * Run a call method with per-call `options`; its JSON result and the answer that carried it.
+     * Cancelling the caller cancels the call.
      */
     @Throws(AgenticStarException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `call`(`method`: kotlin.String, `argsJson`: kotlin.String) : kotlin.String {
+    override suspend fun `call`(`method`: kotlin.String, `argsJson`: kotlin.String, `options`: RequestOptions?) : ServiceAnswer {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_agenticstar_ffi_fn_method_service_call(
@@ -4945,13 +4948,14 @@ open class Service: Disposable, AutoCloseable, ServiceInterface
                 
         FfiConverterString.lower(`method`),
         FfiConverterString.lower(`argsJson`),
+        FfiConverterOptionalTypeRequestOptions.lower(`options`),
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_agenticstar_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
         { future, continuation -> UniffiLib.ffi_agenticstar_ffi_rust_future_complete_rust_buffer(future, continuation) },
         { future -> UniffiLib.ffi_agenticstar_ffi_rust_future_free_rust_buffer(future) },
         // lift function
-        { FfiConverterString.lift(it) },
+        { FfiConverterTypeServiceAnswer.lift(it) },
         // Error FFI converter
         AgenticStarException.ErrorHandler,
     )
@@ -4975,8 +4979,9 @@ open class Service: Disposable, AutoCloseable, ServiceInterface
 
     
     /**
-     * Start a stream method; read it with `nextBatch()`. Errors arrive from the first read.
-     */override fun `open`(`method`: kotlin.String, `argsJson`: kotlin.String): JsonStream {
+     * Start a stream method with per-call `options`; read it with `nextBatch()`. Errors arrive
+     * from the first read.
+     */override fun `open`(`method`: kotlin.String, `argsJson`: kotlin.String, `options`: RequestOptions?): JsonStream {
             return FfiConverterTypeJsonStream.lift(
     callWithHandle {
     uniffiRustCall() { _status ->
@@ -4984,7 +4989,8 @@ open class Service: Disposable, AutoCloseable, ServiceInterface
         it,
         
         FfiConverterString.lower(`method`),
-        FfiConverterString.lower(`argsJson`),_status)
+        FfiConverterString.lower(`argsJson`),
+        FfiConverterOptionalTypeRequestOptions.lower(`options`),_status)
 }
     }
     )
@@ -7235,6 +7241,54 @@ public object FfiConverterTypeResponseMeta: FfiConverterRustBuffer<ResponseMeta>
             FfiConverterInt.write(value.`status`, buf)
             FfiConverterMapStringString.write(value.`headers`, buf)
             FfiConverterOptionalString.write(value.`requestId`, buf)
+    }
+}
+
+
+
+/**
+ * A call's JSON result with the answer that carried it (what `withRawResponse` hands over).
+ */
+data class ServiceAnswer (
+    /**
+     * The method's result as JSON text.
+     */
+    val `dataJson`: kotlin.String
+    , 
+    /**
+     * Status, headers and request id of the HTTP answer (the last, if the call took several);
+     * null for a method that sends nothing.
+     */
+    val `response`: ResponseMeta?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeServiceAnswer: FfiConverterRustBuffer<ServiceAnswer> {
+    override fun read(buf: ByteBuffer): ServiceAnswer {
+        return ServiceAnswer(
+            FfiConverterString.read(buf),
+            FfiConverterOptionalTypeResponseMeta.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ServiceAnswer) = (
+            FfiConverterString.allocationSize(value.`dataJson`) +
+            FfiConverterOptionalTypeResponseMeta.allocationSize(value.`response`)
+    )
+
+    override fun write(value: ServiceAnswer, buf: ByteBuffer) {
+            FfiConverterString.write(value.`dataJson`, buf)
+            FfiConverterOptionalTypeResponseMeta.write(value.`response`, buf)
     }
 }
 
