@@ -44,8 +44,9 @@ impl NativeService {
         options: Option<String>,
         cancel: Option<&NativeCancel>,
     ) -> Result<PromiseRaw<'e, NativeCompletion>> {
-        let r = parse(&method, &args)
-            .and_then(|a| Ok(surface::call_with(&*self.0, &method, a, surface::call_options(options.as_deref(), true)?)));
+        let r = parse(&method, &args).and_then(|a| {
+            Ok(surface::call_with(&*self.0, &method, a, surface::call_options(options.as_deref(), true)?))
+        });
         spawn_cancellable(env, cancel, async move {
             let a = r?.await?;
             Ok(NativeCompletion { json: text(&a.data), response: a.response.as_ref().map(NativeResponseMeta::from) })

@@ -9,8 +9,8 @@ use agenticstar::surface;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{AgenticStarError, Result};
-use crate::types::{RequestOptions, ResponseMeta};
 use crate::on_rt;
+use crate::types::{RequestOptions, ResponseMeta};
 
 fn parse(method: &str, args: &str) -> agenticstar::Result<serde_json::Value> {
     serde_json::from_str(args)
@@ -71,7 +71,12 @@ impl Service {
     /// Run a call method with per-call `options`; its JSON result and the answer that carried it.
     /// Cancelling the caller cancels the call.
     #[uniffi::method(default(options = None))]
-    pub async fn call(&self, method: String, args_json: String, options: Option<RequestOptions>) -> Result<ServiceAnswer> {
+    pub async fn call(
+        &self,
+        method: String,
+        args_json: String,
+        options: Option<RequestOptions>,
+    ) -> Result<ServiceAnswer> {
         let f = RequestOptions::to_core(options)
             .and_then(|o| Ok(surface::call_with(&*self.0, &method, parse(&method, &args_json)?, o)));
         on_rt(async move {
