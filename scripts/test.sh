@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
 # Line tables keep backtraces useful; full debug info makes every test binary slow to link.
 export CARGO_PROFILE_DEV_DEBUG="${CARGO_PROFILE_DEV_DEBUG:-line-tables-only}"
+# One build from scratch: incremental caches would only cost time and disk.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 export AGENTICSTAR_CLI="$PWD/target/debug/agenticstar"
 # Every suite (Rust, Python, Node, Kotlin) fails instead of skipping when a pinned peer is missing.
 export AGENTICSTAR_REQUIRE_INTEROP=1

@@ -80,7 +80,7 @@ pub trait Service: Send + Sync + 'static {
 /// A call's result with the answer that carried it ([`call_with`]).
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Answered {
+pub struct RawResult {
     /// The method's JSON result.
     pub data: Value,
     /// Status, headers and request id of the HTTP answer that carried the result (the last one
@@ -97,7 +97,7 @@ pub fn call_with(
     method: &str,
     args: Value,
     options: crate::RequestOptions,
-) -> BoxFuture<'static, Result<Answered>> {
+) -> BoxFuture<'static, Result<RawResult>> {
     // Bad options fail the call even when it sends nothing.
     if let Err(e) = options.validate() {
         return Box::pin(async move { Err(e) });
@@ -106,7 +106,7 @@ pub fn call_with(
     let call = service.call(method, args);
     Box::pin(async move {
         let data = scope.clone().run(call).await?;
-        Ok(Answered { data, response: scope.response() })
+        Ok(RawResult { data, response: scope.response() })
     })
 }
 
