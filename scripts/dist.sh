@@ -137,7 +137,10 @@ for t in "${targets[@]}"; do
       cargo build -q -p agenticstar-ffi -p agenticstar-cli
       bin="target/debug"
     else
-      nice_run cargo zigbuild -q --profile "$profile" --target "$(zig_target "$t")" -p agenticstar-ffi -p agenticstar-cli
+      # Two builds, not one: built together, the library would get the CLI's (emulator's) features
+      # of shared dependencies too (cargo unifies features within one build).
+      nice_run cargo zigbuild -q --profile "$profile" --target "$(zig_target "$t")" -p agenticstar-ffi
+      nice_run cargo zigbuild -q --profile "$profile" --target "$(zig_target "$t")" -p agenticstar-cli
       bin="target/$t/$profile_dir"
     fi
     jna=$(jna_prefix "$t")
