@@ -28,7 +28,9 @@ export {
   type CallOptions,
   type EchoFailure,
   type MethodSpec,
+  type RawResult,
   type ServiceClass,
+  type WithRawResponse,
 } from './service.js';
 import * as native from '../native/index.js';
 /** Every service kind `client.service()` opens. */
