@@ -7,6 +7,9 @@ import type {
   ChatChunk,
   ChatRequest,
   Client,
+  McpClient,
+  RawResult,
+  Tool,
 } from 'agenticstar';
 
 const messages: ChatCompletionMessageParam[] = [{ role: 'user', content: 'hi' }];
@@ -29,4 +32,14 @@ export async function calls(client: Client): Promise<void> {
   await client.chat.create({ messages, maxTokens: 5 });
   // @ts-expect-error messages are required
   client.chat.stream({ temperature: 0 });
+}
+
+// A service call's raw result keeps the method's own result type; streams have none.
+export async function rawResults(mcp: McpClient): Promise<number> {
+  const raw: RawResult<Tool[]> = await mcp.withRawResponse.listTools();
+  // @ts-expect-error the data is the method's result type, not any
+  const wrong: string = raw.data;
+  // @ts-expect-error a misspelled per-call option
+  await mcp.ping({ maxRetry: 0 });
+  return raw.data.length + (raw.response?.status ?? 0) + wrong.length;
 }
