@@ -246,6 +246,14 @@ async fn service_calls_take_per_call_options_and_give_their_answer() {
     let last = e.requests("mcp").await.pop().unwrap();
     assert_eq!(last["headers"]["x-custom"], json!("yes"), "{last}");
 
+    // A client's default body fields are for chat bodies; its headers apply to services too.
+    let tenant = agent.with_options(&none().header("X-Tenant", "t1").body_field("temperature", 0.5)).unwrap();
+    let scoped = surface::open_service(&tenant, "mcp", json!({"url": format!("{}/mcp", e.url)})).await.unwrap();
+    call_with(&*scoped, "ping", json!({}), none()).await.unwrap();
+    let last = e.requests("mcp").await.pop().unwrap();
+    assert_eq!(last["headers"]["x-tenant"], json!("t1"), "{last}");
+    assert!(last["json"]["params"].get("temperature").is_none(), "{last}");
+
     // Bad options fail the call before anything is sent.
     let bad = RequestOptions::from_json(json!({"timeout": -1})).unwrap();
     assert_eq!(call_with(&*mcp, "recording", json!({}), bad).await.unwrap_err().kind(), ErrorKind::Config);

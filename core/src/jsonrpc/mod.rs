@@ -304,9 +304,12 @@ impl RpcClient {
         // A service call's options (timeout, retries, extra headers, query and params) over the
         // client's defaults; outside a call, the defaults alone.
         let scope = crate::request_options::CallScope::current();
+        // The client's default body fields are for the chat API's body, not JSON-RPC params.
+        let mut base = c.call_defaults.clone();
+        base.body.clear();
         let call = match &scope {
-            Some(s) => s.settings(&c.call_defaults)?,
-            None => c.call_defaults.clone(),
+            Some(s) => s.settings(&base)?,
+            None => base,
         };
         let limit = match inner.opts.request_timeout {
             Some(t) if !scope.as_ref().is_some_and(|s| s.sets_timeout()) => t,
