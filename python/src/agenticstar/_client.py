@@ -34,7 +34,7 @@ from ._native import (
     SignIn,
     Token,
 )
-from ._service import AsyncService, Service, _args, request_options_json
+from ._service import AsyncService, Service, WithOptions, _args, request_options_json
 from ._streaming import AsyncChatStream, ChatStream
 from ._token_events import AsyncTokenEvents, TokenEvents
 from ._types import MessageParam, TokenStore
@@ -72,7 +72,7 @@ def _body(
     return body
 
 
-class _BaseClient:
+class _BaseClient(WithOptions):
     # Defaults shown here are the core's (``ClientOptions``); test_options.py checks they agree.
     def __init__(
         self,
@@ -173,23 +173,11 @@ class _BaseClient:
     def is_closed(self) -> bool:
         return self._client is None
 
-    def with_options(
-        self: _C,
-        *,
-        timeout: Optional[float] = None,
-        max_retries: Optional[int] = None,
-        extra_headers: Optional[Mapping[str, str]] = None,
-        extra_query: Optional[Mapping[str, Union[str, int, float, bool]]] = None,
-        extra_body: Optional[Mapping[str, Any]] = None,
-    ) -> _C:
-        """A client of the same class sharing this one's tokens (one cache, one renewal) and
-        connections, whose calls default to these options (seconds for ``timeout``); token
-        requests keep this client's settings. Per-call options still win."""
-        native = self._native.with_options(
-            _options(timeout, max_retries, extra_headers, extra_query, extra_body) or "{}"
-        )
+    def _derive(self: _C, options: Optional[str]) -> _C:
+        # Client.with_options: the core's client sharing the token manager and connection pool;
+        # token requests keep this client's settings, per-call options still win.
         other = object.__new__(type(self))
-        other._client = native
+        other._client = self._native.with_options(options or "{}")
         return other
 
     def close(self) -> None:

@@ -51,7 +51,6 @@ MethodSpec = Dict[str, str]
 
 _S = TypeVar("_S")
 _T = TypeVar("_T")
-_B = TypeVar("_B", bound="_Base")
 
 
 def request_options_json(
@@ -72,6 +71,31 @@ def request_options_json(
     }
     given = {k: v for k, v in o.items() if v is not None}
     return json.dumps(given) if given else None
+
+
+_W2 = TypeVar("_W2", bound="WithOptions")
+_B = TypeVar("_B", bound="_Base")
+
+
+class WithOptions:
+    """``with_options(...)``: the one signature of per-call options, for clients and services."""
+
+    def with_options(
+        self: _W2,
+        *,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Union[str, int, float, bool]]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+    ) -> _W2:
+        """An object of the same class sharing this one's tokens, connections (and, for a service,
+        its session), whose calls use these options (``timeout`` in seconds) over the current
+        ones. Validation and defaults are the core's."""
+        return self._derive(request_options_json(timeout, max_retries, extra_headers, extra_query, extra_body))
+
+    def _derive(self: _W2, options: Optional[str]) -> _W2:
+        raise NotImplementedError
 
 
 @dataclass(frozen=True)
@@ -217,7 +241,11 @@ class AsyncJsonStream:
         self.close()
 
 
-class _Base:
+class _Base(WithOptions):
+    """Services' ``with_options`` returns a view: the same session, these options on every call and
+    stream (``max_retries``: only failures the server cannot have acted on are retried;
+    ``extra_body`` fields go into each JSON-RPC request's ``params``)."""
+
     def __init__(self, native: NativeService) -> None:
         self._service = native
         self._options: Dict[str, Any] = {}
@@ -226,22 +254,10 @@ class _Base:
         """Every method the core service answers."""
         return json.loads(self._service.methods())  # type: ignore[no-any-return]
 
-    def with_options(
-        self: _B,
-        *,
-        timeout: Optional[float] = None,
-        max_retries: Optional[int] = None,
-        extra_headers: Optional[Mapping[str, str]] = None,
-        extra_query: Optional[Mapping[str, Union[str, int, float, bool]]] = None,
-        extra_body: Optional[Mapping[str, Any]] = None,
-    ) -> _B:
-        """The same service (one session, one connection pool) whose calls and streams use these
-        options over the client's: ``timeout`` in seconds, ``max_retries`` (only failures the
-        server cannot have acted on are retried), extra headers and query parameters, and
-        ``extra_body`` fields merged into each JSON-RPC request's ``params``."""
-        given = request_options_json(timeout, max_retries, extra_headers, extra_query, extra_body)
+    def _derive(self: _B, options: Optional[str]) -> _B:
+        # A view of the same native service: options merged over this view's.
         other = copy.copy(self)
-        other._options = {**self._options, **(json.loads(given) if given else {})}
+        other._options = {**self._options, **(json.loads(options) if options else {})}
         return other
 
     @property
