@@ -156,7 +156,9 @@ for t in "${targets[@]}"; do
   if is_gnu "$t"; then
     log "[$t] uniffi library and CLI"
     if [ "$mode" = dev ]; then
-      cargo build -q -p agenticstar-ffi -p agenticstar-cli
+      # Apart, as in release (and as the Kotlin suite builds it, whose build is reused).
+      cargo build -q -p agenticstar-ffi
+      [ -x target/debug/agenticstar ] || cargo build -q -p agenticstar-cli
       bin="target/debug"
     else
       # Two builds, not one: built together, the library would get the CLI's (emulator's) features

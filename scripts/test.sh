@@ -30,17 +30,16 @@ cargo clippy --workspace --all-targets -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc -p agenticstar --no-deps
 RUSTDOCFLAGS="-D warnings" cargo doc -p agenticstar --no-deps --features redis
 
-section "Rust: core, emulator, CLI, interop with oidc-provider, a2a-sdk and the MCP SDK servers"
+section "Rust: core (with RedisStore against a real redis-server), emulator, CLI, interop with oidc-provider, a2a-sdk and the MCP SDK servers"
 npm ci --prefix interop/oidc-provider --no-audit --no-fund --loglevel=error
 bash interop/a2a-python/install.sh >/dev/null   # a2a-sdk 1.3.0 peer for the A2A interop tests
 npm ci --prefix interop/mcp-node --no-audit --no-fund --loglevel=error
 bash interop/mcp-python/install.sh              # mcp 2.3.0 + uvicorn peer for the MCP interop tests
-# Default members only (core, emulator, cli); the bindings are built by their own suites below.
-cargo test
-
-section "Rust: RedisStore against a real redis-server (in-process; the fleet of processes runs after Node)"
 bash scripts/redis-server.sh --install-only
-cargo test -p agenticstar --features redis --test fleet -- --test-threads 1 encrypted compare_and_set
+# Default members only (core, emulator, cli); the bindings are built by their own suites below.
+# The core is built once, with `redis`, for this and the fleet section; the fleet's worker-process
+# scenarios (`processes::`) wait for the Python and Node packages.
+cargo test --features agenticstar/redis -- --skip processes::
 
 section "Python"
 bash python/run-tests.sh
@@ -55,7 +54,7 @@ bash node/run-tests.sh
 # After Python and Node: their packages (.venv, node/dist) are what the worker processes import.
 section "Fleet: Rust, Python and Node worker processes sharing one real redis-server"
 AGENTICSTAR_FLEET_LANGS=rust,python,node AGENTICSTAR_FLEET_PYTHON="$PWD/.venv/bin/python" \
-    cargo test -p agenticstar --features redis --test fleet -- --test-threads 1 processes rotations sigkill restarted
+    cargo test --features agenticstar/redis --test fleet -- --test-threads 1 processes::
 
 section "Kotlin and Swift (uniffi)"
 bash uniffi/run-tests.sh

@@ -8,7 +8,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root}
 cd "$root"
 if [ -z "${SKIP_BUILD:-}" ]; then
-  cargo build -j2 -q -p agenticstar-ffi -p uniffi-bindgen
+  # Apart: together, the library would get the bindgen's features of shared dependencies.
+  cargo build -j2 -q -p agenticstar-ffi
+  cargo build -j2 -q -p uniffi-bindgen
 fi
 lib=target/debug/libagenticstar_ffi.so
 [ "$(uname)" = Darwin ] && lib=target/debug/libagenticstar_ffi.dylib

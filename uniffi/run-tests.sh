@@ -8,8 +8,13 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-echo "==> cargo build -p agenticstar-ffi -p agenticstar-cli -p uniffi-bindgen"
-cargo build -j2 -q -p agenticstar-ffi -p agenticstar-cli -p uniffi-bindgen
+# Three builds, not one: built together, the library would get the bindgen's and the CLI's
+# features of shared dependencies (cargo unifies features within one build), so it would not be
+# the library that ships. Alone, it also reuses the core the Python and Node suites built.
+echo "==> cargo build -p agenticstar-ffi; -p uniffi-bindgen; -p agenticstar-cli (if not built)"
+cargo build -j2 -q -p agenticstar-ffi
+cargo build -j2 -q -p uniffi-bindgen
+[ -x "$root/target/debug/agenticstar" ] || cargo build -j2 -q -p agenticstar-cli
 
 echo "==> generated Kotlin and Swift sources are current"
 tmp=$(mktemp -d)
@@ -31,6 +36,7 @@ if [ "$stale" != 0 ]; then
 fi
 
 # The suite's forced-panic hook lives only in a test build of the library (not in the generated code).
+# Only the FFI crate itself is compiled again.
 echo "==> cargo build -p agenticstar-ffi --features test-hooks"
 cargo build -j2 -q -p agenticstar-ffi --features test-hooks
 

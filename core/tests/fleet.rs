@@ -288,31 +288,6 @@ fn union(reports: &[Report]) -> BTreeSet<String> {
 // ---------------------------------------------------------------------------------------------
 // Scenarios.
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn eight_processes_share_one_token_and_renew_once_per_expiry() {
-    let redis = Redis::start();
-    let e = Emu::start().await;
-    // 8 s tokens: each is renewed in the background from 4 s left. At most 2 live tokens (the
-    // current one and its successor) per client, as licences: a process fetching its own is refused.
-    e.config(json!({"keycloak_lifetime_secs": 8, "licence_limit": 2})).await;
-    let config = worker_config(&e, json!(redis.url()), json!({"runMs": 18_000}));
-    let reports = tokio::task::spawn_blocking(move || Fleet::spawn(8, &config).reports()).await.unwrap();
-    assert_eq!(reports.len(), 8);
-    assert_no_errors(&reports);
-    let requests = e.count("keycloak.token");
-    let used = union(&reports);
-    // Exactly one token request per renewal fleet-wide: every requested token was used, and
-    // there were as many as the lifetime allows (start + one per 4 s), not one per process.
-    assert_eq!(requests, used.len() as u64, "every token requested was used: no duplicate renewals");
-    assert!((4..=7).contains(&requests), "18 s of 8 s tokens renewed at half-life: {requests} requests");
-    for r in &reports {
-        assert!(r.tokens.len() as u64 >= requests - 1, "{} worker followed the fleet's renewals", r.lang);
-    }
-    assert_eq!(e.count("licences.refused"), 0, "no process held a licence of its own");
-    let (_, peak) = e.emu.licences(c::KEYCLOAK_CLIENT_ID);
-    assert!(peak <= 2, "one licence-counted token at a time (plus its successor during hand-over): {peak}");
-}
-
 /// Sign in once here and leave the session in the store for the workers.
 async fn sign_in(e: &Emu, store: Value, store_key: &str) -> Client {
     let app = e
@@ -330,121 +305,152 @@ async fn sign_in(e: &Emu, store: Value, store_key: &str) -> Client {
     app
 }
 
-fn refresh_requests(requests: &[Value]) -> usize {
-    requests.iter().filter(|r| r["form"]["grant_type"] == "refresh_token").count()
-}
+// The scenarios with worker processes (`processes::`): the test command runs them after the Python
+// and Node packages are built, with `AGENTICSTAR_FLEET_LANGS=rust,python,node`.
+mod processes {
+    use super::*;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn authorization_code_session_survives_20_rotations_across_4_processes() {
-    let redis = Redis::start();
-    let e = Emu::start().await;
-    // 2 s tokens: a rotation about every second; reuse detection is on (the emulator's default).
-    e.config(json!({"token_lifetime_secs": 2})).await;
-    let app = sign_in(&e, json!(redis.url()), "session").await;
-    let config = worker_config(
-        &e,
-        json!(redis.url()),
-        json!({"provider": "saas", "clientId": c::SAAS_APP_CLIENT_ID, "clientSecret": c::SAAS_APP_CLIENT_SECRET,
-               "flow": "authorization_code", "storeKey": "session", "callers": 20, "runMs": 24_000}),
-    );
-    let reports = tokio::task::spawn_blocking(move || Fleet::spawn(4, &config).reports()).await.unwrap();
-    assert_no_errors(&reports);
-    let rotations = refresh_requests(&e.requests("saas.token").await);
-    assert!(rotations >= 20, "rotations: {rotations}");
-    assert_eq!(e.count("saas.refresh_reuse"), 0, "no spent refresh token was ever presented");
-    // The session is alive: the store's refresh token still works.
-    assert!(app.tokens().force_refresh().await.is_ok(), "no sign-in required");
-    assert_eq!(e.count("saas.refresh_reuse"), 0);
-}
-
-/// The pid in the lease value (`<pid>-<random>`), once some process holds the lease.
-async fn lease_holder(redis: &Redis, key: &str) -> u32 {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let v = redis.cli(&["GET", &format!("agenticstar:{key}:lease")]);
-        if let Some(pid) = v.trim().split('-').next().and_then(|p| p.parse().ok()) {
-            return pid;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn eight_processes_share_one_token_and_renew_once_per_expiry() {
+        let redis = Redis::start();
+        let e = Emu::start().await;
+        // 8 s tokens: each is renewed in the background from 4 s left. At most 2 live tokens (the
+        // current one and its successor) per client, as licences: a process fetching its own is refused.
+        e.config(json!({"keycloak_lifetime_secs": 8, "licence_limit": 2})).await;
+        let config = worker_config(&e, json!(redis.url()), json!({"runMs": 18_000}));
+        let reports = tokio::task::spawn_blocking(move || Fleet::spawn(8, &config).reports()).await.unwrap();
+        assert_eq!(reports.len(), 8);
+        assert_no_errors(&reports);
+        let requests = e.count("keycloak.token");
+        let used = union(&reports);
+        // Exactly one token request per renewal fleet-wide: every requested token was used, and
+        // there were as many as the lifetime allows (start + one per 4 s), not one per process.
+        assert_eq!(requests, used.len() as u64, "every token requested was used: no duplicate renewals");
+        assert!((4..=7).contains(&requests), "18 s of 8 s tokens renewed at half-life: {requests} requests");
+        for r in &reports {
+            assert!(r.tokens.len() as u64 >= requests - 1, "{} worker followed the fleet's renewals", r.lang);
         }
-        assert!(Instant::now() < deadline, "nobody took the renewal lease");
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(e.count("licences.refused"), 0, "no process held a licence of its own");
+        let (_, peak) = e.emu.licences(c::KEYCLOAK_CLIENT_ID);
+        assert!(peak <= 2, "one licence-counted token at a time (plus its successor during hand-over): {peak}");
     }
-}
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigkill_of_the_lease_holder_lets_another_process_renew() {
-    let redis = Redis::start();
-    let e = Emu::start().await;
-    // 16 s tokens: soft window from 8 s left, hard edge 1.6 s before expiry; 2 s leases. The
-    // successor's token (at ~10 s) is not renewed again before the workers stop, even if they
-    // started late on a loaded machine.
-    e.config(json!({"keycloak_lifetime_secs": 16})).await;
-    let store = json!({"url": redis.url(), "leaseMs": 2000});
-    let config = worker_config(&e, store, json!({"callers": 20, "runMs": 12_500}));
-    let fleet = Fleet::spawn(4, &config);
-    assert_eq!(e.wait_count("keycloak.token", 1).await, 1);
-    // The start-up renewal is done (stored, lease released) before we look for a holder.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while redis.cli(&["EXISTS", "agenticstar:fleet"]).trim() != "1"
-        || redis.cli(&["EXISTS", "agenticstar:fleet:lease"]).trim() != "0"
-    {
-        assert!(Instant::now() < deadline, "the first token never landed in Redis");
-        tokio::time::sleep(Duration::from_millis(20)).await;
+    fn refresh_requests(requests: &[Value]) -> usize {
+        requests.iter().filter(|r| r["form"]["grant_type"] == "refresh_token").count()
     }
-    // The renewal at the soft window will hang for 5 s: its holder is killed meanwhile.
-    e.fault(json!({"endpoint": "keycloak.token", "delay_ms": 5000})).await;
-    let pid = lease_holder(&redis, "fleet").await;
-    let killed = Command::new("kill").args(["-KILL", &pid.to_string()]).status().unwrap();
-    assert!(killed.success());
-    let reports = tokio::task::spawn_blocking(move || fleet.reports()).await.unwrap();
-    assert_eq!(reports.len(), 3, "the killed worker leaves no report");
-    assert_no_errors(&reports);
-    // Start, the dead holder's (answered to nobody), and the successor's after the lease lapsed.
-    assert_eq!(e.count("keycloak.token"), 3);
-    for r in &reports {
-        assert_eq!(r.tokens.len(), 2, "{} worker moved to the successor's token", r.lang);
-    }
-}
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redis_stopped_then_restarted_the_fleet_keeps_working_and_shares_again() {
-    use base64::Engine;
-    let mut redis = Redis::start();
-    let e = Emu::start().await;
-    // 6 s tokens: renewed from 3 s left. Encrypted at rest, so every worker language encrypts.
-    e.config(json!({"keycloak_lifetime_secs": 6})).await;
-    let key = base64::engine::general_purpose::STANDARD.encode([9u8; 32]);
-    let store = json!({"url": redis.url(), "timeoutMs": 300, "encryptionKey": key});
-    let config = worker_config(&e, store.clone(), json!({"callers": 20, "runMs": 27_000}));
-    let fleet = Fleet::spawn(4, &config);
-    assert_eq!(e.wait_count("keycloak.token", 1).await, 1);
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    redis.stop();
-    // Outage: every process renews on its own (no lease, no store), nobody errors.
-    tokio::time::sleep(Duration::from_secs(7)).await;
-    let during = e.count("keycloak.token");
-    redis.restart();
-    // One round to converge on one token (processes held their own), then one renewal per expiry.
-    tokio::time::sleep(Duration::from_secs(7)).await;
-    let converged = e.count("keycloak.token");
-    let reports = tokio::task::spawn_blocking(move || fleet.reports()).await.unwrap();
-    let after = e.count("keycloak.token") - converged;
-    assert_no_errors(&reports);
-    // (Node has no log output: its store errors reach `tokenEvents()`, tested in node/__test__.)
-    for r in reports.iter().filter(|r| r.lang != "node") {
-        assert_eq!(r.store_warnings, 1, "{} worker: one warning for the outage, then quiet", r.lang);
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn authorization_code_session_survives_20_rotations_across_4_processes() {
+        let redis = Redis::start();
+        let e = Emu::start().await;
+        // 2 s tokens: a rotation about every second; reuse detection is on (the emulator's default).
+        e.config(json!({"token_lifetime_secs": 2})).await;
+        let app = sign_in(&e, json!(redis.url()), "session").await;
+        let config = worker_config(
+            &e,
+            json!(redis.url()),
+            json!({"provider": "saas", "clientId": c::SAAS_APP_CLIENT_ID, "clientSecret": c::SAAS_APP_CLIENT_SECRET,
+               "flow": "authorization_code", "storeKey": "session", "callers": 20, "runMs": 24_000}),
+        );
+        let reports = tokio::task::spawn_blocking(move || Fleet::spawn(4, &config).reports()).await.unwrap();
+        assert_no_errors(&reports);
+        let rotations = refresh_requests(&e.requests("saas.token").await);
+        assert!(rotations >= 20, "rotations: {rotations}");
+        assert_eq!(e.count("saas.refresh_reuse"), 0, "no spent refresh token was ever presented");
+        // The session is alive: the store's refresh token still works.
+        assert!(app.tokens().force_refresh().await.is_ok(), "no sign-in required");
+        assert_eq!(e.count("saas.refresh_reuse"), 0);
     }
-    assert!(during >= 4, "each process renewed on its own while Redis was down: {during}");
-    // 12 s after convergence with renewals every 3 s: about 4 requests, not 4 per process.
-    assert!(after <= 5, "one renewal per expiry after the restart: {after} requests in 12 s");
-    // What the fleet stored after the restart: readable with the key, no token bytes in clear.
-    let stored = agenticstar::token::open_store(&store).unwrap().store.load("fleet").await.unwrap();
-    let token = stored.expect("the fleet stored its token again after the restart").access_token;
-    let dump = redis.cli(&["HGETALL", "agenticstar:fleet"]) + &redis.cli(&["DUMP", "agenticstar:fleet"]);
-    assert!(dump.contains("e1:"), "stored encrypted");
-    for piece in token.expose().as_bytes().chunks(12).filter(|p| p.len() == 12) {
-        assert!(!dump.contains(std::str::from_utf8(piece).unwrap()), "token bytes visible in Redis");
+
+    /// The pid in the lease value (`<pid>-<random>`), once some process holds the lease.
+    async fn lease_holder(redis: &Redis, key: &str) -> u32 {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let v = redis.cli(&["GET", &format!("agenticstar:{key}:lease")]);
+            if let Some(pid) = v.trim().split('-').next().and_then(|p| p.parse().ok()) {
+                return pid;
+            }
+            assert!(Instant::now() < deadline, "nobody took the renewal lease");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
-    assert!(!dump.contains("access_token") && !dump.contains("eyJ"), "no JSON or JWT in clear");
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sigkill_of_the_lease_holder_lets_another_process_renew() {
+        let redis = Redis::start();
+        let e = Emu::start().await;
+        // 16 s tokens: soft window from 8 s left, hard edge 1.6 s before expiry; 2 s leases. The
+        // successor's token (at ~10 s) is not renewed again before the workers stop, even if they
+        // started late on a loaded machine.
+        e.config(json!({"keycloak_lifetime_secs": 16})).await;
+        let store = json!({"url": redis.url(), "leaseMs": 2000});
+        let config = worker_config(&e, store, json!({"callers": 20, "runMs": 12_500}));
+        let fleet = Fleet::spawn(4, &config);
+        assert_eq!(e.wait_count("keycloak.token", 1).await, 1);
+        // The start-up renewal is done (stored, lease released) before we look for a holder.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while redis.cli(&["EXISTS", "agenticstar:fleet"]).trim() != "1"
+            || redis.cli(&["EXISTS", "agenticstar:fleet:lease"]).trim() != "0"
+        {
+            assert!(Instant::now() < deadline, "the first token never landed in Redis");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // The renewal at the soft window will hang for 5 s: its holder is killed meanwhile.
+        e.fault(json!({"endpoint": "keycloak.token", "delay_ms": 5000})).await;
+        let pid = lease_holder(&redis, "fleet").await;
+        let killed = Command::new("kill").args(["-KILL", &pid.to_string()]).status().unwrap();
+        assert!(killed.success());
+        let reports = tokio::task::spawn_blocking(move || fleet.reports()).await.unwrap();
+        assert_eq!(reports.len(), 3, "the killed worker leaves no report");
+        assert_no_errors(&reports);
+        // Start, the dead holder's (answered to nobody), and the successor's after the lease lapsed.
+        assert_eq!(e.count("keycloak.token"), 3);
+        for r in &reports {
+            assert_eq!(r.tokens.len(), 2, "{} worker moved to the successor's token", r.lang);
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn redis_stopped_then_restarted_the_fleet_keeps_working_and_shares_again() {
+        use base64::Engine;
+        let mut redis = Redis::start();
+        let e = Emu::start().await;
+        // 6 s tokens: renewed from 3 s left. Encrypted at rest, so every worker language encrypts.
+        e.config(json!({"keycloak_lifetime_secs": 6})).await;
+        let key = base64::engine::general_purpose::STANDARD.encode([9u8; 32]);
+        let store = json!({"url": redis.url(), "timeoutMs": 300, "encryptionKey": key});
+        let config = worker_config(&e, store.clone(), json!({"callers": 20, "runMs": 27_000}));
+        let fleet = Fleet::spawn(4, &config);
+        assert_eq!(e.wait_count("keycloak.token", 1).await, 1);
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        redis.stop();
+        // Outage: every process renews on its own (no lease, no store), nobody errors.
+        tokio::time::sleep(Duration::from_secs(7)).await;
+        let during = e.count("keycloak.token");
+        redis.restart();
+        // One round to converge on one token (processes held their own), then one renewal per expiry.
+        tokio::time::sleep(Duration::from_secs(7)).await;
+        let converged = e.count("keycloak.token");
+        let reports = tokio::task::spawn_blocking(move || fleet.reports()).await.unwrap();
+        let after = e.count("keycloak.token") - converged;
+        assert_no_errors(&reports);
+        // (Node has no log output: its store errors reach `tokenEvents()`, tested in node/__test__.)
+        for r in reports.iter().filter(|r| r.lang != "node") {
+            assert_eq!(r.store_warnings, 1, "{} worker: one warning for the outage, then quiet", r.lang);
+        }
+        assert!(during >= 4, "each process renewed on its own while Redis was down: {during}");
+        // 12 s after convergence with renewals every 3 s: about 4 requests, not 4 per process.
+        assert!(after <= 5, "one renewal per expiry after the restart: {after} requests in 12 s");
+        // What the fleet stored after the restart: readable with the key, no token bytes in clear.
+        let stored = agenticstar::token::open_store(&store).unwrap().store.load("fleet").await.unwrap();
+        let token = stored.expect("the fleet stored its token again after the restart").access_token;
+        let dump = redis.cli(&["HGETALL", "agenticstar:fleet"]) + &redis.cli(&["DUMP", "agenticstar:fleet"]);
+        assert!(dump.contains("e1:"), "stored encrypted");
+        for piece in token.expose().as_bytes().chunks(12).filter(|p| p.len() == 12) {
+            assert!(!dump.contains(std::str::from_utf8(piece).unwrap()), "token bytes visible in Redis");
+        }
+        assert!(!dump.contains("access_token") && !dump.contains("eyJ"), "no JSON or JWT in clear");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

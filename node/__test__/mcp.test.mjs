@@ -227,7 +227,7 @@ test('the recorded session is the shared vector (testdata/mcp_session.json)', as
   assert.deepEqual(await mcp.recording(), vector);
 });
 
-// The token scenarios run against the emulator's /mcp (the same as core/tests/mcp.rs) and against
+// The token scenarios run against the emulator's /mcp (the same as core/tests/suite/mcp.rs) and against
 // mcp 2.3.0, whose token check asks the emulator, so `newest_token_only` and expiry hold there too.
 // The stream scenarios need the emulator's faults.
 const emuMcp = () => `${emu.url}/mcp`;

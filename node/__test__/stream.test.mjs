@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 
-import { ChatStream, Client, StreamTruncatedError } from 'agenticstar';
+import { ChatStream, Client, StreamDecodeError, StreamTruncatedError, UnexpectedResponseError } from 'agenticstar';
 
 import { eventually, saas, startEmulator, user } from './emulator.mjs';
 
@@ -154,4 +154,14 @@ test('an exception in the loop body hangs up too', async () => {
     for await (const c of client.chat.stream(user('a long enough message to take many chunks'))) if (text(c)) throw new Error('consumer bug');
   }, /consumer bug/);
   await eventually(async () => (await emu.counter('chat.disconnects')) === 1, 'a disconnect');
+});
+
+// serde_json's depth limit guards the addon: a build with `unbounded_depth` would crash the process.
+test('a deeply nested answer is a typed error, not a stack overflow', async () => {
+  const deep = '['.repeat(100_000);
+  await emu.fault({ endpoint: 'saas.token', status: 200, content_type: 'application/json', body: deep });
+  await assert.rejects(client.getToken(), UnexpectedResponseError);
+  const chunk = `data: {"choices":[{"index":0,"delta":{"content":${deep}\n\n`;
+  await emu.fault({ endpoint: 'chat.completions', replay: { chunks: [chunk, 'data: [DONE]\n\n'] } });
+  await assert.rejects(client.chat.stream(user('hi')).finalCompletion(), StreamDecodeError);
 });

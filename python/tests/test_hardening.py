@@ -25,3 +25,18 @@ def test_public_client_needs_no_secret(emu: Emulator) -> None:
     assert c.store_key.endswith("#public")
     with pytest.raises(a.ConfigError):
         a.Client(provider=a.Provider.agenticstar(emu.url), client_id="x", auth_method="client_secret_basic")
+
+
+def test_a_deeply_nested_answer_is_a_typed_error(emu: Emulator) -> None:
+    """serde_json's depth limit guards the module: a build with `unbounded_depth` would crash."""
+    deep = "[" * 100_000
+    emu.fault(endpoint="saas.token", status=200, content_type="application/json", body=deep)
+    c = emu.client()
+    with pytest.raises(a.UnexpectedResponseError):
+        c.get_token()
+    chunk = 'data: {"choices":[{"index":0,"delta":{"content":' + deep + "\n\n"
+    emu.fault(endpoint="chat.completions", replay={"chunks": [chunk, "data: [DONE]\n\n"]})
+    with pytest.raises(a.StreamDecodeError):
+        with c.chat.stream(messages=[{"role": "user", "content": "hi"}]) as s:
+            for _ in s:
+                pass

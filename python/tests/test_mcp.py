@@ -244,7 +244,7 @@ def test_npm_server_falls_back_to_legacy_and_a_cut_stream_resumes_once(emu: Emul
 
 
 def test_the_recorded_session_is_the_shared_vector(emu: Emulator) -> None:
-    """The session core/tests/mcp.rs records (against the emulator), through this package."""
+    """The session core/tests/suite/mcp.rs records (against the emulator), through this package."""
     mcp = a.McpClient.connect(agent(emu), emu.url + "/mcp")
     mcp.start_recording()
     mcp.list_tools()
@@ -258,7 +258,7 @@ def test_the_recorded_session_is_the_shared_vector(emu: Emulator) -> None:
     assert mcp.recording() == json.loads(VECTOR.read_text())
 
 
-# The token scenarios run against the emulator's /mcp (the same as core/tests/mcp.rs) and against
+# The token scenarios run against the emulator's /mcp (the same as core/tests/suite/mcp.rs) and against
 # mcp 2.3.0, whose token check asks the emulator, so `newest_token_only` and expiry hold there too.
 # The stream scenarios need the emulator's faults.
 

@@ -389,18 +389,19 @@ impl From<agenticstar::SignIn> for SignIn {
 // mechanical, every rule (e.g. a tool message needs `tool_call_id`) is the core's.
 
 // The core's `chat::Role` itself, as a uniffi remote type: uniffi needs its variants spelled out,
-// and the compiler checks them against the core's enum, so no conversion exists to drift.
+// so they come from the core's own list (and the compiler checks them against the core's enum).
 pub type Role = chat::Role;
 
-/// Who speaks a message (`tool`: the result of a tool call; it needs `toolCallId`).
-#[uniffi::remote(Enum)]
-pub enum Role {
-    System,
-    Developer,
-    User,
-    Assistant,
-    Tool,
+macro_rules! remote_role {
+    ($($(#[$doc:meta])* $v:ident,)*) => {
+        /// Who speaks a message (`tool`: the result of a tool call; it needs `toolCallId`).
+        #[uniffi::remote(Enum)]
+        pub enum Role {
+            $($(#[$doc])* $v,)*
+        }
+    };
 }
+agenticstar::for_each_role!(remote_role);
 
 /// A message's content: a plain string, or typed parts.
 #[derive(Clone, Debug, PartialEq, uniffi::Enum)]

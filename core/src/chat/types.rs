@@ -6,21 +6,38 @@ use crate::error::{Error, ErrorKind, Result};
 /// The `model` sent when a request names none (the AGENTIC STAR agent).
 pub const DEFAULT_MODEL: &str = "AGENTIC STAR";
 
-/// Who speaks a [`Message`]; serialized as the wire's lowercase names.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Instructions that frame the conversation.
-    System,
-    /// OpenAI's newer name for system instructions; sent as given.
-    Developer,
-    /// The end user.
-    User,
-    /// The model; may carry `tool_calls` instead of content.
-    Assistant,
-    /// The result of a tool call; needs `tool_call_id`.
-    Tool,
+/// Calls `$m!` with [`Role`]'s variants and their docs. The core defines `Role` from this list,
+/// and a binding that must spell the enum out (uniffi's remote enum) expands the same list.
+#[macro_export]
+macro_rules! for_each_role {
+    ($m:ident) => {
+        $m! {
+            /// Instructions that frame the conversation.
+            System,
+            /// OpenAI's newer name for system instructions; sent as given.
+            Developer,
+            /// The end user.
+            User,
+            /// The model; may carry `tool_calls` instead of content.
+            Assistant,
+            /// The result of a tool call; needs `tool_call_id`.
+            Tool,
+        }
+    };
 }
+
+macro_rules! define_role {
+    ($($(#[$doc:meta])* $v:ident,)*) => {
+        /// Who speaks a [`Message`]; serialized as the wire's lowercase names.
+        #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+        #[serde(rename_all = "lowercase")]
+        pub enum Role {
+            $($(#[$doc])* $v,)*
+        }
+    };
+}
+
+for_each_role!(define_role);
 
 impl Role {
     /// The wire name (`"user"`, ...).

@@ -42,6 +42,21 @@ class ClientTest {
     private fun saas(id: String = "saas-cc-client", secret: String = "saas-cc-secret", options: ClientOptions = ClientOptions(), store: TokenStore? = null) =
         Client(Provider.agenticstar(emu.url), Credentials(id, secret), options.copy(apiUrl = emu.url), store)
 
+    /** serde_json's depth limit guards the library; uniffi's default features lifted it (`unbounded_depth`), and this crashed the JVM. */
+    @Test fun `a deeply nested answer is a typed error, not a stack overflow`() = test {
+        val deep = "[".repeat(100_000)
+        val token = org.json.JSONObject().put("endpoint", "saas.token").put("status", 200)
+            .put("content_type", "application/json").put("body", deep)
+        emu.fault(token.toString())
+        saas().use { c ->
+            assertFailsWith<AgenticStarException.UnexpectedResponse> { c.getToken() }
+            val chunk = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":$deep\n\n"
+            val replay = org.json.JSONObject().put("chunks", org.json.JSONArray().put(chunk).put("data: [DONE]\n\n"))
+            emu.fault(org.json.JSONObject().put("endpoint", "chat.completions").put("replay", replay).toString())
+            assertFailsWith<AgenticStarException.StreamDecode> { c.stream("hi").toList() }
+        }
+    }
+
     @Test fun `typed request parameters go on the wire under their names`() = test {
         saas().use { c ->
             val req = ChatRequest(

@@ -1,6 +1,6 @@
 //! Two windows (soft: renew behind the caller; hard: wait), background retries, and visible
 //! store failures (listener, event stream, strict mode), against the emulator over HTTP.
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

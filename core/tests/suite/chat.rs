@@ -1,5 +1,5 @@
 //! The Chat API stream over real HTTP against the emulator: bytes, faults, auth, cancellation.
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! era only, with its InMemoryEventStore for resumable streams; started by this test. Needs
 //! `npm ci` in interop/mcp-node (scripts/test.sh does it); skipped without it unless
 //! AGENTICSTAR_REQUIRE_INTEROP=1.
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::process::Stdio;

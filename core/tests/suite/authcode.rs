@@ -1,5 +1,5 @@
 //! Authorization Code + PKCE end to end against the emulator, and id_token validation.
-mod common;
+use crate::common;
 
 use agenticstar::authcode::AuthorizeOptions;
 use agenticstar::{AuthFlow, Client, ErrorKind};

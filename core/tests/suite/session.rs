@@ -1,5 +1,5 @@
 //! Device sign-in (RFC 8628), sign-out with revocation (RFC 7009) and userinfo, against the emulator.
-mod common;
+use crate::common;
 
 use agenticstar::{AuthFlow, Client, ErrorKind, MemoryStore, TokenStore};
 use common::{Emu, c};

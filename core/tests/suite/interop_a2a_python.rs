@@ -3,7 +3,7 @@
 //! the emulator whether the token is live and requires a2a:all), started by this test on loopback.
 //! Needs `bash interop/a2a-python/install.sh`; without it the test is skipped, unless
 //! AGENTICSTAR_REQUIRE_INTEROP=1 (set by the test script) makes that a failure.
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::process::Stdio;

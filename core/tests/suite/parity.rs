@@ -1,5 +1,5 @@
 //! The language-neutral vectors in testdata/, run against the core (the bindings run the same files).
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

@@ -1,6 +1,6 @@
 //! The JSON-RPC-over-HTTP layer against a JSON-RPC peer on loopback whose bearer check asks the
 //! emulator (real tokens: expiry, revocation, resource), so renewals are the real ones.
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

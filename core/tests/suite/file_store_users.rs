@@ -2,7 +2,7 @@
 //! plays the attacker as uid 65534 through `setpriv`; without root it cannot have two users and
 //! says so (CI runs as root).
 #![cfg(unix)]
-mod common;
+use crate::common;
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};

@@ -1,6 +1,6 @@
 //! Fault matrix: what a server or network can do to a token request or a chat stream, one test per
 //! cell. Each ends in its documented typed error (or documented recovery), within a deadline.
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

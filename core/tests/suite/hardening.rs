@@ -1,6 +1,6 @@
 //! Hostile servers over real HTTP (the emulator's faults): one test per finding of issue 12.
 //! Each failed before the fix (a panic, a hang, a leak or a wrong acceptance) and passes after.
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -176,6 +176,27 @@ async fn accumulation_is_bounded_and_can_be_turned_off() {
         n += chunk.unwrap().text().len();
     }
     assert_eq!((n, s.text()), (50_000, ""), "every delta delivered, nothing kept");
+}
+
+/// 100,000 nested arrays: serde_json's recursion limit turns them into a typed error. A dependency
+/// enabling serde_json's `unbounded_depth` lifts that limit for the whole build (uniffi's default
+/// features did), and this would overflow the stack instead.
+#[tokio::test]
+async fn deeply_nested_answers_are_a_typed_error_not_a_stack_overflow() {
+    let e = Emu::start().await;
+    let deep = "[".repeat(100_000);
+    for (endpoint, client, _) in dialects(&e) {
+        let fault = json!({"endpoint": endpoint, "status": 200, "body": deep, "content_type": "application/json"});
+        e.fault(fault).await;
+        let err = bounded(client.get_token()).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::UnexpectedResponse, "{endpoint}: {err}");
+    }
+    let client = e.saas_cc();
+    client.get_token().await.unwrap();
+    let chunk = format!("data: {{\"choices\":[{{\"index\":0,\"delta\":{{\"content\":{deep}\n\n");
+    e.fault(json!({"endpoint": "chat.completions", "replay": {"chunks": [chunk, "data: [DONE]\n\n"]}})).await;
+    let err = bounded(client.chat_stream(ChatRequest::user("x")).collect()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::StreamDecode, "{err}");
 }
 
 // ---- OIDC and callbacks (the emulator as a hostile issuer) ----

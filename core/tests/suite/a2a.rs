@@ -1,6 +1,6 @@
 //! The A2A client against the emulator's agent: card selection rules, input-required, cancel,
 //! paging, version header, surface methods.
-mod common;
+use crate::common;
 
 use agenticstar::a2a::{
     A2aClient, A2aOptions, AgentCard, ListTasksParams, Message, SendMessageResponse, StreamEvent, TaskState,

@@ -1,7 +1,7 @@
 //! McpClient against the emulator's MCP endpoint over real HTTP: both eras, progress, resumption,
 //! input_required, change notifications, auth errors, and the recorded-session vector that the
 //! Python and Node suites replay through the core surface (testdata/mcp_session.json).
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! Raw responses (status, headers, request id on results and errors) and per-call options
 //! (timeout, retries, extra headers/query/body, `with_options`) against the emulator.
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

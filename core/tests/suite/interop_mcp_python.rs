@@ -2,7 +2,7 @@
 //! this test: both eras, OAuth resource server requiring `mcp:all` with RFC 8707 resource checks.
 //! Needs the venv in interop/mcp-python (scripts/test.sh makes it). Without it the test is
 //! skipped, unless AGENTICSTAR_REQUIRE_INTEROP=1 makes that a failure.
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::process::Stdio;

@@ -1,5 +1,5 @@
 //! Token lifecycle over real HTTP against the emulator, for every dialect.
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
