@@ -18,8 +18,9 @@ if [ "$(cat "$VENV/.agenticstar-reqs" 2>/dev/null || true)" != "$REQS" ]; then
 fi
 export VIRTUAL_ENV="$VENV" PATH="$VENV/bin:$PATH"
 
-# 3. The extension, built in debug mode straight into the venv (editable install of src/).
-maturin develop -q
+# 3. The extension, built in debug mode straight into the venv (editable install of src/). For an
+#    explicit --target, as napi builds the Node addon: the two then share one compiled core.
+maturin develop -q --target "$(rustc -vV | sed -n 's/^host: //p')"
 
 # 4. The emulator (the agenticstar CLI), if nobody built it yet.
 export AGENTICSTAR_CLI="${AGENTICSTAR_CLI:-$REPO/target/debug/agenticstar}"

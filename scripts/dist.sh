@@ -129,7 +129,7 @@ for t in "${targets[@]}"; do
   key=$(napi_key "$t")
   log "[$t] Python wheel"
   if [ "$mode" = dev ]; then
-    (cd python && maturin build -q -o "$stage/wheels")
+    (cd python && maturin build -q --target "$t" -o "$stage/wheels")   # the Python suite's build
   else
     compat=$(is_gnu "$t" && echo manylinux2014 || echo musllinux_1_2)
     (cd python && nice_run maturin build -q --profile "$profile" --zig --target "$t" --compatibility "$compat" -o "$stage/wheels")
@@ -156,20 +156,21 @@ for t in "${targets[@]}"; do
   if is_gnu "$t"; then
     log "[$t] uniffi library and CLI"
     if [ "$mode" = dev ]; then
-      # Apart, as in release (and as the Kotlin suite builds it, whose build is reused).
-      cargo build -q -p agenticstar-ffi
+      # Apart, as in release, and for the host as an explicit --target (as the Kotlin suite
+      # builds it: that build is reused).
+      cargo build -q -p agenticstar-ffi --target "$t"
       [ -x target/debug/agenticstar ] || cargo build -q -p agenticstar-cli
-      bin="target/debug"
+      lib="target/$t/debug" bin="target/debug"
     else
       # Two builds, not one: built together, the library would get the CLI's (emulator's) features
       # of shared dependencies too (cargo unifies features within one build).
       nice_run cargo zigbuild -q --profile "$profile" --target "$(zig_target "$t")" -p agenticstar-ffi
       nice_run cargo zigbuild -q --profile "$profile" --target "$(zig_target "$t")" -p agenticstar-cli
-      bin="target/$t/$profile_dir"
+      lib="target/$t/$profile_dir" bin="target/$t/$profile_dir"
     fi
     jna=$(jna_prefix "$t")
     mkdir -p "$stage/jna/$jna"
-    cp "$bin/libagenticstar_ffi.so" "$stage/jna/$jna/"
+    cp "$lib/libagenticstar_ffi.so" "$stage/jna/$jna/"
     [ "$mode" = dev ] && strip --strip-debug "$stage/jna/$jna/libagenticstar_ffi.so"
     cli_dir="agenticstar-$version-$t"
     mkdir -p "$stage/cli/$cli_dir"

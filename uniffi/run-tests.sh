@@ -10,9 +10,12 @@ cd "$root"
 
 # Three builds, not one: built together, the library would get the bindgen's and the CLI's
 # features of shared dependencies (cargo unifies features within one build), so it would not be
-# the library that ships. Alone, it also reuses the core the Python and Node suites built.
-echo "==> cargo build -p agenticstar-ffi; -p uniffi-bindgen; -p agenticstar-cli (if not built)"
-cargo build -j2 -q -p agenticstar-ffi
+# the library that ships. It is built for an explicit --target, as napi builds the Node addon and
+# the Python suite its module: the three then share one compiled core (target/<host>/debug).
+host=$(rustc -vV | sed -n 's/^host: //p')
+lib_dir="$root/target/$host/debug"
+echo "==> cargo build -p agenticstar-ffi --target $host; -p uniffi-bindgen; -p agenticstar-cli (if not built)"
+cargo build -j2 -q -p agenticstar-ffi --target "$host"
 cargo build -j2 -q -p uniffi-bindgen
 [ -x "$root/target/debug/agenticstar" ] || cargo build -j2 -q -p agenticstar-cli
 
@@ -38,7 +41,7 @@ fi
 # The suite's forced-panic hook lives only in a test build of the library (not in the generated code).
 # Only the FFI crate itself is compiled again.
 echo "==> cargo build -p agenticstar-ffi --features test-hooks"
-cargo build -j2 -q -p agenticstar-ffi --features test-hooks
+cargo build -j2 -q -p agenticstar-ffi --target "$host" --features test-hooks
 
 if ! command -v mvn >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "==> installing Maven"
@@ -54,7 +57,7 @@ rm -rf kotlin/target/surefire-reports
 rm -rf kotlin/target/kotlin-ic
 status=0
 # (sed: Maven 3.8 still emits colour resets in batch mode.)
-(cd kotlin && mvn -q -B -Dstyle.color=never test 2>&1 | sed -e 's/\x1b\[[0-9;]*m//g') || status=$?
+(cd kotlin && mvn -q -B -Dstyle.color=never -Dagenticstar.lib.dir="$lib_dir" test 2>&1 | sed -e 's/\x1b\[[0-9;]*m//g') || status=$?
 # mvn -q prints nothing on success: sum up surefire's reports ourselves.
 python3 - <<'PY' || status=1
 import glob, xml.etree.ElementTree as ET
@@ -71,9 +74,8 @@ PY
 
 if command -v swift >/dev/null 2>&1; then
   echo "==> Swift: swift build + swift test"
-  lib="$root/target/debug"
-  flags=(-Xlinker -L"$lib" -Xlinker -rpath -Xlinker "$lib")
-  (swift build "${flags[@]}" && AGENTICSTAR_CLI="$lib/agenticstar" swift test "${flags[@]}")
+  flags=(-Xlinker -L"$lib_dir" -Xlinker -rpath -Xlinker "$lib_dir")
+  (swift build "${flags[@]}" && AGENTICSTAR_CLI="$root/target/debug/agenticstar" swift test "${flags[@]}")
 else
   echo "==> Swift: no toolchain on PATH; generated sources checked, build and tests skipped"
 fi

@@ -7404,10 +7404,25 @@ public func FfiConverterTypeMethodKind_lower(_ value: MethodKind) -> RustBuffer 
 
 public enum Role: Equatable, Hashable {
     
+    /**
+     * Instructions that frame the conversation.
+     */
     case system
+    /**
+     * OpenAI's newer name for system instructions; sent as given.
+     */
     case developer
+    /**
+     * The end user.
+     */
     case user
+    /**
+     * The model; may carry `tool_calls` instead of content.
+     */
     case assistant
+    /**
+     * The result of a tool call; needs `tool_call_id`.
+     */
     case tool
 
 

@@ -11816,10 +11816,25 @@ public object FfiConverterTypeMethodKind: FfiConverterRustBuffer<MethodKind> {
 
 enum class Role {
     
+    /**
+     * Instructions that frame the conversation.
+     */
     SYSTEM,
+    /**
+     * OpenAI's newer name for system instructions; sent as given.
+     */
     DEVELOPER,
+    /**
+     * The end user.
+     */
     USER,
+    /**
+     * The model; may carry `tool_calls` instead of content.
+     */
     ASSISTANT,
+    /**
+     * The result of a tool call; needs `tool_call_id`.
+     */
     TOOL;
 
     
