@@ -156,7 +156,7 @@ test('an exception in the loop body hangs up too', async () => {
   await eventually(async () => (await emu.counter('chat.disconnects')) === 1, 'a disconnect');
 });
 
-// serde_json's depth limit guards the addon: a build with `unbounded_depth` would crash the process.
+// A hostile server's deep nesting is a typed error, never a stack overflow that kills the process.
 test('a deeply nested answer is a typed error, not a stack overflow', async () => {
   const deep = '['.repeat(100_000);
   await emu.fault({ endpoint: 'saas.token', status: 200, content_type: 'application/json', body: deep });

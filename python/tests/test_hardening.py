@@ -28,7 +28,7 @@ def test_public_client_needs_no_secret(emu: Emulator) -> None:
 
 
 def test_a_deeply_nested_answer_is_a_typed_error(emu: Emulator) -> None:
-    """serde_json's depth limit guards the module: a build with `unbounded_depth` would crash."""
+    """A hostile server's deep nesting is a typed error, never a stack overflow that kills Python."""
     deep = "[" * 100_000
     emu.fault(endpoint="saas.token", status=200, content_type="application/json", body=deep)
     c = emu.client()

@@ -42,7 +42,7 @@ class ClientTest {
     private fun saas(id: String = "saas-cc-client", secret: String = "saas-cc-secret", options: ClientOptions = ClientOptions(), store: TokenStore? = null) =
         Client(Provider.agenticstar(emu.url), Credentials(id, secret), options.copy(apiUrl = emu.url), store)
 
-    /** serde_json's depth limit guards the library; uniffi's default features lifted it (`unbounded_depth`), and this crashed the JVM. */
+    /** A hostile server's deep nesting is a typed error in the shipped library, never a stack overflow that kills the JVM. */
     @Test fun `a deeply nested answer is a typed error, not a stack overflow`() = test {
         val deep = "[".repeat(100_000)
         val token = org.json.JSONObject().put("endpoint", "saas.token").put("status", 200)
