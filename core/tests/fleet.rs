@@ -397,6 +397,10 @@ mod processes {
         }
         // The renewal at the soft window will hang for 5 s: its holder is killed meanwhile.
         e.fault(json!({"endpoint": "keycloak.token", "delay_ms": 5000})).await;
+        // Look for the holder once its request has arrived (and taken the delay): a worker that
+        // starts late takes the lease for a moment too, to load the first token, and killing that
+        // one would leave the renewal to finish.
+        assert_eq!(e.wait_count("keycloak.token", 2).await, 2, "the renewal request");
         let pid = lease_holder(&redis, "fleet").await;
         let killed = Command::new("kill").args(["-KILL", &pid.to_string()]).status().unwrap();
         assert!(killed.success());
