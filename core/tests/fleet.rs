@@ -298,10 +298,7 @@ async fn sign_in(e: &Emu, store: Value, store_key: &str) -> Client {
         .unwrap()
         .build()
         .unwrap();
-    let opts = agenticstar::authcode::AuthorizeOptions::new(format!("{}/cb", e.url)).scope("openid chat:exec");
-    let req = app.authorize_url(&opts).await.unwrap();
-    let callback = e.approve(&req.url).await;
-    app.complete_authorization(&req, &callback).await.unwrap();
+    e.sign_in(&app).await;
     app
 }
 

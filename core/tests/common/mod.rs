@@ -78,6 +78,14 @@ impl Emu {
     }
 
     /// Follow the emulator's auto-approval like a browser would, returning the callback URL.
+    /// Signs `app` in through the emulator's authorization page (scope `openid chat:exec`).
+    pub async fn sign_in(&self, app: &Client) {
+        let opts = agenticstar::authcode::AuthorizeOptions::new(format!("{}/cb", self.url)).scope("openid chat:exec");
+        let req = app.authorize_url(&opts).await.unwrap();
+        let callback = self.approve(&req.url).await;
+        app.complete_authorization(&req, &callback).await.unwrap();
+    }
+
     pub async fn approve(&self, authorize_url: &str) -> String {
         let no_redirect = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         let r = no_redirect.get(authorize_url).send().await.unwrap();

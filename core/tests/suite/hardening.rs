@@ -179,31 +179,37 @@ async fn accumulation_is_bounded_and_can_be_turned_off() {
 }
 
 /// 100,000 nested arrays where a JSON value of any shape is allowed (an unknown field, an error
-/// body, a chunk's extra field, a JSON-RPC result): a typed error or the answer without that field,
-/// never a stack overflow. serde_json's recursion limit is the guard on the `Value` paths, so this
+/// body, a chunk's extra field, a JSON-RPC result): a typed error, or for the chunk the answer
+/// without that field, never a stack overflow. serde_json's recursion limit is the guard on the `Value` paths, so this
 /// fails if a parser drops it (`disable_recursion_limit`) or recurses by hand.
 #[tokio::test]
 async fn deeply_nested_answers_are_a_typed_error_not_a_stack_overflow() {
     let e = Emu::start().await;
     let deep = format!("{}1{}", "[".repeat(100_000), "]".repeat(100_000));
     for (endpoint, client, _) in dialects(&e) {
-        for (status, body) in [
-            (200, format!(r#"{{"access_token":"tok","token_type":"Bearer","expires_in":60,"x":{deep}}}"#)),
-            (400, format!(r#"{{"error":"invalid_request","x":{deep}}}"#)),
+        for (status, body, want) in [
+            (
+                200,
+                format!(r#"{{"access_token":"tok","token_type":"Bearer","expires_in":60,"x":{deep}}}"#),
+                ErrorKind::UnexpectedResponse,
+            ),
+            (400, format!(r#"{{"error":"invalid_request","x":{deep}}}"#), ErrorKind::InvalidRequest),
         ] {
             let fault =
                 json!({"endpoint": endpoint, "status": status, "body": body, "content_type": "application/json"});
             e.fault(fault).await;
             client.tokens().sign_out().await.unwrap();
-            // A typed error, or the answer's other fields without the deep one: never a crash.
-            let _ = bounded(client.get_token()).await;
+            let err = bounded(client.get_token()).await.unwrap_err();
+            assert_eq!(err.kind(), want, "{endpoint} {status}: {err}");
         }
     }
     let client = e.saas_cc();
     client.get_token().await.unwrap();
     let chunk = format!("data: {{\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"a\"}}}}],\"x\":{deep}}}\n\n");
     e.fault(json!({"endpoint": "chat.completions", "replay": {"chunks": [chunk, "data: [DONE]\n\n"]}})).await;
-    let _ = bounded(client.chat_stream(ChatRequest::user("x")).collect()).await;
+    // An unknown field of a chunk is skipped (serde_json ignores it without recursing).
+    let done = bounded(client.chat_stream(ChatRequest::user("x")).collect()).await.unwrap();
+    assert_eq!(done.text(), "a");
 
     // A JSON-RPC answer (MCP), whose result is any JSON value: here the limit is what stands.
     let agent = e.builder(e.saas(), c::SAAS_AGENT_CLIENT_ID, c::SAAS_AGENT_CLIENT_SECRET).build().unwrap();
@@ -212,7 +218,9 @@ async fn deeply_nested_answers_are_a_typed_error_not_a_stack_overflow() {
         .unwrap();
     let body = format!(r#"{{"jsonrpc":"2.0","id":2,"result":{{"tools":{deep}}}}}"#);
     e.fault(json!({"endpoint": "mcp", "status": 200, "body": body, "content_type": "application/json"})).await;
-    assert!(bounded(mcp.list_tools()).await.is_err(), "a typed error");
+    let err = bounded(mcp.list_tools()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UnexpectedResponse, "{err}");
+    assert!(err.message().contains("recursion limit"), "{err}");
 }
 
 // ---- OIDC and callbacks (the emulator as a hostile issuer) ----

@@ -125,10 +125,7 @@ async fn background_sign_in_required_is_reported_once_the_token_is_past_the_hard
         .flow(agenticstar::AuthFlow::AuthorizationCode)
         .build()
         .unwrap();
-    let opts = agenticstar::authcode::AuthorizeOptions::new(format!("{}/cb", e.url)).scope("openid chat:exec");
-    let req = app.authorize_url(&opts).await.unwrap();
-    let callback = e.approve(&req.url).await;
-    app.complete_authorization(&req, &callback).await.unwrap();
+    e.sign_in(&app).await;
     let first = app.get_token().await.unwrap();
     // The refresh token is dead from now on.
     e.fault(json!({"endpoint": "saas.token", "status": 400, "body": {"error": "invalid_grant", "error_description": "Token is not active"}, "content_type": "application/json", "times": 10})).await;
